@@ -1,0 +1,210 @@
+/* The control connection to the agent: one per thread (no lock is held across a round trip),
+ * opened lazily, reopened in a fork child, closed at thread exit. Framing: len u16be | kind | body. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/* The agent answers from memory or after starting a chain; a minute means it is wedged. */
+#define AGENT_REPLY_TIMEOUT_MS 60000
+
+struct control_conn {
+	_Atomic int fd;
+	pid_t owner_pid;          /* the process that opened fd; a fork child must not share it */
+	int in_use;               /* a signal handler re-entering the shim takes a one-off connection */
+};
+
+static __thread struct control_conn thread_conn = { .fd = -1 };
+static pthread_key_t thread_exit_key;
+
+static pid_t current_pid(void)
+{
+	/* Not getpid(): older glibc caches it, and a vforked or clone()d child must see its own. */
+	return (pid_t)syscall(SYS_getpid);
+}
+
+static void close_thread_conn(void *conn)
+{
+	fdguard_release(&((struct control_conn *)conn)->fd);
+}
+
+static void forget_parent_conns_in_child(void)
+{
+	fdguard_forget_all_after_fork();
+}
+
+void agent_wire_init(void)
+{
+	pthread_key_create(&thread_exit_key, close_thread_conn);
+	pthread_atfork(NULL, NULL, forget_parent_conns_in_child);
+}
+
+static long ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms;
+}
+
+static int send_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads one response frame into buf (3 + AGENT_MAX_BODY bytes). Requests and responses
+ * alternate, so whatever is readable belongs to this response: one recv usually takes it all.
+ * Returns the frame's total length, or -1. */
+static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
+{
+	size_t have = 0, want = 3;
+	while (have < want) {
+		ssize_t n = recv(fd, buf + have, 3 + AGENT_MAX_BODY - have, MSG_DONTWAIT);
+		if (n > 0) {
+			have += (size_t)n;
+			if (want == 3 && have >= 3) {
+				size_t len = (size_t)buf[0] << 8 | buf[1];
+				if (len < 1 || len > AGENT_MAX_FRAME)
+					return -1;
+				want = 2 + len;
+			}
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return -1;
+		if (errno == EINTR)
+			continue;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, (int)ms_left(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+	}
+	/* More than one frame means the agent broke lockstep. */
+	return have == want ? (ssize_t)have : -1;
+}
+
+/* Returns the status byte, with the body in resp; -1 on any transport or framing failure. */
+static int round_trip(int fd, uint8_t op, const void *body, size_t body_len, uint8_t *resp,
+		      size_t *resp_len)
+{
+	uint8_t frame[3 + AGENT_MAX_BODY];
+	if (body_len > AGENT_MAX_BODY)
+		return -1;
+	size_t len = body_len + 1;
+	frame[0] = (uint8_t)(len >> 8);
+	frame[1] = (uint8_t)len;
+	frame[2] = op;
+	memcpy(frame + 3, body, body_len);
+	if (send_all(fd, frame, 3 + body_len) != 0)
+		return -1;
+
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += AGENT_REPLY_TIMEOUT_MS / 1000;
+	/* The request frame is sent; its buffer now takes the response. */
+	ssize_t got = recv_frame(fd, frame, &deadline);
+	if (got < 0)
+		return -1;
+	*resp_len = (size_t)got - 3;
+	memcpy(resp, frame + 3, *resp_len);
+	return frame[2];
+}
+
+static int say_hello(int fd)
+{
+	const struct shim_config *cfg = shim_config();
+	uint8_t body[16 + 4 + 64];
+	memcpy(body, cfg->token, 16);
+	uint32_t pid = (uint32_t)current_pid();
+	body[16] = (uint8_t)(pid >> 24);
+	body[17] = (uint8_t)(pid >> 16);
+	body[18] = (uint8_t)(pid >> 8);
+	body[19] = (uint8_t)pid;
+	size_t name_len = strnlen(program_invocation_short_name, 64);
+	memcpy(body + 20, program_invocation_short_name, name_len);
+	uint8_t resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	return round_trip(fd, OP_HELLO, body, 20 + name_len, resp, &resp_len) == 0 ? 0 : -1;
+}
+
+static int open_conn(struct control_conn *conn)
+{
+	const struct shim_config *cfg = shim_config();
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (fdguard_adopt(fd, &conn->fd) < 0)
+		return -1;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	strcpy(sun.sun_path, cfg->sock_path);
+	int r;
+	do
+		r = real.connect(atomic_load(&conn->fd), (struct sockaddr *)&sun, sizeof sun);
+	while (r != 0 && errno == EINTR);
+	if (r != 0 || say_hello(atomic_load(&conn->fd)) != 0) {
+		fdguard_release(&conn->fd);
+		return -1;
+	}
+	conn->owner_pid = current_pid();
+	return 0;
+}
+
+int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT_MAX_BODY],
+	       size_t *resp_len)
+{
+	shim_init();
+	if (!shim_config()->ok) {
+		shim_report_config_problem();
+		return -1;
+	}
+	int saved_errno = errno;
+	struct control_conn *conn = &thread_conn;
+	struct control_conn one_off = { .fd = -1 };
+	int fd = atomic_load(&conn->fd);
+	/* Busy (a signal handler interrupted a round trip), or the memory is shared with a parent
+	 * that owns the descriptor (vfork, raw clone): leave the thread's connection untouched. */
+	if (conn->in_use || (fd >= 0 && conn->owner_pid != current_pid()))
+		conn = &one_off;
+	conn->in_use = 1;
+
+	int status = -1;
+	for (int attempt = 0; attempt < 2 && status < 0; attempt++) {
+		int reused = atomic_load(&conn->fd) >= 0;
+		if (!reused) {
+			if (open_conn(conn) != 0)
+				break;
+			if (conn == &thread_conn)
+				pthread_setspecific(thread_exit_key, conn);
+		}
+		status = round_trip(atomic_load(&conn->fd), op, body, body_len, resp, resp_len);
+		if (status < 0) {
+			fdguard_release(&conn->fd);
+			if (!reused)
+				break;    /* a fresh connection failing means the agent is gone */
+		}
+	}
+	if (conn == &one_off)
+		fdguard_release(&one_off.fd);
+	conn->in_use = 0;
+	errno = saved_errno;
+	return status;
+}

@@ -1,0 +1,115 @@
+/* Reads the launcher's environment once per process image. A fork child shares the parent's
+ * image and environment, so the parsed copy stays valid there; exec re-runs the constructor. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static struct shim_config config = { .remote_dns = 1 };
+static const char *config_problem;
+static atomic_int problem_reported;
+
+const struct shim_config *shim_config(void)
+{
+	return &config;
+}
+
+void shim_log_fatal(const char *msg)
+{
+	char line[512];
+	size_t n = 0;
+	const char *prefix = "[sockswrap] ";
+	size_t plen = strlen(prefix), mlen = strlen(msg);
+	if (mlen > sizeof line - plen - 1)
+		mlen = sizeof line - plen - 1;
+	memcpy(line, prefix, plen);
+	memcpy(line + plen, msg, mlen);
+	n = plen + mlen;
+	line[n++] = '\n';
+	int saved = errno;
+	ssize_t w = write(2, line, n);
+	(void)w;
+	errno = saved;
+}
+
+void shim_report_config_problem(void)
+{
+	if (!config_problem || atomic_exchange(&problem_reported, 1))
+		return;
+	shim_log_fatal(config_problem);
+	shim_log_fatal("network access is refused (loopback excepted)");
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int parse_token(const char *s, unsigned char out[16])
+{
+	if (!s || strlen(s) != 32)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* Strict decimal: no sign, no spaces, no leading garbage that strtoul would accept. */
+static int parse_port(const char *s, int allow_zero, uint16_t *out)
+{
+	if (!s || !*s || strlen(s) > 5)
+		return -1;
+	unsigned long v = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535 || (v == 0 && !allow_zero))
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+void shim_env_load(void)
+{
+	struct shim_config c = { .remote_dns = 1 };
+	const char *sock = getenv("SOCKSWRAP_SOCK");
+	const char *dns = getenv("SOCKSWRAP_REMOTE_DNS");
+	const char *problem = NULL;
+
+	if (!sock || sock[0] != '/' || strlen(sock) >= sizeof c.sock_path)
+		problem = "SOCKSWRAP_SOCK is missing or not an absolute socket path";
+	else if (parse_token(getenv("SOCKSWRAP_TOKEN"), c.token) != 0)
+		problem = "SOCKSWRAP_TOKEN is missing or not 32 lowercase hex digits";
+	else if (parse_port(getenv("SOCKSWRAP_RELAY_PORT4"), 0, &c.relay_port4) != 0)
+		problem = "SOCKSWRAP_RELAY_PORT4 is missing or not a port number";
+	else if (parse_port(getenv("SOCKSWRAP_RELAY_PORT6"), 1, &c.relay_port6) != 0)
+		problem = "SOCKSWRAP_RELAY_PORT6 is missing or not a port number (0 for none)";
+	else if (!dns || (strcmp(dns, "0") != 0 && strcmp(dns, "1") != 0))
+		problem = "SOCKSWRAP_REMOTE_DNS is missing or not 0 or 1";
+
+	if (problem) {
+		/* Fail closed: no agent means no proxied traffic and no name lookups. Said once, when
+		 * it first matters, so programs that never touch the network stay quiet. */
+		config_problem = problem;
+		config = (struct shim_config){ .ok = 0, .remote_dns = 1 };
+		return;
+	}
+	strcpy(c.sock_path, sock);
+	c.remote_dns = dns[0] == '1';
+	c.ok = 1;
+	config = c;
+}

@@ -1,0 +1,115 @@
+/* libsockswrap: LD_PRELOAD shim. Shared declarations for every concern of the shim.
+ * The wire protocol it speaks is docs/wire-protocol.md. */
+#ifndef SOCKSWRAP_SHIM_H
+#define SOCKSWRAP_SHIM_H
+
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/* Everything is hidden except the hooks, so the shim never interposes on anything by accident. */
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+/* ---- shim-env.c: configuration from the environment, read once per process image ---- */
+
+struct shim_config {
+	int ok;                   /* every variable present and well formed */
+	char sock_path[108];      /* sizeof(sun_path) */
+	unsigned char token[16];
+	uint16_t relay_port4;
+	uint16_t relay_port6;     /* 0: no IPv6 loopback relay */
+	int remote_dns;           /* also 1 when misconfigured, so names fail closed */
+};
+
+const struct shim_config *shim_config(void);
+void shim_env_load(void);
+/* Writes "[sockswrap] msg\n" to stderr; no stdio so nothing is buffered or reordered. */
+void shim_log_fatal(const char *msg);
+/* Once per process, when a call first needs the agent the environment did not describe. */
+void shim_report_config_problem(void);
+
+/* ---- real-symbols.c: the libc functions the hooks stand in front of ---- */
+
+struct real_functions {
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+	int (*close)(int);
+	int (*close_range)(unsigned int, unsigned int, int);
+	void (*closefrom)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+	struct hostent *(*gethostbyname)(const char *);
+	struct hostent *(*gethostbyname2)(const char *, int);
+	int (*gethostbyname_r)(const char *, struct hostent *, char *, size_t, struct hostent **, int *);
+	int (*gethostbyname2_r)(const char *, int, struct hostent *, char *, size_t, struct hostent **, int *);
+	struct hostent *(*gethostbyaddr)(const void *, socklen_t, int);
+	int (*gethostbyaddr_r)(const void *, socklen_t, int, struct hostent *, char *, size_t,
+			       struct hostent **, int *);
+	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int);
+};
+
+extern struct real_functions real;
+/* Resolves the real functions and reads the environment; cheap after the first call. */
+void shim_init(void);
+
+/* ---- fd-guard.c: the shim's own descriptors survive the program's close/close_range/dup2 ---- */
+
+/* Moves fd to a high number with FD_CLOEXEC and remembers that *slot holds it, so a dup2 onto it
+ * can move it away and update *slot. Returns the new fd, or -1 (fd closed) on failure. */
+int fdguard_adopt(int fd, _Atomic int *slot);
+/* Closes the descriptor in *slot (if any) and forgets it; *slot becomes -1. */
+void fdguard_release(_Atomic int *slot);
+int fdguard_is_shim_fd(int fd);
+/* In a fork child: the parent's shim descriptors are copies the child must not use. */
+void fdguard_forget_all_after_fork(void);
+
+/* ---- agent-wire.c: the per-thread control connection ---- */
+
+enum agent_op {
+	OP_HELLO = 0x01,
+	OP_CONNECT = 0x02,
+	OP_RESOLVE = 0x03,
+	OP_REVERSE = 0x04,
+	OP_PEER = 0x05,
+};
+
+#define AGENT_MAX_FRAME 1024    /* len field limit: kind + body */
+#define AGENT_MAX_BODY (AGENT_MAX_FRAME - 1)
+
+/* One request, one response. Returns the response status (>= 0) with its body in resp (capacity
+ * AGENT_MAX_BODY), or -1 when the agent is unreachable or broke the protocol: fail closed. */
+int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT_MAX_BODY],
+	       size_t *resp_len);
+/* Called once from shim_init: thread-exit cleanup and fork handling. */
+void agent_wire_init(void);
+
+/* ---- net-addr.c: address helpers shared by connect and DNS hooks ---- */
+
+/* A destination as the protocol encodes it; v4-mapped IPv6 is unwrapped to family 4. */
+struct wire_addr {
+	uint8_t family;           /* 4 or 6 */
+	uint8_t bytes[16];
+	uint16_t port;            /* host order */
+};
+
+/* Parses an AF_INET/AF_INET6 sockaddr. Returns 0, or -1 for other families or short lengths. */
+int wire_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct wire_addr *out);
+/* Loopback or the unspecified address (which Linux connects to the local host). */
+int wire_addr_is_local(const struct wire_addr *a);
+/* Appends fam|addr|port; returns the number of bytes written (7 or 19). */
+size_t wire_addr_encode(const struct wire_addr *a, uint8_t *out);
+/* Parses fam|addr[|port] from buf. Returns bytes consumed or 0 on malformed input. */
+size_t wire_addr_decode(const uint8_t *buf, size_t len, int with_port, struct wire_addr *out);
+/* Builds a sockaddr of the given socket family (AF_INET6 gets v4-mapped IPv4). Returns the
+ * length, or 0 when the address cannot be expressed in that family. */
+socklen_t wire_addr_to_sockaddr(const struct wire_addr *a, int socket_family,
+				struct sockaddr_storage *out);
+
+#endif

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SockswrapConfig } from '../config/config-types';
+import type { Logger } from '../cli/logger';
+import { ConnectBroker } from './connect-broker';
+import { ControlServer } from './control-server';
+import { FakeDnsTable } from './fake-dns-table';
+import { HostsFile } from './hosts-file';
+import { RoutePolicy } from './route-policy';
+import { TcpRelay } from './tcp-relay';
+
+/**
+ * The SOCKS client side of a run, living in the launcher process: the control socket the shim
+ * asks, the relay its sockets are connected to, and the fake-DNS table of the whole process tree.
+ */
+export class Agent {
+  private constructor(
+    private readonly dir: string,
+    private readonly control: ControlServer,
+    private readonly relay: TcpRelay,
+    private readonly broker: ConnectBroker,
+    /** What the program's environment needs to reach this agent. */
+    readonly env: Record<string, string>,
+  ) {}
+
+  static async start(config: SockswrapConfig, log: Logger): Promise<Agent> {
+    const dir = mkdtempSync(join(socketParent(), 'sockswrap-'));
+    chmodSync(dir, 0o700);
+    const socketPath = join(dir, 'agent.sock');
+    const token = randomBytes(16);
+    const broker = new ConnectBroker(config, log);
+    const relay = new TcpRelay(broker);
+    const control = new ControlServer({
+      token,
+      broker,
+      policy: new RoutePolicy(config.localnets),
+      fakeDns: new FakeDnsTable(config.remoteDnsSubnet),
+      hosts: HostsFile.load(),
+      remoteDns: config.proxyDns,
+      peerOf: (relayFamily, port) => relay.originalAddressFor(relayFamily, port),
+      log,
+    });
+    try {
+      const { port4, port6 } = await relay.listen();
+      await control.listen(socketPath);
+      chmodSync(socketPath, 0o600);
+      return new Agent(dir, control, relay, broker, {
+        SOCKSWRAP_SOCK: socketPath,
+        SOCKSWRAP_TOKEN: token.toString('hex'),
+        SOCKSWRAP_RELAY_PORT4: String(port4),
+        SOCKSWRAP_RELAY_PORT6: String(port6),
+        SOCKSWRAP_REMOTE_DNS: config.proxyDns ? '1' : '0',
+      });
+    } catch (err) {
+      relay.close();
+      control.close();
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Synchronous, so it can run on the way out of a signal death. */
+  close(): void {
+    this.control.close();
+    this.relay.close();
+    this.broker.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A Unix socket path must fit in 108 bytes; a long $TMPDIR falls back to /tmp. */
+function socketParent(): string {
+  const dir = tmpdir();
+  return dir.length <= 60 ? dir : '/tmp';
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
+import type { SockswrapConfig } from '../config/config-types';
+import { ChainError, connectThroughChain, type EstablishedChain } from '../client/chain-connect';
+import { describeHop } from '../client/proxy-hop';
+import { errnoFor } from '../protocol/errno-map';
+import { formatTarget, type TargetAddress } from '../protocol/target-address';
+import type { Logger } from '../cli/logger';
+
+/** Who asked, for log lines: `curl[4121]`. */
+export interface Requester {
+  name: string;
+  pid: number;
+}
+
+/** What the relay needs once the program's socket presents its ticket. */
+export interface PendingConnect {
+  target: TargetAddress;
+  requester: Requester;
+  /** The destination exactly as the program gave it (wire form), for getpeername. */
+  originalAddress: Buffer;
+  /** Resolves to the chain, or to an errno for the program. */
+  outcome: Promise<EstablishedChain | { errno: number }>;
+  /** Abandon the negotiation: the program's socket went away. */
+  abort(): void;
+}
+
+const TICKET_TTL_MS = 30_000;
+
+/**
+ * Starts a chain negotiation when the shim asks to connect, and hands it over to the relay
+ * connection that presents the ticket. A ticket is random, single-use and short-lived; an
+ * unclaimed negotiation is torn down when its ticket expires.
+ */
+export class ConnectBroker {
+  private readonly pending = new Map<string, { connect: PendingConnect; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly config: SockswrapConfig,
+    private readonly log: Logger,
+  ) {}
+
+  open(target: TargetAddress, originalAddress: Buffer, requester: Requester): Buffer {
+    const ticket = randomBytes(16);
+    const controller = new AbortController();
+    const started = Date.now();
+    const who = `${requester.name}[${requester.pid}] ${formatTarget(target)}`;
+    const outcome = connectThroughChain(
+      this.config.proxies,
+      target,
+      { connectMs: this.config.tcpConnectTimeoutMs, readMs: this.config.tcpReadTimeoutMs },
+      controller.signal,
+    ).then(
+      (chain) => {
+        this.log.info(`${who} via ${this.config.proxies.map(describeHop).join(' > ')}: connected in ${Date.now() - started} ms`);
+        return chain;
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return { errno: constants.errno.ECONNABORTED };
+        if (err instanceof ChainError) {
+          this.log.error(`${who} ${err.message}`);
+          return { errno: errnoFor(err.error.code) };
+        }
+        this.log.error(`${who}: internal error: ${err instanceof Error ? err.message : String(err)}`);
+        return { errno: constants.errno.ECONNABORTED };
+      },
+    );
+    const connect: PendingConnect = { target, requester, originalAddress, outcome, abort: () => controller.abort() };
+    const key = ticket.toString('hex');
+    const timer = setTimeout(() => {
+      this.pending.delete(key);
+      controller.abort();
+      void outcome.then((result) => {
+        if ('socket' in result) result.socket.destroy();
+      });
+    }, TICKET_TTL_MS);
+    timer.unref();
+    this.pending.set(key, { connect, timer });
+    return ticket;
+  }
+
+  /** The negotiation behind a ticket, once; undefined for an unknown or used ticket. */
+  claim(ticket: Buffer): PendingConnect | undefined {
+    const key = ticket.toString('hex');
+    const entry = this.pending.get(key);
+    if (!entry) return undefined;
+    this.pending.delete(key);
+    clearTimeout(entry.timer);
+    return entry.connect;
+  }
+
+  close(): void {
+    for (const { connect, timer } of this.pending.values()) {
+      clearTimeout(timer);
+      connect.abort();
+    }
+    this.pending.clear();
+  }
+}

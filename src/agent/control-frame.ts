@@ -1,0 +1,57 @@
+import ipaddr from 'ipaddr.js';
+
+/** Operations of the shim's control connection (docs/wire-protocol.md). */
+export const Op = { hello: 0x01, connect: 0x02, resolve: 0x03, reverse: 0x04, peer: 0x05 } as const;
+export const MAX_FRAME = 1024;
+
+export interface Frame {
+  kind: number;
+  body: Buffer;
+}
+
+/** Splits the control stream into frames: `len u16be | kind | body`. Sans-IO. */
+export class FrameDecoder {
+  private buffer: Buffer = Buffer.alloc(0);
+
+  /** Frames completed by this chunk; throws on a length the protocol forbids. */
+  push(chunk: Buffer): Frame[] {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    const frames: Frame[] = [];
+    while (this.buffer.length >= 2) {
+      const len = this.buffer.readUInt16BE(0);
+      if (len < 1 || len > MAX_FRAME) throw new Error(`bad control frame length ${len}`);
+      if (this.buffer.length < 2 + len) break;
+      frames.push({ kind: this.buffer[2]!, body: Buffer.from(this.buffer.subarray(3, 2 + len)) });
+      this.buffer = this.buffer.subarray(2 + len);
+    }
+    return frames;
+  }
+}
+
+export function encodeFrame(kind: number, body: Buffer = Buffer.alloc(0)): Buffer {
+  const out = Buffer.alloc(3 + body.length);
+  out.writeUInt16BE(1 + body.length, 0);
+  out[2] = kind;
+  body.copy(out, 3);
+  return out;
+}
+
+export interface WireIp {
+  family: 4 | 6;
+  /** Canonical text form (v4-mapped IPv6 stays IPv6 here; callers unmap where it matters). */
+  host: string;
+}
+
+/** `fam u8 | 4 or 16 bytes`, at offset; returns the address and the bytes used. */
+export function decodeWireIp(buf: Buffer, offset: number): { ip: WireIp; length: number } {
+  const fam = buf[offset];
+  const size = fam === 4 ? 4 : fam === 6 ? 16 : -1;
+  if (size < 0 || buf.length < offset + 1 + size) throw new Error('bad address in control frame');
+  const bytes = Array.from(buf.subarray(offset + 1, offset + 1 + size));
+  return { ip: { family: fam as 4 | 6, host: ipaddr.fromByteArray(bytes).toString() }, length: 1 + size };
+}
+
+export function encodeWireIp(host: string): Buffer {
+  const bytes = ipaddr.parse(host).toByteArray();
+  return Buffer.from([bytes.length === 4 ? 4 : 6, ...bytes]);
+}

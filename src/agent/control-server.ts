@@ -1,0 +1,186 @@
+import net from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { constants } from 'node:os';
+import ipaddr from 'ipaddr.js';
+import type { Logger } from '../cli/logger';
+import type { TargetAddress } from '../protocol/target-address';
+import { formatTarget } from '../protocol/target-address';
+import type { ConnectBroker, Requester } from './connect-broker';
+import { FrameDecoder, Op, decodeWireIp, encodeFrame, encodeWireIp, type Frame } from './control-frame';
+import type { FakeDnsTable } from './fake-dns-table';
+import type { HostsFile } from './hosts-file';
+import { unmap, type RoutePolicy } from './route-policy';
+
+const STATUS_OK = 0;
+const STATUS_NOT_FOUND = 1;
+const ACTION_DIRECT = 0;
+const ACTION_PROXY = 1;
+const SOCKTYPE_STREAM = 1;
+const HELLO_WAIT_MS = 5_000;
+
+export interface ControlDeps {
+  token: Buffer;
+  broker: ConnectBroker;
+  policy: RoutePolicy;
+  fakeDns: FakeDnsTable;
+  hosts: HostsFile;
+  remoteDns: boolean;
+  /** Original destination of a relayed connection, by the program's local port. */
+  peerOf(relay: 4 | 6, programPort: number): Buffer | undefined;
+  log: Logger;
+}
+
+/**
+ * Answers the shim's questions over the owner-only Unix socket (docs/wire-protocol.md). The first
+ * frame must be HELLO with the session token; anything else and the connection is dropped unanswered.
+ */
+export class ControlServer {
+  private server?: net.Server;
+  private readonly clients = new Set<net.Socket>();
+  /** One refusal line per program and destination, not one per datagram. */
+  private readonly refusalsLogged = new Set<string>();
+
+  constructor(private readonly deps: ControlDeps) {}
+
+  listen(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((socket) => this.accept(socket));
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.server?.close();
+    for (const socket of this.clients) socket.destroy();
+  }
+
+  private accept(socket: net.Socket): void {
+    this.clients.add(socket);
+    socket.on('close', () => this.clients.delete(socket));
+    socket.on('error', () => {});
+    const decoder = new FrameDecoder();
+    let requester: Requester | undefined;
+    const helloTimer = setTimeout(() => socket.destroy(), HELLO_WAIT_MS);
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        if (socket.destroyed) return;
+        if (!requester) {
+          requester = this.hello(frame);
+          if (!requester) {
+            socket.destroy();
+            return;
+          }
+          clearTimeout(helloTimer);
+          socket.write(encodeFrame(STATUS_OK));
+          continue;
+        }
+        try {
+          socket.write(this.answer(frame, requester));
+        } catch {
+          // A malformed request from our own shim is a bug; dropping the connection fails closed.
+          socket.destroy();
+          return;
+        }
+      }
+    });
+  }
+
+  private hello(frame: Frame): Requester | undefined {
+    const { token } = this.deps;
+    if (frame.kind !== Op.hello || frame.body.length < token.length + 4) return undefined;
+    if (!timingSafeEqual(frame.body.subarray(0, token.length), token)) return undefined;
+    const pid = frame.body.readUInt32BE(token.length);
+    const name = frame.body.subarray(token.length + 4).toString('utf8').replace(/[^\x20-\x7e]/g, '?') || '?';
+    return { name, pid };
+  }
+
+  private answer(frame: Frame, requester: Requester): Buffer {
+    switch (frame.kind) {
+      case Op.connect:
+        return this.connect(frame.body, requester);
+      case Op.resolve:
+        return this.resolve(frame.body);
+      case Op.reverse:
+        return this.reverse(frame.body);
+      case Op.peer: {
+        const relay = frame.body.length > 2 && frame.body[2] === 6 ? 6 : 4;
+        const address = this.deps.peerOf(relay, frame.body.readUInt16BE(0));
+        return address ? encodeFrame(STATUS_OK, address) : encodeFrame(STATUS_NOT_FOUND);
+      }
+      default:
+        throw new Error(`unknown control operation ${frame.kind}`);
+    }
+  }
+
+  private connect(body: Buffer, requester: Requester): Buffer {
+    const socktype = body[0];
+    const { ip, length } = decodeWireIp(body, 1);
+    const port = body.readUInt16BE(1 + length);
+    const originalAddress = Buffer.from(body.subarray(1, 1 + length + 2));
+    const host = unmap(ipaddr.parse(ip.host)).toString();
+    const name = this.deps.fakeDns.nameFor(host);
+    let target: TargetAddress;
+    if (name !== undefined) {
+      target = { kind: 'domain', host: name, port };
+    } else if (this.deps.policy.isDirect(host, port)) {
+      return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
+    } else {
+      target = { kind: ipaddr.parse(host).kind() === 'ipv4' ? 'ipv4' : 'ipv6', host, port };
+    }
+    if (socktype !== SOCKTYPE_STREAM) {
+      const key = `${requester.pid} ${formatTarget(target)}`;
+      if (!this.refusalsLogged.has(key)) {
+        this.refusalsLogged.add(key);
+        this.deps.log.error(
+          `${requester.name}[${requester.pid}] ${formatTarget(target)}: UDP is not proxied by this version; refused (nothing is sent direct)`,
+        );
+      }
+      return encodeFrame(constants.errno.ENETUNREACH);
+    }
+    const ticket = this.deps.broker.open(target, originalAddress, requester);
+    return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
+  }
+
+  private resolve(body: Buffer): Buffer {
+    const family = body[0];
+    const name = body.subarray(1).toString('utf8');
+    if (name.length === 0 || name.length > 253 || !this.deps.remoteDns) return encodeFrame(STATUS_NOT_FOUND);
+    const local = this.deps.hosts.lookup(name);
+    let addresses: string[];
+    if (local) {
+      addresses = local;
+    } else {
+      const fake = this.deps.fakeDns.addressesFor(name);
+      if (!fake) return encodeFrame(2);
+      // Unspecified family gets IPv4 only: with both, a program that falls back from one
+      // address to the next would try every failing destination twice (docs/fake-dns.md).
+      addresses = family === 0 ? [fake.ipv4] : [fake.ipv4, fake.ipv6];
+    }
+    const wanted = addresses.filter((a) => {
+      const kind = ipaddr.parse(a).kind();
+      return family === 0 || (family === 4 && kind === 'ipv4') || (family === 6 && kind === 'ipv6');
+    });
+    if (wanted.length === 0) return encodeFrame(STATUS_NOT_FOUND);
+    const list = wanted.slice(0, 255).map(encodeWireIp);
+    return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([list.length]), ...list]));
+  }
+
+  private reverse(body: Buffer): Buffer {
+    const { ip } = decodeWireIp(body, 0);
+    const host = unmap(ipaddr.parse(ip.host)).toString();
+    const name = this.deps.fakeDns.nameFor(host) ?? this.deps.hosts.reverse(host) ?? this.deps.hosts.reverse(ip.host);
+    return name ? encodeFrame(STATUS_OK, Buffer.from(name, 'utf8')) : encodeFrame(STATUS_NOT_FOUND);
+  }
+}

@@ -1,0 +1,33 @@
+import ipaddr from 'ipaddr.js';
+import type { LocalNet } from '../config/config-types';
+
+/**
+ * Decides which destinations bypass the proxy: loopback always, and the configured `localnet`
+ * ranges (with their optional port). Everything else is proxied or refused, never sent direct.
+ */
+export class RoutePolicy {
+  private readonly ranges: { range: [ipaddr.IPv4 | ipaddr.IPv6, number]; port?: number }[];
+
+  constructor(localnets: readonly LocalNet[]) {
+    this.ranges = localnets.map((net) => ({
+      range: [ipaddr.parse(net.address), net.prefixLength] as [ipaddr.IPv4 | ipaddr.IPv6, number],
+      port: net.port,
+    }));
+  }
+
+  isDirect(address: string, port: number): boolean {
+    const ip = unmap(ipaddr.parse(address));
+    if (ip.range() === 'loopback' || (ip.kind() === 'ipv6' && ip.toString() === '::1')) return true;
+    return this.ranges.some(({ range, port: only }) => {
+      if (only !== undefined && only !== port) return false;
+      const [net] = range;
+      if (net.kind() !== ip.kind()) return false;
+      return ip.match(range as [typeof ip, number]);
+    });
+  }
+}
+
+/** ::ffff:a.b.c.d is IPv4 for every decision. */
+export function unmap(ip: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  return ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() ? (ip as ipaddr.IPv6).toIPv4Address() : ip;
+}

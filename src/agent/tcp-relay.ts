@@ -1,0 +1,121 @@
+import net from 'node:net';
+import type { ConnectBroker, PendingConnect } from './connect-broker';
+
+const TICKET_LENGTH = 16;
+const TICKET_WAIT_MS = 5_000;
+
+/**
+ * The loopback listener the program's own sockets are connected to. A connection must open with
+ * a live ticket; it then gets one verdict byte (0, or the errno for connect()) and, on success,
+ * becomes a byte-exact pipe to the negotiated chain.
+ */
+export class TcpRelay {
+  private readonly servers: net.Server[] = [];
+  /** Original destinations by `${relay}:${program port}`, relay 4 or 6 (docs/wire-protocol.md, PEER). */
+  private readonly peers = new Map<string, Buffer>();
+  readonly sockets = new Set<net.Socket>();
+
+  constructor(private readonly broker: ConnectBroker) {}
+
+  /** Listens on 127.0.0.1 and, when the host has it, ::1. Returns the ports (0 = none). */
+  async listen(): Promise<{ port4: number; port6: number }> {
+    const port4 = await this.listenOn('127.0.0.1');
+    const port6 = await this.listenOn('::1').catch(() => 0);
+    return { port4, port6 };
+  }
+
+  /** The original destination (wire form) of a live relayed connection, by relay and the program's local port. */
+  originalAddressFor(relay: 4 | 6, programPort: number): Buffer | undefined {
+    return this.peers.get(`${relay}:${programPort}`);
+  }
+
+  close(): void {
+    for (const server of this.servers) server.close();
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  private listenOn(host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const relay = host === '::1' ? 6 : 4;
+      const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket, relay));
+      server.once('error', reject);
+      server.listen({ host, port: 0, ipv6Only: host === '::1' }, () => {
+        server.off('error', reject);
+        server.on('error', () => {});
+        this.servers.push(server);
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  private accept(app: net.Socket, relay: 4 | 6): void {
+    this.sockets.add(app);
+    app.on('close', () => this.sockets.delete(app));
+    app.on('error', () => {});
+    let received = Buffer.alloc(0);
+    const timer = setTimeout(() => app.destroy(), TICKET_WAIT_MS);
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length < TICKET_LENGTH) return;
+      clearTimeout(timer);
+      app.off('data', onData);
+      app.pause();
+      // Bytes after the ticket are the program's stream: put them back for the pipe.
+      if (received.length > TICKET_LENGTH) app.unshift(received.subarray(TICKET_LENGTH));
+      const pending = this.broker.claim(received.subarray(0, TICKET_LENGTH));
+      if (!pending) {
+        app.destroy();
+        return;
+      }
+      this.bridge(app, pending, relay);
+    };
+    app.on('data', onData);
+    app.once('end', () => {
+      if (received.length < TICKET_LENGTH) app.destroy();
+    });
+  }
+
+  private bridge(app: net.Socket, pending: PendingConnect, relay: 4 | 6): void {
+    const peerKey = `${relay}:${app.remotePort}`;
+    this.peers.set(peerKey, pending.originalAddress);
+    let gone = false;
+    const onEarlyClose = () => {
+      gone = true;
+      pending.abort();
+    };
+    app.once('close', onEarlyClose);
+    void pending.outcome.then((result) => {
+      app.off('close', onEarlyClose);
+      app.once('close', () => {
+        if (this.peers.get(peerKey) === pending.originalAddress) this.peers.delete(peerKey);
+      });
+      if (!('socket' in result)) {
+        if (!gone) app.end(Buffer.from([result.errno & 0xff]));
+        return;
+      }
+      const upstream = result.socket;
+      if (gone || app.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      this.sockets.add(upstream);
+      upstream.on('close', () => this.sockets.delete(upstream));
+      app.write(Buffer.from([0]));
+      if (result.rest.length > 0) app.write(result.rest);
+      // A reset on one side is a reset on the other; a FIN is passed on by pipe() as a FIN.
+      upstream.on('error', () => app.resetAndDestroy());
+      app.on('error', () => upstream.resetAndDestroy());
+      // Once one side is gone for good, the other is finished after its queued bytes are out.
+      upstream.on('close', () => {
+        if (!app.destroyed) app.destroySoon();
+      });
+      app.on('close', () => {
+        if (!upstream.destroyed) upstream.destroySoon();
+      });
+      app.pipe(upstream);
+      upstream.pipe(app);
+      app.resume();
+      upstream.resume();
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+
+/** Signals passed on to the program. SIGINT is not: Ctrl-C already reaches the whole process group. */
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];
+
+export type ProgramExit = { code: number } | { signal: NodeJS.Signals };
+
+/** The built shim, next to the compiled launcher (dist/src/cli → native-shims/build). */
+export function shimPath(): string {
+  return join(__dirname, '..', '..', '..', 'native-shims', 'build', 'libsockswrap.so');
+}
+
+export function assertShimBuilt(): void {
+  if (!existsSync(shimPath())) throw new Error(`the shim is not built (${shimPath()}): run \`npm run build\``);
+}
+
+/**
+ * Runs the program with the shim preloaded and the agent's address in its environment, passing
+ * signals on, and reports how it ended. 127/126 as a shell would for a missing or unrunnable program.
+ */
+export function runProgram(program: string, args: string[], agentEnv: Record<string, string>): Promise<ProgramExit> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SOCKSWRAP_')) env[key] = value;
+  Object.assign(env, agentEnv);
+  env.LD_PRELOAD = [shimPath(), process.env.LD_PRELOAD].filter(Boolean).join(':');
+
+  return new Promise((resolve) => {
+    const child = spawn(program, args, { stdio: 'inherit', env });
+    const forward = (signal: NodeJS.Signals) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    const ignoreInterrupt = () => {};
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    process.on('SIGINT', ignoreInterrupt);
+    const done = (exit: ProgramExit) => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      process.off('SIGINT', ignoreInterrupt);
+      resolve(exit);
+    };
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (child.pid !== undefined) return; // spawned; 'exit' follows
+      const missing = err.code === 'ENOENT';
+      process.stderr.write(`sockswrap: ${program}: ${missing ? 'command not found' : `cannot execute: ${err.code ?? err.message}`}\n`);
+      done({ code: missing ? 127 : 126 });
+    });
+    child.once('exit', (code, signal) => done(signal ? { signal } : { code: code ?? 1 }));
+  });
+}
+
+/** Ends this process the way the program ended: same exit code, or death by the same signal. */
+export function exitLike(exit: ProgramExit): never | void {
+  if ('code' in exit) process.exit(exit.code);
+  const { signal } = exit;
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // Signals Node ignores (SIGPIPE) or that did not kill us: the shell convention.
+  setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 0)), 100);
+}

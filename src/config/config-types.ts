@@ -1,0 +1,77 @@
+export type ProxyType = 'socks5' | 'socks4' | 'socks4a' | 'http' | 'raw';
+
+export interface ProxySpec {
+  type: ProxyType;
+  /** An IP literal (IPv6 without brackets, normalized by ipaddr.js) or a hostname as written. */
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+}
+
+/** A localnet exclusion: traffic to address/prefixLength (and port, when given) goes direct. */
+export interface LocalNet {
+  /** Normalized by ipaddr.js (IPv6 in RFC 5952 form). */
+  address: string;
+  prefixLength: number;
+  port?: number;
+}
+
+export type ChainType = 'strict' | 'dynamic' | 'random' | 'round_robin';
+
+/** One side of a proxychains `dnat` rule; IPv4 only, as in proxychains-ng 4.16. */
+export interface DnatEndpoint {
+  address: string;
+  /** Absent: any port (on the original side) / keep the port (on the new side). */
+  port?: number;
+}
+
+export interface DnatRule {
+  from: DnatEndpoint;
+  to: DnatEndpoint;
+}
+
+export interface SockswrapConfig {
+  /** Only 'strict' is accepted in this version (see config-support.ts). */
+  chainType: ChainType;
+  /** Chain order, at least one. */
+  proxies: ProxySpec[];
+  /** Remote DNS via the proxy. */
+  proxyDns: boolean;
+  /** First octet of the fake IPv4 /8; 240 when not set (224/4 looks like multicast to some tools). */
+  remoteDnsSubnet: number;
+  tcpReadTimeoutMs: number;
+  tcpConnectTimeoutMs: number;
+  localnets: LocalNet[];
+  /** quiet_mode */
+  quiet: boolean;
+  /** File path as given, or '-x' when built from URLs. */
+  source: string;
+
+  // The fields below are filled in by the parser for directives that are parsed but not yet
+  // supported, so enabling one later is an edit of config-support.ts only. They are absent
+  // unless the directive was in effect.
+  /** chain_len: hops per connection for random / round_robin chains. */
+  chainLen?: number;
+  /** dnat rules, in file order. */
+  dnat?: DnatRule[];
+  /** proxy_dns_old was the last DNS directive (proxyDns is true then too). */
+  proxyDnsOld?: true;
+  /** proxy_dns_daemon ADDR:PORT was the last DNS directive (proxyDns is true then too). */
+  proxyDnsDaemon?: { address: string; port: number };
+}
+
+/**
+ * Values used when a setting is absent. Timeouts are those of the stock proxychains.conf (its
+ * built-in fallbacks, 4000/10000, surprise people). The fake-DNS /8 is 240, not proxychains'
+ * 224: addresses in 224.0.0.0/4 make some tools treat the peer as multicast (proxychains-ng #280).
+ */
+export const CONFIG_DEFAULTS = {
+  chainType: 'strict',
+  proxyDns: false,
+  remoteDnsSubnet: 240,
+  tcpReadTimeoutMs: 15000,
+  tcpConnectTimeoutMs: 8000,
+  quiet: false,
+  proxyPort: 1080,
+} as const;

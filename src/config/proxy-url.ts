@@ -1,0 +1,165 @@
+// Proxy URLs as given with -x (and accepted on proxychains.conf ProxyList lines):
+//   scheme://[user[:password]@]host[:port][/]
+import { ConfigError } from './config-error';
+import { SUPPORTED_PROXY_TYPES, supportedProxyTypesText } from './config-support';
+import { CONFIG_DEFAULTS, type ProxySpec, type ProxyType, type SockswrapConfig } from './config-types';
+import { socks5CredentialTooLong, toHost, toIPv6, toPort } from './config-values';
+
+interface SchemeInfo {
+  type: ProxyType;
+  /** Whether names are resolved by the proxy (curl's meaning of the scheme). */
+  remoteDns: boolean;
+}
+
+// A Map, not an object literal: "constructor://" must not find Object.prototype.constructor.
+const SCHEMES: ReadonlyMap<string, SchemeInfo> = new Map<string, SchemeInfo>([
+  ['socks5', { type: 'socks5', remoteDns: false }],
+  ['socks5h', { type: 'socks5', remoteDns: true }],
+  ['socks4', { type: 'socks4', remoteDns: false }],
+  // SOCKS4a and HTTP CONNECT both carry the name to the proxy, so the proxy resolves it.
+  ['socks4a', { type: 'socks4a', remoteDns: true }],
+  ['http', { type: 'http', remoteDns: true }],
+]);
+
+const SCHEME_LIST = 'socks5, socks5h, socks4, socks4a or http';
+
+export interface ParsedProxyUrl {
+  proxy: ProxySpec;
+  remoteDns: boolean;
+  /** Lower-cased scheme as written, e.g. "socks5h". */
+  scheme: string;
+}
+
+/** URL text safe to print: the password is replaced, since errors end up in terminals and logs. */
+export function redactProxyUrl(url: string): string {
+  const sep = url.indexOf('://');
+  if (sep < 0) return url;
+  const rest = url.slice(sep + 3);
+  const at = rest.lastIndexOf('@');
+  if (at < 0) return url;
+  const colon = rest.indexOf(':');
+  if (colon < 0 || colon > at) return url;
+  return `${url.slice(0, sep + 3)}${rest.slice(0, colon)}:***${rest.slice(at)}`;
+}
+
+/**
+ * Full parse with the scheme kept; requirePort is for proxychains.conf, where (as in
+ * proxychains-ng) the port is mandatory.
+ */
+export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean } = {}): ParsedProxyUrl {
+  const fail = (what: string): never => {
+    throw new ConfigError(`bad proxy URL "${redactProxyUrl(url)}": ${what}`);
+  };
+
+  const m = /^([^:/?#@\s]*):\/\/(.*)$/s.exec(url);
+  if (!m) return fail(`missing scheme (expected ${SCHEME_LIST}, as in socks5://HOST:PORT)`);
+  const scheme = m[1]!.toLowerCase();
+  const info = SCHEMES.get(scheme);
+  if (!info) return fail(`unknown scheme "${m[1]}" (expected ${SCHEME_LIST})`);
+  const rest = m[2]!;
+
+  // The last '@' ends the credentials, so an unencoded '@' or '/' in a password still works.
+  const at = rest.lastIndexOf('@');
+  const userinfo = at >= 0 ? rest.slice(0, at) : undefined;
+  const afterUser = rest.slice(at + 1);
+  const pathAt = afterUser.search(/[/?#]/);
+  const hostport = pathAt >= 0 ? afterUser.slice(0, pathAt) : afterUser;
+  const path = pathAt >= 0 ? afterUser.slice(pathAt) : '';
+  // A lone trailing "/" is what people paste from browsers; anything more means a mistake.
+  if (path !== '' && path !== '/') fail(`has a path "${path}" (expected nothing after host:port)`);
+
+  let username: string | undefined;
+  let password: string | undefined;
+  if (userinfo !== undefined) {
+    const colon = userinfo.indexOf(':');
+    const rawUser = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+    const rawPass = colon >= 0 ? userinfo.slice(colon + 1) : undefined;
+    if (rawUser === '') fail('empty username before "@"');
+    username = decode(rawUser, 'username', fail);
+    if (rawPass !== undefined) password = decode(rawPass, 'password', fail);
+  }
+
+  let hostText: string;
+  let portText: string | undefined;
+  let host: string | undefined;
+  if (hostport.startsWith('[')) {
+    const close = hostport.indexOf(']');
+    if (close < 0) return fail(`unclosed "[" in host "${hostport}"`);
+    hostText = hostport.slice(1, close);
+    const after = hostport.slice(close + 1);
+    if (after.startsWith(':')) portText = after.slice(1);
+    else if (after !== '') fail(`unexpected "${after}" after the IPv6 address (expected :PORT)`);
+    // RFC 6874 writes a zone as %25zone inside the brackets.
+    host = toIPv6(hostText.replace(/%25/, '%'), true);
+    if (hostText === '') fail('missing host');
+    if (host === undefined) fail(`bad IPv6 address "${hostText}"`);
+  } else {
+    const colons = hostport.split(':').length - 1;
+    if (colons > 1) fail(`IPv6 address "${hostport}" must be in brackets, as in socks5://[::1]:1080`);
+    const colon = hostport.indexOf(':');
+    hostText = colon >= 0 ? hostport.slice(0, colon) : hostport;
+    if (colon >= 0) portText = hostport.slice(colon + 1);
+    if (hostText === '') fail('missing host');
+    host = toHost(hostText);
+    if (host === undefined) fail(`bad host "${hostText}"`);
+  }
+
+  let port: number;
+  if (portText === undefined) {
+    if (opts.requirePort) fail('missing port (expected HOST:PORT)');
+    port = CONFIG_DEFAULTS.proxyPort;
+  } else {
+    const p = toPort(portText);
+    if (p === undefined) return fail(`bad port "${portText}" (expected 1-65535)`);
+    port = p;
+  }
+
+  if (info.type === 'socks5') {
+    if (socks5CredentialTooLong(username)) fail('username longer than 255 bytes (the SOCKS5 limit)');
+    if (socks5CredentialTooLong(password)) fail('password longer than 255 bytes (the SOCKS5 limit)');
+  }
+
+  const proxy: ProxySpec = { type: info.type, host: host!, port };
+  if (username !== undefined) proxy.username = username;
+  if (password !== undefined) proxy.password = password;
+  return { proxy, remoteDns: info.remoteDns, scheme };
+}
+
+function decode(raw: string, what: string, fail: (what: string) => never): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return fail(`bad percent-encoding in the ${what}`);
+  }
+}
+
+export function parseProxyUrl(url: string): { proxy: ProxySpec; remoteDns: boolean } {
+  const { proxy, remoteDns } = parseProxyUrlDetailed(url);
+  return { proxy, remoteDns };
+}
+
+/** A strict chain through the given URLs, in order; the last hop decides remote DNS. */
+export function configFromProxyUrls(urls: string[]): SockswrapConfig {
+  if (urls.length === 0) throw new ConfigError('no proxy URL given (expected -x socks5://HOST:PORT)');
+  const parsed = urls.map((url) => {
+    const p = parseProxyUrlDetailed(url);
+    if (!SUPPORTED_PROXY_TYPES.has(p.proxy.type)) {
+      throw new ConfigError(
+        `proxy URL "${redactProxyUrl(url)}": ${p.scheme}:// proxies are not supported yet ` +
+          `(supported: ${supportedProxyTypesText()})`,
+      );
+    }
+    return p;
+  });
+  return {
+    chainType: CONFIG_DEFAULTS.chainType,
+    proxies: parsed.map((p) => p.proxy),
+    proxyDns: parsed[parsed.length - 1]!.remoteDns,
+    remoteDnsSubnet: CONFIG_DEFAULTS.remoteDnsSubnet,
+    tcpReadTimeoutMs: CONFIG_DEFAULTS.tcpReadTimeoutMs,
+    tcpConnectTimeoutMs: CONFIG_DEFAULTS.tcpConnectTimeoutMs,
+    localnets: [],
+    quiet: CONFIG_DEFAULTS.quiet,
+    source: '-x',
+  };
+}

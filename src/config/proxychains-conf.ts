@@ -1,0 +1,411 @@
+// proxychains.conf as proxychains-ng 4.16 reads it, but strict: where proxychains silently
+// skips a line it does not understand, we stop with file:line and what was expected.
+import ipaddr from 'ipaddr.js';
+import { ConfigError } from './config-error';
+import {
+  SUPPORTED_CHAIN_TYPES,
+  SUPPORTED_DIRECTIVES,
+  SUPPORTED_PROXY_TYPES,
+  chainDirective,
+  supportedChainsText,
+  supportedProxyTypesText,
+} from './config-support';
+import {
+  CONFIG_DEFAULTS,
+  type ChainType,
+  type DnatEndpoint,
+  type DnatRule,
+  type LocalNet,
+  type ProxySpec,
+  type ProxyType,
+  type SockswrapConfig,
+} from './config-types';
+import { socks5CredentialTooLong, toHost, toInt, toIPv4, toIPv6, toPort } from './config-values';
+import { parseProxyUrlDetailed } from './proxy-url';
+
+/** Proxy type keywords on a ProxyList line. socks4a is ours; 4.16 does 4a under "socks4". */
+const PROXY_TYPES: ReadonlySet<string> = new Set<ProxyType>(['socks5', 'socks4', 'socks4a', 'http', 'raw']);
+const PROXY_TYPES_TEXT = 'socks5, socks4, socks4a, http or raw';
+
+const CHAIN_DIRECTIVES: ReadonlyMap<string, ChainType> = new Map<string, ChainType>([
+  ['strict_chain', 'strict'],
+  ['dynamic_chain', 'dynamic'],
+  ['random_chain', 'random'],
+  ['round_robin_chain', 'round_robin'],
+]);
+
+const DIRECTIVES: ReadonlySet<string> = new Set([
+  ...CHAIN_DIRECTIVES.keys(),
+  'chain_len',
+  'quiet_mode',
+  'proxy_dns',
+  'proxy_dns_old',
+  'proxy_dns_daemon',
+  'remote_dns_subnet',
+  'tcp_read_time_out',
+  'tcp_connect_time_out',
+  'localnet',
+  'dnat',
+]);
+
+const MAX_TIMEOUT_MS = 2147483647; // the largest delay Node's timers accept
+const PROXY_LINE_USAGE = 'TYPE HOST PORT [USER PASS]';
+const LOCALNET_USAGE = 'ADDRESS[:PORT]/MASK, as in 10.0.0.0/255.0.0.0, 10.0.0.0:80/8 or [::1]:80/128';
+const PROXY_EXAMPLE = '"socks5 127.0.0.1 1080"';
+
+/** Where each setting that may be rejected later came from, so the rejection names its line. */
+export interface ConfLines {
+  /** The [ProxyList] header. */
+  proxyList: number;
+  /** The chain directive in effect (the last one); absent when none was written. */
+  chain?: number;
+  chainLen?: number;
+  dnat: number[];
+  /** The proxy_dns / proxy_dns_old / proxy_dns_daemon directive in effect. */
+  proxyDns?: number;
+  /** One per entry of config.proxies. */
+  proxies: number[];
+}
+
+export interface ParsedProxychainsConf {
+  /** Everything the file says, including what this version does not support yet. */
+  config: SockswrapConfig;
+  lines: ConfLines;
+}
+
+/** Parse and validate; rejects what config-support.ts does not list, at its line. */
+export function parseProxychainsConf(text: string, file: string): SockswrapConfig {
+  const parsed = parseProxychainsConfUnchecked(text, file);
+  rejectUnsupported(parsed, file);
+  return parsed.config;
+}
+
+/** The first unsupported setting by line, so the user fixes the file top to bottom. */
+function rejectUnsupported({ config, lines }: ParsedProxychainsConf, file: string): void {
+  const problems: { line: number; message: string }[] = [];
+  if (!SUPPORTED_CHAIN_TYPES.has(config.chainType)) {
+    problems.push({
+      line: lines.chain ?? lines.proxyList,
+      message: `${chainDirective(config.chainType)} is not supported yet (supported: ${supportedChainsText()})`,
+    });
+  }
+  if (config.chainLen !== undefined && !SUPPORTED_DIRECTIVES.has('chain_len')) {
+    problems.push({ line: lines.chainLen!, message: 'chain_len is not supported yet' });
+  }
+  if (config.dnat !== undefined && !SUPPORTED_DIRECTIVES.has('dnat')) {
+    problems.push({ line: lines.dnat[0]!, message: 'dnat is not supported yet' });
+  }
+  if (config.proxyDnsOld && !SUPPORTED_DIRECTIVES.has('proxy_dns_old')) {
+    problems.push({ line: lines.proxyDns!, message: 'proxy_dns_old is not supported yet (use proxy_dns)' });
+  }
+  if (config.proxyDnsDaemon && !SUPPORTED_DIRECTIVES.has('proxy_dns_daemon')) {
+    problems.push({ line: lines.proxyDns!, message: 'proxy_dns_daemon is not supported yet (use proxy_dns)' });
+  }
+  config.proxies.forEach((p, i) => {
+    if (!SUPPORTED_PROXY_TYPES.has(p.type)) {
+      problems.push({
+        line: lines.proxies[i]!,
+        message: `proxy type "${p.type}" is not supported yet (supported: ${supportedProxyTypesText()})`,
+      });
+    }
+  });
+  if (problems.length === 0) return;
+  problems.sort((a, b) => a.line - b.line);
+  throw new ConfigError(problems[0]!.message, file, problems[0]!.line);
+}
+
+/**
+ * Parse every directive proxychains-ng 4.16 knows, checking syntax and values but not whether
+ * this version supports them. Exported for tests and for a future --check that lists them all.
+ */
+export function parseProxychainsConfUnchecked(text: string, file: string): ParsedProxychainsConf {
+  const config: SockswrapConfig = {
+    // proxychains' built-in default is dynamic_chain; with one proxy strict behaves the same,
+    // and with more it fails closed instead of silently skipping hops.
+    chainType: CONFIG_DEFAULTS.chainType,
+    proxies: [],
+    proxyDns: CONFIG_DEFAULTS.proxyDns,
+    remoteDnsSubnet: CONFIG_DEFAULTS.remoteDnsSubnet,
+    tcpReadTimeoutMs: CONFIG_DEFAULTS.tcpReadTimeoutMs,
+    tcpConnectTimeoutMs: CONFIG_DEFAULTS.tcpConnectTimeoutMs,
+    localnets: [],
+    quiet: CONFIG_DEFAULTS.quiet,
+    source: file,
+  };
+  const lines: ConfLines = { proxyList: 0, dnat: [], proxies: [] };
+  let inList = false;
+
+  const rawLines = text.split('\n');
+  for (let i = 0; i < rawLines.length; i++) {
+    const lineNo = i + 1;
+    const fail = (message: string): never => {
+      throw new ConfigError(message, file, lineNo);
+    };
+
+    let line = rawLines[i]!;
+    if (i === 0) line = line.replace(/^\uFEFF/, ''); // editors on Windows add a BOM
+    line = line.trim(); // also drops the \r of CRLF
+    if (line === '' || line.startsWith('#')) continue;
+    // A '#' after whitespace starts a comment; one inside a token (a password) does not.
+    line = line.replace(/\s+#.*$/, '');
+    const words = line.split(/\s+/);
+    const keyword = words[0]!;
+    const args = words.slice(1);
+
+    if (inList) {
+      if (keyword === '[ProxyList]') fail('duplicate [ProxyList]');
+      const directive = directiveName(line);
+      if (directive !== undefined) {
+        fail(`${directive} after [ProxyList] (directives must come before the proxy list, which comes last)`);
+      }
+      config.proxies.push(parseProxyLine(words, fail));
+      lines.proxies.push(lineNo);
+      continue;
+    }
+
+    if (keyword === '[ProxyList]') {
+      noArgs(keyword, args, fail);
+      inList = true;
+      lines.proxyList = lineNo;
+      continue;
+    }
+
+    // chain_len is the one directive written with '=' ("chain_len = 2"), possibly unspaced.
+    if (directiveName(line) === 'chain_len') {
+      const m = /^chain_len\s*(=?)\s*(.*)$/.exec(line)!;
+      const usage = '(expected chain_len = N, N a whole number >= 1)';
+      if (m[1] === '') fail(`missing "=" in chain_len ${usage}`);
+      const valueWords = m[2] === '' ? [] : m[2]!.split(/\s+/);
+      if (valueWords.length === 0) fail(`missing value for chain_len ${usage}`);
+      if (valueWords.length > 1) fail(`extra argument "${valueWords[1]}" after chain_len ${usage}`);
+      const n = toInt(valueWords[0]!, 1, 2147483647);
+      if (n === undefined) fail(`bad value "${valueWords[0]}" for chain_len ${usage}`);
+      config.chainLen = n;
+      lines.chainLen = lineNo;
+      continue;
+    }
+
+    const chain = CHAIN_DIRECTIVES.get(keyword);
+    if (chain !== undefined) {
+      noArgs(keyword, args, fail);
+      config.chainType = chain; // the last chain directive wins, as in proxychains
+      lines.chain = lineNo;
+      continue;
+    }
+
+    switch (keyword) {
+      case 'quiet_mode':
+        noArgs(keyword, args, fail);
+        config.quiet = true;
+        break;
+      // The three DNS methods replace each other; the last one written is in effect.
+      case 'proxy_dns':
+        noArgs(keyword, args, fail);
+        config.proxyDns = true;
+        delete config.proxyDnsOld;
+        delete config.proxyDnsDaemon;
+        lines.proxyDns = lineNo;
+        break;
+      case 'proxy_dns_old':
+        noArgs(keyword, args, fail);
+        config.proxyDns = true;
+        config.proxyDnsOld = true;
+        delete config.proxyDnsDaemon;
+        lines.proxyDns = lineNo;
+        break;
+      case 'proxy_dns_daemon': {
+        const usage = '(expected proxy_dns_daemon IPv4:PORT, as in 127.0.0.1:1053)';
+        const [value] = exactArgs(keyword, args, 1, usage, fail);
+        const m = /^([^:]*):(.*)$/.exec(value!);
+        const address = m ? toIPv4(m[1]!) : undefined;
+        const port = m ? toPort(m[2]!) : undefined;
+        if (address === undefined || port === undefined) fail(`bad value "${value}" for proxy_dns_daemon ${usage}`);
+        config.proxyDns = true;
+        config.proxyDnsDaemon = { address: address!, port: port! };
+        delete config.proxyDnsOld;
+        lines.proxyDns = lineNo;
+        break;
+      }
+      case 'remote_dns_subnet': {
+        const usage = '(expected remote_dns_subnet N, N 0-255)';
+        const [value] = exactArgs(keyword, args, 1, usage, fail);
+        const n = toInt(value!, 0, 255);
+        if (n === undefined) fail(`bad value "${value}" for remote_dns_subnet ${usage}`);
+        config.remoteDnsSubnet = n!;
+        break;
+      }
+      case 'tcp_read_time_out':
+      case 'tcp_connect_time_out': {
+        const usage = `(expected ${keyword} MILLISECONDS, a whole number 1-${MAX_TIMEOUT_MS})`;
+        const [value] = exactArgs(keyword, args, 1, usage, fail);
+        const n = toInt(value!, 1, MAX_TIMEOUT_MS);
+        if (n === undefined) fail(`bad value "${value}" for ${keyword} ${usage}`);
+        if (keyword === 'tcp_read_time_out') config.tcpReadTimeoutMs = n!;
+        else config.tcpConnectTimeoutMs = n!;
+        break;
+      }
+      case 'localnet': {
+        const [value] = exactArgs(keyword, args, 1, `(expected localnet ${LOCALNET_USAGE})`, fail);
+        config.localnets.push(parseLocalnet(value!, fail));
+        break;
+      }
+      case 'dnat': {
+        const usage = '(expected dnat IPv4[:PORT] IPv4[:PORT], as in dnat 1.1.1.1:1234 1.1.1.2:443)';
+        const [from, to] = exactArgs(keyword, args, 2, usage, fail);
+        const rule: DnatRule = {
+          from: parseDnatEndpoint(from!, 'original destination', usage, fail),
+          to: parseDnatEndpoint(to!, 'new destination', usage, fail),
+        };
+        (config.dnat ??= []).push(rule);
+        lines.dnat.push(lineNo);
+        break;
+      }
+      default:
+        if (PROXY_TYPES.has(keyword) || keyword.includes('://')) {
+          fail(`proxy line before [ProxyList] (the proxy list starts with a line "[ProxyList]")`);
+        }
+        fail(`unknown directive "${keyword}"`);
+    }
+  }
+
+  if (!inList) {
+    throw new ConfigError(`no [ProxyList] section (expected "[ProxyList]" followed by lines like ${PROXY_EXAMPLE})`, file);
+  }
+  if (config.proxies.length === 0) {
+    throw new ConfigError(`empty [ProxyList] (expected at least one line like ${PROXY_EXAMPLE})`, file, lines.proxyList);
+  }
+  return { config, lines };
+}
+
+/** The directive a line starts with, if it is one we know ("chain_len=2" included). */
+function directiveName(line: string): string | undefined {
+  const m = /^[A-Za-z_]+/.exec(line);
+  if (!m || !DIRECTIVES.has(m[0])) return undefined;
+  const next = line.charAt(m[0].length);
+  return next === '' || /\s/.test(next) || (m[0] === 'chain_len' && next === '=') ? m[0] : undefined;
+}
+
+function noArgs(keyword: string, args: string[], fail: (m: string) => never): void {
+  if (args.length > 0) fail(`extra argument "${args[0]}" after ${keyword} (it takes none)`);
+}
+
+function exactArgs(keyword: string, args: string[], n: number, usage: string, fail: (m: string) => never): string[] {
+  if (args.length < n) fail(`missing ${n - args.length === 1 && n === 1 ? 'value' : 'argument'} for ${keyword} ${usage}`);
+  if (args.length > n) fail(`extra argument "${args[n]}" after ${keyword} ${usage}`);
+  return args;
+}
+
+function parseProxyLine(words: string[], fail: (m: string) => never): ProxySpec {
+  const [keyword] = words;
+  if (keyword!.includes('://')) {
+    if (words.length > 1) fail(`extra argument "${words[1]}" after the proxy URL`);
+    try {
+      const { proxy, scheme } = parseProxyUrlDetailed(keyword!, { requirePort: true });
+      // In the file remote DNS is the proxy_dns directive's job, not the scheme's.
+      if (scheme === 'socks5h') fail('socks5h:// is not valid in proxychains.conf (write socks5:// and add proxy_dns)');
+      return proxy;
+    } catch (e) {
+      if (e instanceof ConfigError && e.file === undefined) return fail(e.detail);
+      throw e;
+    }
+  }
+
+  if (!PROXY_TYPES.has(keyword!)) fail(`unknown proxy type "${keyword}" (expected ${PROXY_TYPES_TEXT})`);
+  const type = keyword as ProxyType;
+  const usage = `(expected ${PROXY_LINE_USAGE})`;
+  if (words.length === 1) fail(`missing host and port in proxy line ${usage}`);
+  if (words.length === 2) fail(`missing port in proxy line ${usage}`);
+  if (words.length === 4) fail(`missing password after the user name in proxy line ${usage}`);
+  if (words.length > 5) fail(`extra argument "${words[5]}" in proxy line ${usage}`);
+
+  const host = toHost(words[1]!);
+  if (host === undefined) fail(`bad host "${words[1]}" in proxy line (expected an IPv4 or IPv6 address or a hostname)`);
+  const port = toPort(words[2]!);
+  if (port === undefined) fail(`bad port "${words[2]}" in proxy line (expected 1-65535)`);
+
+  const proxy: ProxySpec = { type, host: host!, port: port! };
+  if (words.length === 5) {
+    proxy.username = words[3]!;
+    proxy.password = words[4]!;
+    if (type === 'socks5' && (socks5CredentialTooLong(proxy.username) || socks5CredentialTooLong(proxy.password))) {
+      fail('user name or password longer than 255 bytes in proxy line (the SOCKS5 limit)');
+    }
+  }
+  return proxy;
+}
+
+/**
+ * 4.16's forms: A.B.C.D[:PORT]/MASK (dotted mask or prefix length), IPV6/PREFIX, and
+ * [IPV6][:PORT]/PREFIX; the bare IPv6 form takes no port since its colons are the address.
+ */
+function parseLocalnet(value: string, fail: (m: string) => never): LocalNet {
+  const parts = value.split('/');
+  if (parts.length !== 2) fail(`bad localnet "${value}" (expected ${LOCALNET_USAGE})`);
+  const [addrPort, mask] = parts as [string, string];
+
+  let v6: boolean;
+  let addrText: string;
+  let portText: string | undefined;
+  if (addrPort.startsWith('[')) {
+    const m = /^\[([^\]]*)\](?::(.*))?$/.exec(addrPort);
+    if (!m) return fail(`bad localnet "${value}" (expected ${LOCALNET_USAGE})`);
+    v6 = true;
+    addrText = m[1]!;
+    portText = m[2];
+  } else if (addrPort.split(':').length <= 2) {
+    v6 = false;
+    const colon = addrPort.indexOf(':');
+    addrText = colon >= 0 ? addrPort.slice(0, colon) : addrPort;
+    portText = colon >= 0 ? addrPort.slice(colon + 1) : undefined;
+  } else {
+    v6 = true;
+    addrText = addrPort;
+  }
+
+  const address = v6 ? toIPv6(addrText, false) : toIPv4(addrText);
+  if (address === undefined) {
+    fail(`bad address "${addrText}" in localnet (expected ${v6 ? 'an IPv6' : 'an IPv4'} address; ${LOCALNET_USAGE})`);
+  }
+
+  let port: number | undefined;
+  if (portText !== undefined) {
+    port = toPort(portText);
+    if (port === undefined) fail(`bad port "${portText}" in localnet (expected 1-65535)`);
+  }
+
+  let prefixLength: number | undefined;
+  if (!v6 && mask.includes('.')) {
+    const maskAddr = toIPv4(mask);
+    if (maskAddr === undefined) fail(`bad netmask "${mask}" in localnet (expected a dotted mask like 255.255.255.0 or a prefix length 0-32)`);
+    prefixLength = ipaddr.IPv4.parse(maskAddr!).prefixLengthFromSubnetMask() ?? undefined;
+    if (prefixLength === undefined) fail(`bad netmask "${mask}" in localnet (its one-bits must be contiguous, as in 255.255.240.0)`);
+  } else {
+    prefixLength = toInt(mask, 0, v6 ? 128 : 32);
+    if (prefixLength === undefined) {
+      fail(
+        v6
+          ? `bad netmask "${mask}" in localnet (expected a prefix length 0-128)`
+          : `bad netmask "${mask}" in localnet (expected a dotted mask like 255.255.255.0 or a prefix length 0-32)`,
+      );
+    }
+  }
+
+  const net: LocalNet = { address: address!, prefixLength: prefixLength! };
+  if (port !== undefined) net.port = port;
+  return net;
+}
+
+function parseDnatEndpoint(value: string, what: string, usage: string, fail: (m: string) => never): DnatEndpoint {
+  const colon = value.indexOf(':');
+  const addrText = colon >= 0 ? value.slice(0, colon) : value;
+  const address = toIPv4(addrText);
+  if (address === undefined) fail(`bad ${what} address "${addrText}" in dnat ${usage}`);
+  const ep: DnatEndpoint = { address: address! };
+  if (colon >= 0) {
+    const portText = value.slice(colon + 1);
+    const port = toPort(portText);
+    if (port === undefined) fail(`bad ${what} port "${portText}" in dnat (expected 1-65535)`);
+    ep.port = port!;
+  }
+  return ep;
+}

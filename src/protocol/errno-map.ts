@@ -1,0 +1,34 @@
+import { constants } from 'node:os';
+import type { ErrorCode } from './sockswrap-error';
+
+const E = constants.errno;
+
+/**
+ * The single mapping from sockswrap failures to the errno a wrapped program sees from connect().
+ * Chosen so programs print what they would print without a proxy: a refused target is
+ * ECONNREFUSED, an unreachable one ENETUNREACH/EHOSTUNREACH, a timeout ETIMEDOUT; anything that
+ * is the proxy's fault rather than the target's is ECONNABORTED, with the cause in the log.
+ */
+const ERRNO_BY_CODE: Record<ErrorCode, number> = {
+  'proxy-unreachable': E.ECONNREFUSED,
+  'proxy-timeout': E.ETIMEDOUT,
+  'proxy-closed': E.ECONNABORTED,
+  'proxy-protocol': E.ECONNABORTED,
+  'proxy-auth-failed': E.EACCES,
+  'proxy-auth-required': E.EACCES,
+  'general-failure': E.ECONNABORTED,
+  'not-allowed': E.EACCES,
+  'network-unreachable': E.ENETUNREACH,
+  'host-unreachable': E.EHOSTUNREACH,
+  'connection-refused': E.ECONNREFUSED,
+  'ttl-expired': E.ETIMEDOUT,
+  'command-not-supported': E.ECONNABORTED,
+  'address-not-supported': E.EAFNOSUPPORT,
+  'unknown-reply': E.ECONNABORTED,
+  'no-proxy': E.ENETUNREACH,
+  'agent-unavailable': E.ECONNREFUSED,
+};
+
+export function errnoFor(code: ErrorCode): number {
+  return ERRNO_BY_CODE[code];
+}

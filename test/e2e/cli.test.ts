@@ -1,0 +1,148 @@
+// The launcher as a user meets it: exit status, signals, 127/126, bad input → 2 with one line,
+// stdout untouched, arguments passed through, fail-closed when the proxy is down, loopback direct.
+import { describe, test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLab, type Lab } from '../helpers/net-lab';
+import { peerGate, startMicrosocks, startTargets, bin, HTTP_PORT, type Peer } from '../helpers/peers';
+import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { sockswrap, spawnSockswrap, describe as show } from '../helpers/sockswrap';
+import { PY_SIGNAL_WAITER, PY_LOOPBACK } from '../helpers/programs';
+
+const gate = peerGate(['ip', 'nft', 'microsocks', 'curl', 'python3', 'sh']);
+
+function lines(s: string): string[] {
+  return s.split('\n').filter((l) => l.trim() !== '');
+}
+
+describe('e2e sockswrap launcher', { skip: gate.skip }, () => {
+  let lab: Lab;
+  let micro: Peer;
+  let X: string[];
+
+  before(async () => {
+    gate.check();
+    lab = createLab();
+    installLeakCounter(lab);
+    await startTargets(lab);
+    micro = await startMicrosocks(lab, { port: 1081 });
+    X = ['-x', `socks5h://${micro.host}:${micro.port}`];
+  });
+  after(() => lab?.destroy());
+  beforeEach(() => { if (lab) takeLeaks(lab); });
+
+  test("exit status is the program's: sh -c 'exit 7' → 7, and 0 → 0", async () => {
+    const r = await sockswrap(lab, [...X, '--', 'sh', '-c', 'exit 7']);
+    assert.equal(r.status, 7, show(r));
+    const ok = await sockswrap(lab, [...X, '--', 'true']);
+    assert.equal(ok.status, 0, show(ok));
+  });
+
+  test('a program killed by a signal: sockswrap dies of the same signal (TERM, KILL)', async () => {
+    const term = await sockswrap(lab, [...X, '--', 'sh', '-c', 'kill -TERM $$']);
+    assert.equal(term.signal, 'SIGTERM', show(term));
+    const kill = await sockswrap(lab, [...X, '--', 'sh', '-c', 'kill -KILL $$']);
+    assert.equal(kill.signal, 'SIGKILL', show(kill));
+  });
+
+  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+    test(`${sig} sent to sockswrap reaches the program`, async () => {
+      const child = spawnSockswrap(lab, [...X, '--', bin('python3'), '-c', PY_SIGNAL_WAITER]);
+      let out = '';
+      let err = '';
+      child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+      const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+        child.on('exit', (code, signal) => res({ code, signal })));
+      await new Promise<void>((res, rej) => {
+        const t = setTimeout(() => rej(new Error(`program never became ready: ${out} ${err}`)), 20_000);
+        child.stdout!.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('ready\n')) { clearTimeout(t); res(); }
+        });
+        child.on('exit', () => { clearTimeout(t); rej(new Error(`exited before ready: ${out} ${err}`)); });
+      });
+      child.kill(sig); // the pid is sockswrap's own (ip netns exec execs)
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const { code, signal } = await done;
+      clearTimeout(killer);
+      assert.equal(out, `ready\ngot ${sig}\n`, err);
+      assert.deepEqual({ code, signal }, { code: 42, signal: null }, err);
+    });
+  }
+
+  test('127 when the program is not found, 126 when it cannot be executed', async () => {
+    const nf = await sockswrap(lab, [...X, '--', 'no-such-program-sockswrap-e2e']);
+    assert.equal(nf.status, 127, show(nf));
+    assert.equal(nf.stdout.length, 0);
+    const file = join(lab.dir, 'not-executable.sh');
+    writeFileSync(file, '#!/bin/sh\necho should not run\n');
+    chmodSync(file, 0o644);
+    const ne = await sockswrap(lab, [...X, '--', file]);
+    assert.equal(ne.status, 126, show(ne));
+    assert.equal(ne.stdout.length, 0);
+  });
+
+  test('a bad proxy URL: exit 2, one stderr line naming the bad part, program not run', async () => {
+    for (const [url, part] of [
+      [`socks5h://${micro.host}:99999`, /99999|port/i],
+      [`gopher://${micro.host}:1080`, /gopher|scheme|protocol/i],
+      [`socks5h://${micro.host}:1080x`, /1080x|port/i],
+    ] as const) {
+      const r = await sockswrap(lab, ['-x', url, '--', 'sh', '-c', 'echo ran']);
+      assert.equal(r.status, 2, `${url}: ${show(r)}`);
+      assert.equal(r.stdout.length, 0, `${url}: program must not run`);
+      assert.equal(lines(r.stderr).length, 1, `${url}: exactly one stderr line: ${show(r)}`);
+      assert.match(r.stderr, part, url);
+    }
+  });
+
+  test('a bad config file: exit 2, one stderr line naming file:line', async () => {
+    const bad1 = join(lab.dir, 'bad-directive.conf');
+    writeFileSync(bad1, `strict_chain\nproxy_dns\nno_such_directive 1\n[ProxyList]\nsocks5 ${micro.host} ${micro.port}\n`);
+    const r1 = await sockswrap(lab, ['-f', bad1, '--', 'sh', '-c', 'echo ran']);
+    assert.equal(r1.status, 2, show(r1));
+    assert.equal(r1.stdout.length, 0);
+    assert.equal(lines(r1.stderr).length, 1, show(r1));
+    assert.match(r1.stderr, /bad-directive\.conf:3\b/);
+
+    const bad2 = join(lab.dir, 'bad-port.conf');
+    writeFileSync(bad2, `strict_chain\n[ProxyList]\n# comment\nsocks5 ${micro.host} 70000\n`);
+    const r2 = await sockswrap(lab, ['-f', bad2, '--', 'sh', '-c', 'echo ran']);
+    assert.equal(r2.status, 2, show(r2));
+    assert.equal(lines(r2.stderr).length, 1, show(r2));
+    assert.match(r2.stderr, /bad-port\.conf:4\b/);
+  });
+
+  test('everything after the program name belongs to the program', async () => {
+    const r = await sockswrap(lab, [...X, '--', 'sh', '-c', 'printf "[%s]" "$@"', 'sh', '-v', '-x', '--help', '-q', '-f', 'x']);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), '[-v][-x][--help][-q][-f][x]');
+  });
+
+  test("stdout carries only the program's output, even with -v (log lines go to stderr)", async () => {
+    const r = await sockswrap(lab, ['-v', ...X, '--', 'curl', '-sS', '--max-time', '20', `http://target.test:${HTTP_PORT}/hello`]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'hello from target\n');
+    assert.match(r.stderr, /^\[sockswrap\] .*target\.test/m, '-v logs the connection on stderr');
+    assertNoLeaks(lab);
+  });
+
+  test('fail closed: with the proxy down, curl fails with a sockswrap error and nothing goes direct', async () => {
+    const down = ['-x', `socks5h://${lab.proxyIp4}:1099`];
+    const r = await sockswrap(lab, [...down, '--', 'curl', '-sS', '--max-time', '20', `http://${lab.targetIp4}:${HTTP_PORT}/hello`]);
+    assert.notEqual(r.status, 0, show(r));
+    assert.equal(r.stdout.length, 0);
+    assert.match(r.stderr, /^\[sockswrap\] curl\[\d+\] .*1099/m, show(r));
+    const named = await sockswrap(lab, [...down, '--', 'curl', '-sS', '--max-time', '20', `http://target.test:${HTTP_PORT}/hello`]);
+    assert.notEqual(named.status, 0, show(named));
+    assertNoLeaks(lab);
+  });
+
+  test('loopback goes direct (works even with the proxy down)', async () => {
+    const r = await sockswrap(lab, ['-x', `socks5h://${lab.proxyIp4}:1099`, '--', bin('python3'), '-c', PY_LOOPBACK]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'loopback ok\n');
+    assertNoLeaks(lab);
+  });
+});

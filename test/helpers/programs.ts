@@ -1,0 +1,122 @@
+// Small client programs the e2e tests run wrapped (python3 scripts passed with -c).
+
+/** Blocking connect to argv[1]:argv[2]; prints "errno N" or "connected". */
+export const PY_CONNECT_ERRNO = `
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+ai = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+s = socket.socket(ai[0], socket.SOCK_STREAM)
+s.settimeout(None)
+try:
+    s.connect(ai[4])
+    print("connected")
+except OSError as e:
+    print("errno", e.errno)
+`;
+
+/** Reads the server's first line before sending anything, then one echo round. Prints JSON. */
+export const PY_BANNER = `
+import socket, sys, json
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+first = b""
+while not first.endswith(b"\\r\\n"):
+    b = s.recv(1)
+    if not b: break
+    first += b
+s.sendall(b"ping\\n")
+rest = b""
+while True:
+    b = s.recv(4096)
+    if not b: break
+    rest += b
+print(json.dumps({"first": first.decode("latin-1"), "rest": rest.decode("latin-1")}))
+`;
+
+/** getaddrinfo + connect + getpeername. Prints JSON {resolved, peer}. */
+export const PY_PEERNAME = `
+import socket, sys, json
+host, port = sys.argv[1], int(sys.argv[2])
+fam = {"any": socket.AF_UNSPEC, "4": socket.AF_INET, "6": socket.AF_INET6}[sys.argv[3] if len(sys.argv) > 3 else "any"]
+ai = socket.getaddrinfo(host, port, fam, socket.SOCK_STREAM)[0]
+s = socket.socket(ai[0], socket.SOCK_STREAM)
+s.connect(ai[4])
+s.sendall(b"x")
+assert s.recv(1) == b"x"
+print(json.dumps({"resolved": ai[4][0], "peer": list(s.getpeername()[:2])}))
+`;
+
+/** T threads x C connections to an echo server, each with its own payload; prints JSON counts. */
+export const PY_THREADS = `
+import socket, sys, threading, json, hashlib
+host, port, T, C = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+ok = []; bad = []; lock = threading.Lock()
+def worker(t):
+    for c in range(C):
+        tag = ("%d.%d|" % (t, c)).encode()
+        payload = hashlib.sha256(tag).digest() * 1000 + tag   # 32 kB, unique per connection
+        try:
+            s = socket.create_connection((host, port), timeout=60)
+            s.sendall(payload)
+            got = b""
+            while len(got) < len(payload):
+                b = s.recv(65536)
+                if not b: break
+                got += b
+            s.close()
+            with lock:
+                (ok if got == payload else bad).append("%d.%d" % (t, c) if got == payload else "%d.%d:%d bytes" % (t, c, len(got)))
+        except OSError as e:
+            with lock: bad.append("%d.%d:%s" % (t, c, e))
+threads = [threading.Thread(target=worker, args=(t,)) for t in range(T)]
+for th in threads: th.start()
+for th in threads: th.join()
+print(json.dumps({"ok": len(ok), "bad": bad[:10], "nbad": len(bad)}))
+`;
+
+/** Waits for SIGTERM/SIGHUP, reports it on stdout, exits 42. */
+export const PY_SIGNAL_WAITER = `
+import signal, sys, os
+def h(sig, frame):
+    print("got", signal.Signals(sig).name, flush=True)
+    os._exit(42)
+signal.signal(signal.SIGTERM, h)
+signal.signal(signal.SIGHUP, h)
+print("ready", flush=True)
+while True:
+    signal.pause()
+`;
+
+/** node: fetch a URL and print the body. */
+export function nodeFetch(url: string): string {
+  return `fetch(${JSON.stringify(url)}).then(async (r) => { process.stdout.write(await r.text()); process.exitCode = r.ok ? 0 : 3; }, (e) => { console.error(e, e.cause); process.exitCode = 4; })`;
+}
+
+/** Listens on 127.0.0.1 and ::1 itself, connects to both, echoes a line; prints "loopback ok". */
+export const PY_LOOPBACK = `
+import socket, threading
+for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    srv = socket.socket(fam, socket.SOCK_STREAM)
+    srv.bind((host, 0)); srv.listen(1)
+    port = srv.getsockname()[1]
+    def serve():
+        c, _ = srv.accept(); c.sendall(c.recv(100)); c.close()
+    t = threading.Thread(target=serve); t.start()
+    s = socket.create_connection((host, port), timeout=10)
+    s.sendall(b"hi")
+    assert s.recv(100) == b"hi"
+    assert s.getpeername()[:2] == (host, port), s.getpeername()
+    t.join()
+print("loopback ok")
+`;
+
+/** After a proxied connection and some I/O, are fds 0, 1, 2 still as the program found them? */
+export const PY_STDIO_FLAGS = `
+import fcntl, os, socket, sys, json
+def nb(fd): return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+before = [nb(0), nb(1), nb(2)]
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+s.sendall(b"x"); assert s.recv(1) == b"x"; s.close()
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+s.sendall(b"y"); assert s.recv(1) == b"y"; s.close()
+print(json.dumps({"before": before, "after": [nb(0), nb(1), nb(2)]}))
+`;

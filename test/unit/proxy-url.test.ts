@@ -1,0 +1,130 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../src/config/config-error';
+import { configFromProxyUrls, parseProxyUrl, redactProxyUrl } from '../../src/config/proxy-url';
+
+function throwsMessage(fn: () => unknown, message: string): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    assert.equal(e.message, message);
+    assert.equal(e.file, undefined);
+    assert.equal(e.line, undefined);
+    return true;
+  });
+}
+
+describe('parseProxyUrl', () => {
+  const good: [string, ReturnType<typeof parseProxyUrl>][] = [
+    ['socks5://127.0.0.1:9050', { proxy: { type: 'socks5', host: '127.0.0.1', port: 9050 }, remoteDns: false }],
+    ['socks5h://127.0.0.1:9050', { proxy: { type: 'socks5', host: '127.0.0.1', port: 9050 }, remoteDns: true }],
+    ['SOCKS5H://proxy.example:1', { proxy: { type: 'socks5', host: 'proxy.example', port: 1 }, remoteDns: true }],
+    ['socks5://h', { proxy: { type: 'socks5', host: 'h', port: 1080 }, remoteDns: false }],
+    ['socks5://h/', { proxy: { type: 'socks5', host: 'h', port: 1080 }, remoteDns: false }],
+    ['socks5://h:65535/', { proxy: { type: 'socks5', host: 'h', port: 65535 }, remoteDns: false }],
+    ['socks5://[::1]:1080', { proxy: { type: 'socks5', host: '::1', port: 1080 }, remoteDns: false }],
+    ['socks5://[::1]', { proxy: { type: 'socks5', host: '::1', port: 1080 }, remoteDns: false }],
+    ['socks5h://[2001:DB8:0:0:0:0:0:1]:9050', { proxy: { type: 'socks5', host: '2001:db8::1', port: 9050 }, remoteDns: true }],
+    ['socks5://[::ffff:1.2.3.4]:1', { proxy: { type: 'socks5', host: '::ffff:102:304', port: 1 }, remoteDns: false }],
+    ['socks5://[fe80::1%25eth0]:1', { proxy: { type: 'socks5', host: 'fe80::1%eth0', port: 1 }, remoteDns: false }],
+    ['socks5://alice@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'alice' }, remoteDns: false }],
+    ['socks5://alice:@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'alice', password: '' }, remoteDns: false }],
+    ['socks5://alice:s3cret@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'alice', password: 's3cret' }, remoteDns: false }],
+    [
+      'socks5h://us%40er%3A1:p%3Aa%2Fs%25s%20w@[::1]:9050',
+      { proxy: { type: 'socks5', host: '::1', port: 9050, username: 'us@er:1', password: 'p:a/s%s w' }, remoteDns: true },
+    ],
+    // Unencoded ':' '@' '/' in a password: the first ':' and the last '@' delimit it.
+    ['socks5://u:pa:ss@w/rd@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'u', password: 'pa:ss@w/rd' }, remoteDns: false }],
+    ['socks5://%C3%A9t%C3%A9:x@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'été', password: 'x' }, remoteDns: false }],
+    ['socks4://10.0.0.1:1080', { proxy: { type: 'socks4', host: '10.0.0.1', port: 1080 }, remoteDns: false }],
+    ['socks4a://user@10.0.0.1:1080', { proxy: { type: 'socks4a', host: '10.0.0.1', port: 1080, username: 'user' }, remoteDns: true }],
+    ['http://u:p@proxy:3128', { proxy: { type: 'http', host: 'proxy', port: 3128, username: 'u', password: 'p' }, remoteDns: true }],
+  ];
+  for (const [url, expected] of good) {
+    it(`parses ${url}`, () => assert.deepEqual(parseProxyUrl(url), expected));
+  }
+
+  const bad: [string, string][] = [
+    ['socks9://h:1', 'bad proxy URL "socks9://h:1": unknown scheme "socks9" (expected socks5, socks5h, socks4, socks4a or http)'],
+    ['https://h:1', 'bad proxy URL "https://h:1": unknown scheme "https" (expected socks5, socks5h, socks4, socks4a or http)'],
+    ['constructor://h:1', 'bad proxy URL "constructor://h:1": unknown scheme "constructor" (expected socks5, socks5h, socks4, socks4a or http)'],
+    ['://h:1', 'bad proxy URL "://h:1": unknown scheme "" (expected socks5, socks5h, socks4, socks4a or http)'],
+    ['127.0.0.1:9050', 'bad proxy URL "127.0.0.1:9050": missing scheme (expected socks5, socks5h, socks4, socks4a or http, as in socks5://HOST:PORT)'],
+    ['socks5:/h:1', 'bad proxy URL "socks5:/h:1": missing scheme (expected socks5, socks5h, socks4, socks4a or http, as in socks5://HOST:PORT)'],
+    ['', 'bad proxy URL "": missing scheme (expected socks5, socks5h, socks4, socks4a or http, as in socks5://HOST:PORT)'],
+    ['socks5://h:0', 'bad proxy URL "socks5://h:0": bad port "0" (expected 1-65535)'],
+    ['socks5://h:65536', 'bad proxy URL "socks5://h:65536": bad port "65536" (expected 1-65535)'],
+    ['socks5://h:', 'bad proxy URL "socks5://h:": bad port "" (expected 1-65535)'],
+    ['socks5://h:x', 'bad proxy URL "socks5://h:x": bad port "x" (expected 1-65535)'],
+    ['socks5://[::1]:0', 'bad proxy URL "socks5://[::1]:0": bad port "0" (expected 1-65535)'],
+    ['socks5://', 'bad proxy URL "socks5://": missing host'],
+    ['socks5://:1080', 'bad proxy URL "socks5://:1080": missing host'],
+    ['socks5://u:p@:1080', 'bad proxy URL "socks5://u:***@:1080": missing host'],
+    ['socks5://[]:1080', 'bad proxy URL "socks5://[]:1080": missing host'],
+    ['socks5://h:1/x', 'bad proxy URL "socks5://h:1/x": has a path "/x" (expected nothing after host:port)'],
+    ['socks5://h:1?q=1', 'bad proxy URL "socks5://h:1?q=1": has a path "?q=1" (expected nothing after host:port)'],
+    ['socks5://::1:1080', 'bad proxy URL "socks5://::1:1080": IPv6 address "::1:1080" must be in brackets, as in socks5://[::1]:1080'],
+    ['socks5://[::1:1080', 'bad proxy URL "socks5://[::1:1080": unclosed "[" in host "[::1:1080"'],
+    ['socks5://[::1]1080', 'bad proxy URL "socks5://[::1]1080": unexpected "1080" after the IPv6 address (expected :PORT)'],
+    ['socks5://[::g]:1', 'bad proxy URL "socks5://[::g]:1": bad IPv6 address "::g"'],
+    ['socks5://[1.2.3.4]:1', 'bad proxy URL "socks5://[1.2.3.4]:1": bad IPv6 address "1.2.3.4"'],
+    ['socks5://999.0.0.1:1', 'bad proxy URL "socks5://999.0.0.1:1": bad host "999.0.0.1"'],
+    ['socks5://ho st:1', 'bad proxy URL "socks5://ho st:1": bad host "ho st"'],
+    ['socks5://@h:1', 'bad proxy URL "socks5://@h:1": empty username before "@"'],
+    ['socks5://:pw@h:1', 'bad proxy URL "socks5://:***@h:1": empty username before "@"'],
+    ['socks5://u%zz:p@h:1', 'bad proxy URL "socks5://u%zz:***@h:1": bad percent-encoding in the username'],
+    ['socks5://u:p%E0%A4@h:1', 'bad proxy URL "socks5://u:***@h:1": bad percent-encoding in the password'],
+    [`socks5://${'a'.repeat(256)}@h:1`, `bad proxy URL "socks5://${'a'.repeat(256)}@h:1": username longer than 255 bytes (the SOCKS5 limit)`],
+    [`socks5://u:${'é'.repeat(128)}@h:1`, 'bad proxy URL "socks5://u:***@h:1": password longer than 255 bytes (the SOCKS5 limit)'],
+  ];
+  for (const [url, message] of bad) {
+    it(`rejects ${JSON.stringify(url.length > 40 ? url.slice(0, 40) + '…' : url)}`, () => throwsMessage(() => parseProxyUrl(url), message));
+  }
+
+  it('never prints the password', () => {
+    assert.equal(redactProxyUrl('socks5://u:hunter2@h:1'), 'socks5://u:***@h:1');
+    assert.equal(redactProxyUrl('socks5://u@h:1'), 'socks5://u@h:1');
+    assert.equal(redactProxyUrl('socks5://h:1'), 'socks5://h:1');
+    assert.throws(() => parseProxyUrl('socks5://u:hunter2@h:0'), (e: unknown) => !String(e).includes('hunter2'));
+  });
+});
+
+describe('configFromProxyUrls', () => {
+  it('builds a strict chain with the defaults', () => {
+    assert.deepEqual(configFromProxyUrls(['socks5h://127.0.0.1:9050']), {
+      chainType: 'strict',
+      proxies: [{ type: 'socks5', host: '127.0.0.1', port: 9050 }],
+      proxyDns: true,
+      remoteDnsSubnet: 240,
+      tcpReadTimeoutMs: 15000,
+      tcpConnectTimeoutMs: 8000,
+      localnets: [],
+      quiet: false,
+      source: '-x',
+    });
+  });
+
+  it('keeps the order and takes remote DNS from the last hop only', () => {
+    const a = configFromProxyUrls(['socks5h://a:1', 'socks5://b:2']);
+    assert.deepEqual(a.proxies.map((p) => p.host), ['a', 'b']);
+    assert.equal(a.proxyDns, false);
+    assert.equal(configFromProxyUrls(['socks5://a:1', 'socks5h://b:2']).proxyDns, true);
+  });
+
+  it('rejects an empty list', () => {
+    throwsMessage(() => configFromProxyUrls([]), 'no proxy URL given (expected -x socks5://HOST:PORT)');
+  });
+
+  it('passes on the URL error', () => {
+    throwsMessage(() => configFromProxyUrls(['socks5://a:1', 'socks5://b:0']), 'bad proxy URL "socks5://b:0": bad port "0" (expected 1-65535)');
+  });
+
+  for (const scheme of ['socks4', 'socks4a', 'http']) {
+    it(`rejects ${scheme}:// as not supported yet`, () => {
+      throwsMessage(
+        () => configFromProxyUrls(['socks5://a:1', `${scheme}://u:pw@b:2`]),
+        `proxy URL "${scheme}://u:***@b:2": ${scheme}:// proxies are not supported yet (supported: socks5)`,
+      );
+    });
+  }
+});
