@@ -1,9 +1,14 @@
 /* connect() to a proxied destination connects the program's own fd to the agent's relay, so the
  * descriptor the program registered (epoll, poll) stays the same open file. getpeername() then
  * reports the original destination; sendto/sendmsg close the implicit-connect paths (UDP
- * datagrams with an address, TCP Fast Open). */
+ * datagrams with an address, TCP Fast Open).
+ *
+ * On a non-blocking socket connect() returns EINPROGRESS as soon as the fd is connected to the
+ * relay and the ticket is written; the verdict byte is then consumed by the receive hooks
+ * (io-hooks.c) through sw_async_settle(). docs/async-connect.md has the whole story. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
@@ -28,10 +33,11 @@ struct relayed_socket {
 };
 static struct relayed_socket relayed[RELAYED_FDS];
 
+/* The real getsockopt: our own hook would treat SO_ERROR on a pending fd as the program's. */
 static int socket_int_option(int fd, int level, int name, int *value)
 {
 	socklen_t len = sizeof *value;
-	return getsockopt(fd, level, name, value, &len);
+	return sw_real_getsockopt(fd, level, name, value, &len);
 }
 
 static int local_port_of(int fd)
@@ -96,6 +102,11 @@ static int ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t
 	return -ECONNREFUSED;
 }
 
+int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16])
+{
+	return ask_agent_connect(socktype, dest, ticket);
+}
+
 static void deadline_in(struct timespec *deadline, long ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, deadline);
@@ -146,20 +157,48 @@ static int relay_address(int fd, int domain, struct sockaddr_storage *relay, soc
 /* Connects the program's fd to the relay, presents the ticket and reads the verdict, without
  * touching O_NONBLOCK: every wait is a poll(), every transfer MSG_DONTWAIT. Returns the verdict
  * (0 = established) or an errno. */
+static int present_ticket(int fd, int domain, const uint8_t ticket[16], const struct timespec *deadline);
+
 static int join_relay(int fd, int domain, const uint8_t ticket[16])
+{
+	struct timespec deadline;
+	deadline_in(&deadline, VERDICT_TIMEOUT_MS);
+	int err = present_ticket(fd, domain, ticket, &deadline);
+	if (err)
+		return err;
+
+	for (;;) {
+		uint8_t verdict;
+		ssize_t n = sw_real_recv(fd, &verdict, 1, MSG_DONTWAIT);
+		if (n == 1)
+			return verdict;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			int err = wait_for(fd, POLLIN, &deadline);
+			if (err)
+				return err;
+			continue;
+		}
+		return ECONNREFUSED;   /* EOF or reset before a verdict: the agent refused the ticket */
+	}
+}
+
+/* Connects fd to the relay and writes the ticket; the verdict is left for the caller. The relay
+ * connect is to loopback and completes in the kernel (the agent need not run), so waiting for it
+ * is short even on a non-blocking socket. Returns 0 or an errno. */
+static int present_ticket(int fd, int domain, const uint8_t ticket[16], const struct timespec *deadline)
 {
 	struct sockaddr_storage relay;
 	socklen_t relay_len;
 	if (relay_address(fd, domain, &relay, &relay_len) != 0)
 		return ECONNREFUSED;
-	struct timespec deadline;
-	deadline_in(&deadline, VERDICT_TIMEOUT_MS);
 
 	if (real.connect(fd, (struct sockaddr *)&relay, relay_len) != 0) {
 		/* Non-blocking, or a blocking connect a signal interrupted: it goes on in the kernel. */
 		if (errno != EINPROGRESS && errno != EINTR && errno != EALREADY)
 			return errno;
-		int err = wait_for(fd, POLLOUT, &deadline);
+		int err = wait_for(fd, POLLOUT, deadline);
 		if (err)
 			return err;
 		if (socket_int_option(fd, SOL_SOCKET, SO_ERROR, &err) != 0)
@@ -178,29 +217,14 @@ static int join_relay(int fd, int domain, const uint8_t ticket[16])
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			int err = wait_for(fd, POLLOUT, &deadline);
+			int err = wait_for(fd, POLLOUT, deadline);
 			if (err)
 				return err;
 			continue;
 		}
 		return ECONNREFUSED;
 	}
-
-	for (;;) {
-		uint8_t verdict;
-		ssize_t n = recv(fd, &verdict, 1, MSG_DONTWAIT);
-		if (n == 1)
-			return verdict;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			int err = wait_for(fd, POLLIN, &deadline);
-			if (err)
-				return err;
-			continue;
-		}
-		return ECONNREFUSED;   /* EOF or reset before a verdict: the agent refused the ticket */
-	}
+	return 0;
 }
 
 /* Makes the fd an unconnected socket again, as after a failed real connect. */
@@ -208,6 +232,10 @@ static void disconnect(int fd)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	real.connect(fd, &unspec, sizeof unspec);
+	/* Disconnecting an established socket leaves ECONNRESET as its pending error; the program
+	 * must see the connect's errno instead, so clear it. */
+	int ignored;
+	socket_int_option(fd, SOL_SOCKET, SO_ERROR, &ignored);
 }
 
 /* Fills dest when this connect/sendto is one the agent must decide on; else the call goes to libc
@@ -233,21 +261,153 @@ static int needs_agent(int fd, const struct sockaddr *addr, socklen_t len, struc
 	return 1;
 }
 
+/* ---- asynchronous connects: the verdict byte is still on its way (docs/async-connect.md) ---- */
+
+/* The relay connect is loopback and the kernel completes it without the agent; only a full accept
+ * backlog (SYN dropped, retried after 1 s, 3 s, ...) makes it slow. */
+#define RELAY_CONNECT_TIMEOUT_MS 15000
+
+enum { ASYNC_IDLE = 0, ASYNC_PENDING = 1, ASYNC_BUSY = 2 };
+
+/* sw_async_state[fd] != 0 is the whole cost of a receive hook on any other descriptor. The port
+ * identifies the socket: a pending fd the program closed and whose number came back as something
+ * else is recognised as stale and forgotten, never read from. */
+_Atomic uint8_t sw_async_state[SW_ASYNC_FDS];
+static _Atomic uint32_t async_port[SW_ASYNC_FDS];
+
+static int relay_of_peer(const struct sockaddr_storage *peer);
+
+/* Is fd still the socket we connected to the relay (same local port, peer is the relay)? */
+static int same_relayed_socket(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof peer;
+	if (real.getpeername(fd, (struct sockaddr *)&peer, &len) != 0 || !relay_of_peer(&peer))
+		return 0;
+	return local_port_of(fd) == (int)atomic_load(&async_port[fd]);
+}
+
+static void async_mark_pending(int fd, int local_port)
+{
+	if (fd < 0 || fd >= SW_ASYNC_FDS)
+		return;
+	atomic_store(&async_port[fd], (uint32_t)local_port);
+	atomic_store(&sw_async_state[fd], ASYNC_PENDING);
+}
+
+/* Takes the fd's entry for this thread: another thread settling the same fd is waited out (it
+ * holds the entry only for a non-blocking peek, or for a blocking read the program asked for).
+ * Returns 1 with the entry held, 0 when there is nothing pending. */
+static int async_claim(int fd)
+{
+	for (;;) {
+		uint8_t expected = ASYNC_PENDING;
+		if (atomic_compare_exchange_strong(&sw_async_state[fd], &expected, ASYNC_BUSY))
+			return 1;
+		if (expected == ASYNC_IDLE)
+			return 0;
+		struct timespec pause = { .tv_nsec = 200000 };
+		nanosleep(&pause, NULL);
+	}
+}
+
+static int fd_is_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+int sw_async_settle(int fd, int mode)
+{
+	if (!sw_async_maybe_pending(fd) || !async_claim(fd))
+		return 0;
+	if (!same_relayed_socket(fd)) {
+		atomic_store(&sw_async_state[fd], ASYNC_IDLE);
+		return 0;
+	}
+	int flags = MSG_NOSIGNAL;
+	if (mode == SW_SETTLE_PEEK || (mode == SW_SETTLE_AUTO && fd_is_nonblocking(fd)))
+		flags |= MSG_DONTWAIT;
+	uint8_t verdict;
+	ssize_t n = sw_real_recv(fd, &verdict, 1, flags);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		int err = errno;
+		atomic_store(&sw_async_state[fd], ASYNC_PENDING);
+		return err;
+	}
+	int result = n == 1 ? verdict : ECONNREFUSED;    /* EOF or reset before a verdict */
+	if (n < 0 && errno != ECONNRESET)
+		result = errno;
+	if (result != 0)
+		disconnect(fd);
+	atomic_store(&sw_async_state[fd], ASYNC_IDLE);
+	return result;
+}
+
+/* connect() again on a fd whose verdict has not been read: as the kernel answers it for a connect
+ * in progress (EALREADY), done (0 once, then EISCONN) or failed (its errno, once). */
+static int connect_again(int fd)
+{
+	int err = sw_async_settle(fd, SW_SETTLE_AUTO);
+	if (err == EAGAIN || err == EWOULDBLOCK)
+		err = EALREADY;
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static int is_connected(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof peer;
+	return real.getpeername(fd, (struct sockaddr *)&peer, &len) == 0;
+}
+
 SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	shim_init();
+	if (sw_async_maybe_pending(fd))
+		return connect_again(fd);
+	/* A UDP socket the relay carries: udp-hooks.c also handles its disconnect and local peers. */
+	if (sw_udp_owns(fd))
+		return sw_udp_connect(fd, addr, len);
 	struct wire_addr dest;
 	int domain, type;
 	int saved_errno = errno;
 	if (!needs_agent(fd, addr, len, &dest, &domain, &type))
 		return real.connect(fd, addr, len);
+	if (type == SOCK_DGRAM)
+		return sw_udp_connect(fd, addr, len);
+	/* A connected stream socket: the kernel says EISCONN; asking the agent would waste a chain. */
+	if (is_connected(fd)) {
+		errno = EISCONN;
+		return -1;
+	}
 
 	uint8_t ticket[16];
-	int action = ask_agent_connect(type == SOCK_STREAM ? SOCKTYPE_STREAM : SOCKTYPE_DGRAM, &dest, ticket);
+	int action = ask_agent_connect(SOCKTYPE_STREAM, &dest, ticket);
 	if (action == ACTION_DIRECT)
 		return real.connect(fd, addr, len);
 	if (action < 0) {
 		errno = -action;
+		return -1;
+	}
+
+	if (fd_is_nonblocking(fd) && fd < SW_ASYNC_FDS) {
+		struct timespec deadline;
+		deadline_in(&deadline, RELAY_CONNECT_TIMEOUT_MS);
+		int err = present_ticket(fd, domain, ticket, &deadline);
+		if (err) {
+			disconnect(fd);
+			errno = err;
+			return -1;
+		}
+		int port = local_port_of(fd);
+		remember_relayed(fd, port, addr, len);
+		async_mark_pending(fd, port);
+		errno = EINPROGRESS;
 		return -1;
 	}
 
@@ -312,6 +472,8 @@ SHIM_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	shim_init();
 	if (!addr || !len)
 		return real.getpeername(fd, addr, len);
+	if (sw_udp_owns(fd) && sw_udp_getpeername(fd, addr, len) == 0)
+		return 0;
 	struct sockaddr_storage peer;
 	socklen_t peer_len = sizeof peer;
 	if (real.getpeername(fd, (struct sockaddr *)&peer, &peer_len) != 0)
@@ -332,97 +494,4 @@ SHIM_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	return 0;
 }
 
-/* ---- implicit connects: datagrams with an address, TCP Fast Open ---- */
-
-/* Destinations the agent said go direct; its rules do not change during a run. */
-#define DIRECT_CACHE_SIZE 8
-static __thread struct wire_addr direct_datagram_cache[DIRECT_CACHE_SIZE];
-static __thread unsigned int direct_datagram_next;
-
-static int cached_direct(const struct wire_addr *a)
-{
-	for (int i = 0; i < DIRECT_CACHE_SIZE; i++) {
-		const struct wire_addr *c = &direct_datagram_cache[i];
-		if (c->family == a->family && c->port == a->port && memcmp(c->bytes, a->bytes, 16) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-enum send_plan { SEND_AS_IS, SEND_CONNECTED, SEND_REFUSED };
-
-/* Decides one send with an address. SEND_CONNECTED: a Fast Open send was turned into our
- * connect() plus a plain send. SEND_REFUSED: errno is set. */
-static enum send_plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, int flags)
-{
-	struct wire_addr dest;
-	int domain, type;
-	if (!addr || !needs_agent(fd, addr, len, &dest, &domain, &type))
-		return SEND_AS_IS;
-	if (type == SOCK_STREAM) {
-		/* Without MSG_FASTOPEN the kernel ignores a stream send's address. */
-		if (!(flags & MSG_FASTOPEN))
-			return SEND_AS_IS;
-		return connect(fd, addr, len) == 0 ? SEND_CONNECTED : SEND_REFUSED;
-	}
-	if (cached_direct(&dest))
-		return SEND_AS_IS;
-	uint8_t ticket[16];
-	int action = ask_agent_connect(SOCKTYPE_DGRAM, &dest, ticket);
-	if (action == ACTION_DIRECT) {
-		direct_datagram_cache[direct_datagram_next++ % DIRECT_CACHE_SIZE] = dest;
-		return SEND_AS_IS;
-	}
-	errno = action < 0 ? -action : ECONNREFUSED;
-	return SEND_REFUSED;
-}
-
-SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
-			   socklen_t len)
-{
-	shim_init();
-	switch (plan_send(fd, addr, len, flags)) {
-	case SEND_REFUSED:
-		return -1;
-	case SEND_CONNECTED:
-		return real.sendto(fd, buf, n, flags & ~MSG_FASTOPEN, NULL, 0);
-	default:
-		return real.sendto(fd, buf, n, flags, addr, len);
-	}
-}
-
-SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	shim_init();
-	if (!msg)
-		return real.sendmsg(fd, msg, flags);
-	switch (plan_send(fd, msg->msg_name, msg->msg_namelen, flags)) {
-	case SEND_REFUSED:
-		return -1;
-	case SEND_CONNECTED: {
-		struct msghdr without_name = *msg;
-		without_name.msg_name = NULL;
-		without_name.msg_namelen = 0;
-		return real.sendmsg(fd, &without_name, flags & ~MSG_FASTOPEN);
-	}
-	default:
-		return real.sendmsg(fd, msg, flags);
-	}
-}
-
-SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int count, int flags)
-{
-	shim_init();
-	if (!vec)
-		return real.sendmmsg(fd, vec, count, flags);
-	/* Send the allowed prefix; a refused message ends the batch like a kernel error would. */
-	unsigned int allowed = 0;
-	for (; allowed < count; allowed++) {
-		const struct msghdr *m = &vec[allowed].msg_hdr;
-		if (plan_send(fd, m->msg_name, m->msg_namelen, flags & ~MSG_FASTOPEN) == SEND_REFUSED)
-			break;
-	}
-	if (allowed == 0 && count > 0)
-		return -1;
-	return real.sendmmsg(fd, vec, allowed, flags);
-}
+/* sendto/sendmsg/sendmmsg (UDP datagrams with an address, TCP Fast Open) are in udp-hooks.c. */

@@ -154,6 +154,7 @@ SHIM_EXPORT int close(int fd)
 	if (fdguard_is_shim_fd(fd))
 		return 0;             /* the program never opened it, so it cannot tell */
 	shim_init();
+	sw_udp_closing(fd);       /* ends a UDP association (udp-hooks.c) */
 	return real.close(fd);
 }
 

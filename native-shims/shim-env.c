@@ -98,6 +98,10 @@ void shim_env_load(void)
 		problem = "SOCKSWRAP_RELAY_PORT4 is missing or not a port number";
 	else if (parse_port(getenv("SOCKSWRAP_RELAY_PORT6"), 1, &c.relay_port6) != 0)
 		problem = "SOCKSWRAP_RELAY_PORT6 is missing or not a port number (0 for none)";
+	else if (parse_port(getenv("SOCKSWRAP_UDP_PORT4"), 0, &c.udp_port4) != 0)
+		problem = "SOCKSWRAP_UDP_PORT4 is missing or not a port number";
+	else if (parse_port(getenv("SOCKSWRAP_UDP_PORT6"), 1, &c.udp_port6) != 0)
+		problem = "SOCKSWRAP_UDP_PORT6 is missing or not a port number (0 for none)";
 	else if (!dns || (strcmp(dns, "0") != 0 && strcmp(dns, "1") != 0))
 		problem = "SOCKSWRAP_REMOTE_DNS is missing or not 0 or 1";
 

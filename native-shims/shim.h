@@ -21,6 +21,8 @@ struct shim_config {
 	unsigned char token[16];
 	uint16_t relay_port4;
 	uint16_t relay_port6;     /* 0: no IPv6 loopback relay */
+	uint16_t udp_port4;       /* the UDP relay on 127.0.0.1 */
+	uint16_t udp_port6;       /* the UDP relay on ::1; 0: none */
 	int remote_dns;           /* also 1 when misconfigured, so names fail closed */
 };
 
@@ -78,6 +80,8 @@ enum agent_op {
 	OP_RESOLVE = 0x03,
 	OP_REVERSE = 0x04,
 	OP_PEER = 0x05,
+	OP_UDP_ROUTE = 0x06,      /* udp-hooks.c, docs/udp.md */
+	OP_UDP_RELEASE = 0x07,
 };
 
 #define AGENT_MAX_FRAME 1024    /* len field limit: kind + body */
@@ -111,5 +115,37 @@ size_t wire_addr_decode(const uint8_t *buf, size_t len, int with_port, struct wi
  * length, or 0 when the address cannot be expressed in that family. */
 socklen_t wire_addr_to_sockaddr(const struct wire_addr *a, int socket_family,
 				struct sockaddr_storage *out);
+
+/* ---- connect-hook.c: asynchronous connects (docs/async-connect.md) ---- */
+
+/* Per fd: non-zero while a non-blocking connect's verdict byte may still be unread. */
+#define SW_ASYNC_FDS 65536
+extern _Atomic uint8_t sw_async_state[SW_ASYNC_FDS];
+static inline int sw_async_maybe_pending(int fd)
+{
+	return fd >= 0 && fd < SW_ASYNC_FDS && atomic_load_explicit(&sw_async_state[fd], memory_order_acquire) != 0;
+}
+/* How sw_async_settle may wait for the verdict: as the fd's O_NONBLOCK says, never, or always. */
+enum { SW_SETTLE_AUTO = 0, SW_SETTLE_PEEK = 1, SW_SETTLE_BLOCK = 2 };
+/* Consumes a pending fd's verdict. Returns 0 when the stream may be used (verdict 0, or nothing
+ * pending); EAGAIN (or EINTR) when it has not arrived; else the connect's errno, once (the fd is
+ * then unconnected, as after a failed connect). */
+int sw_async_settle(int fd, int mode);
+/* The agent's CONNECT: ACTION 0 direct, 1 proxy (ticket filled), or a negative errno. */
+int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16]);
+
+/* ---- io-hooks.c: receive hooks (read, readv, recv, recvfrom, recvmsg, recvmmsg, getsockopt) ---- */
+
+ssize_t sw_real_recv(int fd, void *buf, size_t n, int flags);
+int sw_real_getsockopt(int fd, int level, int name, void *value, socklen_t *len);
+/* UDP (udp-hooks.c; weak defaults in io-hooks.c: nothing is owned, recvmsg is the real one, a
+ * datagram connect() asks the agent and goes direct or fails). */
+int sw_udp_owns(int fd);
+ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags);
+int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len);
+/* udp-hooks.c: a UDP socket connected through the relay reports its peer (0), else -1. */
+int sw_udp_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+/* udp-hooks.c: the program is closing fd; ends its association with the agent. */
+void sw_udp_closing(int fd);
 
 #endif

@@ -10,6 +10,7 @@ import { FakeDnsTable } from './fake-dns-table';
 import { HostsFile } from './hosts-file';
 import { RoutePolicy } from './route-policy';
 import { TcpRelay } from './tcp-relay';
+import { UdpRelay } from './udp-relay';
 
 /**
  * The SOCKS client side of a run, living in the launcher process: the control socket the shim
@@ -21,6 +22,7 @@ export class Agent {
     private readonly control: ControlServer,
     private readonly relay: TcpRelay,
     private readonly broker: ConnectBroker,
+    private readonly udp: UdpRelay,
     /** What the program's environment needs to reach this agent. */
     readonly env: Record<string, string>,
   ) {}
@@ -32,11 +34,15 @@ export class Agent {
     const token = randomBytes(16);
     const broker = new ConnectBroker(config, log);
     const relay = new TcpRelay(broker);
+    const policy = new RoutePolicy(config.localnets);
+    const fakeDns = new FakeDnsTable(config.remoteDnsSubnet);
+    const udp = new UdpRelay({ config, log, fakeDns, policy });
     const control = new ControlServer({
       token,
       broker,
-      policy: new RoutePolicy(config.localnets),
-      fakeDns: new FakeDnsTable(config.remoteDnsSubnet),
+      policy,
+      fakeDns,
+      udp,
       hosts: HostsFile.load(),
       remoteDns: config.proxyDns,
       peerOf: (relayFamily, port) => relay.originalAddressFor(relayFamily, port),
@@ -44,17 +50,21 @@ export class Agent {
     });
     try {
       const { port4, port6 } = await relay.listen();
+      const udpPorts = await udp.listen();
       await control.listen(socketPath);
       chmodSync(socketPath, 0o600);
-      return new Agent(dir, control, relay, broker, {
+      return new Agent(dir, control, relay, broker, udp, {
         SOCKSWRAP_SOCK: socketPath,
         SOCKSWRAP_TOKEN: token.toString('hex'),
         SOCKSWRAP_RELAY_PORT4: String(port4),
         SOCKSWRAP_RELAY_PORT6: String(port6),
+        SOCKSWRAP_UDP_PORT4: String(udpPorts.port4),
+        SOCKSWRAP_UDP_PORT6: String(udpPorts.port6),
         SOCKSWRAP_REMOTE_DNS: config.proxyDns ? '1' : '0',
       });
     } catch (err) {
       relay.close();
+      udp.close();
       control.close();
       rmSync(dir, { recursive: true, force: true });
       throw err;
@@ -65,6 +75,7 @@ export class Agent {
   close(): void {
     this.control.close();
     this.relay.close();
+    this.udp.close();
     this.broker.close();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { SockswrapConfig } from '../config/config-types';
-import { ChainError, connectThroughChain, type EstablishedChain } from '../client/chain-connect';
+import { ChainError, connectChain, type EstablishedChain, type RoundRobinCursor } from '../client/chain-connect';
 import { describeHop } from '../client/proxy-hop';
 import { errnoFor } from '../protocol/errno-map';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import type { Logger } from '../cli/logger';
+import { applyDnat } from './dnat';
 
 /** Who asked, for log lines: `curl[4121]`. */
 export interface Requester {
@@ -34,6 +35,11 @@ const TICKET_TTL_MS = 30_000;
  */
 export class ConnectBroker {
   private readonly pending = new Map<string, { connect: PendingConnect; timer: NodeJS.Timeout }>();
+  /**
+   * round_robin_chain's position, one for the whole run: every process of the run asks this agent,
+   * so concurrent programs really rotate (proxychains keeps it per process, unlocked).
+   */
+  private readonly roundRobin: RoundRobinCursor = { cursor: 0 };
 
   constructor(
     private readonly config: SockswrapConfig,
@@ -44,15 +50,22 @@ export class ConnectBroker {
     const ticket = randomBytes(16);
     const controller = new AbortController();
     const started = Date.now();
-    const who = `${requester.name}[${requester.pid}] ${formatTarget(target)}`;
-    const outcome = connectThroughChain(
-      this.config.proxies,
-      target,
-      { connectMs: this.config.tcpConnectTimeoutMs, readMs: this.config.tcpReadTimeoutMs },
-      controller.signal,
-    ).then(
+    // dnat rewrites where the chain is asked to go; the program keeps seeing its own destination.
+    const effective = applyDnat(this.config.dnat, target);
+    const who =
+      `${requester.name}[${requester.pid}] ${formatTarget(target)}` + (effective === target ? '' : ` (dnat to ${formatTarget(effective)})`);
+    const outcome = connectChain(effective, {
+      proxies: this.config.proxies,
+      type: this.config.chainType,
+      chainLen: this.config.chainLen,
+      timeouts: { connectMs: this.config.tcpConnectTimeoutMs, readMs: this.config.tcpReadTimeoutMs },
+      signal: controller.signal,
+      roundRobin: this.roundRobin,
+      onDeadHop: (_hop, cause) => this.log.error(`${who} ${cause.message}; skipping that hop`),
+    }).then(
       (chain) => {
-        this.log.info(`${who} via ${this.config.proxies.map(describeHop).join(' > ')}: connected in ${Date.now() - started} ms`);
+        const hops = chain.hops ?? this.config.proxies;
+        this.log.info(`${who} via ${hops.map(describeHop).join(' > ')}: connected in ${Date.now() - started} ms`);
         return chain;
       },
       (err: unknown) => {

@@ -10,6 +10,7 @@ import { FrameDecoder, Op, decodeWireIp, encodeFrame, encodeWireIp, type Frame }
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
 import { unmap, type RoutePolicy } from './route-policy';
+import type { UdpRelay } from './udp-relay';
 
 const STATUS_OK = 0;
 const STATUS_NOT_FOUND = 1;
@@ -25,6 +26,8 @@ export interface ControlDeps {
   fakeDns: FakeDnsTable;
   hosts: HostsFile;
   remoteDns: boolean;
+  /** The UDP relay (UDP_ROUTE, UDP_RELEASE); absent: every proxied datagram is refused. */
+  udp?: UdpRelay;
   /** Original destination of a relayed connection, by the program's local port. */
   peerOf(relay: 4 | 6, programPort: number): Buffer | undefined;
   log: Logger;
@@ -39,6 +42,8 @@ export class ControlServer {
   private readonly clients = new Set<net.Socket>();
   /** One refusal line per program and destination, not one per datagram. */
   private readonly refusalsLogged = new Set<string>();
+  /** Open control connections per program pid: when the last closes, the process is gone. */
+  private readonly connectionsByPid = new Map<number, number>();
 
   constructor(private readonly deps: ControlDeps) {}
 
@@ -65,6 +70,11 @@ export class ControlServer {
     socket.on('error', () => {});
     const decoder = new FrameDecoder();
     let requester: Requester | undefined;
+    // Answers go out in request order even when one must wait (UDP_ROUTE opens an association).
+    let queue: Promise<void> = Promise.resolve();
+    socket.on('close', () => {
+      if (requester) this.connectionGone(requester.pid);
+    });
     const helloTimer = setTimeout(() => socket.destroy(), HELLO_WAIT_MS);
     socket.on('data', (chunk: Buffer) => {
       let frames: Frame[];
@@ -83,15 +93,35 @@ export class ControlServer {
             return;
           }
           clearTimeout(helloTimer);
+          this.connectionsByPid.set(requester.pid, (this.connectionsByPid.get(requester.pid) ?? 0) + 1);
           socket.write(encodeFrame(STATUS_OK));
           continue;
         }
+        let answer: Buffer | Promise<Buffer>;
         try {
-          socket.write(this.answer(frame, requester));
+          answer = this.answer(frame, requester);
         } catch {
           // A malformed request from our own shim is a bug; dropping the connection fails closed.
           socket.destroy();
           return;
+        }
+        if (answer instanceof Buffer) {
+          const ready = answer;
+          queue = queue.then(() => {
+            if (!socket.destroyed) socket.write(ready);
+          });
+        } else {
+          const pending = answer as Promise<Buffer>;
+          queue = queue.then(() =>
+            pending.then(
+              (bytes) => {
+                if (!socket.destroyed) socket.write(bytes);
+              },
+              () => {
+                socket.destroy();
+              },
+            ),
+          );
         }
       }
     });
@@ -106,7 +136,17 @@ export class ControlServer {
     return { name, pid };
   }
 
-  private answer(frame: Frame, requester: Requester): Buffer {
+  private connectionGone(pid: number): void {
+    const left = (this.connectionsByPid.get(pid) ?? 1) - 1;
+    if (left > 0) {
+      this.connectionsByPid.set(pid, left);
+      return;
+    }
+    this.connectionsByPid.delete(pid);
+    this.deps.udp?.releasePid(pid);
+  }
+
+  private answer(frame: Frame, requester: Requester): Buffer | Promise<Buffer> {
     switch (frame.kind) {
       case Op.connect:
         return this.connect(frame.body, requester);
@@ -118,6 +158,14 @@ export class ControlServer {
         const relay = frame.body.length > 2 && frame.body[2] === 6 ? 6 : 4;
         const address = this.deps.peerOf(relay, frame.body.readUInt16BE(0));
         return address ? encodeFrame(STATUS_OK, address) : encodeFrame(STATUS_NOT_FOUND);
+      }
+      case Op.udpRoute:
+        return this.udpRoute(frame.body, requester);
+      case Op.udpRelease: {
+        if (frame.body.length < 4) throw new Error('short UDP_RELEASE');
+        const relay = frame.body[1] === 6 ? 6 : 4;
+        this.deps.udp?.release(relay, frame.body.readUInt16BE(2), frame.body[0] === 1);
+        return encodeFrame(STATUS_OK);
       }
       default:
         throw new Error(`unknown control operation ${frame.kind}`);
@@ -144,13 +192,28 @@ export class ControlServer {
       if (!this.refusalsLogged.has(key)) {
         this.refusalsLogged.add(key);
         this.deps.log.error(
-          `${requester.name}[${requester.pid}] ${formatTarget(target)}: UDP is not proxied by this version; refused (nothing is sent direct)`,
+          `${requester.name}[${requester.pid}] ${formatTarget(target)}: a datagram socket asked CONNECT, which carries only TCP (the shim uses UDP_ROUTE); refused (nothing is sent direct)`,
         );
       }
       return encodeFrame(constants.errno.ENETUNREACH);
     }
     const ticket = this.deps.broker.open(target, originalAddress, requester);
     return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
+  }
+
+  /** UDP_ROUTE: `flags u8 | relay u8 | local port u16 | address` (docs/wire-protocol.md). */
+  private async udpRoute(body: Buffer, requester: Requester): Promise<Buffer> {
+    const connecting = (body[0]! & 1) !== 0;
+    const relay = body[1] === 6 ? 6 : 4;
+    const port = body.readUInt16BE(2);
+    const { length } = decodeWireIp(body, 4);
+    const wire = Buffer.from(body.subarray(4, 4 + length + 2));
+    if (wire.length !== length + 2) throw new Error('short UDP_ROUTE');
+    if (!this.deps.udp) return encodeFrame(constants.errno.ENETUNREACH);
+    const route = await this.deps.udp.route(relay, port, wire, connecting, requester);
+    if ('direct' in route) return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
+    if ('errno' in route) return encodeFrame(route.errno);
+    return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), route.id]));
   }
 
   private resolve(body: Buffer): Buffer {

@@ -7,14 +7,14 @@ import type { ChainType, ProxyType } from './config-types';
 // that acts on it elsewhere); the parsers need no change.
 // ---------------------------------------------------------------------------------------------
 
-export const SUPPORTED_PROXY_TYPES: ReadonlySet<ProxyType> = new Set<ProxyType>(['socks5']);
+export const SUPPORTED_PROXY_TYPES: ReadonlySet<ProxyType> = new Set<ProxyType>(['socks5', 'socks4', 'socks4a', 'http', 'raw']);
 
-export const SUPPORTED_CHAIN_TYPES: ReadonlySet<ChainType> = new Set<ChainType>(['strict']);
+export const SUPPORTED_CHAIN_TYPES: ReadonlySet<ChainType> = new Set<ChainType>(['strict', 'dynamic', 'random', 'round_robin']);
 
 /** proxychains.conf directives that are not a chain type. */
 export type OptionalDirective = 'chain_len' | 'dnat' | 'proxy_dns_old' | 'proxy_dns_daemon';
 
-export const SUPPORTED_DIRECTIVES: ReadonlySet<OptionalDirective> = new Set<OptionalDirective>([]);
+export const SUPPORTED_DIRECTIVES: ReadonlySet<OptionalDirective> = new Set<OptionalDirective>(['chain_len', 'dnat']);
 
 // ---------------------------------------------------------------------------------------------
 

@@ -118,6 +118,11 @@ export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean
     if (socks5CredentialTooLong(username)) fail('username longer than 255 bytes (the SOCKS5 limit)');
     if (socks5CredentialTooLong(password)) fail('password longer than 255 bytes (the SOCKS5 limit)');
   }
+  // Caught here rather than at the first connection, so a bad URL is a usage error (exit 2).
+  if (info.type === 'http' && username?.includes(':')) fail('username contains ":", which HTTP Basic authentication cannot carry');
+  if ((info.type === 'socks4' || info.type === 'socks4a') && username?.includes('\0')) {
+    fail('username contains a NUL byte, which SOCKS4 cannot carry');
+  }
 
   const proxy: ProxySpec = { type: info.type, host: host!, port };
   if (username !== undefined) proxy.username = username;

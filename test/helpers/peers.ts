@@ -175,6 +175,16 @@ socks pass {
   command: connect
   log: connect disconnect error
 }
+socks pass {
+  from: 0/0 to: 0/0
+  command: udpassociate
+  log: connect disconnect error
+}
+socks pass {
+  from: 0/0 to: 0/0
+  command: udpreply
+  log: connect disconnect error
+}
 `);
   const child = lab.spawn(lab.proxy, [bin('danted'), '-f', conf, '-p', join(lab.dir, `danted-${port}.pid`), '-N', '2']);
   const out = collect(child);

@@ -120,3 +120,97 @@ s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
 s.sendall(b"y"); assert s.recv(1) == b"y"; s.close()
 print(json.dumps({"before": before, "after": [nb(0), nb(1), nb(2)]}))
 `;
+
+/** A UDP echo server for the proxy ns: argv ipv4 ipv6 port. Prints "ready" once bound. */
+export const PY_UDP_ECHO_SERVER = `
+import socket, select, sys
+socks = []
+for fam, host in ((socket.AF_INET, sys.argv[1]), (socket.AF_INET6, sys.argv[2])):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((host, int(sys.argv[3])))
+    socks.append(s)
+print("ready", flush=True)
+while True:
+    r, _, _ = select.select(socks, [], [])
+    for s in r:
+        data, addr = s.recvfrom(65535)
+        s.sendto(data, addr)
+`;
+
+/**
+ * UDP echo client: argv host port count mode (unconnected | connected). Sends count datagrams
+ * of varied sizes, checks each echo's payload and reported source; unconnected also checks
+ * MSG_PEEK, MSG_TRUNC and an 8000-byte datagram; connected reports getpeername. Prints JSON.
+ */
+export const PY_UDP_CLIENT = `
+import socket, sys, json, os
+host, port, count, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ai = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+s = socket.socket(ai[0], socket.SOCK_DGRAM)
+s.settimeout(10)
+addr = ai[4]
+if mode == "connected":
+    s.connect(addr)
+ok = 0
+bad = []
+for i in range(count):
+    payload = os.urandom(16) + (b"%d" % i) * (i % 7 + 1)
+    if mode == "connected":
+        s.send(payload)
+        data = s.recv(65535)
+        src = s.getpeername()
+    else:
+        s.sendto(payload, addr)
+        data, src = s.recvfrom(65535)
+    if data == payload and src[:2] == addr[:2]:
+        ok += 1
+    else:
+        bad.append([i, repr(src), len(data)])
+out = {"ok": ok, "bad": bad[:5], "addr": list(addr[:2])}
+if mode == "unconnected":
+    s.sendto(b"x" * 100, addr)
+    d, anc, flags, a = s.recvmsg(10, 0, socket.MSG_PEEK)
+    out["peek"] = [len(d), bool(flags & socket.MSG_TRUNC), a[:2] == addr[:2]]
+    buf = bytearray(10)
+    out["trunc"] = s.recv_into(buf, 10, socket.MSG_TRUNC)
+    large = os.urandom(8000)
+    s.sendto(large, addr)
+    d, a = s.recvfrom(65535)
+    out["large"] = d == large
+else:
+    out["peer"] = list(s.getpeername()[:2])
+print(json.dumps(out))
+`;
+
+/** One sendto to argv host port; prints "sent" or "errno N" (fail-closed checks). */
+export const PY_UDP_SEND_ERRNO = `
+import socket, sys
+ai = socket.getaddrinfo(sys.argv[1], int(sys.argv[2]), type=socket.SOCK_DGRAM)[0]
+s = socket.socket(ai[0], socket.SOCK_DGRAM)
+try:
+    s.sendto(b"hello", ai[4])
+    print("sent")
+except OSError as e:
+    print("errno", e.errno)
+try:
+    s.connect(ai[4])
+    print("connected")
+except OSError as e:
+    print("errno", e.errno)
+`;
+
+/** node dgram: 20 ping-pongs with argv host port, source checked. Prints "ok 20". */
+export const NODE_DGRAM_CLIENT = `
+const dgram = require('dgram');
+const [host, port] = [process.argv[1], Number(process.argv[2])];
+const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+let n = 0;
+s.on('message', (m, r) => {
+  if (m.toString() !== 'ping' + n) { console.log('bad payload ' + m); process.exit(1); }
+  if (r.address !== host || r.port !== port) { console.log('bad source ' + r.address + ':' + r.port); process.exit(1); }
+  if (++n === 20) { console.log('ok ' + n); process.exit(0); }
+  s.send('ping' + n, port, host);
+});
+s.send('ping0', port, host);
+setTimeout(() => { console.log('timeout after ' + n); process.exit(2); }, 15000);
+`;

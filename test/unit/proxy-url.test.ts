@@ -119,12 +119,28 @@ describe('configFromProxyUrls', () => {
     throwsMessage(() => configFromProxyUrls(['socks5://a:1', 'socks5://b:0']), 'bad proxy URL "socks5://b:0": bad port "0" (expected 1-65535)');
   });
 
-  for (const scheme of ['socks4', 'socks4a', 'http']) {
-    it(`rejects ${scheme}:// as not supported yet`, () => {
-      throwsMessage(
-        () => configFromProxyUrls(['socks5://a:1', `${scheme}://u:pw@b:2`]),
-        `proxy URL "${scheme}://u:***@b:2": ${scheme}:// proxies are not supported yet (supported: socks5)`,
-      );
-    });
-  }
+  it('accepts every upstream type (issue 3): socks4, socks4a and http, mixed with socks5', () => {
+    const c = configFromProxyUrls(['socks5://a:1', 'socks4://u:pw@b:2', 'socks4a://c:3', 'http://u:pw@[::1]:3128']);
+    assert.deepEqual(c.proxies, [
+      { type: 'socks5', host: 'a', port: 1 },
+      { type: 'socks4', host: 'b', port: 2, username: 'u', password: 'pw' },
+      { type: 'socks4a', host: 'c', port: 3 },
+      { type: 'http', host: '::1', port: 3128, username: 'u', password: 'pw' },
+    ]);
+    // socks4a and http carry names, so the last hop being one of them turns remote DNS on.
+    assert.equal(c.proxyDns, true);
+    assert.equal(configFromProxyUrls(['http://a:1', 'socks4://b:2']).proxyDns, false);
+    assert.equal(configFromProxyUrls(['socks4a://b:2']).proxyDns, true);
+  });
+
+  it('rejects credentials the proxy type cannot carry, naming why', () => {
+    throwsMessage(
+      () => configFromProxyUrls(['http://a%3Ab:pw@h:1']),
+      'bad proxy URL "http://a%3Ab:***@h:1": username contains ":", which HTTP Basic authentication cannot carry',
+    );
+    throwsMessage(
+      () => configFromProxyUrls(['socks4://a%00b@h:1']),
+      'bad proxy URL "socks4://a%00b@h:1": username contains a NUL byte, which SOCKS4 cannot carry',
+    );
+  });
 });

@@ -70,8 +70,8 @@ describe('proxychains.conf: the stock proxychains-ng 4.16 file', () => {
     assert.deepEqual(lines, { proxyList: 21, chain: 4, proxyDns: 9, dnat: [], proxies: [24] });
   });
 
-  it('is refused only for its socks4 proxy, at that line', () => {
-    throwsAt(STOCK, 24, 'proxy type "socks4" is not supported yet (supported: socks5)');
+  it('is accepted as shipped, socks4 (tor) proxy included', () => {
+    assert.deepEqual(parse(STOCK).proxies, [{ type: 'socks4', host: '127.0.0.1', port: 9050 }]);
   });
 
   it('parses fully once the proxy is socks5', () => {
@@ -265,35 +265,62 @@ describe('proxychains.conf: directives', () => {
   });
 });
 
-describe('proxychains.conf: parsed but not supported yet', () => {
+describe('proxychains.conf: chain types, chain_len and dnat (issue 3)', () => {
   for (const [directive, type] of [
     ['dynamic_chain', 'dynamic'],
     ['random_chain', 'random'],
     ['round_robin_chain', 'round_robin'],
   ] as const) {
-    it(`${directive}: stored, then refused at its line`, () => {
-      const text = conf('# c', directive, ...LIST);
-      assert.equal(parseProxychainsConfUnchecked(text, FILE).config.chainType, type);
-      throwsAt(text, 2, `${directive} is not supported yet (supported: strict_chain)`);
+    it(`${directive}: accepted`, () => {
+      assert.equal(parse(conf('# c', directive, ...LIST)).chainType, type);
     });
   }
 
-  it('chain_len: all spellings stored, then refused', () => {
+  it('chain_len: all spellings accepted', () => {
     for (const line of ['chain_len = 2', 'chain_len=2', 'chain_len =2', 'chain_len= 2']) {
-      const text = conf('random_chain', line, ...LIST);
-      assert.equal(parseProxychainsConfUnchecked(text, FILE).config.chainLen, 2, line);
+      assert.equal(parse(conf('random_chain', line, ...LIST)).chainLen, 2, line);
     }
-    throwsAt(conf('strict_chain', 'chain_len = 3', ...LIST), 2, 'chain_len is not supported yet');
+    // As in proxychains, it is ignored (not refused) by strict and dynamic chains.
+    assert.equal(parse(conf('strict_chain', 'chain_len = 3', ...LIST)).chainLen, 3);
   });
 
-  it('dnat: stored, refused at the first rule', () => {
+  it('dnat: every rule kept in file order', () => {
     const text = conf('proxy_dns', 'dnat 1.1.1.1:1234 1.1.1.2:443', 'dnat 1.1.1.3 1.1.1.4', ...LIST);
-    const { config, lines } = parseProxychainsConfUnchecked(text, FILE);
-    assert.equal(config.dnat?.length, 2);
+    const { lines } = parseProxychainsConfUnchecked(text, FILE);
+    assert.deepEqual(parse(text).dnat, [
+      { from: { address: '1.1.1.1', port: 1234 }, to: { address: '1.1.1.2', port: 443 } },
+      { from: { address: '1.1.1.3' }, to: { address: '1.1.1.4' } },
+    ]);
     assert.deepEqual(lines.dnat, [2, 3]);
-    throwsAt(text, 2, 'dnat is not supported yet');
   });
+});
 
+describe('proxychains.conf: every proxy type (issue 3)', () => {
+  for (const type of ['socks4', 'socks4a', 'http', 'raw'] as const) {
+    it(`proxy type ${type}: accepted, with its user and password (issue 3)`, () => {
+      const text = conf('[ProxyList]', 'socks5 10.0.0.1 1080', `${type} 10.0.0.2 8080 u p`);
+      assert.deepEqual(parse(text).proxies[1], { type, host: '10.0.0.2', port: 8080, username: 'u', password: 'p' });
+    });
+  }
+
+  it('ProxyList lines in URL form, every scheme a file may use', () => {
+    const text = conf(
+      '[ProxyList]',
+      'socks5://alice:s3cret@10.0.0.1:1080',
+      'socks4://10.0.0.2:1080',
+      'socks4a://bob@proxy.example:1080',
+      'http://u:p%40ss@[2001:db8::1]:3128',
+    );
+    assert.deepEqual(parse(text).proxies, [
+      { type: 'socks5', host: '10.0.0.1', port: 1080, username: 'alice', password: 's3cret' },
+      { type: 'socks4', host: '10.0.0.2', port: 1080 },
+      { type: 'socks4a', host: 'proxy.example', port: 1080, username: 'bob' },
+      { type: 'http', host: '2001:db8::1', port: 3128, username: 'u', password: 'p@ss' },
+    ]);
+  });
+});
+
+describe('proxychains.conf: parsed but not supported yet', () => {
   it('proxy_dns_old: stored, refused', () => {
     const text = conf('proxy_dns_old', ...LIST);
     const { config } = parseProxychainsConfUnchecked(text, FILE);
@@ -317,26 +344,12 @@ describe('proxychains.conf: parsed but not supported yet', () => {
     assert.equal(c.proxyDnsDaemon, undefined);
   });
 
-  for (const type of ['socks4', 'socks4a', 'http', 'raw']) {
-    it(`proxy type ${type}: stored, refused at its line`, () => {
-      const text = conf('[ProxyList]', 'socks5 10.0.0.1 1080', `${type} 10.0.0.2 8080 u p`);
-      assert.deepEqual(parseProxychainsConfUnchecked(text, FILE).config.proxies[1], {
-        type,
-        host: '10.0.0.2',
-        port: 8080,
-        username: 'u',
-        password: 'p',
-      });
-      throwsAt(text, 3, `proxy type "${type}" is not supported yet (supported: socks5)`);
-    });
-  }
-
   it('reports the first unsupported setting by line', () => {
-    throwsAt(conf('proxy_dns', 'chain_len = 2', 'random_chain', '[ProxyList]', 'http h 1'), 2, 'chain_len is not supported yet');
+    throwsAt(conf('random_chain', 'chain_len = 2', 'proxy_dns_old', '[ProxyList]', 'socks5 h 1', 'raw h 2'), 3, 'proxy_dns_old is not supported yet (use proxy_dns)');
   });
 
   it('reports syntax errors even after an unsupported directive', () => {
-    throwsAt(conf('dynamic_chain', 'tcp_read_time_out x', ...LIST), 2,
+    throwsAt(conf('proxy_dns_old', 'tcp_read_time_out x', ...LIST), 2,
       'bad value "x" for tcp_read_time_out (expected tcp_read_time_out MILLISECONDS, a whole number 1-2147483647)');
   });
 });

@@ -22,3 +22,22 @@ test('localnet ranges are direct, with their port when one is given', () => {
   assert.equal(policy.isDirect('2001:db8:1:2::3', 22), true);
   assert.equal(policy.isDirect('2001:db8:2::3', 22), false);
 });
+
+test('localnet forms of proxychains-ng 4.16: IPv6 with a port, /0, /128, and v4-mapped destinations', () => {
+  const policy = new RoutePolicy([
+    { address: '2001:db8::', prefixLength: 32, port: 8080 },
+    { address: 'fd00::1', prefixLength: 128 },
+    { address: '172.16.0.0', prefixLength: 12, port: 53 },
+  ]);
+  assert.equal(policy.isDirect('2001:db8:ffff::1', 8080), true);
+  assert.equal(policy.isDirect('2001:db8:ffff::1', 80), false, 'port must match');
+  assert.equal(policy.isDirect('2001:db9::1', 8080), false);
+  assert.equal(policy.isDirect('fd00::1', 1), true);
+  assert.equal(policy.isDirect('fd00::2', 1), false);
+  assert.equal(policy.isDirect('::ffff:172.31.255.255', 53), true, 'v4-mapped matches an IPv4 localnet');
+  assert.equal(policy.isDirect('172.32.0.1', 53), false);
+  assert.equal(policy.isDirect('::ffff:ac10:1', 53), true, 'hex v4-mapped spelling');
+  const everything6 = new RoutePolicy([{ address: '::', prefixLength: 0 }]);
+  assert.equal(everything6.isDirect('2001:db8::1', 1), true);
+  assert.equal(everything6.isDirect('10.0.0.1', 1), false, 'an IPv6 range never matches IPv4');
+});

@@ -1,0 +1,107 @@
+/* The bench's wrapped client (compiled by bench/run.js). Plain blocking sockets, so sockswrap and
+ * proxychains4 run the same code path the same way.
+ *   bench-client seq  N host port [mark]  N sequential connect + 1-byte echo + close; prints
+ *                                         "conns_per_s X"; every `mark` connections prints
+ *                                         "mark i" and waits for a line on stdin
+ *   bench-client hold N host port         opens N connections and keeps them all open, then one
+ *                                         byte echo on each; prints "held N ok K open_s X" and
+ *                                         waits for a line on stdin before closing them */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int dial(const struct sockaddr_in *a)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(fd, (const struct sockaddr *)a, sizeof *a) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int echo1(int fd, char c)
+{
+	char back;
+	if (write(fd, &c, 1) != 1)
+		return -1;
+	return read(fd, &back, 1) == 1 && back == c ? 0 : -1;
+}
+
+static void wait_line(void)
+{
+	char line[64];
+	if (!fgets(line, sizeof line, stdin))
+		exit(3);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 5)
+		return 2;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int n = atoi(argv[2]);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[4])) };
+	if (inet_pton(AF_INET, argv[3], &a.sin_addr) != 1)
+		return 2;
+	if (strcmp(argv[1], "seq") == 0) {
+		int mark = argc > 5 ? atoi(argv[5]) : 0;
+		double t0 = now();
+		for (int i = 1; i <= n; i++) {
+			int fd = dial(&a);
+			if (fd < 0 || echo1(fd, (char)('a' + i % 26)) != 0) {
+				printf("error at %d: %s\n", i, strerror(errno));
+				return 1;
+			}
+			close(fd);
+			if (mark && i % mark == 0) {
+				printf("mark %d\n", i);
+				wait_line();
+			}
+		}
+		printf("conns_per_s %.1f\n", n / (now() - t0));
+		return 0;
+	}
+	if (strcmp(argv[1], "hold") == 0) {
+		struct rlimit rl;
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		int *fds = calloc((size_t)n, sizeof *fds);
+		double t0 = now();
+		int opened = 0, ok = 0;
+		for (int i = 0; i < n; i++) {
+			fds[i] = dial(&a);
+			opened += fds[i] >= 0;
+		}
+		for (int i = 0; i < n; i++)
+			ok += fds[i] >= 0 && echo1(fds[i], 'h') == 0;
+		printf("held %d ok %d open_s %.3f\n", opened, ok, now() - t0);
+		wait_line();
+		for (int i = 0; i < n; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return 0;
+	}
+	return 2;
+}

@@ -1,0 +1,234 @@
+/* The receive side: read, readv, recv, recvfrom, recvmsg, recvmmsg and getsockopt(SO_ERROR).
+ *
+ * A socket connected with a non-blocking connect() still has the relay's verdict byte in front of
+ * its stream (docs/async-connect.md). Whichever of these the program calls first on it consumes
+ * that byte (sw_async_settle in connect-hook.c): verdict 0 and the call goes on as if nothing
+ * happened; a failed verdict becomes this call's errno (getsockopt: SO_ERROR's value). For every
+ * other descriptor the cost is one atomic load of a static table, then the UDP check.
+ *
+ * UDP sockets the UDP relay owns are handed to sw_udp_recvmsg (udp-hooks.c). The weak defaults
+ * here keep the shim whole without it. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static struct {
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+} io;
+
+static pthread_once_t io_once = PTHREAD_ONCE_INIT;
+
+#define RESOLVE_IO(name) (io.name = (__typeof__(io.name))dlsym(RTLD_NEXT, #name))
+
+static void io_resolve(void)
+{
+	RESOLVE_IO(read);
+	RESOLVE_IO(readv);
+	RESOLVE_IO(recv);
+	RESOLVE_IO(recvfrom);
+	RESOLVE_IO(recvmsg);
+	RESOLVE_IO(recvmmsg);
+	RESOLVE_IO(getsockopt);
+	if (!io.read || !io.readv || !io.recv || !io.recvfrom || !io.recvmsg || !io.getsockopt) {
+		shim_log_fatal("cannot find libc's receive functions (dlsym RTLD_NEXT failed)");
+		abort();
+	}
+}
+
+/* Not shim_init(): read() runs before our constructor in other libraries' constructors, and the
+ * environment is not needed to pass a call through. */
+static inline void io_init(void)
+{
+	pthread_once(&io_once, io_resolve);
+}
+
+ssize_t sw_real_recv(int fd, void *buf, size_t n, int flags)
+{
+	io_init();
+	return io.recv(fd, buf, n, flags);
+}
+
+int sw_real_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+	io_init();
+	return io.getsockopt(fd, level, name, value, len);
+}
+
+/* ---- weak defaults for udp-hooks.c ---- */
+
+__attribute__((weak)) int sw_udp_owns(int fd)
+{
+	(void)fd;
+	return 0;
+}
+
+__attribute__((weak)) ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	io_init();
+	return io.recvmsg(fd, msg, flags);
+}
+
+/* Without a UDP relay: the agent says direct (connect for real) or an errno; "proxy" for a
+ * datagram socket is a protocol error, so fail closed. */
+__attribute__((weak)) int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct wire_addr dest;
+	uint8_t ticket[16];
+	if (wire_addr_from_sockaddr(addr, len, &dest) != 0)
+		return real.connect(fd, addr, len);
+	int action = sw_ask_agent_connect(2, &dest, ticket);
+	if (action == 0)
+		return real.connect(fd, addr, len);
+	errno = action < 0 ? -action : ECONNREFUSED;
+	return -1;
+}
+
+/* ---- the hooks ---- */
+
+/* Before a receive on fd: 0 to go on, or -1 with errno (EAGAIN: verdict not here yet on a
+ * non-blocking call; or the failed connect's errno). */
+static inline int settle_before_receive(int fd, int flags)
+{
+	if (!sw_async_maybe_pending(fd))
+		return 0;
+	int err = sw_async_settle(fd, (flags & MSG_DONTWAIT) ? SW_SETTLE_PEEK : SW_SETTLE_AUTO);
+	if (!err)
+		return 0;
+	errno = err;
+	return -1;
+}
+
+static ssize_t udp_receive(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = n };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (from && fromlen) {
+		msg.msg_name = from;
+		msg.msg_namelen = *fromlen;
+	}
+	ssize_t r = sw_udp_recvmsg(fd, &msg, flags);
+	if (r >= 0 && from && fromlen)
+		*fromlen = msg.msg_namelen;
+	return r;
+}
+
+SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	io_init();
+	if (settle_before_receive(fd, 0) != 0)
+		return -1;
+	if (sw_udp_owns(fd))
+		return udp_receive(fd, buf, n, 0, NULL, NULL);
+	return io.read(fd, buf, n);
+}
+
+SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int count)
+{
+	io_init();
+	if (settle_before_receive(fd, 0) != 0)
+		return -1;
+	if (sw_udp_owns(fd) && count >= 0) {
+		struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)count };
+		return sw_udp_recvmsg(fd, &msg, 0);
+	}
+	return io.readv(fd, iov, count);
+}
+
+SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	io_init();
+	if (settle_before_receive(fd, flags) != 0)
+		return -1;
+	if (sw_udp_owns(fd))
+		return udp_receive(fd, buf, n, flags, NULL, NULL);
+	return io.recv(fd, buf, n, flags);
+}
+
+SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
+{
+	io_init();
+	if (settle_before_receive(fd, flags) != 0)
+		return -1;
+	if (sw_udp_owns(fd))
+		return udp_receive(fd, buf, n, flags, from, fromlen);
+	return io.recvfrom(fd, buf, n, flags, from, fromlen);
+}
+
+SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	io_init();
+	if (settle_before_receive(fd, flags) != 0)
+		return -1;
+	if (msg && sw_udp_owns(fd))
+		return sw_udp_recvmsg(fd, msg, flags);
+	return io.recvmsg(fd, msg, flags);
+}
+
+/* UDP: one sw_udp_recvmsg per message; after the first, only what is already queued (as the
+ * kernel's recvmmsg, which also stops at the first error once something was received). */
+static int udp_receive_many(int fd, struct mmsghdr *vec, unsigned int count, int flags)
+{
+	unsigned int got = 0;
+	for (; got < count; got++) {
+		int f = got == 0 ? flags & ~MSG_WAITFORONE : (flags & ~MSG_WAITFORONE) | MSG_DONTWAIT;
+		if (got == 0 && (flags & MSG_WAITFORONE))
+			f &= ~MSG_DONTWAIT;
+		ssize_t r = sw_udp_recvmsg(fd, &vec[got].msg_hdr, f);
+		if (r < 0)
+			break;
+		vec[got].msg_len = (unsigned int)r;
+	}
+	if (got == 0 && count > 0)
+		return -1;
+	return (int)got;
+}
+
+SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int count, int flags, struct timespec *timeout)
+{
+	io_init();
+	if (settle_before_receive(fd, flags) != 0)
+		return -1;
+	if (vec && sw_udp_owns(fd))
+		return udp_receive_many(fd, vec, count, flags);
+	if (!io.recvmmsg) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return io.recvmmsg(fd, vec, count, flags, timeout);
+}
+
+/* SO_ERROR on a pending fd: the verdict if it is already here (consumed, as the kernel clears a
+ * socket error it reports); if not, 0 — the fd is connected to the relay, the program may write,
+ * and a failed verdict reaches it as the first receive's errno. */
+SHIM_EXPORT int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+	io_init();
+	if (level == SOL_SOCKET && name == SO_ERROR && value && len && *len >= (socklen_t)sizeof(int) &&
+	    sw_async_maybe_pending(fd)) {
+		int saved_errno = errno;
+		int err = sw_async_settle(fd, SW_SETTLE_PEEK);
+		errno = saved_errno;
+		if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+			err = 0;
+		if (err) {
+			*(int *)value = err;
+			*len = sizeof(int);
+			return 0;
+		}
+	}
+	return io.getsockopt(fd, level, name, value, len);
+}

@@ -1,0 +1,658 @@
+/* UDP through the agent's loopback UDP relay (docs/udp.md): the send hooks (sendto, sendmsg,
+ * sendmmsg), datagram connect(), and what the receive hooks in io-hooks.c call for sockets this
+ * file owns (sw_udp_owns, sw_udp_recvmsg).
+ *
+ * An unconnected program socket sends each proxied datagram to the relay with a fixed 27-byte
+ * header in front: association id (8) | fam (1) | address (16) | port (2). Replies come back the
+ * same way with the real source in the header, which sw_udp_recvmsg strips and reports as the
+ * source. A datagram counts as relayed only if it comes from the relay's address and port and
+ * carries this socket's association id; anything else is passed to the program untouched.
+ *
+ * A connected program socket is connected by the kernel to the relay itself: send/write/recv/read
+ * need no hook and carry no header; the agent knows the peer, getpeername and the receive source
+ * report it.
+ *
+ * The TCP Fast Open path (a stream sendto/sendmsg with MSG_FASTOPEN and an address) is an implicit
+ * connect: it runs the connect() hook, then sends without MSG_FASTOPEN. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "shim.h"
+
+#define UDP_FDS 65536
+#define HDR_LEN 27
+#define ID_LEN 8
+
+enum { ROUTE_FLAG_CONNECT = 1 };
+enum { RELEASE_DISCONNECTED = 0, RELEASE_CLOSED = 1 };
+enum { ROUTE_DIRECT = 0, ROUTE_RELAY = 1 };
+
+/* One program socket the relay carries. Valid while local_port equals the fd's bound port, so an
+ * entry left by a closed fd never applies to a new socket with the same number. */
+struct udp_socket {
+	_Atomic uint32_t local_port;          /* 0: empty */
+	uint8_t relay;                        /* 4 or 6 */
+	uint8_t domain_is_v6;
+	uint8_t id[ID_LEN];
+	_Atomic int connected;                /* kernel-connected to the relay; peer below */
+	socklen_t peer_len;
+	struct sockaddr_in6 peer;             /* also holds a sockaddr_in */
+};
+static struct udp_socket udp_table[UDP_FDS];
+
+static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
+static pthread_once_t udp_once = PTHREAD_ONCE_INIT;
+
+static void udp_resolve(void)
+{
+	real_recvmsg = (ssize_t (*)(int, struct msghdr *, int))dlsym(RTLD_NEXT, "recvmsg");
+	if (!real_recvmsg) {
+		shim_log_fatal("cannot find libc's recvmsg (dlsym RTLD_NEXT failed)");
+		abort();
+	}
+}
+
+static void udp_init(void)
+{
+	shim_init();
+	pthread_once(&udp_once, udp_resolve);
+}
+
+static int int_option(int fd, int level, int name, int *value)
+{
+	socklen_t len = sizeof *value;
+	return sw_real_getsockopt(fd, level, name, value, &len);
+}
+
+static int bound_port(int fd, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof *ss;
+	if (getsockname(fd, (struct sockaddr *)ss, &len) != 0)
+		return -1;
+	if (ss->ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)ss)->sin6_port);
+	return -1;
+}
+
+static struct udp_socket *lookup(int fd)
+{
+	if (fd < 0 || fd >= UDP_FDS)
+		return NULL;
+	struct udp_socket *e = &udp_table[fd];
+	uint32_t port = atomic_load(&e->local_port);
+	if (port == 0)
+		return NULL;
+	struct sockaddr_storage ss;
+	if (bound_port(fd, &ss) != (int)port) {
+		/* The fd was closed behind our back (close_range, exec'd away) and reused. */
+		atomic_compare_exchange_strong(&e->local_port, &port, 0);
+		return NULL;
+	}
+	return e;
+}
+
+int sw_udp_owns(int fd)
+{
+	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
+		return 0;
+	return lookup(fd) != NULL;
+}
+
+/* ---- the relay's address ---- */
+
+static socklen_t relay_sockaddr(int relay, int v6_socket, struct sockaddr_storage *out)
+{
+	const struct shim_config *cfg = shim_config();
+	struct wire_addr a = { .family = 4, .bytes = { 127, 0, 0, 1 }, .port = cfg->udp_port4 };
+	if (relay == 6) {
+		a = (struct wire_addr){ .family = 6, .port = cfg->udp_port6 };
+		a.bytes[15] = 1;
+	}
+	if (a.port == 0)
+		return 0;
+	return wire_addr_to_sockaddr(&a, v6_socket ? AF_INET6 : AF_INET, out);
+}
+
+/* Is this sender the relay this socket talks to? */
+static int from_relay(const struct udp_socket *e, const struct sockaddr_storage *from, socklen_t from_len)
+{
+	const struct shim_config *cfg = shim_config();
+	struct wire_addr a;
+	if (wire_addr_from_sockaddr((const struct sockaddr *)from, from_len, &a) != 0)
+		return 0;
+	static const uint8_t loopback4[4] = { 127, 0, 0, 1 }, loopback6[16] = { [15] = 1 };
+	if (e->relay == 4)
+		return a.family == 4 && a.port == cfg->udp_port4 && memcmp(a.bytes, loopback4, 4) == 0;
+	return a.family == 6 && a.port == cfg->udp_port6 && memcmp(a.bytes, loopback6, 16) == 0;
+}
+
+/* Which relay a socket reaches: 127.0.0.1 from AF_INET and dual-stack AF_INET6 sockets, ::1 from
+ * IPV6_V6ONLY sockets and those bound to an IPv6 address. */
+static int choose_relay(int fd, int domain, const struct sockaddr_storage *bound)
+{
+	if (domain == AF_INET)
+		return 4;
+	int v6only = 0;
+	if (int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
+		return 6;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)bound;
+	if (!IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) && !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return 6;
+	return 4;
+}
+
+/* Binds an unbound socket to the wildcard address (as its first send would); returns its port. */
+static int ensure_bound(int fd, int domain, struct sockaddr_storage *bound)
+{
+	int port = bound_port(fd, bound);
+	if (port != 0)
+		return port;
+	struct sockaddr_storage any;
+	memset(&any, 0, sizeof any);
+	any.ss_family = (sa_family_t)domain;
+	socklen_t len = domain == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	if (bind(fd, (struct sockaddr *)&any, len) != 0)
+		return -1;
+	return bound_port(fd, bound);
+}
+
+/* ---- the agent ---- */
+
+static void release(int relay, int port, int what)
+{
+	uint8_t req[4] = { (uint8_t)what, (uint8_t)relay, (uint8_t)(port >> 8), (uint8_t)port }, resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	agent_call(OP_UDP_RELEASE, req, sizeof req, resp, &resp_len);
+}
+
+/* Asks UDP_ROUTE. Returns ROUTE_DIRECT, ROUTE_RELAY (the entry for fd filled in), or -errno. */
+static int ask_route(int fd, int domain, const struct wire_addr *dest, int connecting, struct udp_socket **out)
+{
+	struct sockaddr_storage bound;
+	int port = ensure_bound(fd, domain, &bound);
+	if (port <= 0)
+		return -errno;
+	int relay = choose_relay(fd, domain, &bound);
+	uint8_t req[4 + 19], resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	req[0] = connecting ? ROUTE_FLAG_CONNECT : 0;
+	req[1] = (uint8_t)relay;
+	req[2] = (uint8_t)(port >> 8);
+	req[3] = (uint8_t)port;
+	size_t len = 4 + wire_addr_encode(dest, req + 4);
+	int status = agent_call(OP_UDP_ROUTE, req, len, resp, &resp_len);
+	if (status < 0)
+		return -ECONNREFUSED;     /* the agent is gone: fail closed */
+	if (status > 0)
+		return -status;
+	if (resp_len >= 1 && resp[0] == ROUTE_DIRECT)
+		return ROUTE_DIRECT;
+	if (resp_len < 1 + ID_LEN || resp[0] != ROUTE_RELAY || fd >= UDP_FDS)
+		return -ECONNREFUSED;
+	struct udp_socket *e = &udp_table[fd];
+	uint32_t old = atomic_load(&e->local_port);
+	if (old != (uint32_t)port || memcmp(e->id, resp + 1, ID_LEN) != 0 || e->relay != relay) {
+		atomic_store(&e->local_port, 0);
+		e->relay = (uint8_t)relay;
+		e->domain_is_v6 = domain == AF_INET6;
+		memcpy(e->id, resp + 1, ID_LEN);
+		atomic_store(&e->connected, 0);
+		atomic_store(&e->local_port, (uint32_t)port);
+	}
+	*out = e;
+	return ROUTE_RELAY;
+}
+
+/* ---- verdict cache: per thread, the last few destinations ---- */
+
+#define ROUTE_CACHE_SIZE 16
+struct cached_route {
+	struct wire_addr dest;
+	uint8_t relayed;              /* 0: direct (for every socket); 1: relay for this id */
+	uint8_t id[ID_LEN];
+};
+static __thread struct cached_route route_cache[ROUTE_CACHE_SIZE];
+static __thread unsigned int route_cache_next;
+
+static int same_dest(const struct wire_addr *a, const struct wire_addr *b)
+{
+	return a->family == b->family && a->port == b->port && memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
+/* 1: cached direct; 2: cached relay for this entry; 0: ask. */
+static int cached_route(const struct wire_addr *dest, const struct udp_socket *e)
+{
+	for (int i = 0; i < ROUTE_CACHE_SIZE; i++) {
+		const struct cached_route *c = &route_cache[i];
+		if (c->dest.family == 0 || !same_dest(&c->dest, dest))
+			continue;
+		if (!c->relayed)
+			return 1;
+		if (e && memcmp(c->id, e->id, ID_LEN) == 0)
+			return 2;
+	}
+	return 0;
+}
+
+static void cache_route(const struct wire_addr *dest, const struct udp_socket *e)
+{
+	struct cached_route *c = &route_cache[route_cache_next++ % ROUTE_CACHE_SIZE];
+	c->dest = *dest;
+	c->relayed = e != NULL;
+	if (e)
+		memcpy(c->id, e->id, ID_LEN);
+}
+
+/* ---- sending ---- */
+
+enum plan { PLAN_AS_IS, PLAN_RELAY, PLAN_WITHOUT_NAME, PLAN_FASTOPEN_CONNECTED, PLAN_REFUSED };
+
+static int socket_is_ip(int fd, int *domain, int *type)
+{
+	return int_option(fd, SOL_SOCKET, SO_DOMAIN, domain) == 0 && (*domain == AF_INET || *domain == AF_INET6) &&
+	       int_option(fd, SOL_SOCKET, SO_TYPE, type) == 0;
+}
+
+/* Decides one send. PLAN_RELAY: *entry and *dest are set. PLAN_REFUSED: errno is set. */
+static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, int flags,
+			   struct udp_socket **entry, struct wire_addr *dest)
+{
+	int domain, type;
+	if (!addr || wire_addr_from_sockaddr(addr, len, dest) != 0)
+		return PLAN_AS_IS;
+	if (!socket_is_ip(fd, &domain, &type) || domain != addr->sa_family)
+		return PLAN_AS_IS;
+	if (type == SOCK_STREAM) {
+		/* Without MSG_FASTOPEN the kernel ignores a stream send's address. */
+		if (!(flags & MSG_FASTOPEN) || wire_addr_is_local(dest))
+			return PLAN_AS_IS;
+		return connect(fd, addr, len) == 0 ? PLAN_FASTOPEN_CONNECTED : PLAN_REFUSED;
+	}
+	if (type != SOCK_DGRAM)
+		return PLAN_AS_IS;
+	struct udp_socket *e = lookup(fd);
+	if (e && atomic_load(&e->connected)) {
+		/* A connected socket: its own peer needs no address; any other would leave the relay. */
+		struct wire_addr peer;
+		if (wire_addr_from_sockaddr((struct sockaddr *)&e->peer, e->peer_len, &peer) == 0 && same_dest(&peer, dest))
+			return PLAN_WITHOUT_NAME;
+		errno = EISCONN;
+		return PLAN_REFUSED;
+	}
+	if (wire_addr_is_local(dest))
+		return PLAN_AS_IS;
+	int v6only = 0;
+	if (domain == AF_INET6 && dest->family == 4 && int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
+		return PLAN_AS_IS;       /* the kernel refuses it by itself */
+	switch (cached_route(dest, e)) {
+	case 1:
+		return PLAN_AS_IS;
+	case 2:
+		*entry = e;
+		return PLAN_RELAY;
+	}
+	int r = ask_route(fd, domain, dest, 0, entry);
+	if (r == ROUTE_DIRECT) {
+		cache_route(dest, NULL);
+		return PLAN_AS_IS;
+	}
+	if (r < 0) {
+		errno = -r;
+		return PLAN_REFUSED;
+	}
+	cache_route(dest, *entry);
+	return PLAN_RELAY;
+}
+
+static void encode_header(uint8_t hdr[HDR_LEN], const struct udp_socket *e, const struct wire_addr *dest)
+{
+	memset(hdr, 0, HDR_LEN);
+	memcpy(hdr, e->id, ID_LEN);
+	hdr[ID_LEN] = dest->family;
+	memcpy(hdr + ID_LEN + 1, dest->bytes, dest->family == 4 ? 4 : 16);
+	hdr[ID_LEN + 17] = (uint8_t)(dest->port >> 8);
+	hdr[ID_LEN + 18] = (uint8_t)dest->port;
+}
+
+/* The program's message, with the header in front, to the relay. Returns the payload length. */
+static ssize_t send_relayed(int fd, const struct udp_socket *e, const struct wire_addr *dest, const struct msghdr *msg,
+			   int flags)
+{
+	if (msg->msg_iovlen >= IOV_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	struct sockaddr_storage relay;
+	socklen_t relay_len = relay_sockaddr(e->relay, e->domain_is_v6, &relay);
+	if (relay_len == 0) {
+		errno = ENETUNREACH;
+		return -1;
+	}
+	uint8_t hdr[HDR_LEN];
+	encode_header(hdr, e, dest);
+	struct iovec small[9], *iov = small;
+	if (msg->msg_iovlen + 1 > sizeof small / sizeof small[0]) {
+		iov = malloc((msg->msg_iovlen + 1) * sizeof *iov);
+		if (!iov) {
+			errno = ENOBUFS;
+			return -1;
+		}
+	}
+	iov[0] = (struct iovec){ .iov_base = hdr, .iov_len = HDR_LEN };
+	if (msg->msg_iovlen)
+		memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof *iov);
+	struct msghdr m = *msg;
+	m.msg_name = &relay;
+	m.msg_namelen = relay_len;
+	m.msg_iov = iov;
+	m.msg_iovlen = msg->msg_iovlen + 1;
+	ssize_t r = real.sendmsg(fd, &m, flags);
+	if (iov != small)
+		free(iov);
+	return r < 0 ? -1 : r - HDR_LEN;
+}
+
+static ssize_t send_one(int fd, const struct msghdr *msg, int flags)
+{
+	struct udp_socket *e = NULL;
+	struct wire_addr dest;
+	int saved_errno = errno;
+	switch (plan_send(fd, msg->msg_name, msg->msg_namelen, flags, &e, &dest)) {
+	case PLAN_REFUSED:
+		return -1;
+	case PLAN_RELAY: {
+		errno = saved_errno;
+		return send_relayed(fd, e, &dest, msg, flags);
+	}
+	case PLAN_WITHOUT_NAME:
+	case PLAN_FASTOPEN_CONNECTED: {
+		struct msghdr without_name = *msg;
+		without_name.msg_name = NULL;
+		without_name.msg_namelen = 0;
+		errno = saved_errno;
+		return real.sendmsg(fd, &without_name, flags & ~MSG_FASTOPEN);
+	}
+	default:
+		return real.sendmsg(fd, msg, flags);
+	}
+}
+
+SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len)
+{
+	udp_init();
+	if (!addr)
+		return real.sendto(fd, buf, n, flags, addr, len);
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+	struct msghdr msg = { .msg_name = (void *)addr, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1 };
+	return send_one(fd, &msg, flags);
+}
+
+SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	udp_init();
+	if (!msg || !msg->msg_name)
+		return real.sendmsg(fd, msg, flags);
+	return send_one(fd, msg, flags);
+}
+
+SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int count, int flags)
+{
+	udp_init();
+	if (!vec)
+		return real.sendmmsg(fd, vec, count, flags);
+	int any_named = 0;
+	for (unsigned int i = 0; i < count && !any_named; i++)
+		any_named = vec[i].msg_hdr.msg_name != NULL;
+	if (!any_named)
+		return real.sendmmsg(fd, vec, count, flags);
+	/* One at a time, so each datagram is planned on its own; an error ends the batch as the
+	 * kernel's would (the count so far, or -1 if nothing was sent). */
+	unsigned int sent = 0;
+	for (; sent < count; sent++) {
+		ssize_t r = send_one(fd, &vec[sent].msg_hdr, flags & ~MSG_FASTOPEN);
+		if (r < 0)
+			break;
+		vec[sent].msg_len = (unsigned int)r;
+	}
+	if (sent == 0 && count > 0)
+		return -1;
+	return (int)sent;
+}
+
+/* ---- connect ---- */
+
+int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	udp_init();
+	struct udp_socket *e = lookup(fd);
+	struct wire_addr dest;
+	int domain, type;
+	int proxied_kind = addr && wire_addr_from_sockaddr(addr, len, &dest) == 0 && socket_is_ip(fd, &domain, &type) &&
+			   type == SOCK_DGRAM && domain == addr->sa_family && !wire_addr_is_local(&dest);
+	int v6only = 0;
+	if (proxied_kind && domain == AF_INET6 && dest.family == 4 &&
+	    int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
+		proxied_kind = 0;
+	if (!proxied_kind) {
+		/* AF_UNSPEC (disconnect), loopback, or something the kernel will judge. */
+		int r = real.connect(fd, addr, len);
+		if (r == 0 && e && atomic_exchange(&e->connected, 0))
+			release(e->relay, (int)atomic_load(&e->local_port), RELEASE_DISCONNECTED);
+		return r;
+	}
+	struct udp_socket *entry = NULL;
+	int route = ask_route(fd, domain, &dest, 1, &entry);
+	if (route < 0) {
+		errno = -route;
+		return -1;
+	}
+	if (route == ROUTE_DIRECT) {
+		int r = real.connect(fd, addr, len);
+		if (r == 0 && e && atomic_exchange(&e->connected, 0))
+			release(e->relay, (int)atomic_load(&e->local_port), RELEASE_DISCONNECTED);
+		return r;
+	}
+	struct sockaddr_storage relay;
+	socklen_t relay_len = relay_sockaddr(entry->relay, domain == AF_INET6, &relay);
+	if (relay_len == 0) {
+		errno = ENETUNREACH;
+		return -1;
+	}
+	socklen_t keep = len < sizeof entry->peer ? len : sizeof entry->peer;
+	memset(&entry->peer, 0, sizeof entry->peer);
+	memcpy(&entry->peer, addr, keep);
+	entry->peer_len = keep;
+	/* Connected before the kernel is, so a reply that comes at once is read bare. */
+	atomic_store(&entry->connected, 1);
+	if (real.connect(fd, (struct sockaddr *)&relay, relay_len) != 0) {
+		int err = errno;
+		atomic_store(&entry->connected, 0);
+		release(entry->relay, (int)atomic_load(&entry->local_port), RELEASE_DISCONNECTED);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* As the kernel does: copy at most *len bytes, report the full length. */
+static void copy_out(const void *src, socklen_t src_len, void *dst, socklen_t *len)
+{
+	memcpy(dst, src, *len < src_len ? *len : src_len);
+	*len = src_len;
+}
+
+int sw_udp_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	udp_init();
+	struct udp_socket *e = lookup(fd);
+	if (!e || !atomic_load(&e->connected) || !addr || !len)
+		return -1;
+	copy_out(&e->peer, e->peer_len, addr, len);
+	return 0;
+}
+
+void sw_udp_closing(int fd)
+{
+	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
+		return;
+	udp_init();
+	struct udp_socket *e = lookup(fd);
+	if (!e)
+		return;
+	int port = (int)atomic_exchange(&e->local_port, 0);
+	if (port > 0) {
+		int saved_errno = errno;
+		release(e->relay, port, RELEASE_CLOSED);
+		errno = saved_errno;
+	}
+}
+
+/* ---- receiving ---- */
+
+static size_t iov_total(const struct iovec *iov, size_t n)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	return total;
+}
+
+static uint8_t *iov_at(const struct iovec *iov, size_t n, size_t offset)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (offset < iov[i].iov_len)
+			return (uint8_t *)iov[i].iov_base + offset;
+		offset -= iov[i].iov_len;
+	}
+	return NULL;
+}
+
+/* A datagram that was not relayed went partly into our header buffer: put its first `total`
+ * bytes back where the program expects them (its buffers hold the bytes from offset HDR_LEN). */
+static void restore_unrelayed(const struct iovec *iov, size_t n, const uint8_t *hdr, size_t total)
+{
+	if (n == 1) {
+		uint8_t *base = iov[0].iov_base;
+		if (total > HDR_LEN)
+			memmove(base + HDR_LEN, base, total - HDR_LEN);
+		memcpy(base, hdr, total < HDR_LEN ? total : HDR_LEN);
+		return;
+	}
+	for (size_t i = total; i-- > 0;) {
+		uint8_t b = i < HDR_LEN ? hdr[i] : *iov_at(iov, n, i - HDR_LEN);
+		*iov_at(iov, n, i) = b;
+	}
+}
+
+static void report_source(struct msghdr *msg, const void *src, socklen_t src_len)
+{
+	if (!msg->msg_name) {
+		msg->msg_namelen = 0;
+		return;
+	}
+	copy_out(src, src_len, msg->msg_name, &msg->msg_namelen);
+}
+
+/* Drops the datagram at the head of the queue (after a MSG_PEEK showed it is not for us). */
+static void discard_one(int fd)
+{
+	struct msghdr m = { 0 };
+	real_recvmsg(fd, &m, MSG_DONTWAIT);
+}
+
+ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	udp_init();
+	struct udp_socket *e = lookup(fd);
+	if (!e || !msg || (flags & MSG_ERRQUEUE))
+		return real_recvmsg(fd, msg, flags);
+	if (atomic_load(&e->connected)) {
+		/* Kernel-connected to the relay: only the relay's bare datagrams arrive. */
+		ssize_t r = real_recvmsg(fd, msg, flags);
+		if (r >= 0)
+			report_source(msg, &e->peer, e->peer_len);
+		return r;
+	}
+	if (msg->msg_iovlen >= IOV_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	size_t cap = iov_total(msg->msg_iov, msg->msg_iovlen);
+	struct iovec small[9], *iov = small;
+	if (msg->msg_iovlen + 1 > sizeof small / sizeof small[0]) {
+		iov = malloc((msg->msg_iovlen + 1) * sizeof *iov);
+		if (!iov) {
+			errno = ENOBUFS;
+			return -1;
+		}
+	}
+	uint8_t hdr[HDR_LEN];
+	iov[0] = (struct iovec){ .iov_base = hdr, .iov_len = HDR_LEN };
+	if (msg->msg_iovlen)
+		memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof *iov);
+	ssize_t result;
+	for (;;) {
+		struct sockaddr_storage from;
+		struct msghdr m = *msg;
+		m.msg_name = &from;
+		m.msg_namelen = sizeof from;
+		m.msg_iov = iov;
+		m.msg_iovlen = msg->msg_iovlen + 1;
+		/* MSG_TRUNC: the datagram's real length, whatever fits. */
+		ssize_t r = real_recvmsg(fd, &m, flags | MSG_TRUNC);
+		if (r < 0) {
+			result = -1;
+			break;
+		}
+		msg->msg_controllen = m.msg_controllen;
+		msg->msg_flags = m.msg_flags & ~MSG_TRUNC;
+		size_t full = (size_t)r;
+		if (!from_relay(e, &from, m.msg_namelen)) {
+			size_t shown = full < cap ? full : cap;
+			restore_unrelayed(msg->msg_iov, msg->msg_iovlen, hdr, shown);
+			if (full > cap)
+				msg->msg_flags |= MSG_TRUNC;
+			report_source(msg, &from, m.msg_namelen);
+			result = (flags & MSG_TRUNC) ? (ssize_t)full : (ssize_t)shown;
+			break;
+		}
+		struct wire_addr source;
+		struct sockaddr_storage visible;
+		socklen_t visible_len = 0;
+		if (full >= HDR_LEN && memcmp(hdr, e->id, ID_LEN) == 0) {
+			uint8_t packed[19];
+			packed[0] = hdr[ID_LEN];
+			size_t alen = packed[0] == 4 ? 4 : 16;
+			memcpy(packed + 1, hdr + ID_LEN + 1, alen);
+			packed[1 + alen] = hdr[ID_LEN + 17];
+			packed[2 + alen] = hdr[ID_LEN + 18];
+			if (wire_addr_decode(packed, 3 + alen, 1, &source))
+				visible_len = wire_addr_to_sockaddr(&source, e->domain_is_v6 ? AF_INET6 : AF_INET, &visible);
+		}
+		if (visible_len == 0) {
+			/* From the relay's address but not for this association: never shown. */
+			if (flags & MSG_PEEK)
+				discard_one(fd);
+			continue;
+		}
+		size_t payload = full - HDR_LEN;
+		if (payload > cap)
+			msg->msg_flags |= MSG_TRUNC;
+		report_source(msg, &visible, visible_len);
+		result = (flags & MSG_TRUNC) ? (ssize_t)payload : (ssize_t)(payload < cap ? payload : cap);
+		break;
+	}
+	if (iov != small)
+		free(iov);
+	return result;
+}

@@ -1,0 +1,45 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { ChainType, SockswrapConfig } from '../config/config-types';
+import { ConfigError } from '../config/config-error';
+import { chainConfigProblem } from '../client/chain-plan';
+
+/** --chain values → chain types (the file's round_robin_chain is --chain round-robin). */
+const CHAIN_NAMES: ReadonlyMap<string, ChainType> = new Map<string, ChainType>([
+  ['strict', 'strict'],
+  ['dynamic', 'dynamic'],
+  ['random', 'random'],
+  ['round-robin', 'round_robin'],
+]);
+
+export interface ChainCliOptions {
+  chain?: string;
+  chainLen?: number;
+}
+
+/** --chain and --chain-len, shared by the run command and `sockswrap check`. */
+export function addChainOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--chain <type>', 'chain type, overriding the file (-x URLs default to strict)').choices([...CHAIN_NAMES.keys()]),
+    )
+    .option('--chain-len <n>', 'hops per connection for random and round-robin chains (default: chain_len, else 1)', parseChainLen);
+}
+
+function parseChainLen(value: string): number {
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 2147483647) {
+    throw new InvalidArgumentError('expected a whole number >= 1');
+  }
+  return Number(value);
+}
+
+/** Applies the options to a loaded config; throws ConfigError when the chain can never be built. */
+export function applyChainOptions(config: SockswrapConfig, opts: ChainCliOptions): SockswrapConfig {
+  if (opts.chain !== undefined) config.chainType = CHAIN_NAMES.get(opts.chain)!;
+  if (opts.chainLen !== undefined) config.chainLen = opts.chainLen;
+  const problem = chainConfigProblem(config.chainType, config.proxies.length, config.chainLen);
+  if (problem !== undefined) {
+    const where = opts.chainLen !== undefined ? '--chain-len' : config.source;
+    throw new ConfigError(`${where}: ${problem}`);
+  }
+  return config;
+}

@@ -1,0 +1,153 @@
+/**
+ * SOCKS5 UDP ASSOCIATE over real sockets (RFC 1928 §4, §7): one TCP control connection to the
+ * proxy, kept open for as long as the association lives, and a UDP socket of our own that the
+ * proxy's relay accepts datagrams from.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { ProxySpec } from '../config/config-types';
+import { Socks5ClientHandshake, type Socks5Event } from '../protocol/socks5-codec';
+import { SockswrapError } from '../protocol/sockswrap-error';
+import type { TargetAddress } from '../protocol/target-address';
+import { ChainError } from './chain-error';
+
+export interface UdpAssociation {
+  /** The TCP control connection: the association ends when it closes. */
+  control: net.Socket;
+  /** Our datagram socket, bound before the request so its address could be announced. */
+  socket: dgram.Socket;
+  /** Where datagrams go: the reply's BND address, with 0.0.0.0/:: replaced by the proxy's own. */
+  relay: { host: string; port: number; family: 4 | 6 };
+}
+
+export interface AssociateOptions {
+  connectMs: number;
+  readMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Opens an association with a single SOCKS5 proxy. Fails with a ChainError whose code says why:
+ * 'command-not-supported' (0x07) and the other reply codes mean the proxy works but will not
+ * relay UDP for us; transport and authentication failures mean it cannot be used at all.
+ */
+export async function udpAssociate(proxy: ProxySpec, options: AssociateOptions): Promise<UdpAssociation> {
+  const control = await openControl(proxy, options);
+  let socket: dgram.Socket | undefined;
+  try {
+    const family = net.isIPv6(control.localAddress ?? '') ? 6 : 4;
+    socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+    socket.on('error', () => {});
+    // Bound to the address our TCP connection leaves from, so the address we announce is exactly
+    // the one the proxy will see our datagrams come from (a proxy may enforce it).
+    const local = control.localAddress!;
+    await new Promise<void>((resolve, reject) => {
+      socket!.once('error', reject);
+      socket!.bind({ address: local, port: 0, exclusive: true }, () => {
+        socket!.off('error', reject);
+        resolve();
+      });
+    });
+    const announced: TargetAddress = { kind: family === 6 ? 'ipv6' : 'ipv4', host: local, port: socket.address().port };
+    const bound = await handshake(control, proxy, announced, options);
+    const relay = relayAddress(bound, control, proxy);
+    if (relay.family !== family) {
+      throw new ChainError(
+        new SockswrapError('address-not-supported', `the proxy's UDP relay ${relay.host} is IPv${relay.family}, our address towards it is IPv${family}`),
+        0,
+        proxy,
+      );
+    }
+    return { control, socket, relay };
+  } catch (err) {
+    control.destroy();
+    socket?.close();
+    throw err;
+  }
+}
+
+/** BND.ADDR as the RFC means it: 0.0.0.0 / :: is "the address you reached me at". */
+function relayAddress(bound: TargetAddress, control: net.Socket, proxy: ProxySpec): UdpAssociation['relay'] {
+  if (bound.kind === 'domain') {
+    throw new ChainError(new SockswrapError('address-not-supported', `the proxy named its UDP relay by name (${bound.host}), which sockswrap does not resolve`), 0, proxy);
+  }
+  let host = bound.host;
+  if (host === '0.0.0.0' || host === '::') host = control.remoteAddress!;
+  host = host.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+  return { host, port: bound.port, family: net.isIPv6(host) ? 6 : 4 };
+}
+
+function openControl(proxy: ProxySpec, options: AssociateOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: proxy.host, port: proxy.port, noDelay: true });
+    const fail = (error: SockswrapError) => {
+      cleanup();
+      socket.destroy();
+      reject(new ChainError(error, 0, proxy));
+    };
+    const timer = setTimeout(() => fail(new SockswrapError('proxy-timeout', `no TCP connection to the proxy within ${options.connectMs} ms`)), options.connectMs);
+    const onError = (err: NodeJS.ErrnoException) => fail(new SockswrapError('proxy-unreachable', `cannot reach the proxy: ${err.code ?? err.message}`));
+    const onAbort = () => fail(new SockswrapError('proxy-closed', 'the association was given up'));
+    const onConnect = () => {
+      cleanup();
+      socket.on('error', () => {});
+      resolve(socket);
+    };
+    function cleanup() {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      socket.off('connect', onConnect);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    socket.once('error', onError);
+    socket.once('connect', onConnect);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function handshake(control: net.Socket, proxy: ProxySpec, announced: TargetAddress, options: AssociateOptions): Promise<TargetAddress> {
+  return new Promise((resolve, reject) => {
+    const credentials = proxy.username !== undefined ? { username: proxy.username, password: proxy.password ?? '' } : undefined;
+    let hs: Socks5ClientHandshake;
+    try {
+      hs = new Socks5ClientHandshake({ target: announced, command: 'udp-associate', credentials });
+    } catch (err) {
+      reject(new ChainError(err as SockswrapError, 0, proxy));
+      return;
+    }
+    let settled = false;
+    const finish = (outcome: { bound: TargetAddress } | { error: SockswrapError }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      control.off('data', onData);
+      control.off('end', onEnd);
+      control.off('close', onEnd);
+      options.signal?.removeEventListener('abort', onAbort);
+      if ('error' in outcome) reject(new ChainError(outcome.error, 0, proxy));
+      else resolve(outcome.bound);
+    };
+    const handle = (events: Socks5Event[]) => {
+      for (const e of events) {
+        if (e.type === 'send') control.write(e.bytes);
+        else if (e.type === 'established') finish({ bound: e.bound });
+        else finish({ error: e.error });
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        handle(hs.receive(chunk));
+      } catch (err) {
+        finish({ error: new SockswrapError('proxy-protocol', err instanceof Error ? err.message : String(err)) });
+      }
+    };
+    const onEnd = () => finish({ error: new SockswrapError('proxy-closed', 'the proxy closed the connection during the UDP ASSOCIATE handshake') });
+    const onAbort = () => finish({ error: new SockswrapError('proxy-closed', 'the association was given up') });
+    const timer = setTimeout(() => finish({ error: new SockswrapError('proxy-timeout', `no complete reply from the proxy within ${options.readMs} ms`) }), options.readMs);
+    control.on('data', onData);
+    control.once('end', onEnd);
+    control.once('close', onEnd);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    handle(hs.start());
+  });
+}

@@ -1,0 +1,163 @@
+// UDP through the proxy (issue 4, docs/udp.md), in a lab where the client namespace can reach
+// only the proxies: danted's UDP relay (SOCKS5 UDP ASSOCIATE) for python3, dig, ncat and node;
+// DNS over TCP through microsocks (ASSOCIATE refused, 0x07) and tinyproxy (HTTP CONNECT); every
+// other datagram refused. The leak counter must stay at zero for the whole suite, failures included.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLab, type Lab } from '../helpers/net-lab';
+import { peerGate, startDanted, startMicrosocks, bin, which, waitPort, type Danted, type Peer } from '../helpers/peers';
+import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
+import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { PY_UDP_ECHO_SERVER, PY_UDP_CLIENT, PY_UDP_SEND_ERRNO, NODE_DGRAM_CLIENT } from '../helpers/programs';
+
+const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3', 'ncat']);
+const missing = ['dig', 'dnsmasq', 'tinyproxy'].filter((b) => !which(b));
+const UDP_ECHO_PORT = 7007;
+const LOCAL_ECHO_PORT = 7008;
+
+describe('e2e UDP through the proxy', { skip: gate.skip || (missing.length ? `missing ${missing.join(', ')}` : false) }, () => {
+  let lab: Lab;
+  let danted: Danted;
+  let micro: Peer;
+  let tiny: UpstreamPeer;
+  let py: string;
+  let dnsName: string;
+  let dnsAnswer: string;
+
+  before(async () => {
+    gate.check();
+    lab = createLab();
+    installLeakCounter(lab);
+    py = bin('python3');
+    dnsName = 'www.x.test';
+    dnsAnswer = `198.19.${lab.n}.7`;
+    const echo = lab.spawn(lab.proxy, [py, '-c', PY_UDP_ECHO_SERVER, lab.targetIp4, lab.targetIp6, String(UDP_ECHO_PORT)]);
+    const echoReady = new Promise<void>((resolve) => echo.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()));
+    const local = lab.spawn(lab.client, [py, '-c', PY_UDP_ECHO_SERVER, '127.0.0.1', '::1', String(LOCAL_ECHO_PORT)]);
+    const localReady = new Promise<void>((resolve) => local.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()));
+    // dnsmasq answers UDP and TCP on the target address; the client ns can reach it only via a proxy.
+    lab.spawn(lab.proxy, [
+      bin('dnsmasq'), '--no-daemon', '--no-resolv', '--no-hosts', `--listen-address=${lab.targetIp4}`,
+      '--bind-interfaces', `--address=/x.test/${dnsAnswer}`, '--port', '53', `--pid-file=${lab.dir}/dnsmasq.pid`,
+    ]);
+    [danted, micro] = await Promise.all([startDanted(lab, 1080), startMicrosocks(lab, { port: 1081 })]);
+    tiny = await startTinyproxy(
+      { spawn: (argv) => lab.spawn(lab.proxy, argv), waitPort: (h, p) => waitPort(lab, lab.client, h, p), dir: lab.dir },
+      { listen: lab.proxyIp4, port: 8888, allow: [lab.clientIp4], connectPorts: [53] },
+    );
+    await Promise.all([echoReady, localReady]);
+    await waitPort(lab, lab.proxy, lab.targetIp4, 53);
+    takeLeaks(lab);
+  });
+  after(() => {
+    // The invariant of the whole suite: not one packet to anyone but a proxy.
+    if (lab) {
+      try {
+        assertNoLeaks(lab, 'UDP suite');
+      } finally {
+        lab.destroy();
+      }
+    }
+  });
+
+  const viaDanted = () => ['-x', `socks5h://${danted.host}:${danted.port}`];
+
+  for (const [what, host] of [
+    ['IPv4', () => lab.targetIp4],
+    ['IPv6', () => lab.targetIp6],
+    ['a name only the proxy can resolve', () => 'target.test'],
+    ['v4-mapped IPv6 from a dual-stack socket', () => `::ffff:${lab.targetIp4}`],
+  ] as const) {
+    test(`python3 through danted's UDP relay, ${what}: 50 datagrams, payload and source; MSG_PEEK, MSG_TRUNC, 8000 bytes`, async () => {
+      const r = await sockswrap(lab, [...viaDanted(), '--', py, '-c', PY_UDP_CLIENT, host(), String(UDP_ECHO_PORT), '50', 'unconnected']);
+      assert.equal(r.status, 0, show(r));
+      const out = JSON.parse(r.stdout.toString());
+      assert.deepEqual({ ok: out.ok, bad: out.bad }, { ok: 50, bad: [] }, show(r));
+      assert.deepEqual(out.peek, [10, true, true], 'MSG_PEEK shows the start and MSG_TRUNC, from the real source');
+      assert.equal(out.trunc, 100, 'recv with MSG_TRUNC returns the datagram\'s real length');
+      assert.equal(out.large, true);
+      if (host() === 'target.test') assert.match(out.addr[0], /^240\./, 'the program sent to a fake address');
+      assertNoLeaks(lab);
+    });
+  }
+
+  test('loopback goes direct: a UDP echo server in the client namespace, IPv4 and IPv6', async () => {
+    for (const host of ['127.0.0.1', '::1']) {
+      const r = await sockswrap(lab, [...viaDanted(), '--', py, '-c', PY_UDP_CLIENT, host, String(LOCAL_ECHO_PORT), '10', 'unconnected']);
+      assert.equal(r.status, 0, show(r));
+      const out = JSON.parse(r.stdout.toString());
+      assert.deepEqual({ ok: out.ok, bad: out.bad, peek: out.peek, trunc: out.trunc, large: out.large }, { ok: 10, bad: [], peek: [10, true, true], trunc: 100, large: true }, show(r));
+    }
+    assertNoLeaks(lab);
+  });
+
+  test('python3 connected UDP socket (send/recv, getpeername is the peer), IPv4 and IPv6', async () => {
+    for (const host of [lab.targetIp4, lab.targetIp6]) {
+      const r = await sockswrap(lab, [...viaDanted(), '--', py, '-c', PY_UDP_CLIENT, host, String(UDP_ECHO_PORT), '20', 'connected']);
+      assert.equal(r.status, 0, show(r));
+      const out = JSON.parse(r.stdout.toString());
+      assert.deepEqual({ ok: out.ok, bad: out.bad }, { ok: 20, bad: [] }, show(r));
+      assert.deepEqual(out.peer, [host, UDP_ECHO_PORT]);
+    }
+    assertNoLeaks(lab);
+  });
+
+  test('dig @server through danted gets the answer of a DNS server reachable only through the proxy', async () => {
+    const r = await sockswrap(lab, [...viaDanted(), '--', 'dig', '+short', '+tries=1', '+time=5', `@${lab.targetIp4}`, dnsName, 'A']);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString().trim(), dnsAnswer, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('ncat -u through danted: a line out, its echo back', async () => {
+    // ncat ends at the end of its input, so the input stays open a moment for the echo.
+    const line = `(echo hello over udp; sleep 1) | ncat -u --idle-timeout 2 ${lab.targetIp4} ${UDP_ECHO_PORT}`;
+    const r = await sockswrap(lab, [...viaDanted(), '--', 'sh', '-c', line]);
+    assert.equal(r.stdout.toString(), 'hello over udp\n', show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('a node dgram program through danted: 20 ping-pongs with the right source', async () => {
+    for (const host of [lab.targetIp4, lab.targetIp6]) {
+      const r = await sockswrap(lab, [...viaDanted(), '--', process.execPath, '-e', NODE_DGRAM_CLIENT, host, String(UDP_ECHO_PORT)]);
+      assert.equal(r.status, 0, show(r));
+      assert.equal(r.stdout.toString().trim(), 'ok 20', show(r));
+    }
+    assertNoLeaks(lab);
+  });
+
+  test('microsocks refuses UDP ASSOCIATE: dig still gets its answer as DNS over TCP through it', async () => {
+    const r = await sockswrap(lab, ['-x', `socks5h://${micro.host}:${micro.port}`, '--', 'dig', '+short', '+tries=1', '+time=5', `@${lab.targetIp4}`, dnsName, 'A']);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString().trim(), dnsAnswer, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('tinyproxy (HTTP CONNECT to port 53 only): dig gets its answer as DNS over TCP', async () => {
+    const r = await sockswrap(lab, ['-x', `http://${tiny.host}:${tiny.port}`, '--', 'dig', '+short', '+tries=1', '+time=5', `@${lab.targetIp4}`, dnsName, 'A']);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString().trim(), dnsAnswer, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('fail closed: other UDP through microsocks or tinyproxy gets ENETUNREACH (101) and one log line', async () => {
+    for (const x of [`socks5h://${micro.host}:${micro.port}`, `http://${tiny.host}:${tiny.port}`]) {
+      const r = await sockswrap(lab, ['-x', x, '--', py, '-c', PY_UDP_SEND_ERRNO, lab.targetIp4, String(UDP_ECHO_PORT)]);
+      assert.equal(r.status, 0, show(r));
+      assert.equal(r.stdout.toString(), 'errno 101\nerrno 101\n', show(r));
+      const lines = r.stderr.split('\n').filter((l) => /refused with ENETUNREACH/.test(l));
+      assert.equal(lines.length, 1, show(r));
+    }
+    assertNoLeaks(lab);
+  });
+
+  test('fail closed: a 2-hop chain (microsocks > danted) cannot carry UDP; the datagram is refused, DNS still answered', async () => {
+    const x = ['-x', `socks5h://${micro.host}:${micro.port}`, '-x', `socks5h://${danted.innerHost}:${danted.port}`];
+    const r = await sockswrap(lab, [...x, '--', py, '-c', PY_UDP_SEND_ERRNO, lab.targetIp4, String(UDP_ECHO_PORT)]);
+    assert.equal(r.stdout.toString(), 'errno 101\nerrno 101\n', show(r));
+    const d = await sockswrap(lab, [...x, '--', 'dig', '+short', '+tries=1', '+time=5', `@${lab.targetIp4}`, dnsName, 'A']);
+    assert.equal(d.stdout.toString().trim(), dnsAnswer, show(d));
+    assertNoLeaks(lab);
+  });
+});

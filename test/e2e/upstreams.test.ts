@@ -1,0 +1,108 @@
+// Real programs wrapped by sockswrap through every upstream type, in a lab where the client
+// namespace reaches only the proxy address and resolves nothing: tinyproxy (HTTP CONNECT),
+// OpenSSH's ssh -D (SOCKS4a; danted does not do 4a) and danted (SOCKS4). Every case ends by
+// asserting that no packet left the client namespace for anyone but the proxy.
+import { describe, test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLab, type Lab } from '../helpers/net-lab';
+import { peerGate, startDanted, startTargets, bin, waitPort, HTTP_PORT, ECHO_PORT, BANNER_PORT, type Danted } from '../helpers/peers';
+import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { bigSha256, sha256, BANNER } from '../helpers/body';
+import { PY_BANNER, PY_CONNECT_ERRNO } from '../helpers/programs';
+import { requireBinary } from '../helpers/loopback-peers';
+import { startSshSocks, startTinyproxy, type Spawner, type UpstreamPeer } from '../helpers/upstream-peers';
+
+const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'python3']);
+const TINYPROXY_PORT = 8888;
+const SSH_SOCKS_PORT = 1081;
+
+describe('e2e through every upstream type', { skip: gate.skip }, () => {
+  let lab: Lab;
+  let danted: Danted;
+  let http: UpstreamPeer | undefined;
+  let socks4a: UpstreamPeer | undefined;
+  let py: string;
+
+  before(async () => {
+    gate.check();
+    const haveTinyproxy = requireBinary('/usr/bin/tinyproxy', 'tinyproxy');
+    const haveSsh = requireBinary('/usr/sbin/sshd', 'openssh-server') && requireBinary('/usr/bin/ssh', 'openssh-client');
+    lab = createLab();
+    installLeakCounter(lab);
+    const where: Spawner = {
+      dir: lab.dir,
+      spawn: (argv) => lab.spawn(lab.proxy, argv),
+      // Loopback listeners (sshd) are checked from inside the proxy ns, the rest from the client's side.
+      waitPort: (host, port) => waitPort(lab, host === '127.0.0.1' ? lab.proxy : lab.client, host, port),
+    };
+    const [, d, h, s] = await Promise.all([
+      startTargets(lab),
+      startDanted(lab, 1080),
+      haveTinyproxy
+        ? startTinyproxy(where, {
+            listen: lab.proxyIp4,
+            port: TINYPROXY_PORT,
+            allow: [lab.clientIp4],
+            connectPorts: [HTTP_PORT, ECHO_PORT, BANNER_PORT],
+          })
+        : undefined,
+      haveSsh ? startSshSocks(where, { listen: lab.proxyIp4, port: SSH_SOCKS_PORT, sshdPort: 2022 }) : undefined,
+    ]);
+    danted = d;
+    http = h;
+    socks4a = s;
+    py = bin('python3');
+  });
+  after(() => lab?.destroy());
+  beforeEach(() => { if (lab) takeLeaks(lab); });
+
+  test('http://: curl fetches 8 MB through tinyproxy by a name only the proxy resolves; sha256 matches', async (t) => {
+    if (!http) return t.skip('tinyproxy missing');
+    const r = await sockswrap(lab, ['-x', `http://${http.host}:${http.port}`, '--', 'curl', '-sS', '--max-time', '60', `http://target.test:${HTTP_PORT}/big`]);
+    assert.equal(r.status, 0, `${show(r)}\ntinyproxy: ${http.output().slice(-2000)}`);
+    assert.equal(sha256(r.stdout), bigSha256());
+    assertNoLeaks(lab);
+  });
+
+  test('http://: a banner the server sends first reaches the program intact', async (t) => {
+    if (!http) return t.skip('tinyproxy missing');
+    const r = await sockswrap(lab, ['-x', `http://${http.host}:${http.port}`, '--', py, '-c', PY_BANNER, 'target.test', String(BANNER_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), { first: BANNER, rest: 'ping\n' });
+    assertNoLeaks(lab);
+  });
+
+  test('socks4a://: curl fetches 8 MB through ssh -D by a name only the proxy resolves; sha256 matches', async (t) => {
+    if (!socks4a) return t.skip('openssh-server missing');
+    const r = await sockswrap(lab, ['-x', `socks4a://${socks4a.host}:${socks4a.port}`, '--', 'curl', '-sS', '--max-time', '60', `http://target.test:${HTTP_PORT}/big`]);
+    assert.equal(r.status, 0, `${show(r)}\nssh: ${socks4a.output().slice(-2000)}`);
+    assert.equal(sha256(r.stdout), bigSha256());
+    assertNoLeaks(lab);
+  });
+
+  test('proxychains.conf "socks4" with proxy_dns is SOCKS4a: a name reaches the proxy', async (t) => {
+    if (!socks4a) return t.skip('openssh-server missing');
+    const conf = join(lab.dir, 'socks4-proxy-dns.conf');
+    writeFileSync(conf, `strict_chain\nproxy_dns\n[ProxyList]\nsocks4 ${socks4a.host} ${socks4a.port}\n`);
+    const r = await sockswrap(lab, ['-f', conf, '--', 'curl', '-sS', '--max-time', '20', `http://target.test:${HTTP_PORT}/whoami`]);
+    assert.equal(r.status, 0, show(r));
+    // The client ns cannot resolve target.test: reaching it means the name went out as SOCKS4a.
+    assert.equal(r.stdout.toString().trim(), lab.targetIp4);
+    assertNoLeaks(lab);
+  });
+
+  test('socks4:// and an IPv6 target: connect fails (EAFNOSUPPORT) and the log names the hop and why', async () => {
+    const r = await sockswrap(lab, ['-x', `socks4://${danted.host}:${danted.port}`, '--', py, '-c', PY_CONNECT_ERRNO, lab.targetIp6, String(ECHO_PORT)]);
+    assert.equal(r.stdout.toString().trim(), 'errno 97', show(r));
+    const hop = `socks4 ${danted.host}:${danted.port}`.replace(/\./g, '\\.');
+    assert.match(
+      r.stderr,
+      new RegExp(`\\[sockswrap\\] python3\\[\\d+\\] \\[${lab.targetIp6}\\]:${ECHO_PORT} via ${hop}: SOCKS4 carries only IPv4 addresses and names, not the IPv6 address`),
+      show(r),
+    );
+    assertNoLeaks(lab);
+  });
+});
