@@ -29,6 +29,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -790,6 +791,62 @@ SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_fil
 			     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	return spawn_common(1, pid, file, fa, attr, argv, envp);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * system() and popen() start /bin/sh from inside libc (an internal posix_spawn no hook sees),
+ * with the process's own environ. A program that scrubbed LD_PRELOAD from environ would start an
+ * unhooked shell, and whatever that shell runs would go direct: put the session back first.
+ * Neither function is async-signal-safe, so neither is this. */
+
+static char restored_preload[PATH_MAX + 4096];
+
+static void restore_session_environ(void)
+{
+	if (!real_execve)
+		exec_guard_init();
+	for (size_t i = 0; i < session_count; i++) {
+		const char *eq = strchr(session_vars[i], '=');
+		if (!eq)
+			continue;
+		char name[64];
+		size_t len = (size_t)(eq - session_vars[i]);
+		if (len >= sizeof name)
+			continue;
+		memcpy(name, session_vars[i], len);
+		name[len] = '\0';
+		const char *now = getenv(name);
+		if (!now || strcmp(now, eq + 1) != 0)
+			putenv((char *)session_vars[i]); /* static storage: putenv keeps the pointer */
+	}
+	if (shim_file[0] == '\0')
+		return;
+	const char *preload = getenv("LD_PRELOAD");
+	if (preload && preload_has_shim(preload))
+		return;
+	int n = snprintf(restored_preload, sizeof restored_preload, "LD_PRELOAD=%s%s%s", shim_file,
+			 preload && *preload ? ":" : "", preload ? preload : "");
+	if (n > 0 && (size_t)n < sizeof restored_preload)
+		putenv(restored_preload);
+}
+
+SHIM_EXPORT int system(const char *command)
+{
+	static int (*real_system)(const char *);
+	if (!real_system)
+		real_system = dlsym(RTLD_NEXT, "system");
+	if (command)
+		restore_session_environ();
+	return real_system(command);
+}
+
+SHIM_EXPORT FILE *popen(const char *command, const char *mode)
+{
+	static FILE *(*real_popen)(const char *, const char *);
+	if (!real_popen)
+		real_popen = dlsym(RTLD_NEXT, "popen");
+	restore_session_environ();
+	return real_popen(command, mode);
 }
 
 #endif /* EXEC_GUARD_STANDALONE */

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startTargets, bin, which, HTTP_PORT, ECHO_PORT, CLOSED_PORT, type Danted } from '../helpers/peers';
+import { peerGate, startDanted, startTargets, bin, which, needTool, HTTP_PORT, ECHO_PORT, CLOSED_PORT, type Danted } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { startDelayForwarder, type Forwarder } from '../helpers/delay-forwarder';
@@ -241,7 +241,7 @@ describe('e2e: asynchronous connect (issue 5)', { skip: gate.skip }, () => {
     assertNoLeaks(lab);
   });
 
-  test('plain C poll/epoll loop: EINPROGRESS, POLLOUT, SO_ERROR, ECONNREFUSED, edge-triggered epoll', { skip: which('gcc') ? false : 'needs gcc' }, async () => {
+  test('plain C poll/epoll loop: EINPROGRESS, POLLOUT, SO_ERROR, ECONNREFUSED, edge-triggered epoll', { skip: needTool('gcc', 'build-essential') }, async () => {
     takeLeaks(lab);
     const src = join(lab.dir, 'nbconnect.c');
     const exe = join(lab.dir, 'nbconnect');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startMicrosocks, startTargets, bin, which, waitPort, HTTP_PORT, ECHO_PORT, BANNER_PORT, type Peer } from '../helpers/peers';
+import { peerGate, startMicrosocks, startTargets, bin, which, needTool, waitPort, HTTP_PORT, ECHO_PORT, BANNER_PORT, type Peer } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { addSinkRoute } from '../helpers/sink-route';
 import { sockswrap, REPO, describe as show } from '../helpers/sockswrap';
@@ -54,7 +54,7 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
   };
 
   test('curl', () => ok([bin('curl'), '-sS', '--max-time', '20', url], HELLO));
-  test('wget', { skip: which('wget') ? false : 'no wget' }, () => ok([bin('wget'), '-q', '-O', '-', url], HELLO));
+  test('wget', { skip: needTool('wget', 'wget') }, () => ok([bin('wget'), '-q', '-O', '-', url], HELLO));
   test('python3 urllib', () => ok([bin('python3'), '-c', `import urllib.request,sys; sys.stdout.write(urllib.request.urlopen(${JSON.stringify(url)}, timeout=20).read().decode())`], HELLO));
   test('node fetch', () => ok([process.execPath, '-e', nodeFetch(url)], HELLO));
   test('ncat: banner and echo through the proxy', async () => {
@@ -64,13 +64,13 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
     assert.match(r.stdout.toString(), /^SSH-2\.0-sockswrap-test\r\n(ping\n)?$/, show(r));
   });
 
-  test('dig fails closed (UDP DNS is not sent, not even to the nowhere resolver)', { skip: which('dig') ? false : 'no dig' }, async () => {
+  test('dig fails closed (UDP DNS is not sent, not even to the nowhere resolver)', { skip: needTool('dig', 'dnsutils') }, async () => {
     const r = await sockswrap(lab, [...X, '--', bin('dig'), '+tries=1', '+time=2', 'target.test'], { timeoutMs: 30_000 });
     // Whether it fails (no UDP relay) or gets an answer through one, nothing goes direct: afterEach.
     assert.ok(r.status !== null, show(r));
   });
 
-  test('ssh client reaches the banner port through the proxy (protocol error proves the path)', { skip: which('ssh') ? false : 'no ssh' }, async () => {
+  test('ssh client reaches the banner port through the proxy (protocol error proves the path)', { skip: needTool('ssh', 'openssh-client') }, async () => {
     const r = await sockswrap(lab, [...X, '--', bin('ssh'), '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=10', '-p', String(BANNER_PORT), 'target.test', 'true'], { timeoutMs: 30_000 });
     assert.notEqual(r.status, 0, show(r));
     // It exchanged identification strings with the target's banner port: any SSH-level error.
@@ -78,7 +78,7 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
     assert.doesNotMatch(r.stderr, /Could not resolve|Network is unreachable|No route/i, show(r));
   });
 
-  test('git clone over dumb http from the target', { skip: which('git') ? false : 'no git' }, async () => {
+  test('git clone over dumb http from the target', { skip: needTool('git', 'git') }, async () => {
     const srv = join(lab.dir, 'srv');
     mkdirSync(srv, { recursive: true });
     const g = (args: string[], cwd: string) => {
@@ -129,6 +129,21 @@ print(sum(os.waitpid(p, 0)[1] == 0 for p in pids), "forks ok")`], '4 forks ok\n'
   test('env -i and python subprocess env={}: the shim is re-injected', async () => {
     await ok(['env', '-i', bin('curl'), '-sS', '--max-time', '20', url], HELLO);
     await ok([bin('python3'), '-c', `import subprocess,sys; sys.exit(subprocess.run(["${bin('curl')}", "-sS", "--max-time", "20", "${url}"], env={}, stdout=sys.stdout, stderr=sys.stderr).returncode)`], HELLO);
+  });
+
+  test('system() and popen() after the program scrubbed LD_PRELOAD from its own environ: the shell is hooked again', async () => {
+    const curl = `${bin('curl')} -sS --max-time 20 ${url}`;
+    const script = [
+      'import ctypes, os, sys',
+      "for k in [k for k in os.environ if k == 'LD_PRELOAD' or k.startswith('SOCKSWRAP_')]: del os.environ[k]",
+      `rc = os.system(${JSON.stringify(curl)})`,
+      'sys.stdout.flush()',
+      'libc = ctypes.CDLL(None); libc.popen.restype = ctypes.c_void_p; libc.pclose.argtypes = [ctypes.c_void_p]',
+      `f = libc.popen(${JSON.stringify(curl)}.encode(), b"w")`,
+      'rc2 = libc.pclose(f)',
+      'sys.exit(1 if rc or rc2 else 0)',
+    ].join('\n');
+    await ok([bin('python3'), '-c', script], HELLO.repeat(2));
   });
 
   test('close_range(3, ~0U) and closefrom mid-run, then keep connecting', () =>

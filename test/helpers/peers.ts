@@ -26,6 +26,17 @@ export type PeerName = keyof typeof PEERS & string;
 
 const SEARCH = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin'];
 
+/**
+ * For a test's `skip` option: false when the tool is here; otherwise the reason, naming the Debian
+ * package. Under CI=true a missing tool is a failure, never a skip, so this throws.
+ */
+export function needTool(bin: string, debianPackage: string): false | string {
+  if (which(bin)) return false;
+  const reason = `${bin} not found: apt-get install ${debianPackage}`;
+  if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: a missing peer is a failure)`);
+  return reason;
+}
+
 /** Absolute path of a program; Debian's own directories first (so pyenv shims are not used). */
 export function which(bin: string): string | undefined {
   const dirs = [...SEARCH, ...(process.env.PATH ?? '').split(delimiter)];
