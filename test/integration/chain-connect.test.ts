@@ -2,56 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
-import { ChainError, connectThroughChain, type EstablishedChain } from '../../src/client/chain-connect';
+import { connectThroughChain } from '../../src/client/chain-connect';
+import { echoThrough, expectChainError, readAll } from '../helpers/chain-io';
 import type { ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
 import { freePort, requireBinary, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 
 const TIMEOUTS = { connectMs: 3000, readMs: 3000 };
 const BANNER = 'SSH-2.0-sockswrap-test\r\n';
-
-/** Everything the target sends until it closes, starting with the bytes that came with the reply. */
-async function readAll(chain: EstablishedChain): Promise<Buffer> {
-  const chunks = [chain.rest];
-  chain.socket.on('data', (c: Buffer) => chunks.push(c));
-  chain.socket.resume();
-  await new Promise((r) => chain.socket.once('end', r));
-  return Buffer.concat(chunks);
-}
-
-/**
- * Writes, then reads until as many bytes came back. No half-close: microsocks tears both
- * directions down on the first EOF, as many real proxies do.
- */
-async function echoThrough(chain: EstablishedChain, payload: Buffer): Promise<Buffer> {
-  const chunks = [chain.rest];
-  let total = chain.rest.length;
-  const done = new Promise<void>((resolve, reject) => {
-    const check = () => total >= payload.length && resolve();
-    chain.socket.on('data', (c: Buffer) => {
-      chunks.push(c);
-      total += c.length;
-      check();
-    });
-    chain.socket.once('close', () => reject(new Error(`closed after ${total} of ${payload.length} bytes`)));
-    check();
-  });
-  chain.socket.resume();
-  chain.socket.write(payload);
-  await done;
-  chain.socket.destroy();
-  return Buffer.concat(chunks);
-}
-
-async function expectChainError(promise: Promise<unknown>): Promise<ChainError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ChainError, `expected a ChainError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the chain was established but should have failed');
-}
 
 describe('SOCKS5 client against real proxies on loopback', { concurrency: false }, () => {
   const peers: RunningPeer[] = [];

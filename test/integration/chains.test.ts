@@ -4,11 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
-import { ChainError, connectChain, type ChainOptions, type EstablishedChain } from '../../src/client/chain-connect';
+import { connectChain, type ChainOptions, type EstablishedChain } from '../../src/client/chain-connect';
 import type { ChainType, ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
 import { freePort, requireBinary, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 import { startLoggingDanted } from '../helpers/logging-danted';
+import { expectChainError } from '../helpers/chain-io';
 
 const TIMEOUTS = { connectMs: 2000, readMs: 2000 };
 
@@ -27,16 +28,6 @@ async function echoOnce(chain: EstablishedChain, text: string): Promise<string> 
   });
   chain.socket.destroy();
   return Buffer.concat(chunks).toString();
-}
-
-async function expectChainError(promise: Promise<unknown>): Promise<ChainError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ChainError, `expected a ChainError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the chain was established but should have failed');
 }
 
 const socks5 = (port: number): ProxySpec => ({ type: 'socks5', host: '127.0.0.1', port });

@@ -5,55 +5,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import net from 'node:net';
-import { ChainError, connectThroughChain, type EstablishedChain } from '../../src/client/chain-connect';
+import { connectThroughChain, type EstablishedChain } from '../../src/client/chain-connect';
 import type { ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
 import { freePort, requireBinary, startDanted, startMicrosocks, startServer, waitForPort, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 import { localSpawner, startSshSocks, startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
+import { echoThrough, expectChainError, readAll } from '../helpers/chain-io';
 
 const TIMEOUTS = { connectMs: 3000, readMs: 5000 };
 const BANNER = 'SSH-2.0-sockswrap-banner\r\n';
 
-/** Everything the target sends until it closes, starting with the bytes that came with the reply. */
-async function readAll(chain: EstablishedChain): Promise<Buffer> {
-  const chunks = [chain.rest];
-  chain.socket.on('data', (c: Buffer) => chunks.push(c));
-  chain.socket.resume();
-  await new Promise((r) => chain.socket.once('end', r));
-  return Buffer.concat(chunks);
-}
-
-/** Writes, then reads until as many bytes came back, then closes. */
-async function echoThrough(chain: EstablishedChain, payload: Buffer | string): Promise<string> {
-  const data = Buffer.from(payload);
-  const chunks = [chain.rest];
-  let total = chain.rest.length;
-  const done = new Promise<void>((resolve, reject) => {
-    const check = () => total >= data.length && resolve();
-    chain.socket.on('data', (c: Buffer) => {
-      chunks.push(c);
-      total += c.length;
-      check();
-    });
-    chain.socket.once('close', () => reject(new Error(`closed after ${total} of ${data.length} bytes`)));
-    check();
-  });
-  chain.socket.resume();
-  chain.socket.write(data);
-  await done;
-  chain.socket.destroy();
-  return Buffer.concat(chunks).toString();
-}
-
-async function expectChainError(promise: Promise<unknown>): Promise<ChainError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ChainError, `expected a ChainError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the chain was established but should have failed');
-}
+const echoText = async (chain: EstablishedChain, text: string) => (await echoThrough(chain, text)).toString();
 
 describe('every upstream type against real proxies on loopback', { concurrency: false }, () => {
   const where = localSpawner((host, port) => waitForPort(port, host));
@@ -134,7 +96,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
   test('tinyproxy: a name target (Host and request-target carry it) echoes', async (t) => {
     if (!have.tinyproxy) return t.skip('tinyproxy missing');
     const chain = await connectThroughChain([httpHop()], { kind: 'domain', host: 'localhost', port: echoPort }, TIMEOUTS);
-    assert.equal(await echoThrough(chain, 'through http'), 'through http');
+    assert.equal(await echoText(chain, 'through http'), 'through http');
   });
 
   test('tinyproxy: a port outside ConnectPort is 403 → not-allowed (EACCES), status line quoted', async (t) => {
@@ -157,7 +119,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     if (!have.tinyproxy) return t.skip('tinyproxy missing');
     const hop = (u?: string, p?: string): ProxySpec => ({ type: 'http', host: '127.0.0.1', port: httpAuth!.port, ...(u ? { username: u, password: p } : {}) });
     const good = await connectThroughChain([hop('alice', 's3cret')], T(echoPort), TIMEOUTS);
-    assert.equal(await echoThrough(good, 'authenticated'), 'authenticated');
+    assert.equal(await echoText(good, 'authenticated'), 'authenticated');
 
     const wrong = await expectChainError(connectThroughChain([hop('alice', 'nope')], T(echoPort), TIMEOUTS));
     assert.equal(wrong.error.code, 'proxy-auth-failed');
@@ -175,7 +137,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     if (!have.danted) return t.skip('danted missing');
     const hop: ProxySpec = { type: 'socks4', host: '127.0.0.1', port: danted!.port, username: 'nobody' };
     const chain = await connectThroughChain([hop], T(echoPort), TIMEOUTS);
-    assert.equal(await echoThrough(chain, 'through socks4'), 'through socks4');
+    assert.equal(await echoText(chain, 'through socks4'), 'through socks4');
 
     const err = await expectChainError(connectThroughChain([hop], T(closedPort), TIMEOUTS));
     assert.equal(err.error.code, 'connection-refused');
@@ -199,7 +161,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     if (!have.ssh) return t.skip('openssh-server missing');
     const hop: ProxySpec = { type: 'socks4a', host: '127.0.0.1', port: sshSocks!.port };
     const chain = await connectThroughChain([hop], { kind: 'domain', host: 'localhost', port: echoPort }, TIMEOUTS);
-    assert.equal(await echoThrough(chain, 'through socks4a'), 'through socks4a');
+    assert.equal(await echoText(chain, 'through socks4a'), 'through socks4a');
     // A 'socks4' hop sends a name the 4a way too (proxychains' socks4 with proxy_dns).
     const banner = await connectThroughChain([{ ...hop, type: 'socks4' }], { kind: 'domain', host: 'localhost', port: bannerPort }, TIMEOUTS);
     const received = readAll(banner);
@@ -222,9 +184,9 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     const s5: ProxySpec = { type: 'socks5', host: '127.0.0.1', port: micro!.port };
     const s4: ProxySpec = { type: 'socks4', host: '127.0.0.1', port: danted!.port };
     const two = await connectThroughChain([s5, s4], T(echoPort), TIMEOUTS);
-    assert.equal(await echoThrough(two, 'two hops'), 'two hops');
+    assert.equal(await echoText(two, 'two hops'), 'two hops');
     const three = await connectThroughChain([httpHop(), s5, s4], T(echoPort), TIMEOUTS);
-    assert.equal(await echoThrough(three, 'three hops'), 'three hops');
+    assert.equal(await echoText(three, 'three hops'), 'three hops');
   });
 
   test('a failure in the middle of a mixed chain names that hop', async (t) => {
@@ -261,6 +223,6 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
       T(echoPort),
       TIMEOUTS,
     );
-    assert.equal(await echoThrough(mid, 'raw then socks4'), 'raw then socks4');
+    assert.equal(await echoText(mid, 'raw then socks4'), 'raw then socks4');
   });
 });
