@@ -168,6 +168,25 @@ static int open_conn(struct control_conn *conn)
 	return 0;
 }
 
+/* A request with no response (DONE note of the direct path) on the thread's open connection;
+ * -1 when there is none to use (the note is then lost: best effort). */
+int agent_notify(uint8_t op, const void *body, size_t body_len)
+{
+	struct control_conn *conn = &thread_conn;
+	int fd = atomic_load(&conn->fd);
+	if (conn->in_use || fd < 0 || conn->owner_pid != current_pid() || body_len > AGENT_MAX_BODY)
+		return -1;
+	int saved_errno = errno;
+	uint8_t frame[3 + AGENT_MAX_BODY];
+	frame[0] = (uint8_t)((body_len + 1) >> 8);
+	frame[1] = (uint8_t)(body_len + 1);
+	frame[2] = op;
+	memcpy(frame + 3, body, body_len);
+	int r = send_all(fd, frame, 3 + body_len);
+	errno = saved_errno;
+	return r;
+}
+
 int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT_MAX_BODY],
 	       size_t *resp_len)
 {

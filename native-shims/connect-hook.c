@@ -3,6 +3,8 @@
  * reports the original destination; sendto/sendmsg close the implicit-connect paths (UDP
  * datagrams with an address, TCP Fast Open).
  *
+ * On a blocking socket the agent usually answers "execute": the fd is connected straight to the
+ * first proxy and direct-path.c runs the handshake on it (docs/architecture.md, direct path).
  * On a non-blocking socket connect() returns EINPROGRESS as soon as the fd is connected to the
  * relay and the ticket is written; the verdict byte is then consumed by the receive hooks
  * (io-hooks.c) through sw_async_settle(). docs/async-connect.md has the whole story. */
@@ -21,15 +23,19 @@
 #define VERDICT_TIMEOUT_MS 300000
 
 enum { SOCKTYPE_STREAM = 1, SOCKTYPE_DGRAM = 2 };
-enum { ACTION_DIRECT = 0, ACTION_PROXY = 1 };
+enum { ACTION_DIRECT = 0, ACTION_PROXY = 1, ACTION_EXECUTE = 2 };
+/* CONNECT flags: a blocking socket (the agent may answer execute), which families it can reach. */
+enum { CONNECT_BLOCKING = 1, CONNECT_REACH4 = 2, CONNECT_REACH6 = 4 };
 
-/* What this process connected to the relay itself. Entries are validated by the fd's local port,
- * so a stale entry (fd closed and reused) can never be mistaken for a live one. */
+/* What this process connected to the relay, or straight to a proxy (direct path: `via`), itself.
+ * Entries are validated by the fd's local port (and real peer, for `via`), so a stale entry (fd
+ * closed and reused) can never be mistaken for a live one. */
 #define RELAYED_FDS 65536
 struct relayed_socket {
 	_Atomic uint32_t local_port;          /* 0: empty */
 	socklen_t original_len;
 	struct sockaddr_in6 original;         /* also holds a sockaddr_in */
+	struct wire_addr via;                 /* the first proxy; family 0 for the relay */
 };
 static struct relayed_socket relayed[RELAYED_FDS];
 
@@ -53,7 +59,8 @@ static int local_port_of(int fd)
 	return -1;
 }
 
-static void remember_relayed(int fd, int local_port, const struct sockaddr *addr, socklen_t len)
+static void remember_relayed(int fd, int local_port, const struct sockaddr *addr, socklen_t len,
+			     const struct wire_addr *via)
 {
 	if (fd < 0 || fd >= RELAYED_FDS || local_port <= 0)
 		return;
@@ -63,10 +70,15 @@ static void remember_relayed(int fd, int local_port, const struct sockaddr *addr
 	atomic_store(&r->local_port, 0);
 	memcpy(&r->original, addr, len);
 	r->original_len = len;
+	if (via)
+		r->via = *via;
+	else
+		memset(&r->via, 0, sizeof r->via);
 	atomic_store(&r->local_port, (uint32_t)local_port);
 }
 
-static int recall_relayed(int fd, int local_port, struct sockaddr_in6 *addr, socklen_t *len)
+static int recall_relayed(int fd, int local_port, struct sockaddr_in6 *addr, socklen_t *len,
+			  struct wire_addr *via)
 {
 	if (fd < 0 || fd >= RELAYED_FDS || local_port <= 0)
 		return -1;
@@ -75,18 +87,24 @@ static int recall_relayed(int fd, int local_port, struct sockaddr_in6 *addr, soc
 		return -1;
 	*addr = r->original;
 	*len = r->original_len;
+	*via = r->via;
 	/* A concurrent reconnect of the same fd would have changed the port meanwhile. */
 	return atomic_load(&r->local_port) == (uint32_t)local_port ? 0 : -1;
 }
 
-/* Asks the agent about a destination. Returns ACTION_DIRECT, ACTION_PROXY (ticket filled) or a
- * negative errno: the agent's refusal, or ECONNREFUSED when it cannot be asked (fail closed). */
-static int ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16])
+/* Asks the agent about a destination. Returns ACTION_DIRECT, ACTION_PROXY (ticket filled),
+ * ACTION_EXECUTE (only when flags say blocking: execute filled with `session | instruction`, for
+ * direct-path.c) or a negative errno: the agent's refusal, or ECONNREFUSED when it cannot be asked
+ * (fail closed). */
+static int ask_agent_connect_as(int socktype, const struct wire_addr *dest, uint8_t ticket[16], int flags,
+				uint8_t *execute, size_t *execute_len)
 {
-	uint8_t req[1 + 19], resp[AGENT_MAX_BODY];
+	uint8_t req[1 + 19 + 1], resp[AGENT_MAX_BODY];
 	size_t resp_len;
 	req[0] = (uint8_t)socktype;
 	size_t len = 1 + wire_addr_encode(dest, req + 1);
+	if (flags)
+		req[len++] = (uint8_t)flags;
 	int status = agent_call(OP_CONNECT, req, len, resp, &resp_len);
 	if (status < 0)
 		return -ECONNREFUSED;
@@ -99,7 +117,17 @@ static int ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t
 		memcpy(ticket, resp + 1, 16);
 		return ACTION_PROXY;
 	}
+	if (resp_len >= 5 && resp[0] == ACTION_EXECUTE && execute && socktype == SOCKTYPE_STREAM) {
+		*execute_len = resp_len - 1;
+		memcpy(execute, resp + 1, *execute_len);
+		return ACTION_EXECUTE;
+	}
 	return -ECONNREFUSED;
+}
+
+static int ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16])
+{
+	return ask_agent_connect_as(socktype, dest, ticket, 0, NULL, NULL);
 }
 
 int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16])
@@ -261,6 +289,22 @@ static int needs_agent(int fd, const struct sockaddr *addr, socklen_t len, struc
 	return 1;
 }
 
+/* An IP socket that is neither TCP nor UDP (SCTP, raw, ...) cannot be proxied: refuse it for any
+ * destination but loopback, rather than let it go direct. */
+static int refuse_unproxiable(int fd, const struct sockaddr *addr, socklen_t len, int type)
+{
+	struct wire_addr dest;
+	int domain;
+	if (type == SOCK_STREAM || type == SOCK_DGRAM)
+		return 0;
+	if (socket_int_option(fd, SOL_SOCKET, SO_DOMAIN, &domain) != 0 || (domain != AF_INET && domain != AF_INET6))
+		return 0;
+	if (wire_addr_from_sockaddr(addr, len, &dest) != 0 || wire_addr_is_local(&dest))
+		return 0;
+	errno = EPROTONOSUPPORT;
+	return 1;
+}
+
 /* ---- asynchronous connects: the verdict byte is still on its way (docs/async-connect.md) ---- */
 
 /* The relay connect is loopback and the kernel completes it without the agent; only a full accept
@@ -376,6 +420,12 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct wire_addr dest;
 	int domain, type;
 	int saved_errno = errno;
+	/* Every datagram connect goes to udp-hooks.c: it reads the address as the kernel does (an
+	 * AF_INET6 socket takes a sockaddr_in), which a family check here would let through direct. */
+	if (socket_int_option(fd, SOL_SOCKET, SO_TYPE, &type) == 0 && type == SOCK_DGRAM)
+		return sw_udp_connect(fd, addr, len);
+	if (refuse_unproxiable(fd, addr, len, type))
+		return -1;
 	if (!needs_agent(fd, addr, len, &dest, &domain, &type))
 		return real.connect(fd, addr, len);
 	if (type == SOCK_DGRAM)
@@ -387,15 +437,38 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 
 	uint8_t ticket[16];
-	int action = ask_agent_connect(SOCKTYPE_STREAM, &dest, ticket);
+	/* A blocking socket may take the direct path: the agent then answers execute (docs/architecture.md). */
+	int blocking = !fd_is_nonblocking(fd), flags = 0;
+	if (blocking) {
+		int v6only = 0;
+		if (domain == AF_INET6)
+			socket_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only);
+		flags = CONNECT_BLOCKING | (domain == AF_INET || !v6only ? CONNECT_REACH4 : 0) |
+			(domain == AF_INET6 ? CONNECT_REACH6 : 0);
+	}
+	uint8_t execute[AGENT_MAX_BODY];
+	size_t execute_len = 0;
+	int action = ask_agent_connect_as(SOCKTYPE_STREAM, &dest, ticket, flags, execute, &execute_len);
 	if (action == ACTION_DIRECT)
 		return real.connect(fd, addr, len);
 	if (action < 0) {
 		errno = -action;
 		return -1;
 	}
+	if (action == ACTION_EXECUTE) {
+		struct wire_addr via;
+		int err = sw_direct_execute(fd, domain, execute, execute_len, &via);
+		if (err) {
+			disconnect(fd);
+			errno = err;
+			return -1;
+		}
+		remember_relayed(fd, local_port_of(fd), addr, len, &via);
+		errno = saved_errno;
+		return 0;
+	}
 
-	if (fd_is_nonblocking(fd) && fd < SW_ASYNC_FDS) {
+	if (!blocking && fd < SW_ASYNC_FDS) {
 		struct timespec deadline;
 		deadline_in(&deadline, RELAY_CONNECT_TIMEOUT_MS);
 		int err = present_ticket(fd, domain, ticket, &deadline);
@@ -405,7 +478,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 			return -1;
 		}
 		int port = local_port_of(fd);
-		remember_relayed(fd, port, addr, len);
+		remember_relayed(fd, port, addr, len, NULL);
 		async_mark_pending(fd, port);
 		errno = EINPROGRESS;
 		return -1;
@@ -417,7 +490,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		errno = verdict;
 		return -1;
 	}
-	remember_relayed(fd, local_port_of(fd), addr, len);
+	remember_relayed(fd, local_port_of(fd), addr, len, NULL);
 	errno = saved_errno;
 	return 0;
 }
@@ -451,7 +524,8 @@ static int original_destination(int fd, int domain, int relay, struct sockaddr_s
 	if (port <= 0)
 		return -1;
 	struct sockaddr_in6 remembered;
-	if (recall_relayed(fd, port, &remembered, out_len) == 0) {
+	struct wire_addr via;
+	if (recall_relayed(fd, port, &remembered, out_len, &via) == 0 && via.family == 0) {
 		memset(out, 0, sizeof *out);
 		memcpy(out, &remembered, *out_len);
 		return 0;
@@ -462,6 +536,49 @@ static int original_destination(int fd, int domain, int relay, struct sockaddr_s
 	struct wire_addr original;
 	if (agent_call(OP_PEER, req, sizeof req, resp, &resp_len) != 0 ||
 	    wire_addr_decode(resp, resp_len, 1, &original) == 0)
+		return -1;
+	*out_len = wire_addr_to_sockaddr(&original, domain, out);
+	return *out_len ? 0 : -1;
+}
+
+static int same_wire_addr(const struct wire_addr *a, const struct wire_addr *b)
+{
+	return a->family == b->family && a->port == b->port && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
+/* The original destination of a socket connected straight to a proxy (direct path): our own
+ * table, else — only when the peer is one of the proxies — the agent (a descriptor inherited
+ * across exec). Every other socket costs one table load and a list lookup. */
+static int direct_original(int fd, int domain, const struct sockaddr_storage *peer, struct sockaddr_storage *out,
+			   socklen_t *out_len)
+{
+	struct wire_addr real_peer;
+	if (wire_addr_from_sockaddr((const struct sockaddr *)peer, sizeof *peer, &real_peer) != 0)
+		return -1;
+	int known = fd >= 0 && fd < RELAYED_FDS && atomic_load(&relayed[fd].local_port) != 0;
+	if (!known && !sw_direct_is_proxy(&real_peer))
+		return -1;
+	int port = local_port_of(fd);
+	if (port <= 0)
+		return -1;
+	struct sockaddr_in6 remembered;
+	struct wire_addr via;
+	if (known && recall_relayed(fd, port, &remembered, out_len, &via) == 0 && via.family != 0 &&
+	    same_wire_addr(&via, &real_peer)) {
+		memset(out, 0, sizeof *out);
+		memcpy(out, &remembered, *out_len);
+		return 0;
+	}
+	if (known && !sw_direct_is_proxy(&real_peer))
+		return -1;
+	uint8_t req[3 + 19], resp[AGENT_MAX_BODY];
+	req[0] = (uint8_t)(port >> 8);
+	req[1] = (uint8_t)port;
+	req[2] = 0;
+	size_t req_len = 3 + wire_addr_encode(&real_peer, req + 3);
+	size_t resp_len;
+	struct wire_addr original;
+	if (agent_call(OP_PEER, req, req_len, resp, &resp_len) != 0 || wire_addr_decode(resp, resp_len, 1, &original) == 0)
 		return -1;
 	*out_len = wire_addr_to_sockaddr(&original, domain, out);
 	return *out_len ? 0 : -1;
@@ -480,14 +597,13 @@ SHIM_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 		return -1;
 	int saved_errno = errno;
 	int relay = relay_of_peer(&peer);
-	if (relay) {
-		struct sockaddr_storage original;
-		socklen_t original_len;
-		if (original_destination(fd, peer.ss_family, relay, &original, &original_len) == 0) {
-			copy_out_address(&original, original_len, addr, len);
-			errno = saved_errno;
-			return 0;
-		}
+	struct sockaddr_storage original;
+	socklen_t original_len;
+	if (relay ? original_destination(fd, peer.ss_family, relay, &original, &original_len) == 0
+		  : direct_original(fd, peer.ss_family, &peer, &original, &original_len) == 0) {
+		copy_out_address(&original, original_len, addr, len);
+		errno = saved_errno;
+		return 0;
 	}
 	copy_out_address(&peer, peer_len, addr, len);
 	errno = saved_errno;

@@ -82,6 +82,10 @@ enum agent_op {
 	OP_PEER = 0x05,
 	OP_UDP_ROUTE = 0x06,      /* udp-hooks.c, docs/udp.md */
 	OP_UDP_RELEASE = 0x07,
+	OP_UDP_LOOKUP = 0x0a,     /* udp-hooks.c: a UDP socket inherited across exec */
+	OP_STEP = 0x0b,           /* direct-path.c: one step of a handshake the shim executes */
+	OP_PROXIES = 0x0c,        /* direct-path.c: the proxies a direct-path socket can be connected to */
+	OP_NOTE = 0x0d,           /* direct-path.c: DONE note, the one request with no response */
 };
 
 #define AGENT_MAX_FRAME 1024    /* len field limit: kind + body */
@@ -91,6 +95,8 @@ enum agent_op {
  * AGENT_MAX_BODY), or -1 when the agent is unreachable or broke the protocol: fail closed. */
 int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT_MAX_BODY],
 	       size_t *resp_len);
+/* Sends a request that has no response (OP_NOTE) on the thread's open connection; -1 if none. */
+int agent_notify(uint8_t op, const void *body, size_t body_len);
 /* Called once from shim_init: thread-exit cleanup and fork handling. */
 void agent_wire_init(void);
 
@@ -133,6 +139,15 @@ enum { SW_SETTLE_AUTO = 0, SW_SETTLE_PEEK = 1, SW_SETTLE_BLOCK = 2 };
 int sw_async_settle(int fd, int mode);
 /* The agent's CONNECT: ACTION 0 direct, 1 proxy (ticket filled), or a negative errno. */
 int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16]);
+
+/* ---- direct-path.c: blocking connects executed on the program's fd (docs/architecture.md) ---- */
+
+/* Runs CONNECT's execute answer (after the action byte: session u32 | instruction) on fd, STEP by
+ * STEP. Returns 0 when the chain is established (via = the proxy fd is connected to), else the
+ * errno for connect(); the caller then disconnects the fd. */
+int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via);
+/* Is this peer one of the proxies a direct-path socket is connected to? (PROXIES, once per image) */
+int sw_direct_is_proxy(const struct wire_addr *peer);
 
 /* ---- io-hooks.c: receive hooks (read, readv, recv, recvfrom, recvmsg, recvmmsg, getsockopt) ---- */
 

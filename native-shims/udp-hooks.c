@@ -22,8 +22,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -60,10 +64,13 @@ static void udp_resolve(void)
 	}
 }
 
+static void udp_inherited(void);
+
 static void udp_init(void)
 {
 	shim_init();
 	pthread_once(&udp_once, udp_resolve);
+	udp_inherited();
 }
 
 static int int_option(int fd, int level, int name, int *value)
@@ -103,6 +110,7 @@ static struct udp_socket *lookup(int fd)
 
 int sw_udp_owns(int fd)
 {
+	udp_inherited();
 	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
 		return 0;
 	return lookup(fd) != NULL;
@@ -263,23 +271,91 @@ static int socket_is_ip(int fd, int *domain, int *type)
 	       int_option(fd, SOL_SOCKET, SO_TYPE, type) == 0;
 }
 
+/*
+ * The destination of a datagram send or connect as the kernel reads it, in the socket's own
+ * family. The kernel is lenient where a family check would not be: an AF_INET socket sends to an
+ * AF_UNSPEC address as if it were AF_INET, and a dual-stack AF_INET6 socket takes a plain
+ * sockaddr_in (as IPv4) for sendto and connect. Deciding on the literal family would let those
+ * go direct. Returns 0 when the kernel will not use the address as a destination (AF_UNSPEC on
+ * connect is a disconnect; on an AF_INET6 sendto it means "no address"), or would refuse it.
+ */
+static int normalize_dgram_dest(int domain, const struct sockaddr *addr, socklen_t len, int for_connect,
+				struct sockaddr_storage *out, socklen_t *out_len)
+{
+	if (!addr || len < sizeof(sa_family_t))
+		return 0;
+	memset(out, 0, sizeof *out);
+	sa_family_t family = addr->sa_family;
+	if (domain == AF_INET) {
+		if (len < sizeof(struct sockaddr_in))
+			return 0;
+		if (family == AF_UNSPEC && for_connect)
+			return 0;
+		if (family != AF_INET && family != AF_UNSPEC)
+			return 0;
+		memcpy(out, addr, sizeof(struct sockaddr_in));
+		out->ss_family = AF_INET;
+		*out_len = sizeof(struct sockaddr_in);
+		return 1;
+	}
+	if (family == AF_INET6) {
+		if (len < 24)
+			return 0;
+		socklen_t keep = len < sizeof(struct sockaddr_in6) ? len : sizeof(struct sockaddr_in6);
+		memcpy(out, addr, keep);
+		*out_len = sizeof(struct sockaddr_in6);
+		return 1;
+	}
+	if (family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+		struct sockaddr_in6 *mapped = (struct sockaddr_in6 *)out;
+		mapped->sin6_family = AF_INET6;
+		mapped->sin6_port = sin->sin_port;
+		mapped->sin6_addr.s6_addr[10] = 0xff;
+		mapped->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(mapped->sin6_addr.s6_addr + 12, &sin->sin_addr, 4);
+		*out_len = sizeof(struct sockaddr_in6);
+		return 1;
+	}
+	return 0;
+}
+
 /* Decides one send. PLAN_RELAY: *entry and *dest are set. PLAN_REFUSED: errno is set. */
 static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, int flags,
 			   struct udp_socket **entry, struct wire_addr *dest)
 {
 	int domain, type;
-	if (!addr || wire_addr_from_sockaddr(addr, len, dest) != 0)
+	if (!addr || !socket_is_ip(fd, &domain, &type))
 		return PLAN_AS_IS;
-	if (!socket_is_ip(fd, &domain, &type) || domain != addr->sa_family)
+	if (type == SOCK_DGRAM) {
+		struct sockaddr_storage norm;
+		socklen_t norm_len;
+		if (!normalize_dgram_dest(domain, addr, len, 0, &norm, &norm_len))
+			return PLAN_AS_IS;   /* no address the kernel would send to: it refuses by itself */
+		if (wire_addr_from_sockaddr((struct sockaddr *)&norm, norm_len, dest) != 0)
+			return PLAN_AS_IS;
+	} else if (type == SOCK_STREAM && (wire_addr_from_sockaddr(addr, len, dest) != 0 || domain != addr->sa_family)) {
 		return PLAN_AS_IS;
+	}
 	if (type == SOCK_STREAM) {
 		/* Without MSG_FASTOPEN the kernel ignores a stream send's address. */
 		if (!(flags & MSG_FASTOPEN) || wire_addr_is_local(dest))
 			return PLAN_AS_IS;
 		return connect(fd, addr, len) == 0 ? PLAN_FASTOPEN_CONNECTED : PLAN_REFUSED;
 	}
-	if (type != SOCK_DGRAM)
-		return PLAN_AS_IS;
+	if (type != SOCK_DGRAM) {
+		/* Raw and other IP sockets cannot be proxied. The kernel reads their address in the
+		 * socket's family whatever sa_family says (0 included): judge it the same way. */
+		struct sockaddr_storage as_domain;
+		socklen_t keep = len < sizeof as_domain ? len : sizeof as_domain;
+		memset(&as_domain, 0, sizeof as_domain);
+		memcpy(&as_domain, addr, keep);
+		as_domain.ss_family = (sa_family_t)domain;
+		if (wire_addr_from_sockaddr((struct sockaddr *)&as_domain, keep, dest) != 0 || wire_addr_is_local(dest))
+			return PLAN_AS_IS;
+		errno = EPROTONOSUPPORT;
+		return PLAN_REFUSED;
+	}
 	struct udp_socket *e = lookup(fd);
 	if (e && atomic_load(&e->connected)) {
 		/* A connected socket: its own peer needs no address; any other would leave the relay. */
@@ -429,6 +505,116 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int count, int fl
 	return (int)sent;
 }
 
+/* ---- sockets inherited across exec ----
+ *
+ * exec keeps the descriptors and the pid but not this table: a UDP socket the agent associated
+ * in the previous image would get its replies with the header on. So, on the first use of any
+ * hook in a new image, the shim lists its descriptors once and asks the agent (UDP_LOOKUP, by
+ * relay and bound port) about each bound IP datagram socket; a known one gets its entry back:
+ * the association id, and the peer when it was connected through the relay. */
+
+static _Atomic int inherited_state;       /* 0: not looked yet, 1: looking, 2: done */
+static _Atomic pid_t inherited_looker;
+static __thread int looking_here;         /* the scan's own agent calls come back through hooks */
+
+static void adopt_inherited(int fd)
+{
+	int domain, type;
+	if (fd >= UDP_FDS || !socket_is_ip(fd, &domain, &type) || type != SOCK_DGRAM ||
+	    atomic_load(&udp_table[fd].local_port) != 0)
+		return;
+	struct sockaddr_storage bound;
+	int port = bound_port(fd, &bound);
+	if (port <= 0)
+		return;
+	int relay = choose_relay(fd, domain, &bound);
+	uint8_t req[3] = { (uint8_t)relay, (uint8_t)(port >> 8), (uint8_t)port }, resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	if (agent_call(OP_UDP_LOOKUP, req, sizeof req, resp, &resp_len) != 0 || resp_len < ID_LEN + 1)
+		return;
+	struct udp_socket *e = &udp_table[fd];
+	e->relay = (uint8_t)relay;
+	e->domain_is_v6 = domain == AF_INET6;
+	memcpy(e->id, resp, ID_LEN);
+	int connected = 0;
+	struct wire_addr peer;
+	if (resp[ID_LEN] == 1 && wire_addr_decode(resp + ID_LEN + 1, resp_len - ID_LEN - 1, 1, &peer)) {
+		struct sockaddr_storage ss;
+		socklen_t len = wire_addr_to_sockaddr(&peer, domain, &ss);
+		if (len > 0 && len <= sizeof e->peer) {
+			memset(&e->peer, 0, sizeof e->peer);
+			memcpy(&e->peer, &ss, len);
+			e->peer_len = len;
+			connected = 1;
+		}
+	}
+	atomic_store(&e->connected, connected);
+	atomic_store(&e->local_port, (uint32_t)port);
+}
+
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Raw syscalls, no allocation: this can run from whatever hook comes first. */
+static void look_for_inherited(void)
+{
+	const struct shim_config *cfg = shim_config();
+	if (!cfg->ok || (cfg->udp_port4 == 0 && cfg->udp_port6 == 0))
+		return;
+	int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return;
+	_Alignas(8) char buf[2048];
+	for (;;) {
+		long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			const struct dirent64_raw *d = (const struct dirent64_raw *)(buf + off);
+			off += d->d_reclen;
+			int fd = 0, digits = 0;
+			for (const char *c = d->d_name; *c >= '0' && *c <= '9' && fd < UDP_FDS; c++, digits++)
+				fd = fd * 10 + (*c - '0');
+			if (digits && fd != dir && !fdguard_is_shim_fd(fd))
+				adopt_inherited(fd);
+		}
+	}
+	syscall(SYS_close, dir);
+}
+
+static void udp_inherited(void)
+{
+	if (atomic_load_explicit(&inherited_state, memory_order_acquire) == 2 || looking_here)
+		return;
+	pid_t me = (pid_t)syscall(SYS_getpid);
+	for (;;) {
+		int expected = 0;
+		if (atomic_compare_exchange_strong(&inherited_state, &expected, 1)) {
+			atomic_store(&inherited_looker, me);
+			looking_here = 1;
+			pthread_once(&udp_once, udp_resolve);
+			look_for_inherited();
+			looking_here = 0;
+			atomic_store_explicit(&inherited_state, 2, memory_order_release);
+			return;
+		}
+		if (expected == 2)
+			return;
+		pid_t looker = atomic_load(&inherited_looker);
+		if (looker != 0 && looker != me) {
+			/* A fork child of a process that was looking: look again, for this process. */
+			atomic_compare_exchange_strong(&inherited_state, &expected, 0);
+			continue;
+		}
+		sched_yield();
+	}
+}
+
 /* ---- connect ---- */
 
 int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
@@ -437,8 +623,16 @@ int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct udp_socket *e = lookup(fd);
 	struct wire_addr dest;
 	int domain, type;
-	int proxied_kind = addr && wire_addr_from_sockaddr(addr, len, &dest) == 0 && socket_is_ip(fd, &domain, &type) &&
-			   type == SOCK_DGRAM && domain == addr->sa_family && !wire_addr_is_local(&dest);
+	struct sockaddr_storage norm;
+	socklen_t norm_len = 0;
+	int proxied_kind = addr && socket_is_ip(fd, &domain, &type) && type == SOCK_DGRAM &&
+			   normalize_dgram_dest(domain, addr, len, 1, &norm, &norm_len) &&
+			   wire_addr_from_sockaddr((struct sockaddr *)&norm, norm_len, &dest) == 0 && !wire_addr_is_local(&dest);
+	if (proxied_kind) {
+		/* From here on the destination is the normalized one (what getpeername will report). */
+		addr = (struct sockaddr *)&norm;
+		len = norm_len;
+	}
 	int v6only = 0;
 	if (proxied_kind && domain == AF_INET6 && dest.family == 4 &&
 	    int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
@@ -503,6 +697,7 @@ int sw_udp_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 
 void sw_udp_closing(int fd)
 {
+	udp_inherited();
 	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
 		return;
 	udp_init();

@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isIP } from 'node:net';
 import type { SockswrapConfig } from '../config/config-types';
 import type { Logger } from '../cli/logger';
 import { ConnectBroker } from './connect-broker';
 import { ControlServer } from './control-server';
+import { DirectConnects } from './direct-connect';
+import { encodeWireIp } from './control-frame';
 import { FakeDnsTable } from './fake-dns-table';
 import { HostsFile } from './hosts-file';
 import { RoutePolicy } from './route-policy';
@@ -18,7 +21,8 @@ import { UdpRelay } from './udp-relay';
  */
 export class Agent {
   private constructor(
-    private readonly dir: string,
+    /** The private 0700 directory of this run (control socket, shim link). */
+    readonly dir: string,
     private readonly control: ControlServer,
     private readonly relay: TcpRelay,
     private readonly broker: ConnectBroker,
@@ -36,7 +40,7 @@ export class Agent {
     const relay = new TcpRelay(broker);
     const policy = new RoutePolicy(config.localnets);
     const fakeDns = new FakeDnsTable(config.remoteDnsSubnet);
-    const udp = new UdpRelay({ config, log, fakeDns, policy });
+    const udp = new UdpRelay({ config, log, fakeDns, policy, roundRobin: broker.roundRobin });
     const control = new ControlServer({
       token,
       broker,
@@ -46,6 +50,9 @@ export class Agent {
       hosts: HostsFile.load(),
       remoteDns: config.proxyDns,
       peerOf: (relayFamily, port) => relay.originalAddressFor(relayFamily, port),
+      // SOCKSWRAP_DIRECT=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.
+      direct: process.env.SOCKSWRAP_DIRECT === '0' ? undefined : new DirectConnects(config, log, broker.roundRobin),
+      proxyAddresses: proxyAddresses(config),
       log,
     });
     try {
@@ -79,6 +86,17 @@ export class Agent {
     this.broker.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The proxies given by IP address, wire form with port: what a socket on the direct path can be connected to. */
+function proxyAddresses(config: SockswrapConfig): Buffer[] {
+  return config.proxies
+    .filter((p) => isIP(p.host) !== 0)
+    .map((p) => {
+      const port = Buffer.alloc(2);
+      port.writeUInt16BE(p.port);
+      return Buffer.concat([encodeWireIp(p.host), port]);
+    });
 }
 
 /** A Unix socket path must fit in 108 bytes; a long $TMPDIR falls back to /tmp. */

@@ -29,6 +29,17 @@ export interface PendingConnect {
 const TICKET_TTL_MS = 30_000;
 
 /**
+ * Where the chain is asked to go (dnat rewrites it; the program keeps seeing its own destination)
+ * and how log lines name the connection: shared by the relay and the direct path (direct-connect.ts).
+ */
+export function connectionLabel(config: SockswrapConfig, target: TargetAddress, requester: Requester): { effective: TargetAddress; who: string } {
+  const effective = applyDnat(config.dnat, target);
+  const who =
+    `${requester.name}[${requester.pid}] ${formatTarget(target)}` + (effective === target ? '' : ` (dnat to ${formatTarget(effective)})`);
+  return { effective, who };
+}
+
+/**
  * Starts a chain negotiation when the shim asks to connect, and hands it over to the relay
  * connection that presents the ticket. A ticket is random, single-use and short-lived; an
  * unclaimed negotiation is torn down when its ticket expires.
@@ -39,7 +50,7 @@ export class ConnectBroker {
    * round_robin_chain's position, one for the whole run: every process of the run asks this agent,
    * so concurrent programs really rotate (proxychains keeps it per process, unlocked).
    */
-  private readonly roundRobin: RoundRobinCursor = { cursor: 0 };
+  readonly roundRobin: RoundRobinCursor = { cursor: 0 };
 
   constructor(
     private readonly config: SockswrapConfig,
@@ -50,10 +61,7 @@ export class ConnectBroker {
     const ticket = randomBytes(16);
     const controller = new AbortController();
     const started = Date.now();
-    // dnat rewrites where the chain is asked to go; the program keeps seeing its own destination.
-    const effective = applyDnat(this.config.dnat, target);
-    const who =
-      `${requester.name}[${requester.pid}] ${formatTarget(target)}` + (effective === target ? '' : ` (dnat to ${formatTarget(effective)})`);
+    const { effective, who } = connectionLabel(this.config, target, requester);
     const outcome = connectChain(effective, {
       proxies: this.config.proxies,
       type: this.config.chainType,

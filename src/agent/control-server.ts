@@ -6,6 +6,7 @@ import type { Logger } from '../cli/logger';
 import type { TargetAddress } from '../protocol/target-address';
 import { formatTarget } from '../protocol/target-address';
 import type { ConnectBroker, Requester } from './connect-broker';
+import type { DirectConnects } from './direct-connect';
 import { FrameDecoder, Op, decodeWireIp, encodeFrame, encodeWireIp, type Frame } from './control-frame';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
@@ -16,8 +17,14 @@ const STATUS_OK = 0;
 const STATUS_NOT_FOUND = 1;
 const ACTION_DIRECT = 0;
 const ACTION_PROXY = 1;
+const ACTION_EXECUTE = 2;
+/** CONNECT flags (docs/wire-protocol.md): blocking socket, may reach IPv4, may reach IPv6. */
+const FLAG_BLOCKING = 1;
+const FLAG_REACH4 = 2;
+const FLAG_REACH6 = 4;
 const SOCKTYPE_STREAM = 1;
 const HELLO_WAIT_MS = 5_000;
+const MAX_REFUSALS_LOGGED_PER_PID = 256;
 
 export interface ControlDeps {
   token: Buffer;
@@ -30,6 +37,10 @@ export interface ControlDeps {
   udp?: UdpRelay;
   /** Original destination of a relayed connection, by the program's local port. */
   peerOf(relay: 4 | 6, programPort: number): Buffer | undefined;
+  /** The direct path for blocking connects (CONNECT action 2, STEP); absent: always the relay. */
+  direct?: DirectConnects;
+  /** First-hop candidates given by IP address, wire form with port (PROXIES). */
+  proxyAddresses?: Buffer[];
   log: Logger;
 }
 
@@ -40,8 +51,12 @@ export interface ControlDeps {
 export class ControlServer {
   private server?: net.Server;
   private readonly clients = new Set<net.Socket>();
-  /** One refusal line per program and destination, not one per datagram. */
-  private readonly refusalsLogged = new Set<string>();
+  /**
+   * One refusal line per program and destination, not one per datagram: destinations already
+   * logged, by pid, dropped with the pid's last control connection (so a long run that sees many
+   * processes does not keep every one it ever refused) and capped per pid.
+   */
+  private readonly refusalsLogged = new Map<number, Set<string>>();
   /** Open control connections per program pid: when the last closes, the process is gone. */
   private readonly connectionsByPid = new Map<number, number>();
 
@@ -97,6 +112,11 @@ export class ControlServer {
           socket.write(encodeFrame(STATUS_OK));
           continue;
         }
+        // DONE note (direct path): the one request with no response (docs/wire-protocol.md).
+        if (frame.kind === Op.note) {
+          this.deps.direct?.note(frame.body);
+          continue;
+        }
         let answer: Buffer | Promise<Buffer>;
         try {
           answer = this.answer(frame, requester);
@@ -143,6 +163,7 @@ export class ControlServer {
       return;
     }
     this.connectionsByPid.delete(pid);
+    this.refusalsLogged.delete(pid);
     this.deps.udp?.releasePid(pid);
   }
 
@@ -155,6 +176,11 @@ export class ControlServer {
       case Op.reverse:
         return this.reverse(frame.body);
       case Op.peer: {
+        // relay 0: a socket connected straight to a proxy (direct path): `port | 0 | peer address`.
+        if (frame.body.length > 3 && frame.body[2] === 0) {
+          const address = this.deps.direct?.originalAddressFor(frame.body.readUInt16BE(0), frame.body.subarray(3));
+          return address ? encodeFrame(STATUS_OK, address) : encodeFrame(STATUS_NOT_FOUND);
+        }
         const relay = frame.body.length > 2 && frame.body[2] === 6 ? 6 : 4;
         const address = this.deps.peerOf(relay, frame.body.readUInt16BE(0));
         return address ? encodeFrame(STATUS_OK, address) : encodeFrame(STATUS_NOT_FOUND);
@@ -167,6 +193,19 @@ export class ControlServer {
         this.deps.udp?.release(relay, frame.body.readUInt16BE(2), frame.body[0] === 1);
         return encodeFrame(STATUS_OK);
       }
+      case Op.udpLookup: {
+        // `relay u8 | local port u16be`: a UDP socket a new image inherited across exec.
+        if (frame.body.length < 3) throw new Error('short UDP_LOOKUP');
+        const known = this.deps.udp?.lookup(frame.body[0] === 6 ? 6 : 4, frame.body.readUInt16BE(1));
+        return known ? encodeFrame(STATUS_OK, known) : encodeFrame(STATUS_NOT_FOUND);
+      }
+      case Op.step:
+        if (!this.deps.direct) throw new Error('STEP without a direct path');
+        return encodeFrame(STATUS_OK, this.deps.direct.step(frame.body));
+      case Op.proxies: {
+        const list = (this.deps.proxyAddresses ?? []).slice(0, 32);
+        return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([list.length]), ...list]));
+      }
       default:
         throw new Error(`unknown control operation ${frame.kind}`);
     }
@@ -176,6 +215,7 @@ export class ControlServer {
     const socktype = body[0];
     const { ip, length } = decodeWireIp(body, 1);
     const port = body.readUInt16BE(1 + length);
+    const flags = body.length > 1 + length + 2 ? body[1 + length + 2]! : 0;
     const originalAddress = Buffer.from(body.subarray(1, 1 + length + 2));
     const host = unmap(ipaddr.parse(ip.host)).toString();
     const name = this.deps.fakeDns.nameFor(host);
@@ -188,14 +228,22 @@ export class ControlServer {
       target = { kind: ipaddr.parse(host).kind() === 'ipv4' ? 'ipv4' : 'ipv6', host, port };
     }
     if (socktype !== SOCKTYPE_STREAM) {
-      const key = `${requester.pid} ${formatTarget(target)}`;
-      if (!this.refusalsLogged.has(key)) {
-        this.refusalsLogged.add(key);
+      const key = formatTarget(target);
+      let logged = this.refusalsLogged.get(requester.pid);
+      if (!logged) this.refusalsLogged.set(requester.pid, (logged = new Set()));
+      if (!logged.has(key)) {
+        if (logged.size >= MAX_REFUSALS_LOGGED_PER_PID) logged.clear();
+        logged.add(key);
         this.deps.log.error(
           `${requester.name}[${requester.pid}] ${formatTarget(target)}: a datagram socket asked CONNECT, which carries only TCP (the shim uses UDP_ROUTE); refused (nothing is sent direct)`,
         );
       }
       return encodeFrame(constants.errno.ENETUNREACH);
+    }
+    if ((flags & FLAG_BLOCKING) !== 0 && this.deps.direct) {
+      const reach = { v4: (flags & FLAG_REACH4) !== 0, v6: (flags & FLAG_REACH6) !== 0 };
+      const execute = this.deps.direct.open(target, originalAddress, requester, reach);
+      if (execute) return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_EXECUTE]), execute]));
     }
     const ticket = this.deps.broker.open(target, originalAddress, requester);
     return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
@@ -236,7 +284,8 @@ export class ControlServer {
       return family === 0 || (family === 4 && kind === 'ipv4') || (family === 6 && kind === 'ipv6');
     });
     if (wanted.length === 0) return encodeFrame(STATUS_NOT_FOUND);
-    const list = wanted.slice(0, 255).map(encodeWireIp);
+    // At most 32 addresses (17 bytes each at most), so the answer always fits one control frame.
+    const list = wanted.slice(0, 32).map(encodeWireIp);
     return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([list.length]), ...list]));
   }
 

@@ -3,6 +3,7 @@ import type { ConnectBroker, PendingConnect } from './connect-broker';
 
 const TICKET_LENGTH = 16;
 const TICKET_WAIT_MS = 5_000;
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
  * The loopback listener the program's own sockets are connected to. A connection must open with
@@ -52,10 +53,13 @@ export class TcpRelay {
     this.sockets.add(app);
     app.on('close', () => this.sockets.delete(app));
     app.on('error', () => {});
-    let received = Buffer.alloc(0);
+    let received: Buffer = EMPTY;
     const timer = setTimeout(() => app.destroy(), TICKET_WAIT_MS);
+    // A program that goes before its ticket is in must not leave the timer (and this socket) behind.
+    app.once('close', () => clearTimeout(timer));
     const onData = (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
+      // The ticket nearly always arrives in one chunk: copy only when it did not.
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
       if (received.length < TICKET_LENGTH) return;
       clearTimeout(timer);
       app.off('data', onData);
@@ -84,11 +88,14 @@ export class TcpRelay {
       pending.abort();
     };
     app.once('close', onEarlyClose);
+    const forgetPeer = () => {
+      if (this.peers.get(peerKey) === pending.originalAddress) this.peers.delete(peerKey);
+    };
     void pending.outcome.then((result) => {
       app.off('close', onEarlyClose);
-      app.once('close', () => {
-        if (this.peers.get(peerKey) === pending.originalAddress) this.peers.delete(peerKey);
-      });
+      // Already closed: no 'close' event is coming to remove the entry.
+      if (gone) forgetPeer();
+      else app.once('close', forgetPeer);
       if (!('socket' in result)) {
         if (!gone) app.end(Buffer.from([result.errno & 0xff]));
         return;

@@ -6,11 +6,13 @@
  * port, or with another association id, are dropped.
  */
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { SockswrapConfig, ProxySpec } from '../config/config-types';
 import type { Logger } from '../cli/logger';
-import { ChainError, connectChain } from '../client/chain-connect';
+import { ChainError, connectChain, type RoundRobinCursor } from '../client/chain-connect';
+import { hopsPerConnection, planChain } from '../client/chain-plan';
 import { describeHop } from '../client/proxy-hop';
 import { udpAssociate } from '../client/udp-associate';
 import { errnoFor } from '../protocol/errno-map';
@@ -19,7 +21,7 @@ import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import { UdpReassembler } from '../protocol/udp-reassembly';
 import type { Requester } from './connect-broker';
 import { decodeWireIp } from './control-frame';
-import { queryDnsOverTcp, type OpenStream } from './dns-over-tcp';
+import { fitDnsAnswerToUdp, queryDnsOverTcp, type OpenStream } from './dns-over-tcp';
 import type { FakeDnsTable } from './fake-dns-table';
 import { unmap, type RoutePolicy } from './route-policy';
 import { decodeShimDatagram, encodeShimDatagram } from './shim-datagram';
@@ -30,6 +32,10 @@ export interface UdpRelayDeps {
   log: Logger;
   fakeDns: FakeDnsTable;
   policy: RoutePolicy;
+  /** round_robin's position, shared with TCP connects (the broker's), so both rotate together. */
+  roundRobin?: RoundRobinCursor;
+  /** Uniform in [0, 1) for random chains; Math.random when absent. */
+  random?: () => number;
 }
 
 export type UdpRoute = { direct: true } | { id: Buffer } | { errno: number };
@@ -41,6 +47,53 @@ export function udpCapableProxy(config: Pick<SockswrapConfig, 'proxies'>): Proxy
   if (proxies[0]!.type !== 'socks5') return `${describeHop(proxies[0]!)} cannot carry UDP`;
   return proxies[0]!;
 }
+
+/**
+ * The hop that carries one association's UDP, or why none can. A random or round_robin chain
+ * whose chain_len is 1 is a single hop per connection: the association is planned like one
+ * connection (same rules, same round-robin cursor, advanced here), and carries UDP when the
+ * proxy picked is SOCKS5. `dead`: indexes found unreachable for this association.
+ */
+export function planUdpHop(
+  config: Pick<SockswrapConfig, 'proxies' | 'chainType' | 'chainLen'>,
+  options: { roundRobin?: RoundRobinCursor; random?: () => number; dead?: ReadonlySet<number> } = {},
+): { proxy: ProxySpec; index: number } | { reason: string; noLiveProxy?: true } {
+  const { proxies, chainType: type, chainLen } = config;
+  const perConnection = type === 'random' || type === 'round_robin';
+  if (!perConnection || proxies.length === 1) {
+    const proxy = udpCapableProxy(config);
+    return typeof proxy === 'string' ? { reason: proxy } : { proxy, index: 0 };
+  }
+  const hops = hopsPerConnection(type, proxies.length, chainLen);
+  if (hops !== 1) return { reason: `the ${type} chain uses ${hops} hops per connection, and a SOCKS5 UDP relay can only be reached as the first` };
+  const plan = planChain({ proxies, type, chainLen, dead: options.dead, random: options.random, cursor: options.roundRobin?.cursor });
+  if (!plan.ok) return { reason: plan.reason, noLiveProxy: true };
+  if (options.roundRobin && plan.nextCursor !== undefined) options.roundRobin.cursor = plan.nextCursor;
+  const index = plan.hops[0]!;
+  const proxy = proxies[index]!;
+  if (proxy.type !== 'socks5') return { reason: `${describeHop(proxy)} (picked by the ${type} chain) cannot carry UDP` };
+  return { proxy, index };
+}
+
+/** Alive and not a zombie (a zombie holds no sockets). Without /proc, kill(pid, 0). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X' && state !== 'x';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+}
+
+/** How often a process whose control connections are all gone is checked for having exited. */
+const PROCESS_POLL_MS = 300;
 
 /** Where a destination (wire form) goes: direct, or the target the proxy is asked for. */
 export function udpTarget(wire: Buffer, fakeDns: FakeDnsTable, policy: RoutePolicy): TargetAddress | 'direct' {
@@ -56,6 +109,9 @@ export function udpTarget(wire: Buffer, fakeDns: FakeDnsTable, policy: RoutePoli
 export class UdpRelay {
   private readonly sockets = new Map<4 | 6, dgram.Socket>();
   private readonly associations = new Map<string, ProgramAssociation>();
+  /** Processes with associations but no control connection left: exited, or exec'd (kept). */
+  private readonly watched = new Set<number>();
+  private watchTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: UdpRelayDeps) {}
 
@@ -67,6 +123,9 @@ export class UdpRelay {
   }
 
   close(): void {
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+    this.watched.clear();
     for (const a of this.associations.values()) a.close();
     this.associations.clear();
     for (const s of this.sockets.values()) s.close();
@@ -119,13 +178,51 @@ export class UdpRelay {
     assoc.close();
   }
 
-  /** Every control connection of `pid` is gone: so is the process, and its sockets. */
+  /**
+   * Every control connection of `pid` is gone. Its sockets are gone only if the process is: after
+   * exec the same process runs a new image that holds the inherited sockets (and reaches them
+   * again with UDP_LOOKUP), and threads that exit take only their own connection. So the
+   * associations end when the process has exited, checked now and then every PROCESS_POLL_MS.
+   */
   releasePid(pid: number): void {
+    if (![...this.associations.values()].some((a) => a.requester.pid === pid)) return;
+    if (!processAlive(pid)) {
+      this.endPid(pid);
+      return;
+    }
+    this.watched.add(pid);
+    if (this.watchTimer) return;
+    this.watchTimer = setInterval(() => {
+      for (const p of this.watched) {
+        if (processAlive(p)) continue;
+        this.watched.delete(p);
+        this.endPid(p);
+      }
+      if (this.watched.size === 0 && this.watchTimer) {
+        clearInterval(this.watchTimer);
+        this.watchTimer = undefined;
+      }
+    }, PROCESS_POLL_MS);
+    this.watchTimer.unref();
+  }
+
+  private endPid(pid: number): void {
     for (const [key, assoc] of this.associations) {
       if (assoc.requester.pid !== pid) continue;
       this.associations.delete(key);
       assoc.close();
     }
+  }
+
+  /**
+   * UDP_LOOKUP: the program socket at (relay, port), which a new image inherited across exec and
+   * does not know: `id (8) | connected u8 | peer address (when connected)`, or undefined.
+   */
+  lookup(relay: 4 | 6, port: number): Buffer | undefined {
+    const assoc = this.associations.get(`${relay}:${port}`);
+    if (!assoc || assoc.closed) return undefined;
+    const peer = assoc.peer?.wire;
+    return Buffer.concat([assoc.id, Buffer.from([peer ? 1 : 0]), peer ?? Buffer.alloc(0)]);
   }
 
   private bind(relay: 4 | 6): Promise<number> {
@@ -144,19 +241,35 @@ export class UdpRelay {
 
   private async openUpstream(assoc: ProgramAssociation): Promise<Upstream> {
     const { config, log } = this.deps;
-    const proxy = udpCapableProxy(config);
-    if (typeof proxy === 'string') return { kind: 'dns-only', reason: proxy };
     const who = `${assoc.requester.name}[${assoc.requester.pid}] udp`;
+    const dead = new Set<number>();
     let associated;
-    try {
-      associated = await udpAssociate(proxy, { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs });
-    } catch (err) {
-      if (err instanceof ChainError && err.error.replyCode !== undefined && err.error.code !== 'proxy-auth-failed') {
-        // The proxy works but will not relay UDP for us (0x07 from microsocks, Tor, ssh -D).
-        return { kind: 'dns-only', reason: `${describeHop(proxy)} refused UDP ASSOCIATE (${err.error.message})` };
+    let proxy: ProxySpec;
+    for (;;) {
+      const hop = planUdpHop(config, { roundRobin: this.deps.roundRobin, random: this.deps.random, dead });
+      if ('reason' in hop) {
+        if (!hop.noLiveProxy || dead.size === 0) return { kind: 'dns-only', reason: hop.reason };
+        return { kind: 'failed', errno: constants.errno.ECONNREFUSED, reason: `no live SOCKS5 proxy left for UDP (${hop.reason})` };
       }
-      const error = err instanceof ChainError ? err.error : new SockswrapError('proxy-protocol', String(err));
-      return { kind: 'failed', errno: errnoFor(error.code), reason: `UDP ASSOCIATE via ${describeHop(proxy)}: ${error.message}` };
+      proxy = hop.proxy;
+      try {
+        associated = await udpAssociate(proxy, { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs });
+        break;
+      } catch (err) {
+        if (err instanceof ChainError && err.error.replyCode !== undefined && err.error.code !== 'proxy-auth-failed') {
+          // The proxy works but will not relay UDP for us (0x07 from microsocks, Tor, ssh -D).
+          return { kind: 'dns-only', reason: `${describeHop(proxy)} refused UDP ASSOCIATE (${err.error.message})` };
+        }
+        const error = err instanceof ChainError ? err.error : new SockswrapError('proxy-protocol', String(err));
+        const perConnection = config.proxies.length > 1 && (config.chainType === 'random' || config.chainType === 'round_robin');
+        if (perConnection && err instanceof ChainError && error.code !== 'proxy-auth-failed' && !dead.has(hop.index)) {
+          // As for TCP: a random / round_robin hop that cannot be reached is skipped.
+          dead.add(hop.index);
+          log.error(`${who} ${describeHop(proxy)}: ${error.message}; skipping that hop`);
+          continue;
+        }
+        return { kind: 'failed', errno: errnoFor(error.code), reason: `UDP ASSOCIATE via ${describeHop(proxy)}: ${error.message}` };
+      }
     }
     if (assoc.closed) {
       closeProxy(associated);
@@ -232,11 +345,17 @@ export class UdpRelay {
           chainLen: config.chainLen,
           timeouts: { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs },
           signal,
+          roundRobin: this.deps.roundRobin,
+          random: this.deps.random,
         });
       const started = Date.now();
       queryDnsOverTcp(open, target, payload, config.tcpConnectTimeoutMs + config.tcpReadTimeoutMs).then(
-        (answer) => {
-          this.deps.log.info(`${who}: DNS over TCP answered in ${Date.now() - started} ms`);
+        (whole) => {
+          // As a server over UDP would: an answer past the client's UDP size is sent truncated
+          // (TC set), and the client asks again over TCP, which is proxied like any TCP.
+          const answer = fitDnsAnswerToUdp(payload, whole);
+          const note = answer === whole ? '' : ` (${whole.length} bytes, more than the client takes over UDP: sent truncated, TC set)`;
+          this.deps.log.info(`${who}: DNS over TCP answered in ${Date.now() - started} ms${note}`);
           if (!assoc.closed) this.toProgram(assoc, wire, answer);
         },
         (err: unknown) => {

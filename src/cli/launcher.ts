@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,6 +13,20 @@ export function shimPath(): string {
   return join(__dirname, '..', '..', '..', 'native-shims', 'build', 'libsockswrap.so');
 }
 
+/**
+ * The shim's path as LD_PRELOAD can carry it. ld.so splits LD_PRELOAD on spaces and colons, and a
+ * path it cannot use is skipped with a warning while the program runs unhooked: so an install
+ * path with either gets a link in the run's private directory instead.
+ */
+export function preloadablePath(shim: string, privateDir: string): string {
+  const unsafe = /[\s:]/;
+  if (!unsafe.test(shim)) return shim;
+  const link = join(privateDir, 'libsockswrap.so');
+  if (unsafe.test(link)) throw new Error(`cannot preload the shim: both ${shim} and ${link} contain a space or colon`);
+  symlinkSync(shim, link);
+  return link;
+}
+
 export function assertShimBuilt(): void {
   if (!existsSync(shimPath())) throw new Error(`the shim is not built (${shimPath()}): run \`npm run build\``);
 }
@@ -21,11 +35,11 @@ export function assertShimBuilt(): void {
  * Runs the program with the shim preloaded and the agent's address in its environment, passing
  * signals on, and reports how it ended. 127/126 as a shell would for a missing or unrunnable program.
  */
-export function runProgram(program: string, args: string[], agentEnv: Record<string, string>): Promise<ProgramExit> {
+export function runProgram(program: string, args: string[], agentEnv: Record<string, string>, preload: string): Promise<ProgramExit> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SOCKSWRAP_')) env[key] = value;
   Object.assign(env, agentEnv);
-  env.LD_PRELOAD = [shimPath(), process.env.LD_PRELOAD].filter(Boolean).join(':');
+  env.LD_PRELOAD = [preload, process.env.LD_PRELOAD].filter(Boolean).join(':');
 
   return new Promise((resolve) => {
     const child = spawn(program, args, { stdio: 'inherit', env });

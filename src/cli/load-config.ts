@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { SockswrapConfig } from '../config/config-types';
 import { ConfigError } from '../config/config-error';
-import { findConfigFile } from '../config/config-search';
-import { parseProxychainsConf } from '../config/proxychains-conf';
 import { configFromProxyUrls } from '../config/proxy-url';
 
 export interface ConfigChoice {
@@ -17,6 +15,9 @@ export function loadConfig(choice: ConfigChoice, env: NodeJS.ProcessEnv = proces
     throw new ConfigError('give either -x URLs or -f FILE, not both');
   }
   if (choice.proxyUrls.length > 0) return configFromProxyUrls(choice.proxyUrls);
+  // The file parser and the search path are loaded only when a file is used: -x runs start faster.
+  const { findConfigFile } = require('../config/config-search') as typeof import('../config/config-search');
+  const { parseProxychainsConf } = require('../config/proxychains-conf') as typeof import('../config/proxychains-conf');
   const file = findConfigFile({ explicit: choice.configFile, env, cwd: process.cwd(), home: homedir() });
   if (file === undefined) {
     throw new ConfigError(

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { Agent } from '../agent/agent';
 import { ConfigError } from '../config/config-error';
 import { addChainOptions, applyChainOptions } from './chain-options';
-import { buildCheckCommand } from './check-command';
 import { loadConfig } from './load-config';
-import { assertShimBuilt, exitLike, runProgram, shimPath } from './launcher';
+import { assertShimBuilt, exitLike, preloadablePath, runProgram, shimPath } from './launcher';
 import { gateProgram } from './program-check';
 import { StderrLogger, type Verbosity } from './logger';
 
@@ -44,6 +43,8 @@ function buildProgram(): Command {
  * programs from $PATH.
  */
 async function runCheckCommand(argv: string[]): Promise<void> {
+  // Loaded only here: every wrapped run would otherwise pay for compiling it (docs/benchmarks.md, case 1).
+  const { buildCheckCommand } = require('./check-command') as typeof import('./check-command');
   try {
     await buildCheckCommand().parseAsync(argv.slice(1), { from: 'user' });
   } catch (err) {
@@ -53,6 +54,20 @@ async function runCheckCommand(argv: string[]): Promise<void> {
     throw err;
   }
   process.exit(process.exitCode ?? 0);
+}
+
+/**
+ * Keeps V8's young generation near its start-up size instead of letting it grow to 2 × 16 MiB
+ * semi-spaces under a steady stream of connections: that growth, not anything kept per
+ * connection, is what made the launcher's RSS climb from ~64 to ~91 MiB over 10,000 connections
+ * (docs/benchmarks.md, case 6). The flag is read each time the new space would grow, so it works
+ * set at run time (no re-exec with --max-semi-space-size). It is set only after start-up, because
+ * changing any V8 flag changes V8's flag hash and Node then rejects the code cache of every
+ * built-in module compiled afterwards: set first thing, it cost ~9 ms of CPU per run. 50 ms into
+ * a run the new space has barely grown, and from then on it keeps the size it has.
+ */
+function boundYoungGeneration(): void {
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -83,15 +98,21 @@ export async function main(argv: string[]): Promise<void> {
   const log = new StderrLogger(verbosity);
 
   const gateEnv = gateProgram(command, opts.allowUnhooked === true, shimPath());
-  let agent: Agent;
+  let agent: Agent | undefined;
+  let preload: string;
   try {
     assertShimBuilt();
     agent = await Agent.start(config, log);
+    preload = preloadablePath(shimPath(), agent.dir);
   } catch (err) {
+    agent?.close();
     process.stderr.write(`sockswrap: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
-  const exit = await runProgram(command, args ?? [], { ...agent.env, ...gateEnv });
+  const exiting = runProgram(command, args ?? [], { ...agent.env, ...gateEnv }, preload);
+  // Off the start-up path (see boundYoungGeneration): a program done within 50 ms never pays for it.
+  setTimeout(boundYoungGeneration, 50).unref();
+  const exit = await exiting;
   agent.close();
   exitLike(exit);
 }

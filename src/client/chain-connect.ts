@@ -3,11 +3,9 @@ import type { ChainType, ProxySpec } from '../config/config-types';
 import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
 import { ChainError } from './chain-error';
-import { planChain } from './chain-plan';
-import { negotiateHop } from './hop-negotiation';
+import { ChainAttempts, ChainHandshake, streamFailure, type ChainStep } from './chain-driver';
 
 export { ChainError } from './chain-error';
-import { proxyAsTarget } from './proxy-hop';
 
 export interface ChainTimeouts {
   /** TCP connect to the first proxy. */
@@ -46,72 +44,27 @@ export interface ChainOptions {
 }
 
 /**
- * Reply codes by which a proxy says it could not reach what it was asked for: the proxy itself
- * works, so when it was asked for the next hop, it is that next hop that is dead.
- */
-const DESTINATION_FAILURES: ReadonlySet<string> = new Set([
-  'general-failure',
-  'not-allowed',
-  'network-unreachable',
-  'host-unreachable',
-  'connection-refused',
-  'ttl-expired',
-]);
-
-/**
- * Opens a chain of the configured type (docs/chains.md). strict: one attempt through every proxy.
- * dynamic, random, round_robin: a hop that cannot be reached over TCP, or whose handshake fails
- * or times out, is marked dead for this connection and the chain is planned again without it;
- * the connection fails when too few live proxies remain. A failure to reach the target itself
- * (the last proxy answered "refused", say) is final: another chain would meet the same target.
+ * Opens a chain of the configured type (docs/chains.md): the attempts are ChainAttempts
+ * (chain-driver.ts), shared with the agent's direct path, so both skip dead hops alike.
  */
 export async function connectChain(target: TargetAddress, options: ChainOptions): Promise<EstablishedChain> {
-  const { proxies, type, timeouts, signal } = options;
-  if (type === 'strict') {
-    const chain = await connectThroughChain(proxies, target, timeouts, signal);
-    return { ...chain, hops: proxies };
-  }
-  const dead = new Set<number>();
-  let last: ChainError | undefined;
+  const { timeouts, signal } = options;
+  const attempts = new ChainAttempts(options);
   for (;;) {
-    const cursor = options.roundRobin?.cursor;
-    const plan = planChain({ proxies, type, chainLen: options.chainLen, dead, random: options.random, cursor });
-    if (!plan.ok) {
-      if (last) {
-        throw new ChainError(
-          new SockswrapError(last.error.code, `no live proxy chain left (${plan.reason}); last failure: ${last.error.message}`, last.error.replyCode),
-          last.hopIndex,
-          last.hop,
-        );
-      }
-      throw new ChainError(new SockswrapError('no-proxy', plan.reason), 0, proxies[0]!);
-    }
-    // Advanced before the attempt, synchronously: concurrent connections each get the next slot.
-    if (options.roundRobin && plan.nextCursor !== undefined) options.roundRobin.cursor = plan.nextCursor;
-    const hops = plan.hops.map((i) => proxies[i]!);
+    const hops = attempts.next();
     try {
       const chain = await connectThroughChain(hops, target, timeouts, signal);
       return { ...chain, hops };
     } catch (err) {
-      if (!(err instanceof ChainError) || signal?.aborted) throw err;
-      const position = deadPosition(err, hops.length);
-      if (position === undefined) throw err;
-      dead.add(plan.hops[position]!);
-      options.onDeadHop?.(hops[position]!, err);
-      last = err;
+      if (!(err instanceof ChainError) || signal?.aborted || !attempts.failed(err)) throw err;
     }
   }
 }
 
-/** Which hop of the attempt a failure shows to be dead; undefined when it is the target's fault. */
-function deadPosition(err: ChainError, hopCount: number): number | undefined {
-  if (!DESTINATION_FAILURES.has(err.error.code)) return err.hopIndex;
-  return err.hopIndex + 1 < hopCount ? err.hopIndex + 1 : undefined;
-}
-
 /**
  * Opens a strict chain: TCP to the first proxy, then each hop is asked to connect to the next,
- * and the last to the target. Resolves with the socket once the target is reached.
+ * and the last to the target (ChainHandshake, chain-driver.ts). Resolves with the socket once
+ * the target is reached.
  */
 export async function connectThroughChain(
   proxies: readonly ProxySpec[],
@@ -120,19 +73,58 @@ export async function connectThroughChain(
   signal?: AbortSignal,
 ): Promise<EstablishedChain> {
   if (proxies.length === 0) throw new Error('connectThroughChain needs at least one proxy');
-  const first = proxies[0]!;
-  const socket = await openTcp(first, timeouts.connectMs, signal);
-  let rest: Buffer = Buffer.alloc(0);
+  const handshake = new ChainHandshake(proxies, target);
+  const socket = await openTcp(proxies[0]!, timeouts.connectMs, signal);
   try {
-    for (let i = 0; i < proxies.length; i++) {
-      const hopTarget = i + 1 < proxies.length ? proxyAsTarget(proxies[i + 1]!) : target;
-      rest = await negotiateHop(socket, proxies[i]!, i, hopTarget, rest, timeouts.readMs, signal);
-    }
+    const rest = await driveHandshake(socket, handshake, timeouts.readMs, signal);
+    return { socket, rest };
   } catch (err) {
     socket.destroy();
     throw err;
   }
-  return { socket, rest };
+}
+
+/**
+ * Runs the chain's handshake over the socket. Each hop has readMs from its first byte sent to its
+ * final reply. On success the socket is paused with no 'data' listener: everything after the final
+ * reply that was not in the last chunk is still in its buffers; what was is returned.
+ */
+function driveHandshake(socket: net.Socket, handshake: ChainHandshake, readMs: number, signal?: AbortSignal): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let hop = -1;
+    let timer: NodeJS.Timeout | undefined;
+    const apply = (step: ChainStep, chunk: Buffer) => {
+      if (step.send.length > 0 && !(step.outcome instanceof ChainError)) socket.write(step.send);
+      if (step.outcome) {
+        settled = true;
+        clearTimeout(timer);
+        socket.off('data', onData);
+        socket.off('error', onError);
+        socket.off('end', onEnd);
+        signal?.removeEventListener('abort', onAbort);
+        socket.pause();
+        if (step.outcome === 'established') resolve(chunk.subarray(step.consumed));
+        else reject(step.outcome);
+        return;
+      }
+      if (step.hopIndex !== hop) {
+        hop = step.hopIndex;
+        clearTimeout(timer);
+        timer = setTimeout(() => !settled && apply(handshake.fail(streamFailure.readTimeout(readMs)), Buffer.alloc(0)), readMs);
+      }
+    };
+    const onData = (chunk: Buffer) => apply(handshake.receive(chunk), chunk);
+    const onError = (err: NodeJS.ErrnoException) => !settled && apply(handshake.fail(streamFailure.broken(err.code ?? err.message)), Buffer.alloc(0));
+    const onEnd = () => !settled && apply(handshake.fail(streamFailure.closed()), Buffer.alloc(0));
+    const onAbort = () => !settled && apply(handshake.fail(streamFailure.aborted()), Buffer.alloc(0));
+    socket.on('data', onData);
+    socket.once('error', onError);
+    socket.once('end', onEnd);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    apply(handshake.start(), Buffer.alloc(0));
+    if (!settled) socket.resume();
+  });
 }
 
 /** TCP to a proxy, as the first hop of a chain is reached; failures are ChainErrors at hop 0. */
@@ -145,12 +137,12 @@ export function openTcp(proxy: ProxySpec, timeoutMs: number, signal?: AbortSigna
       reject(new ChainError(error, 0, proxy));
     };
     const timer = setTimeout(
-      () => fail(new SockswrapError('proxy-timeout', `no TCP connection to the proxy within ${timeoutMs} ms`)),
+      () => fail(streamFailure.connectTimeout(timeoutMs)),
       timeoutMs,
     );
-    const onAbort = () => fail(new SockswrapError('proxy-closed', 'the program gave up on the connection'));
+    const onAbort = () => fail(streamFailure.aborted());
     const onError = (err: NodeJS.ErrnoException) =>
-      fail(new SockswrapError('proxy-unreachable', `cannot reach the proxy: ${err.code ?? err.message}`));
+      fail(streamFailure.unreachable(err.code ?? err.message));
     const onConnect = () => {
       cleanup();
       // Errors after this point surface as 'close' to whoever owns the socket; never as a crash.

@@ -31,7 +31,8 @@ function lineReader(child: ChildProcess): (pred: (l: string) => boolean, ms?: nu
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching line in ${ms} ms: ${buf}`)), ms);
       const check = () => {
-        const line = buf.split('\n').find((l) => pred(l));
+        // Only whole lines: a chunk can end in the middle of one.
+        const line = buf.split('\n').slice(0, -1).find((l) => pred(l));
         if (line !== undefined) {
           clearTimeout(timer);
           resolve(line);

@@ -146,6 +146,9 @@ print(sum(os.waitpid(p, 0)[1] == 0 for p in pids), "forks ok")`], '4 forks ok\n'
     await ok([bin('python3'), '-c', script], HELLO.repeat(2));
   });
 
+  test('UDP or raw sends with an address whose family does not match the socket (AF_UNSPEC, sockaddr_in on AF_INET6) are refused, not sent direct', () =>
+    ok([cases, 'udp-family', lab.targetIp4, '9999'], 'udp-family refused=6 of 6\n'));
+
   test('close_range(3, ~0U) and closefrom mid-run, then keep connecting', () =>
     ok([cases, 'closerange', 'target.test', String(ECHO_PORT), '10'], 'closerange ok=10 of 10\n'));
 

@@ -5,20 +5,22 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startMicrosocks, bin, which, waitPort, type Danted, type Peer } from '../helpers/peers';
+import { peerGate, startDanted, startMicrosocks, bin, waitPort, type Danted, type Peer } from '../helpers/peers';
 import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
-import { PY_UDP_ECHO_SERVER, PY_UDP_CLIENT, PY_UDP_SEND_ERRNO, NODE_DGRAM_CLIENT } from '../helpers/programs';
+import { PY_UDP_ECHO_SERVER, PY_UDP_CLIENT, PY_UDP_SEND_ERRNO, PY_UDP_EXEC, NODE_DGRAM_CLIENT } from '../helpers/programs';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3', 'ncat']);
-const missing = ['dig', 'dnsmasq', 'tinyproxy'].filter((b) => !which(b));
+const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3', 'ncat', 'dig', 'dnsmasq', 'tinyproxy']);
 const UDP_ECHO_PORT = 7007;
 const LOCAL_ECHO_PORT = 7008;
+/** Eight 200-byte TXT strings: about 1.7 kB, past 512 and dig's EDNS size (1232), under 4096. */
+const BIG_TXT = Array.from({ length: 8 }, (_, i) => `${i}`.repeat(200));
 
-describe('e2e UDP through the proxy', { skip: gate.skip || (missing.length ? `missing ${missing.join(', ')}` : false) }, () => {
+describe('e2e UDP through the proxy', { skip: gate.skip }, () => {
   let lab: Lab;
   let danted: Danted;
+  let danted2: Danted;
   let micro: Peer;
   let tiny: UpstreamPeer;
   let py: string;
@@ -40,8 +42,9 @@ describe('e2e UDP through the proxy', { skip: gate.skip || (missing.length ? `mi
     lab.spawn(lab.proxy, [
       bin('dnsmasq'), '--no-daemon', '--no-resolv', '--no-hosts', `--listen-address=${lab.targetIp4}`,
       '--bind-interfaces', `--address=/x.test/${dnsAnswer}`, '--port', '53', `--pid-file=${lab.dir}/dnsmasq.pid`,
+      ...BIG_TXT.map((t) => `--txt-record=big.x.test,${t}`),
     ]);
-    [danted, micro] = await Promise.all([startDanted(lab, 1080), startMicrosocks(lab, { port: 1081 })]);
+    [danted, micro, danted2] = await Promise.all([startDanted(lab, 1080), startMicrosocks(lab, { port: 1081 }), startDanted(lab, 1082)]);
     tiny = await startTinyproxy(
       { spawn: (argv) => lab.spawn(lab.proxy, argv), waitPort: (h, p) => waitPort(lab, lab.client, h, p), dir: lab.dir },
       { listen: lab.proxyIp4, port: 8888, allow: [lab.clientIp4], connectPorts: [53] },
@@ -149,6 +152,58 @@ describe('e2e UDP through the proxy', { skip: gate.skip || (missing.length ? `mi
       const lines = r.stderr.split('\n').filter((l) => /refused with ENETUNREACH/.test(l));
       assert.equal(lines.length, 1, show(r));
     }
+    assertNoLeaks(lab);
+  });
+
+  for (const mode of ['unconnected', 'connected'] as const) {
+    test(`a ${mode} UDP socket inherited across exec keeps working: the pending reply, 20 round trips, sources`, async () => {
+      for (const host of [lab.targetIp4, lab.targetIp6]) {
+        const r = await sockswrap(lab, [...viaDanted(), '--', py, '-c', PY_UDP_EXEC, host, String(UDP_ECHO_PORT), mode]);
+        assert.equal(r.status, 0, show(r));
+        const out = JSON.parse(r.stdout.toString());
+        assert.equal(out.before.ok, 5, show(r));
+        assert.equal(out.before.pid, out.pid, 'execv keeps the process');
+        assert.deepEqual(out.first.slice(0, 2), [true, true], `the reply in flight at exec, header stripped, real source: ${show(r)}`);
+        assert.deepEqual({ ok: out.ok, bad: out.bad }, { ok: 20, bad: [] }, show(r));
+        if (mode === 'connected') assert.deepEqual(out.peer, [host, UDP_ECHO_PORT]);
+      }
+      assertNoLeaks(lab);
+    });
+  }
+
+  test('round-robin, chain_len 1, two danted: each UDP association is one SOCKS5 hop, rotating', async () => {
+    const x = ['-x', `socks5h://${danted.host}:${danted.port}`, '-x', `socks5h://${danted2.host}:${danted2.port}`];
+    // Two programs under one agent: the round-robin cursor moves from the first proxy to the second.
+    const two = `${py} -c '${PY_UDP_CLIENT.replace(/'/g, `'"'"'`)}' ${lab.targetIp4} ${UDP_ECHO_PORT} 10 unconnected && ` +
+      `${py} -c '${PY_UDP_CLIENT.replace(/'/g, `'"'"'`)}' ${lab.targetIp4} ${UDP_ECHO_PORT} 10 connected`;
+    const r = await sockswrap(lab, ['-v', '--chain', 'round-robin', '--chain-len', '1', ...x, '--', 'sh', '-c', two]);
+    assert.equal(r.status, 0, show(r));
+    const outs = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(outs.map((o) => [o.ok, o.bad]), [[10, []], [10, []]], show(r));
+    const relays = r.stderr.split('\n').filter((l) => /UDP relay at/.test(l));
+    assert.equal(relays.length, 2, show(r));
+    assert.match(relays[0]!, new RegExp(`:${danted.port}\\b.*UDP relay`), show(r));
+    assert.match(relays[1]!, new RegExp(`:${danted2.port}\\b.*UDP relay`), show(r));
+    assert.doesNotMatch(r.stderr, /DNS goes over TCP|refused/, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('DNS over TCP through microsocks: an answer past the client\'s UDP size comes truncated (TC), dig retries over TCP and gets it all', async () => {
+    const x = ['-x', `socks5h://${micro.host}:${micro.port}`];
+    const txt = (out: string) => out.split('\n').filter((l) => /\tTXT\t/.test(l)).map((l) => l.split('\t').pop()!.replace(/"/g, '')).sort();
+    for (const edns of ['+noedns', '+edns=0']) {
+      const r = await sockswrap(lab, ['-v', ...x, '--', 'dig', '+tries=1', '+time=5', edns, `@${lab.targetIp4}`, 'big.x.test', 'TXT']);
+      assert.equal(r.status, 0, show(r));
+      const out = r.stdout.toString();
+      assert.match(out, /Truncated, retrying in TCP mode/, show(r));
+      assert.deepEqual(txt(out), BIG_TXT, show(r));
+      assert.match(r.stderr, /sent truncated, TC set/, show(r));
+    }
+    // With room for it (EDNS 4096), the whole answer comes at once.
+    const r = await sockswrap(lab, ['-v', ...x, '--', 'dig', '+tries=1', '+time=5', '+bufsize=4096', `@${lab.targetIp4}`, 'big.x.test', 'TXT']);
+    assert.equal(r.status, 0, show(r));
+    assert.doesNotMatch(r.stdout.toString(), /Truncated/, show(r));
+    assert.deepEqual(txt(r.stdout.toString()), BIG_TXT, show(r));
     assertNoLeaks(lab);
   });
 

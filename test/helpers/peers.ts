@@ -21,6 +21,9 @@ const PEERS: Record<string, PeerInfo> = {
   nft: { bins: ['nft'], pkg: 'nftables' },
   ip: { bins: ['ip'], pkg: 'iproute2' },
   sh: { bins: ['sh'], pkg: 'dash' },
+  dig: { bins: ['dig'], pkg: 'dnsutils' },
+  dnsmasq: { bins: ['dnsmasq'], pkg: 'dnsmasq-base' },
+  tinyproxy: { bins: ['tinyproxy'], pkg: 'tinyproxy' },
 };
 export type PeerName = keyof typeof PEERS & string;
 

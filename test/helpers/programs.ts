@@ -214,3 +214,67 @@ s.on('message', (m, r) => {
 s.send('ping0', port, host);
 setTimeout(() => { console.log('timeout after ' + n); process.exit(2); }, 15000);
 `;
+
+/**
+ * A UDP socket inherited across exec: argv host port mode (unconnected | connected). The first
+ * image does 5 round trips, sends one more datagram and execs a second python3 before its echo
+ * is read; the second image keeps using the inherited fd: the pending echo first, then 20 round
+ * trips (recvfrom/sendto, or recv/send and getpeername when connected). Prints JSON.
+ */
+export const PY_UDP_EXEC = `
+import socket, sys, json, os
+STAGE2 = r'''
+import socket, sys, json, os
+fd, host, port, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+addr = tuple(json.loads(sys.argv[5]))
+before = json.loads(sys.argv[6])
+s = socket.socket(fileno=fd)
+s.settimeout(10)
+def rx():
+    if mode == "connected":
+        return s.recv(65535), s.getpeername()
+    return s.recvfrom(65535)
+data, src = rx()
+first = [data == b"in flight across exec", src[:2] == addr[:2], repr(src)]
+ok, bad = 0, []
+for i in range(20):
+    payload = os.urandom(8) + b"after exec %d" % i
+    if mode == "connected":
+        s.send(payload)
+    else:
+        s.sendto(payload, addr)
+    data, src = rx()
+    if data == payload and src[:2] == addr[:2]:
+        ok += 1
+    else:
+        bad.append([i, repr(src), len(data)])
+out = {"before": before, "first": first, "ok": ok, "bad": bad[:5], "pid": os.getpid()}
+if mode == "connected":
+    out["peer"] = list(s.getpeername()[:2])
+print(json.dumps(out))
+'''
+host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ai = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+s = socket.socket(ai[0], socket.SOCK_DGRAM)
+s.settimeout(10)
+addr = ai[4]
+if mode == "connected":
+    s.connect(addr)
+before = 0
+for i in range(5):
+    payload = os.urandom(8) + b"before exec %d" % i
+    if mode == "connected":
+        s.send(payload)
+        data, src = s.recv(65535), s.getpeername()
+    else:
+        s.sendto(payload, addr)
+        data, src = s.recvfrom(65535)
+    before += data == payload and src[:2] == addr[:2]
+if mode == "connected":
+    s.send(b"in flight across exec")
+else:
+    s.sendto(b"in flight across exec", addr)
+s.set_inheritable(True)
+sys.stdout.flush()
+os.execv(sys.executable, [sys.executable, "-c", STAGE2, str(s.fileno()), host, str(port), mode, json.dumps(list(addr)), json.dumps({"ok": before, "pid": os.getpid()})])
+`;

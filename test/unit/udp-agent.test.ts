@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeShimDatagram, encodeShimDatagram, SHIM_HEADER_LENGTH } from '../../src/agent/shim-datagram';
-import { DnsStreamReader, frameDnsMessage } from '../../src/agent/dns-over-tcp';
-import { udpCapableProxy, udpTarget } from '../../src/agent/udp-relay';
+import { DnsStreamReader, dnsUdpLimit, fitDnsAnswerToUdp, frameDnsMessage } from '../../src/agent/dns-over-tcp';
+import { planUdpHop, processAlive, udpCapableProxy, udpTarget } from '../../src/agent/udp-relay';
 import { FakeDnsTable } from '../../src/agent/fake-dns-table';
 import { RoutePolicy } from '../../src/agent/route-policy';
 import { encodeWireIp } from '../../src/agent/control-frame';
@@ -60,5 +60,94 @@ describe('which chains carry UDP, and where a datagram goes', () => {
     assert.equal(udpTarget(wire('192.168.3.4', 53), fake, policy), 'direct');
     assert.deepEqual(udpTarget(wire('::ffff:198.19.1.1', 7), fake, policy), { kind: 'ipv4', host: '198.19.1.1', port: 7 });
     assert.deepEqual(udpTarget(wire('2001:db8::1', 7), fake, policy), { kind: 'ipv6', host: '2001:db8::1', port: 7 });
+  });
+});
+
+// DNS messages built by hand: header, one question, records; `opt` adds an OPT record (RFC 6891).
+const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+const qname = (name: string) => Buffer.concat([...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])]);
+const optRecord = (size: number) => Buffer.concat([Buffer.from([0]), u16(41), u16(size), Buffer.from([0, 0, 0, 0]), u16(0)]);
+function dnsMessage(opts: { id?: number; flags: number; answers?: Buffer[]; opt?: number }): Buffer {
+  const question = Buffer.concat([qname('big.x.test'), u16(16), u16(1)]);
+  const answers = opts.answers ?? [];
+  const additional = opts.opt === undefined ? [] : [optRecord(opts.opt)];
+  return Buffer.concat([
+    u16(opts.id ?? 0x1234), u16(opts.flags), u16(1), u16(answers.length), u16(0), u16(additional.length),
+    question, ...answers, ...additional,
+  ]);
+}
+// A TXT record whose owner is a compression pointer to the question name (offset 12).
+const txt = (text: string) => Buffer.concat([Buffer.from([0xc0, 12]), u16(16), u16(1), Buffer.from([0, 0, 0, 60]), u16(text.length + 1), Buffer.from([text.length]), Buffer.from(text)]);
+
+describe('DNS answers over TCP fitted to the client\'s UDP size', () => {
+  const big = Array.from({ length: 8 }, (_, i) => txt(String(i).repeat(200)));
+  it('reads the limit: 512 without EDNS, the OPT size with it, never under 512', () => {
+    assert.equal(dnsUdpLimit(dnsMessage({ flags: 0x0100 })), 512);
+    assert.equal(dnsUdpLimit(dnsMessage({ flags: 0x0100, opt: 1232 })), 1232);
+    assert.equal(dnsUdpLimit(dnsMessage({ flags: 0x0100, opt: 100 })), 512);
+    assert.equal(dnsUdpLimit(Buffer.from('not dns')), 512);
+  });
+
+  it('returns an answer that fits unchanged', () => {
+    const answer = dnsMessage({ flags: 0x8180, answers: big.slice(0, 2) });
+    assert.equal(fitDnsAnswerToUdp(dnsMessage({ flags: 0x0100 }), answer), answer);
+    const large = dnsMessage({ flags: 0x8180, answers: big, opt: 4096 });
+    assert.equal(fitDnsAnswerToUdp(dnsMessage({ flags: 0x0100, opt: 4096 }), large), large);
+  });
+
+  it('truncates a bigger one as a server would: TC set, question kept, no records, the OPT echoed', () => {
+    const query = dnsMessage({ flags: 0x0100, opt: 1232 });
+    const answer = dnsMessage({ flags: 0x8180, answers: big, opt: 4096 });
+    assert.ok(answer.length > 1232);
+    const fitted = fitDnsAnswerToUdp(query, answer);
+    assert.ok(fitted.length <= 1232);
+    assert.equal(fitted.readUInt16BE(0), 0x1234, 'same id');
+    assert.equal(fitted.readUInt16BE(2), 0x8180 | 0x0200, 'flags kept, TC added');
+    assert.deepEqual([4, 6, 8, 10].map((o) => fitted.readUInt16BE(o)), [1, 0, 0, 1]);
+    const question = Buffer.concat([qname('big.x.test'), u16(16), u16(1)]);
+    assert.ok(fitted.subarray(12, 12 + question.length).equals(question));
+    assert.ok(fitted.subarray(12 + question.length).equals(optRecord(4096)));
+    // Without EDNS: 512, and no OPT to echo.
+    const plain = fitDnsAnswerToUdp(dnsMessage({ flags: 0x0100 }), dnsMessage({ flags: 0x8580, answers: big }));
+    assert.equal(plain.length, 12 + question.length);
+    assert.equal(plain.readUInt16BE(2), 0x8580 | 0x0200);
+    assert.deepEqual([4, 6, 8, 10].map((o) => plain.readUInt16BE(o)), [1, 0, 0, 0]);
+  });
+
+  it('survives malformed answers: header only, TC set', () => {
+    const junk = Buffer.concat([dnsMessage({ flags: 0x8180 }).subarray(0, 12), Buffer.alloc(600, 0x3f)]);
+    const fitted = fitDnsAnswerToUdp(dnsMessage({ flags: 0x0100 }), junk);
+    assert.equal(fitted.length, 12);
+    assert.equal(fitted.readUInt16BE(2) & 0x0200, 0x0200);
+    assert.equal(fitted.readUInt16BE(4), 0);
+  });
+});
+
+describe('the hop that carries an association\'s UDP', () => {
+  const a = { type: 'socks5' as const, host: '10.0.0.1', port: 1080 };
+  const b = { type: 'socks5' as const, host: '10.0.0.2', port: 1080 };
+  const h = { type: 'http' as const, host: '10.0.0.3', port: 8080 };
+  it('strict and dynamic: only a lone SOCKS5 proxy', () => {
+    assert.deepEqual(planUdpHop({ proxies: [a], chainType: 'strict' }), { proxy: a, index: 0 });
+    assert.match((planUdpHop({ proxies: [a, b], chainType: 'dynamic' }) as { reason: string }).reason, /2 hops/);
+  });
+  it('round_robin with chain_len 1: one SOCKS5 proxy per association, the shared cursor moving on', () => {
+    const roundRobin = { cursor: 0 };
+    const config = { proxies: [a, h, b], chainType: 'round_robin' as const, chainLen: 1 };
+    assert.deepEqual(planUdpHop(config, { roundRobin }), { proxy: a, index: 0 });
+    assert.match((planUdpHop(config, { roundRobin }) as { reason: string }).reason, /picked by the round_robin chain\) cannot carry UDP/);
+    assert.deepEqual(planUdpHop(config, { roundRobin }), { proxy: b, index: 2 });
+    assert.equal(roundRobin.cursor, 0);
+    assert.deepEqual(planUdpHop(config, { roundRobin, dead: new Set([0, 1]) }), { proxy: b, index: 2 }, 'dead hops are skipped');
+    assert.match((planUdpHop({ ...config, chainLen: 2 }, { roundRobin }) as { reason: string }).reason, /2 hops per connection/);
+  });
+  it('random with chain_len 1: the proxy the random source picks', () => {
+    const config = { proxies: [a, b], chainType: 'random' as const };
+    assert.deepEqual(planUdpHop(config, { random: () => 0.9 }), { proxy: b, index: 1 });
+    assert.deepEqual(planUdpHop(config, { random: () => 0 }), { proxy: a, index: 0 });
+  });
+  it('knows a live process from a gone one', () => {
+    assert.equal(processAlive(process.pid), true);
+    assert.equal(processAlive(0x3ffffff), false);
   });
 });

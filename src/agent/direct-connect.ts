@@ -1,0 +1,315 @@
+import { isIP } from 'node:net';
+import { constants } from 'node:os';
+import type { SockswrapConfig } from '../config/config-types';
+import type { Logger } from '../cli/logger';
+import { ChainAttempts, ChainHandshake, predictHandshake, streamFailure, type ChainStep, type Expectation } from '../client/chain-driver';
+import { ChainError } from '../client/chain-error';
+import type { RoundRobinCursor } from '../client/chain-connect';
+import { describeHop } from '../client/proxy-hop';
+import type { ProxySpec } from '../config/config-types';
+import { errnoFor } from '../protocol/errno-map';
+import type { TargetAddress } from '../protocol/target-address';
+import { connectionLabel, type Requester } from './connect-broker';
+import { encodeWireIp } from './control-frame';
+
+/**
+ * The direct path (docs/architecture.md): for a blocking connect the shim connects the program's
+ * own fd to the first proxy and does every read and write of the handshake; this class decides
+ * what to write, how much of what arrived belongs to the handshake, and when it is over. It holds
+ * no socket: the chain logic is ChainAttempts + ChainHandshake (src/client/chain-driver.ts), the
+ * same as the relay's.
+ *
+ * Wire forms (docs/wire-protocol.md, CONNECT action 2 and STEP):
+ *   instruction := state u8 | arg u8 | consume u16be | wait_ms u32be
+ *                  | (state DIAL: address | read_ms u32be) | (arg SCRIPT: len u16be | script)
+ *                  | send bytes (rest)
+ *   script      := count u8 | { prefix_len u8 | prefix | total u16be | then_len u16be | then }
+ *   STEP request := session u32be | event u8 | errno u16be | local port u16be | matched u8 | bytes
+ *   DONE note    := session u32be | local port u16be   (no response)
+ */
+export const DirectState = { read: 0, done: 2, dial: 3 } as const;
+export const DirectEvent = { data: 0, eof: 1, ioError: 2, connectFailed: 3, connectTimeout: 4, readTimeout: 5, sent: 6 } as const;
+/** `arg` of READ and DIAL: more bytes to write before reading; the shim answers STEP `sent`. */
+const ARG_MORE = 1;
+/** `arg` of DIAL: a script of expected replies follows (predictHandshake). */
+const ARG_SCRIPT = 2;
+const STEP_HEADER = 10;
+
+/** Handshake bytes per instruction: a frame is at most 1024 bytes with the address and header. */
+const SEND_CHUNK = 900;
+/** A session the shim stopped asking about (the process died mid-handshake) is forgotten after this. */
+const SESSION_GRACE_MS = 30_000;
+/** PEER entries kept for descriptors inherited across exec (oldest forgotten first). */
+const PEER_CAP = 4096;
+
+const E = constants.errno;
+const ERRNO_NAMES = new Map<number, string>(Object.entries(E).map(([name, value]) => [value, name]));
+const errnoName = (n: number) => ERRNO_NAMES.get(n) ?? `errno ${n}`;
+
+/** Which address families the program's socket can connect to (from the CONNECT flags). */
+export interface SocketReach {
+  v4: boolean;
+  v6: boolean;
+}
+
+interface Session {
+  id: number;
+  who: string;
+  started: number;
+  effective: TargetAddress;
+  originalAddress: Buffer;
+  attempts: ChainAttempts;
+  hops: readonly ProxySpec[];
+  handshake: ChainHandshake;
+  hop: number;
+  hopDeadline: number;
+  /** Handshake bytes not yet handed to the shim (more than one frame's worth). */
+  outbox: Buffer;
+  establishedAtConnect: boolean;
+  /** The expected replies the shim checks by itself after the DIAL (empty: none). */
+  script: Expectation[];
+  timer: NodeJS.Timeout;
+}
+
+export class DirectConnects {
+  private readonly sessions = new Map<number, Session>();
+  private nextId = 1;
+  /** Original destinations by `${local port}/${first proxy wire hex}`, for PEER (bounded). */
+  private readonly peers = new Map<string, Buffer>();
+
+  constructor(
+    private readonly config: SockswrapConfig,
+    private readonly log: Logger,
+    private readonly roundRobin: RoundRobinCursor,
+  ) {}
+
+  /**
+   * CONNECT for a blocking socket: `session u32 | instruction` (always a DIAL or a DONE), or
+   * undefined when this chain must take the relay (a proxy named by host name, which the agent
+   * would have to resolve, or of a family the socket cannot connect to).
+   */
+  open(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach): Buffer | undefined {
+    const { proxies } = this.config;
+    if (proxies.length === 0) return undefined;
+    for (const proxy of proxies) {
+      const family = isIP(proxy.host);
+      if (family === 0 || (family === 4 && !reach.v4) || (family === 6 && !reach.v6)) return undefined;
+    }
+    const { effective, who } = connectionLabel(this.config, target, requester);
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    const attempts = new ChainAttempts({
+      proxies,
+      type: this.config.chainType,
+      chainLen: this.config.chainLen,
+      roundRobin: this.roundRobin,
+      onDeadHop: (_hop, cause) => this.log.error(`${who} ${cause.message}; skipping that hop`),
+    });
+    const session: Session = {
+      id,
+      who,
+      started: Date.now(),
+      effective,
+      originalAddress,
+      attempts,
+      hops: [],
+      handshake: undefined as unknown as ChainHandshake,
+      hop: -1,
+      hopDeadline: 0,
+      outbox: Buffer.alloc(0),
+      establishedAtConnect: false,
+      script: [],
+      timer: setTimeout(() => this.sessions.delete(id), SESSION_GRACE_MS),
+    };
+    session.timer.unref();
+    this.sessions.set(id, session);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(id);
+    return Buffer.concat([head, this.dial(session)]);
+  }
+
+  /** STEP: the shim's report on the fd; returns the next instruction. */
+  step(body: Buffer): Buffer {
+    if (body.length < STEP_HEADER) throw new Error('short STEP');
+    const id = body.readUInt32BE(0);
+    const event = body[4]!;
+    const errno = body.readUInt16BE(5);
+    const localPort = body.readUInt16BE(7);
+    const matched = body[9]!;
+    const bytes = body.subarray(STEP_HEADER);
+    const session = this.sessions.get(id);
+    if (!session) return instruction(DirectState.done, E.ECONNABORTED, 0, 0);
+    session.timer.refresh();
+    const { handshake } = session;
+    // The shim matched (and consumed) the first expectations of the script by itself: replay
+    // them into the codec, whose answers the shim already sent.
+    const script = session.script;
+    session.script = [];
+    for (let i = 0; i < matched && i < script.length; i++) {
+      const step = handshake.receive(script[i]!.prefix);
+      if (step.outcome) return step.outcome instanceof ChainError ? this.failed(session, step.outcome) : this.established(session, 0, localPort);
+      this.trackHop(session, step);
+    }
+    const hop0 = session.hops[0]!;
+    switch (event) {
+      case DirectEvent.data:
+        if (bytes.length === 0) throw new Error('empty STEP data');
+        return this.after(session, handshake.receive(Buffer.from(bytes)), localPort);
+      case DirectEvent.sent:
+        if (session.establishedAtConnect && session.outbox.length === 0) return this.established(session, 0, localPort);
+        return this.flush(session, 0);
+      case DirectEvent.eof:
+        return this.after(session, handshake.fail(streamFailure.closed()), localPort);
+      case DirectEvent.ioError:
+        return this.after(session, handshake.fail(streamFailure.broken(errnoName(errno))), localPort);
+      case DirectEvent.readTimeout:
+        return this.after(session, handshake.fail(streamFailure.readTimeout(this.config.tcpReadTimeoutMs)), localPort);
+      case DirectEvent.connectFailed:
+        return this.failed(session, new ChainError(streamFailure.unreachable(errnoName(errno)), 0, hop0));
+      case DirectEvent.connectTimeout:
+        return this.failed(session, new ChainError(streamFailure.connectTimeout(this.config.tcpConnectTimeoutMs), 0, hop0));
+      default:
+        throw new Error(`unknown STEP event ${event}`);
+    }
+  }
+
+  /** DONE note: the shim saw the whole script match; the chain is up (no response). */
+  note(body: Buffer): void {
+    if (body.length < 6) return;
+    const session = this.sessions.get(body.readUInt32BE(0));
+    if (session) this.established(session, 0, body.readUInt16BE(4));
+  }
+
+  /** PEER for a descriptor connected straight to a proxy: by its local port and its real peer. */
+  originalAddressFor(localPort: number, proxyWire: Buffer): Buffer | undefined {
+    return this.peers.get(`${localPort}/${proxyWire.toString('hex')}`);
+  }
+
+  close(): void {
+    for (const session of this.sessions.values()) clearTimeout(session.timer);
+    this.sessions.clear();
+  }
+
+  /** Plans the next attempt and tells the shim to connect the fd to its first proxy. */
+  private dial(session: Session): Buffer {
+    let hops: readonly ProxySpec[];
+    try {
+      hops = session.attempts.next();
+    } catch (err) {
+      return this.finish(session, err);
+    }
+    session.hops = hops;
+    session.handshake = new ChainHandshake(hops, session.effective);
+    session.hop = -1;
+    const first = session.handshake.start();
+    if (first.outcome instanceof ChainError) return this.failed(session, first.outcome);
+    // A chain of raw hops only: nothing to say, established as soon as TCP is (the shim reports
+    // `sent` right after connecting, and is told DONE without reading).
+    session.establishedAtConnect = first.outcome === 'established';
+    session.outbox = first.send;
+    this.trackHop(session, first);
+    const chunk = session.outbox.subarray(0, SEND_CHUNK);
+    session.outbox = session.outbox.subarray(chunk.length);
+    const proxy = encodeWireAddress(hops[0]!);
+    const readMs = Buffer.alloc(4);
+    readMs.writeUInt32BE(this.config.tcpReadTimeoutMs);
+    const more = session.outbox.length > 0 || session.establishedAtConnect ? ARG_MORE : 0;
+    session.script = more ? [] : predictHandshake(hops, session.effective);
+    const script = encodeScript(session.script);
+    if (!script || proxy.length + 4 + script.length + chunk.length > SEND_CHUNK + 40) {
+      session.script = [];
+      return instruction(DirectState.dial, more, 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs]), chunk);
+    }
+    return instruction(DirectState.dial, ARG_SCRIPT, 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs, script]), chunk);
+  }
+
+  /** Next piece of the outbox, or READ once it is all out. */
+  private flush(session: Session, consume: number): Buffer {
+    const chunk = session.outbox.subarray(0, SEND_CHUNK);
+    session.outbox = session.outbox.subarray(chunk.length);
+    const more = session.outbox.length > 0 ? ARG_MORE : 0;
+    return instruction(DirectState.read, more, consume, Math.max(1, session.hopDeadline - Date.now()), undefined, chunk);
+  }
+
+  private trackHop(session: Session, step: ChainStep): void {
+    if (step.hopIndex === session.hop) return;
+    session.hop = step.hopIndex;
+    session.hopDeadline = Date.now() + this.config.tcpReadTimeoutMs;
+  }
+
+  private after(session: Session, step: ChainStep, localPort: number): Buffer {
+    if (step.outcome instanceof ChainError) return this.failed(session, step.outcome);
+    if (step.outcome === 'established') return this.established(session, step.consumed, localPort);
+    this.trackHop(session, step);
+    session.outbox = Buffer.concat([session.outbox, step.send]);
+    return this.flush(session, step.consumed);
+  }
+
+  private established(session: Session, consume: number, localPort: number): Buffer {
+    this.sessions.delete(session.id);
+    clearTimeout(session.timer);
+    this.log.info(`${session.who} via ${session.hops.map(describeHop).join(' > ')}: connected in ${Date.now() - session.started} ms`);
+    this.rememberPeer(localPort, encodeWireAddress(session.hops[0]!), session.originalAddress);
+    return instruction(DirectState.done, 0, consume, 0);
+  }
+
+  /** An attempt failed: another attempt (DIAL again: the shim disconnects first), or the end. */
+  private failed(session: Session, err: ChainError): Buffer {
+    if (session.attempts.failed(err)) return this.dial(session);
+    return this.finish(session, err);
+  }
+
+  private finish(session: Session, err: unknown): Buffer {
+    this.sessions.delete(session.id);
+    clearTimeout(session.timer);
+    if (err instanceof ChainError) {
+      this.log.error(`${session.who} ${err.message}`);
+      return instruction(DirectState.done, errnoFor(err.error.code), 0, 0);
+    }
+    this.log.error(`${session.who}: internal error: ${err instanceof Error ? err.message : String(err)}`);
+    return instruction(DirectState.done, E.ECONNABORTED, 0, 0);
+  }
+
+  /** A reused local port to the same proxy replaces the old entry; beyond PEER_CAP the oldest go. */
+  private rememberPeer(localPort: number, proxyWire: Buffer, original: Buffer): void {
+    if (localPort === 0) return;
+    const key = `${localPort}/${proxyWire.toString('hex')}`;
+    this.peers.delete(key);
+    this.peers.set(key, original);
+    while (this.peers.size > PEER_CAP) this.peers.delete(this.peers.keys().next().value as string);
+  }
+}
+
+/** `len u16 | count u8 | {prefix_len u8 | prefix | total u16 | then_len u16 | then}`; undefined for none. */
+function encodeScript(script: Expectation[]): Buffer | undefined {
+  if (script.length === 0 || script.length > 8) return undefined;
+  const parts: Buffer[] = [Buffer.from([script.length])];
+  for (const e of script) {
+    const head = Buffer.alloc(1);
+    head[0] = e.prefix.length;
+    const mid = Buffer.alloc(4);
+    mid.writeUInt16BE(e.total, 0);
+    mid.writeUInt16BE(e.then.length, 2);
+    parts.push(head, e.prefix, mid, e.then);
+  }
+  const body = Buffer.concat(parts);
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(body.length);
+  return Buffer.concat([len, body]);
+}
+
+function instruction(state: number, arg: number, consume: number, waitMs: number, extra?: Buffer, send?: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head[0] = state;
+  head[1] = arg & 0xff;
+  head.writeUInt16BE(consume, 2);
+  head.writeUInt32BE(Math.min(Math.max(0, Math.round(waitMs)), 0xffffffff), 4);
+  return Buffer.concat([head, extra ?? Buffer.alloc(0), send ?? Buffer.alloc(0)]);
+}
+
+/** `fam | addr | port` of a proxy given by IP address. */
+function encodeWireAddress(proxy: ProxySpec): Buffer {
+  const port = Buffer.alloc(2);
+  port.writeUInt16BE(proxy.port);
+  return Buffer.concat([encodeWireIp(proxy.host), port]);
+}

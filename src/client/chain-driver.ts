@@ -1,0 +1,270 @@
+// The proxy chain as a sans-IO state machine: no sockets, no timers. Two drivers run it:
+//   - connectThroughChain / connectChain (chain-connect.ts), over a net.Socket in the agent — the
+//     relay path, used for non-blocking connects;
+//   - DirectConnects (src/agent/direct-connect.ts), where the shim does the I/O on the program's
+//     own fd and the agent only decides (docs/architecture.md, "direct path").
+// Both get the same hop order, the same dead-hop rules, the same error values and messages.
+import type { ChainType, ProxySpec } from '../config/config-types';
+import { SockswrapError } from '../protocol/sockswrap-error';
+import type { TargetAddress } from '../protocol/target-address';
+import { ChainError } from './chain-error';
+import { planChain } from './chain-plan';
+import { createHandshake, type ClientHandshake, type HandshakeEvent } from './hop-negotiation';
+import { proxyAsTarget } from './proxy-hop';
+
+/** What one input did to the chain's handshake. */
+export interface ChainStep {
+  /** How many bytes of the input belong to the handshake; the rest is the target's stream. */
+  consumed: number;
+  /** Bytes to write to the first proxy's connection now, in order. */
+  send: Buffer;
+  /** The hop whose reply is awaited (or that finished / failed). */
+  hopIndex: number;
+  /** Set when this step ended the handshake. */
+  outcome?: 'established' | ChainError;
+}
+
+type HopResult = undefined | { rest: Buffer } | ChainError;
+
+/**
+ * Hop after hop over one stream: hop i is asked to connect to hop i+1, the last hop to the target.
+ * Never reads past the final reply: bytes after it (a banner the server sent first) are reported
+ * as not consumed, so a caller peeking at a socket leaves them there for the program.
+ */
+export class ChainHandshake {
+  private hop = -1;
+  private codec?: ClientHandshake;
+  private finished = false;
+
+  constructor(
+    readonly hops: readonly ProxySpec[],
+    readonly target: TargetAddress,
+  ) {
+    if (hops.length === 0) throw new Error('ChainHandshake needs at least one proxy');
+  }
+
+  get hopIndex(): number {
+    return Math.max(this.hop, 0);
+  }
+
+  /** The first hop's opening bytes (nothing is received yet). */
+  start(): ChainStep {
+    const sends: Buffer[] = [];
+    const result = this.beginHop(0, Buffer.alloc(0), sends);
+    return this.step(Buffer.alloc(0), sends, result);
+  }
+
+  /** Bytes read from the stream (all of what was read, or peeked). */
+  receive(chunk: Buffer): ChainStep {
+    if (this.finished || !this.codec) throw new Error('ChainHandshake.receive() outside a handshake');
+    const sends: Buffer[] = [];
+    let result: HopResult;
+    try {
+      result = this.handle(this.codec.receive(chunk), sends, Buffer.alloc(0));
+    } catch (err) {
+      result = this.failure(asSockswrapError(err));
+    }
+    return this.step(chunk, sends, result);
+  }
+
+  /** The stream ended or broke, or a timer the driver keeps ran out: the step that fails the chain. */
+  fail(error: SockswrapError): ChainStep {
+    return this.step(Buffer.alloc(0), [], this.failure(error));
+  }
+
+  private step(chunk: Buffer, sends: Buffer[], result: HopResult): ChainStep {
+    const step: ChainStep = { consumed: chunk.length, send: Buffer.concat(sends), hopIndex: this.hopIndex };
+    if (result instanceof ChainError) {
+      this.finished = true;
+      step.outcome = result;
+    } else if (result) {
+      this.finished = true;
+      // The final rest is always a suffix of this input: earlier inputs were wholly handshake.
+      step.consumed = Math.max(0, chunk.length - result.rest.length);
+      step.outcome = 'established';
+    }
+    return step;
+  }
+
+  private failure(error: SockswrapError): ChainError {
+    const i = this.hopIndex;
+    return new ChainError(error, i, this.hops[i]!);
+  }
+
+  /** `carry`: bytes before this hop's own (what the previous hop left), for a hop done at start. */
+  private handle(events: HandshakeEvent[], sends: Buffer[], carry: Buffer): HopResult {
+    for (const event of events) {
+      if (event.type === 'send') sends.push(event.bytes);
+      else if (event.type === 'failed') return this.failure(event.error);
+      else return this.hopDone(carry.length ? Buffer.concat([carry, event.rest]) : event.rest, sends);
+    }
+    return undefined;
+  }
+
+  private hopDone(rest: Buffer, sends: Buffer[]): HopResult {
+    if (this.hop + 1 >= this.hops.length) return { rest };
+    return this.beginHop(this.hop + 1, rest, sends);
+  }
+
+  private beginHop(i: number, pending: Buffer, sends: Buffer[]): HopResult {
+    this.hop = i;
+    const hopTarget = i + 1 < this.hops.length ? proxyAsTarget(this.hops[i + 1]!) : this.target;
+    try {
+      this.codec = createHandshake(this.hops[i]!, hopTarget);
+      // raw is established at start(), before it was given what the previous hop left over.
+      const result = this.handle(this.codec.start(), sends, pending);
+      if (result !== undefined || pending.length === 0) return result;
+      return this.handle(this.codec.receive(pending), sends, Buffer.alloc(0));
+    } catch (err) {
+      return this.failure(asSockswrapError(err));
+    }
+  }
+}
+
+/**
+ * A reply the driver may check without asking the agent: the bytes must start with `prefix` and
+ * the reply is `total` bytes long (anything after the prefix is not checked); `then` is what the
+ * chain sends next once it matched. Only the last expectation of a script may leave bytes
+ * unchecked (total > prefix length), and it is the chain's final reply.
+ */
+export interface Expectation {
+  prefix: Buffer;
+  total: number;
+  then: Buffer;
+}
+
+/** The replies a proxy of this type almost always gives to a successful handshake. */
+function likelyReplies(proxy: ProxySpec, target: TargetAddress): { prefix: number[]; total: number }[] {
+  switch (proxy.type) {
+    case 'socks5': {
+      const final = target.kind === 'ipv6' ? { prefix: [5, 0, 0, 4], total: 22 } : { prefix: [5, 0, 0, 1], total: 10 };
+      return proxy.username !== undefined
+        ? [{ prefix: [5, 2], total: 2 }, { prefix: [1, 0], total: 2 }, final]
+        : [{ prefix: [5, 0], total: 2 }, final];
+    }
+    case 'socks4':
+    case 'socks4a':
+      return [{ prefix: [0, 0x5a], total: 8 }];
+    default:
+      return [];
+  }
+}
+
+/**
+ * The expected replies of a single-hop chain's whole handshake, checked against the codec itself
+ * (a scratch ChainHandshake is fed each guess): when the proxy answers as expected, the shim needs
+ * no round trip to the agent at all; any other answer goes to the agent as usual. Empty when
+ * nothing can be predicted (HTTP CONNECT: the reply's length is not known in advance) or for
+ * chains of more than one hop, whose intermediate replies carry unchecked bytes.
+ */
+export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress): Expectation[] {
+  if (hops.length !== 1) return [];
+  const scratch = new ChainHandshake(hops, target);
+  if (scratch.start().outcome) return [];
+  const script: Expectation[] = [];
+  for (const guess of likelyReplies(hops[0]!, target)) {
+    const sample = Buffer.alloc(guess.total);
+    Buffer.from(guess.prefix).copy(sample);
+    const step = scratch.receive(sample);
+    if (step.outcome instanceof ChainError || step.consumed !== sample.length) return [];
+    const expectation = { prefix: Buffer.from(guess.prefix), total: guess.total, then: step.send };
+    if (step.outcome === 'established') return [...script, expectation];
+    if (guess.total !== guess.prefix.length) return [];
+    script.push(expectation);
+  }
+  return [];
+}
+
+/** The failures a driver observes on the stream, worded the same on both paths. */
+export const streamFailure = {
+  unreachable: (code: string) => new SockswrapError('proxy-unreachable', `cannot reach the proxy: ${code}`),
+  connectTimeout: (ms: number) => new SockswrapError('proxy-timeout', `no TCP connection to the proxy within ${ms} ms`),
+  readTimeout: (ms: number) => new SockswrapError('proxy-timeout', `no complete reply from the proxy within ${ms} ms`),
+  closed: () => new SockswrapError('proxy-closed', 'the proxy closed the connection during the handshake'),
+  broken: (code: string) => new SockswrapError('proxy-closed', `connection to the proxy failed: ${code}`),
+  aborted: () => new SockswrapError('proxy-closed', 'the program gave up on the connection'),
+};
+
+export interface AttemptOptions {
+  proxies: readonly ProxySpec[];
+  type: ChainType;
+  chainLen?: number;
+  random?: () => number;
+  roundRobin?: { cursor: number };
+  onDeadHop?(proxy: ProxySpec, cause: ChainError): void;
+}
+
+/**
+ * Reply codes by which a proxy says it could not reach what it was asked for: the proxy itself
+ * works, so when it was asked for the next hop, it is that next hop that is dead.
+ */
+const DESTINATION_FAILURES: ReadonlySet<string> = new Set([
+  'general-failure',
+  'not-allowed',
+  'network-unreachable',
+  'host-unreachable',
+  'connection-refused',
+  'ttl-expired',
+]);
+
+/**
+ * Which chains a connection tries (docs/chains.md). strict: one attempt through every proxy.
+ * dynamic, random, round_robin: a hop that cannot be reached over TCP, or whose handshake fails
+ * or times out, is marked dead for this connection and the chain is planned again without it;
+ * the connection fails when too few live proxies remain. A failure to reach the target itself
+ * (the last proxy answered "refused", say) is final: another chain would meet the same target.
+ */
+export class ChainAttempts {
+  private readonly dead = new Set<number>();
+  private last?: ChainError;
+  private planned: number[] = [];
+  private attempts = 0;
+
+  constructor(private readonly options: AttemptOptions) {}
+
+  /** The hops of the next attempt; throws the connection's ChainError when none is left. */
+  next(): readonly ProxySpec[] {
+    const { proxies, type } = this.options;
+    if (type === 'strict' && this.attempts > 0) throw this.last!;
+    this.attempts++;
+    const cursor = this.options.roundRobin?.cursor;
+    const plan = planChain({ proxies, type, chainLen: this.options.chainLen, dead: this.dead, random: this.options.random, cursor });
+    if (!plan.ok) {
+      const last = this.last;
+      if (last) {
+        throw new ChainError(
+          new SockswrapError(last.error.code, `no live proxy chain left (${plan.reason}); last failure: ${last.error.message}`, last.error.replyCode),
+          last.hopIndex,
+          last.hop,
+        );
+      }
+      throw new ChainError(new SockswrapError('no-proxy', plan.reason), 0, proxies[0] ?? { type: 'socks5', host: '-', port: 0 } as ProxySpec);
+    }
+    // Advanced before the attempt, synchronously: concurrent connections each get the next slot.
+    if (this.options.roundRobin && plan.nextCursor !== undefined) this.options.roundRobin.cursor = plan.nextCursor;
+    this.planned = plan.hops;
+    return plan.hops.map((i) => proxies[i]!);
+  }
+
+  /** After an attempt failed with err: true when another attempt is worth making (call next()). */
+  failed(err: ChainError): boolean {
+    this.last = err;
+    if (this.options.type === 'strict') return false;
+    const position = deadPosition(err, this.planned.length);
+    if (position === undefined) return false;
+    this.dead.add(this.planned[position]!);
+    this.options.onDeadHop?.(this.options.proxies[this.planned[position]!]!, err);
+    return true;
+  }
+}
+
+/** Which hop of the attempt a failure shows to be dead; undefined when it is the target's fault. */
+function deadPosition(err: ChainError, hopCount: number): number | undefined {
+  if (!DESTINATION_FAILURES.has(err.error.code)) return err.hopIndex;
+  return err.hopIndex + 1 < hopCount ? err.hopIndex + 1 : undefined;
+}
+
+export function asSockswrapError(err: unknown): SockswrapError {
+  if (err instanceof SockswrapError) return err;
+  return new SockswrapError('proxy-protocol', err instanceof Error ? err.message : String(err));
+}

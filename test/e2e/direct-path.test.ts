@@ -1,0 +1,180 @@
+// The direct path (docs/architecture.md): a blocking connect() connects the program's own fd to
+// the first proxy and the shim runs the handshake the agent drives over the control socket; a
+// non-blocking one keeps the relay. Proved from inside the program: /proc/net/tcp says who the
+// kernel connected its socket to, getpeername still says the original destination, and the
+// server's first bytes (a banner that may come with the final reply) arrive intact.
+import { describe, test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLab, type Lab } from '../helpers/net-lab';
+import { peerGate, startDanted, startMicrosocks, startTargets, bin, waitPort, BANNER_PORT, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
+import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { BANNER } from '../helpers/body';
+import { requireBinary } from '../helpers/loopback-peers';
+import { startTinyproxy, type Spawner, type UpstreamPeer } from '../helpers/upstream-peers';
+
+/**
+ * argv: host port mode(block|nonblock). Connects, reads the banner line, sends "ping\n",
+ * reads to EOF. Prints JSON: peer (getpeername), sock (getsockname), kernel (the socket's real
+ * remote end from /proc/net/tcp), first, rest.
+ */
+const PY_PATH = `
+import socket, sys, json, select
+def kernel_peer(port):
+    for line in open("/proc/self/net/tcp").read().splitlines()[1:]:
+        f = line.split()
+        if int(f[1].split(":")[1], 16) == port and f[3] == "01":
+            ip, p = f[2].split(":")
+            return "%s:%d" % (".".join(str(int(ip[i:i+2], 16)) for i in (6, 4, 2, 0)), int(p, 16))
+    return None
+host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+if mode == "nonblock":
+    s.setblocking(False)
+    try: s.connect((host, port))
+    except BlockingIOError: pass
+    select.select([], [s], [], 20)
+    s.setblocking(True)
+else:
+    s.connect((host, port))
+out = {"peer": list(s.getpeername()[:2]), "sock": list(s.getsockname()[:2]), "kernel": kernel_peer(s.getsockname()[1])}
+first = b""
+while not first.endswith(b"\\r\\n"):
+    b = s.recv(1)
+    if not b: break
+    first += b
+s.sendall(b"ping\\n")
+rest = b""
+while True:
+    b = s.recv(4096)
+    if not b: break
+    rest += b
+out["first"] = first.decode("latin-1"); out["rest"] = rest.decode("latin-1")
+print(json.dumps(out))
+`;
+
+/** Connects blocking, then execs a new python that reports getpeername of the inherited fd. */
+const PY_EXEC_PEER = `
+import socket, sys, os
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect((sys.argv[1], int(sys.argv[2])))
+os.set_inheritable(s.fileno(), True)
+code = "import socket, sys, json; s = socket.socket(fileno=int(sys.argv[1])); print(json.dumps(list(s.getpeername()[:2])))"
+os.execv(sys.executable, [sys.executable, "-c", code, str(s.fileno())])
+`;
+
+const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3']);
+const TINYPROXY_PORT = 8888;
+
+describe('direct path for blocking connects', { skip: gate.skip }, () => {
+  let lab: Lab;
+  let danted: Danted;
+  let micro: Peer;
+  let http: UpstreamPeer | undefined;
+  let py: string;
+
+  before(async () => {
+    gate.check();
+    lab = createLab();
+    installLeakCounter(lab);
+    const where: Spawner = {
+      dir: lab.dir,
+      spawn: (argv) => lab.spawn(lab.proxy, argv),
+      waitPort: (host, port) => waitPort(lab, host === '127.0.0.1' ? lab.proxy : lab.client, host, port),
+    };
+    const haveTinyproxy = requireBinary('/usr/bin/tinyproxy', 'tinyproxy');
+    [, danted, micro, http] = await Promise.all([
+      startTargets(lab),
+      startDanted(lab, 1080),
+      startMicrosocks(lab, { port: 1081 }),
+      haveTinyproxy
+        ? startTinyproxy(where, { listen: lab.proxyIp4, port: TINYPROXY_PORT, allow: [lab.clientIp4], connectPorts: [BANNER_PORT, ECHO_PORT] })
+        : undefined,
+    ]);
+    py = bin('python3');
+  });
+  after(() => lab?.destroy());
+  beforeEach(() => { if (lab) takeLeaks(lab); });
+
+  async function run(proxyArgs: string[], mode: 'block' | 'nonblock', host = lab.targetIp4) {
+    const r = await sockswrap(lab, [...proxyArgs, '--', py, '-c', PY_PATH, host, String(BANNER_PORT), mode]);
+    assert.equal(r.status, 0, show(r));
+    return { r, out: JSON.parse(r.stdout.toString()) as { peer: [string, number]; sock: [string, number]; kernel: string | null; first: string; rest: string } };
+  }
+
+  test('blocking python3 through danted: the fd is connected to danted itself; banner intact; getpeername/getsockname', async () => {
+    const { r, out } = await run(['-v', '-x', `socks5://${danted.host}:${danted.port}`], 'block');
+    assert.equal(out.kernel, `${danted.host}:${danted.port}`);
+    // The scripted handshake (no STEP) still logs the connection, from the NOTE.
+    assert.match(r.stderr, new RegExp(`${lab.targetIp4.replace(/\./g, '\\.')}:${BANNER_PORT} via socks5 ${danted.host}:${danted.port}: connected in \\d+ ms`));
+    assert.deepEqual(out.peer, [lab.targetIp4, BANNER_PORT]);
+    assert.equal(out.sock[0], lab.clientIp4, 'getsockname is a real local address, not the relay loopback');
+    assert.equal(out.first, BANNER);
+    assert.equal(out.rest, 'ping\n');
+    assertNoLeaks(lab);
+  });
+
+  test('non-blocking python3 keeps the relay: the fd is connected to 127.0.0.1; banner intact', async () => {
+    const { out } = await run(['-x', `socks5://${danted.host}:${danted.port}`], 'nonblock');
+    assert.match(out.kernel ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(out.peer, [lab.targetIp4, BANNER_PORT]);
+    assert.equal(out.first, BANNER);
+    assert.equal(out.rest, 'ping\n');
+    assertNoLeaks(lab);
+  });
+
+  test('blocking python3 through microsocks, by a name only the proxy resolves: banner intact', async () => {
+    const { out } = await run(['-x', `socks5h://${micro.host}:${micro.port}`], 'block', 'target.test');
+    assert.equal(out.kernel, `${micro.host}:${micro.port}`);
+    assert.equal(out.first, BANNER);
+    assert.equal(out.rest, 'ping\n');
+    assertNoLeaks(lab);
+  });
+
+  test('blocking python3 through tinyproxy (HTTP CONNECT): banner intact', async (t) => {
+    if (!http) return t.skip('tinyproxy missing');
+    const { out } = await run(['-x', `http://${http.host}:${http.port}`], 'block', 'target.test');
+    assert.equal(out.kernel, `${http.host}:${http.port}`);
+    assert.equal(out.first, BANNER);
+    assert.equal(out.rest, 'ping\n');
+    assertNoLeaks(lab);
+  });
+
+  test('2-hop chain microsocks > danted on the direct path: banner intact, -v logs the chain', async () => {
+    const conf = join(lab.dir, 'direct-chain.conf');
+    writeFileSync(conf, ['strict_chain', 'proxy_dns', '[ProxyList]', `socks5 ${micro.host} ${micro.port}`, `socks5 ${danted.innerHost} ${danted.port}`, ''].join('\n'));
+    const { r, out } = await run(['-v', '-f', conf], 'block', 'target.test');
+    assert.equal(out.kernel, `${micro.host}:${micro.port}`);
+    assert.equal(out.first, BANNER);
+    assert.equal(out.rest, 'ping\n');
+    assert.match(r.stderr, new RegExp(`target\\.test:${BANNER_PORT} via socks5 ${micro.host}:${micro.port} > socks5 ${danted.innerHost}:${danted.port}: connected in \\d+ ms`));
+    assertNoLeaks(lab);
+  });
+
+  test('round_robin_chain with a dead first proxy: the shim redials the next one, the dead hop is logged', async () => {
+    const conf = join(lab.dir, 'direct-rr.conf');
+    writeFileSync(conf, ['round_robin_chain', 'chain_len = 1', '[ProxyList]', `socks5 ${lab.proxyIp4} ${CLOSED_PORT}`, `socks5 ${danted.host} ${danted.port}`, ''].join('\n'));
+    const { r, out } = await run(['-f', conf], 'block');
+    assert.equal(out.kernel, `${danted.host}:${danted.port}`);
+    assert.equal(out.first, BANNER);
+    assert.match(r.stderr, /cannot reach the proxy: ECONNREFUSED; skipping that hop/);
+    assertNoLeaks(lab);
+  });
+
+  test('a refused target on the direct path: errno 111, logged with the hop', async () => {
+    const r = await sockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c',
+      'import socket,sys\ns=socket.socket()\ntry:\n s.connect((sys.argv[1], int(sys.argv[2]))); print("connected")\nexcept OSError as e:\n print("errno", e.errno)\n s.connect((sys.argv[1], int(sys.argv[3]))); print("retry connected")',
+      lab.targetIp4, String(CLOSED_PORT), String(ECHO_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'errno 111\nretry connected\n', 'after a failed connect the same socket connects again');
+    assert.match(r.stderr, new RegExp(`via socks5 ${danted.host}:${danted.port}`));
+  });
+
+  test('a descriptor inherited across exec still reports the original destination (PEER for the direct path)', async () => {
+    const r = await sockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', PY_EXEC_PEER, lab.targetIp4, String(ECHO_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), [lab.targetIp4, ECHO_PORT]);
+  });
+});

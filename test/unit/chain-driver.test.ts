@@ -1,0 +1,161 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChainHandshake, ChainAttempts, streamFailure } from '../../src/client/chain-driver';
+import { ChainError } from '../../src/client/chain-error';
+import { DirectConnects, DirectEvent, DirectState } from '../../src/agent/direct-connect';
+import type { ProxySpec, SockswrapConfig } from '../../src/config/config-types';
+import type { TargetAddress } from '../../src/protocol/target-address';
+
+const S5: ProxySpec = { type: 'socks5', host: '10.0.0.1', port: 1080 };
+const S5b: ProxySpec = { type: 'socks5', host: '10.0.0.2', port: 1081 };
+const TARGET: TargetAddress = { kind: 'ipv4', host: '192.0.2.7', port: 22 };
+const METHOD_OK = Buffer.from([5, 0]);
+const REPLY_OK = Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+const BANNER = Buffer.from('SSH-2.0-x\r\n');
+
+describe('ChainHandshake (sans-IO, shared by the relay and the direct path)', () => {
+  it('one SOCKS5 hop: greeting, request, and a banner in the final chunk is not consumed', () => {
+    const hs = new ChainHandshake([S5], TARGET);
+    const first = hs.start();
+    assert.deepEqual([...first.send], [5, 1, 0]);
+    const second = hs.receive(METHOD_OK);
+    assert.equal(second.consumed, 2);
+    assert.equal(second.send[0], 5);
+    assert.equal(second.outcome, undefined);
+    const last = hs.receive(Buffer.concat([REPLY_OK, BANNER]));
+    assert.equal(last.outcome, 'established');
+    assert.equal(last.consumed, REPLY_OK.length, 'the banner stays for the program');
+  });
+
+  it('a reply split over inputs is consumed piecewise; nothing past it', () => {
+    const hs = new ChainHandshake([S5], TARGET);
+    hs.start();
+    hs.receive(METHOD_OK);
+    const a = hs.receive(REPLY_OK.subarray(0, 4));
+    assert.equal(a.consumed, 4);
+    assert.equal(a.outcome, undefined);
+    const b = hs.receive(Buffer.concat([REPLY_OK.subarray(4), BANNER.subarray(0, 3)]));
+    assert.equal(b.outcome, 'established');
+    assert.equal(b.consumed, REPLY_OK.length - 4);
+  });
+
+  it('two hops: the first hop is asked for the second, then the second hop greets', () => {
+    const hs = new ChainHandshake([S5, S5b], TARGET);
+    hs.start();
+    const req = hs.receive(METHOD_OK).send;
+    assert.deepEqual([...req.subarray(0, 4)], [5, 1, 0, 1]);
+    assert.deepEqual([...req.subarray(4, 8)], [10, 0, 0, 2], 'hop 0 is asked to connect to hop 1');
+    const next = hs.receive(REPLY_OK);
+    assert.equal(next.hopIndex, 1);
+    assert.deepEqual([...next.send], [5, 1, 0], "hop 1's greeting goes out at once");
+    hs.receive(METHOD_OK);
+    const done = hs.receive(REPLY_OK);
+    assert.equal(done.outcome, 'established');
+  });
+
+  it('a refusal is a ChainError at its hop; EOF and timeouts word the failure as the relay does', () => {
+    const hs = new ChainHandshake([S5], TARGET);
+    hs.start();
+    hs.receive(METHOD_OK);
+    const refused = hs.receive(Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    assert.ok(refused.outcome instanceof ChainError);
+    assert.equal(refused.outcome.error.code, 'connection-refused');
+    const eof = new ChainHandshake([S5], TARGET);
+    eof.start();
+    const closed = eof.fail(streamFailure.closed());
+    assert.ok(closed.outcome instanceof ChainError);
+    assert.equal(closed.outcome.message, 'via socks5 10.0.0.1:1080: the proxy closed the connection during the handshake');
+  });
+});
+
+describe('ChainAttempts', () => {
+  it('round_robin skips a dead hop and advances the shared cursor', () => {
+    const cursor = { cursor: 0 };
+    const dead: string[] = [];
+    const a = new ChainAttempts({ proxies: [S5, S5b], type: 'round_robin', chainLen: 1, roundRobin: cursor, onDeadHop: (p) => dead.push(p.host) });
+    assert.equal(a.next()[0], S5);
+    assert.equal(a.failed(new ChainError(streamFailure.unreachable('ECONNREFUSED'), 0, S5)), true);
+    assert.equal(a.next()[0], S5b);
+    assert.deepEqual(dead, ['10.0.0.1']);
+    assert.equal(cursor.cursor, 0);
+  });
+});
+
+function config(proxies: ProxySpec[]): SockswrapConfig {
+  return { chainType: 'strict', proxies, proxyDns: true, remoteDnsSubnet: 240, tcpReadTimeoutMs: 15000, tcpConnectTimeoutMs: 8000, localnets: [], quiet: false, source: '-x' };
+}
+
+function stepBody(session: Buffer, event: number, bytes: Buffer = Buffer.alloc(0), localPort = 40000): Buffer {
+  const head = Buffer.alloc(10);
+  session.copy(head, 0, 0, 4);
+  head[4] = event;
+  head.writeUInt16BE(localPort, 7);
+  return Buffer.concat([head, bytes]);
+}
+
+describe('DirectConnects (CONNECT execute + STEP)', () => {
+  const requester = { name: 'py', pid: 1 };
+  const original = Buffer.from([4, 192, 0, 2, 7, 0, 22]);
+
+  it('dials the first proxy with its greeting, then counts only the handshake as consumed', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
+    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const session = open.subarray(0, 4);
+    assert.equal(open[4], DirectState.dial);
+    assert.deepEqual([...open.subarray(12, 19)], [4, 10, 0, 0, 1, 0x04, 0x38], 'the proxy address');
+    assert.equal(open[5], 2, 'a script of expected replies comes with the DIAL');
+    assert.deepEqual([...open.subarray(-3)], [5, 1, 0], 'greeting');
+    const r1 = direct.step(stepBody(session, DirectEvent.data, METHOD_OK));
+    assert.equal(r1[0], DirectState.read);
+    assert.equal(r1.readUInt16BE(2), 2);
+    const r2 = direct.step(stepBody(session, DirectEvent.data, Buffer.concat([REPLY_OK, BANNER])));
+    assert.equal(r2[0], DirectState.done);
+    assert.equal(r2[1], 0);
+    assert.equal(r2.readUInt16BE(2), REPLY_OK.length);
+    assert.match(lines.join('\n'), /py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: connected in \d+ ms/);
+    assert.deepEqual(direct.originalAddressFor(40000, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
+  });
+
+  it('the shim matched the whole script: a DONE note logs the connection and records PEER', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
+    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const note = Buffer.alloc(6);
+    open.copy(note, 0, 0, 4);
+    note.writeUInt16BE(40001, 4);
+    direct.note(note);
+    assert.match(lines.join('\n'), /connected in \d+ ms/);
+    assert.deepEqual(direct.originalAddressFor(40001, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
+  });
+
+  it('the script matched the method reply only: the agent replays it and reads the refusal', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
+    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const body = stepBody(open.subarray(0, 4), DirectEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    body[9] = 1;
+    const r = direct.step(body);
+    assert.equal(r[0], DirectState.done);
+    assert.equal(r[1], 111);
+    assert.match(lines.join('\n'), /via socks5 10\.0\.0\.1:1080: .*refused/i);
+  });
+
+  it('a proxy named by host name, or of a family the socket cannot reach, stays on the relay', () => {
+    const log = { error: () => {}, info: () => {} };
+    assert.equal(new DirectConnects(config([{ type: 'socks5', host: 'proxy.example', port: 1 }]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: true, v6: true }), undefined);
+    assert.equal(new DirectConnects(config([S5]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: false, v6: true }), undefined);
+  });
+
+  it('a refused connect to the proxy ends with ECONNREFUSED and the same log line as the relay', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
+    const open = direct.open(TARGET, original, requester, { v4: true, v6: false })!;
+    const body = stepBody(open.subarray(0, 4), DirectEvent.connectFailed);
+    body.writeUInt16BE(111, 5);
+    const r = direct.step(body);
+    assert.equal(r[0], DirectState.done);
+    assert.equal(r[1], 111);
+    assert.deepEqual(lines, ['py[1] 192.0.2.7:22 via socks5 10.0.0.1:1080: cannot reach the proxy: ECONNREFUSED']);
+  });
+});
