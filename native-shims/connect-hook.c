@@ -269,13 +269,13 @@ static void disconnect(int fd)
 /* Fills dest when this connect/sendto is one the agent must decide on; else the call goes to libc
  * unchanged (non-IP families, raw sockets, loopback, and arguments the kernel will reject). */
 static int needs_agent(int fd, const struct sockaddr *addr, socklen_t len, struct wire_addr *dest,
-		       int *domain, int *type)
+		       int *domain, int *type, int type_known)
 {
 	if (wire_addr_from_sockaddr(addr, len, dest) != 0)
 		return 0;
 	if (socket_int_option(fd, SOL_SOCKET, SO_DOMAIN, domain) != 0 || *domain != addr->sa_family)
 		return 0;
-	if (socket_int_option(fd, SOL_SOCKET, SO_TYPE, type) != 0)
+	if (!type_known && socket_int_option(fd, SOL_SOCKET, SO_TYPE, type) != 0)
 		return 0;
 	if (*type != SOCK_STREAM && *type != SOCK_DGRAM)
 		return 0;
@@ -361,6 +361,7 @@ static int fd_is_nonblocking(int fd)
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
+
 int sw_async_settle(int fd, int mode)
 {
 	if (!sw_async_maybe_pending(fd) || !async_claim(fd))
@@ -422,11 +423,12 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int saved_errno = errno;
 	/* Every datagram connect goes to udp-hooks.c: it reads the address as the kernel does (an
 	 * AF_INET6 socket takes a sockaddr_in), which a family check here would let through direct. */
-	if (socket_int_option(fd, SOL_SOCKET, SO_TYPE, &type) == 0 && type == SOCK_DGRAM)
+	int type_known = socket_int_option(fd, SOL_SOCKET, SO_TYPE, &type) == 0;
+	if (type_known && type == SOCK_DGRAM)
 		return sw_udp_connect(fd, addr, len);
 	if (refuse_unproxiable(fd, addr, len, type))
 		return -1;
-	if (!needs_agent(fd, addr, len, &dest, &domain, &type))
+	if (!needs_agent(fd, addr, len, &dest, &domain, &type, type_known))
 		return real.connect(fd, addr, len);
 	if (type == SOCK_DGRAM)
 		return sw_udp_connect(fd, addr, len);
@@ -457,13 +459,15 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	if (action == ACTION_EXECUTE) {
 		struct wire_addr via;
-		int err = sw_direct_execute(fd, domain, execute, execute_len, &via);
+		int port = 0;
+		int err = sw_direct_execute(fd, domain, execute, execute_len, &via, &port);
 		if (err) {
 			disconnect(fd);
 			errno = err;
 			return -1;
 		}
-		remember_relayed(fd, local_port_of(fd), addr, len, &via);
+		/* The port of the last dial (read right after it connected); asked again if unknown. */
+		remember_relayed(fd, port > 0 ? port : local_port_of(fd), addr, len, &via);
 		errno = saved_errno;
 		return 0;
 	}

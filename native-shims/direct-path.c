@@ -210,8 +210,6 @@ static int run_script(int fd, const uint8_t *script, size_t len, const struct ti
 		at += 1 + plen + 4 + then_len;
 		if (at > len || total > cap || plen > total || total == 0)
 			break;
-		ssize_t last = -1;
-		long pause_ns = 20000;
 		for (;;) {
 			int e = await(fd, POLLIN, deadline);
 			if (e) {
@@ -227,18 +225,14 @@ static int run_script(int fd, const uint8_t *script, size_t len, const struct ti
 				*err = errno;
 				return EVENT_IO_ERROR;
 			}
-			if (memcmp(buf, prefix, (size_t)n < plen ? (size_t)n : plen) != 0) {
+			/* A mismatch, or a reply split over segments: the agent takes it from here (its
+			 * read path waits for the rest with the deadline and sees an EOF; polling a
+			 * peeked partial reply here would spin past both). */
+			if ((size_t)n < total || memcmp(buf, prefix, plen) != 0) {
 				*data_len = (size_t)n;
 				return EVENT_DATA;
 			}
-			if ((size_t)n >= total)
-				break;
-			/* A reply split over segments: the rest is on its way; poll would not wait for it. */
-			if (n == last && pause_ns < 10000000)
-				pause_ns *= 2;
-			last = n;
-			struct timespec pause = { .tv_nsec = pause_ns };
-			nanosleep(&pause, NULL);
+			break;
 		}
 		int e = consume(fd, total, buf, cap);
 		if (!e)
@@ -265,8 +259,10 @@ static int local_port(int fd)
 	return 0;
 }
 
-int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via)
+int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
+		      int *port_out)
 {
+	*port_out = 0;
 	if (answer_len < 4)
 		return ECONNREFUSED;
 	uint8_t resp[AGENT_MAX_BODY], req[AGENT_MAX_BODY];
@@ -305,6 +301,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 				goto report;
 			}
 			port = local_port(fd);
+			*port_out = port;
 			wait_ms = read_ms;
 		} else if (ins.state != STATE_READ) {
 			return ECONNABORTED;

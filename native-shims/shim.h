@@ -145,7 +145,9 @@ int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t tic
 /* Runs CONNECT's execute answer (after the action byte: session u32 | instruction) on fd, STEP by
  * STEP. Returns 0 when the chain is established (via = the proxy fd is connected to), else the
  * errno for connect(); the caller then disconnects the fd. */
-int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via);
+/* *port: the fd's local port once connected to the proxy (0 if unknown). */
+int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
+		      int *port);
 /* Is this peer one of the proxies a direct-path socket is connected to? (PROXIES, once per image) */
 int sw_direct_is_proxy(const struct wire_addr *peer);
 

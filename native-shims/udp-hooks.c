@@ -628,15 +628,15 @@ int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int proxied_kind = addr && socket_is_ip(fd, &domain, &type) && type == SOCK_DGRAM &&
 			   normalize_dgram_dest(domain, addr, len, 1, &norm, &norm_len) &&
 			   wire_addr_from_sockaddr((struct sockaddr *)&norm, norm_len, &dest) == 0 && !wire_addr_is_local(&dest);
+	int v6only = 0;
+	if (proxied_kind && domain == AF_INET6 && dest.family == 4 &&
+	    int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
+		proxied_kind = 0;   /* the kernel refuses it, with its own errno for the program's form */
 	if (proxied_kind) {
 		/* From here on the destination is the normalized one (what getpeername will report). */
 		addr = (struct sockaddr *)&norm;
 		len = norm_len;
 	}
-	int v6only = 0;
-	if (proxied_kind && domain == AF_INET6 && dest.family == 4 &&
-	    int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
-		proxied_kind = 0;
 	if (!proxied_kind) {
 		/* AF_UNSPEC (disconnect), loopback, or something the kernel will judge. */
 		int r = real.connect(fd, addr, len);

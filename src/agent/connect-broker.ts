@@ -34,9 +34,12 @@ const TICKET_TTL_MS = 30_000;
  */
 export function connectionLabel(config: SockswrapConfig, target: TargetAddress, requester: Requester): { effective: TargetAddress; who: string } {
   const effective = applyDnat(config.dnat, target);
-  const who =
-    `${requester.name}[${requester.pid}] ${formatTarget(target)}` + (effective === target ? '' : ` (dnat to ${formatTarget(effective)})`);
-  return { effective, who };
+  return { effective, who: labelOf(requester, target, effective) };
+}
+
+/** `curl[4121] 1.2.3.4:80` (and the dnat destination): the name of a connection in log lines. */
+export function labelOf(requester: Requester, target: TargetAddress, effective: TargetAddress): string {
+  return `${requester.name}[${requester.pid}] ${formatTarget(target)}` + (effective === target ? '' : ` (dnat to ${formatTarget(effective)})`);
 }
 
 /**

@@ -51,6 +51,16 @@ export function decodeWireIp(buf: Buffer, offset: number): { ip: WireIp; length:
   return { ip: { family: fam as 4 | 6, host: ipaddr.fromByteArray(bytes).toString() }, length: 1 + size };
 }
 
+/** decodeWireIp() as an ipaddr.js address, with no text form built or parsed. */
+export function decodeWireIpParsed(buf: Buffer, offset: number): { ip: ipaddr.IPv4 | ipaddr.IPv6; length: number } {
+  const fam = buf[offset];
+  const size = fam === 4 ? 4 : fam === 6 ? 16 : -1;
+  if (size < 0 || buf.length < offset + 1 + size) throw new Error('bad address in control frame');
+  const bytes: number[] = new Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = buf[offset + 1 + i]!;
+  return { ip: ipaddr.fromByteArray(bytes), length: 1 + size };
+}
+
 export function encodeWireIp(host: string): Buffer {
   const bytes = ipaddr.parse(host).toByteArray();
   return Buffer.from([bytes.length === 4 ? 4 : 6, ...bytes]);

@@ -7,7 +7,7 @@ import type { TargetAddress } from '../protocol/target-address';
 import { formatTarget } from '../protocol/target-address';
 import type { ConnectBroker, Requester } from './connect-broker';
 import type { DirectConnects } from './direct-connect';
-import { FrameDecoder, Op, decodeWireIp, encodeFrame, encodeWireIp, type Frame } from './control-frame';
+import { FrameDecoder, Op, decodeWireIp, decodeWireIpParsed, encodeFrame, encodeWireIp, type Frame } from './control-frame';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
 import { unmap, type RoutePolicy } from './route-policy';
@@ -87,6 +87,8 @@ export class ControlServer {
     let requester: Requester | undefined;
     // Answers go out in request order even when one must wait (UDP_ROUTE opens an association).
     let queue: Promise<void> = Promise.resolve();
+    /** Asynchronous answers not yet written (and answers queued behind them write after them). */
+    let waiting = 0;
     socket.on('close', () => {
       if (requester) this.connectionGone(requester.pid);
     });
@@ -126,12 +128,22 @@ export class ControlServer {
           return;
         }
         if (answer instanceof Buffer) {
+          // Nothing waiting before it (the usual case): out now, in this tick, without a promise.
+          if (waiting === 0) {
+            socket.write(answer);
+            continue;
+          }
           const ready = answer;
           queue = queue.then(() => {
             if (!socket.destroyed) socket.write(ready);
           });
         } else {
           const pending = answer as Promise<Buffer>;
+          waiting++;
+          const settled = () => {
+            waiting--;
+          };
+          pending.then(settled, settled);
           queue = queue.then(() =>
             pending.then(
               (bytes) => {
@@ -213,19 +225,21 @@ export class ControlServer {
 
   private connect(body: Buffer, requester: Requester): Buffer {
     const socktype = body[0];
-    const { ip, length } = decodeWireIp(body, 1);
+    const { ip, length } = decodeWireIpParsed(body, 1);
     const port = body.readUInt16BE(1 + length);
     const flags = body.length > 1 + length + 2 ? body[1 + length + 2]! : 0;
-    const originalAddress = Buffer.from(body.subarray(1, 1 + length + 2));
-    const host = unmap(ipaddr.parse(ip.host)).toString();
-    const name = this.deps.fakeDns.nameFor(host);
+    // The frame body is the decoder's own copy, not shared with anything: no second copy.
+    const originalAddress = body.subarray(1, 1 + length + 2);
+    const address = unmap(ip);
+    const host = address.toString();
+    const name = this.deps.fakeDns.nameForIp(address);
     let target: TargetAddress;
     if (name !== undefined) {
       target = { kind: 'domain', host: name, port };
-    } else if (this.deps.policy.isDirect(host, port)) {
+    } else if (this.deps.policy.isDirectIp(address, port)) {
       return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
     } else {
-      target = { kind: ipaddr.parse(host).kind() === 'ipv4' ? 'ipv4' : 'ipv6', host, port };
+      target = { kind: address.kind() === 'ipv4' ? 'ipv4' : 'ipv6', host, port };
     }
     if (socktype !== SOCKTYPE_STREAM) {
       const key = formatTarget(target);
@@ -243,7 +257,7 @@ export class ControlServer {
     if ((flags & FLAG_BLOCKING) !== 0 && this.deps.direct) {
       const reach = { v4: (flags & FLAG_REACH4) !== 0, v6: (flags & FLAG_REACH6) !== 0 };
       const execute = this.deps.direct.open(target, originalAddress, requester, reach);
-      if (execute) return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_EXECUTE]), execute]));
+      if (execute) return answerFrame(ACTION_EXECUTE, execute);
     }
     const ticket = this.deps.broker.open(target, originalAddress, requester);
     return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
@@ -295,4 +309,14 @@ export class ControlServer {
     const name = this.deps.fakeDns.nameFor(host) ?? this.deps.hosts.reverse(host) ?? this.deps.hosts.reverse(ip.host);
     return name ? encodeFrame(STATUS_OK, Buffer.from(name, 'utf8')) : encodeFrame(STATUS_NOT_FOUND);
   }
+}
+
+/** `STATUS_OK frame` whose body is `action u8 | rest`, in one allocation. */
+function answerFrame(action: number, rest: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(4 + rest.length);
+  out.writeUInt16BE(2 + rest.length, 0);
+  out[2] = STATUS_OK;
+  out[3] = action;
+  rest.copy(out, 4);
+  return out;
 }

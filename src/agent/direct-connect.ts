@@ -9,7 +9,8 @@ import { describeHop } from '../client/proxy-hop';
 import type { ProxySpec } from '../config/config-types';
 import { errnoFor } from '../protocol/errno-map';
 import type { TargetAddress } from '../protocol/target-address';
-import { connectionLabel, type Requester } from './connect-broker';
+import { labelOf, type Requester } from './connect-broker';
+import { applyDnat } from './dnat';
 import { encodeWireIp } from './control-frame';
 
 /**
@@ -54,7 +55,10 @@ export interface SocketReach {
 
 interface Session {
   id: number;
-  who: string;
+  /** The connection's name in log lines, built only when a line is written (labelOf). */
+  readonly who: string;
+  requester: Requester;
+  target: TargetAddress;
   started: number;
   effective: TargetAddress;
   originalAddress: Buffer;
@@ -71,11 +75,43 @@ interface Session {
   timer: NodeJS.Timeout;
 }
 
+/**
+ * What dial() derives from a single-hop chain and the destination alone (the codec is
+ * deterministic): the opening bytes and the script of expected replies, built once per
+ * destination and proxy instead of once per connection (two scratch handshakes each).
+ */
+interface DialPlan {
+  opening: Buffer;
+  establishedAtConnect: boolean;
+  hopIndex: number;
+  script: Expectation[];
+  /** encodeScript(script), or undefined when there is none. */
+  encoded: Buffer | undefined;
+}
+const DIAL_PLAN_CAP = 256;
+
+/** Per proxy: its wire address and that address in hex (PEER keys), computed once. */
+const proxyWires = new WeakMap<ProxySpec, { wire: Buffer; hex: string; id: number }>();
+let nextProxyId = 1;
+function proxyWire(proxy: ProxySpec): { wire: Buffer; hex: string; id: number } {
+  let known = proxyWires.get(proxy);
+  if (!known) {
+    const wire = encodeWireAddress(proxy);
+    known = { wire, hex: wire.toString('hex'), id: nextProxyId++ };
+    proxyWires.set(proxy, known);
+  }
+  return known;
+}
+
 export class DirectConnects {
   private readonly sessions = new Map<number, Session>();
   private nextId = 1;
   /** Original destinations by `${local port}/${first proxy wire hex}`, for PEER (bounded). */
   private readonly peers = new Map<string, Buffer>();
+  /** Single-hop dial plans by proxy and destination (bounded, oldest forgotten first). */
+  private readonly plans = new Map<string, DialPlan>();
+  /** isIP() of each configured proxy, by position; computed at the first CONNECT. */
+  private proxyFamilies?: number[];
 
   constructor(
     private readonly config: SockswrapConfig,
@@ -91,11 +127,11 @@ export class DirectConnects {
   open(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach): Buffer | undefined {
     const { proxies } = this.config;
     if (proxies.length === 0) return undefined;
-    for (const proxy of proxies) {
-      const family = isIP(proxy.host);
+    if (this.proxyFamilies?.length !== proxies.length) this.proxyFamilies = proxies.map((proxy) => isIP(proxy.host));
+    for (const family of this.proxyFamilies) {
       if (family === 0 || (family === 4 && !reach.v4) || (family === 6 && !reach.v6)) return undefined;
     }
-    const { effective, who } = connectionLabel(this.config, target, requester);
+    const effective = applyDnat(this.config.dnat, target);
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     const attempts = new ChainAttempts({
@@ -103,11 +139,16 @@ export class DirectConnects {
       type: this.config.chainType,
       chainLen: this.config.chainLen,
       roundRobin: this.roundRobin,
-      onDeadHop: (_hop, cause) => this.log.error(`${who} ${cause.message}; skipping that hop`),
+      onDeadHop: (_hop, cause) => this.log.error(`${session.who} ${cause.message}; skipping that hop`),
     });
+    let who: string | undefined;
     const session: Session = {
       id,
-      who,
+      get who() {
+        return (who ??= labelOf(requester, target, effective));
+      },
+      requester,
+      target,
       started: Date.now(),
       effective,
       originalAddress,
@@ -119,13 +160,16 @@ export class DirectConnects {
       outbox: Buffer.alloc(0),
       establishedAtConnect: false,
       script: [],
-      timer: setTimeout(() => this.sessions.delete(id), SESSION_GRACE_MS),
+      // The shim may wait a whole connect or read timeout between two steps: never forget a
+      // session it is still waiting on (that would turn ETIMEDOUT into ECONNABORTED, unlogged).
+      timer: setTimeout(
+        () => this.sessions.delete(id),
+        Math.max(SESSION_GRACE_MS, this.config.tcpConnectTimeoutMs + this.config.tcpReadTimeoutMs + 5_000),
+      ),
     };
     session.timer.unref();
     this.sessions.set(id, session);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(id);
-    return Buffer.concat([head, this.dial(session)]);
+    return this.dial(session, id);
   }
 
   /** STEP: the shim's report on the fd; returns the next instruction. */
@@ -140,7 +184,7 @@ export class DirectConnects {
     const session = this.sessions.get(id);
     if (!session) return instruction(DirectState.done, E.ECONNABORTED, 0, 0);
     session.timer.refresh();
-    const { handshake } = session;
+    const handshake = this.handshakeOf(session);
     // The shim matched (and consumed) the first expectations of the script by itself: replay
     // them into the codec, whose answers the shim already sent.
     const script = session.script;
@@ -190,15 +234,81 @@ export class DirectConnects {
     this.sessions.clear();
   }
 
-  /** Plans the next attempt and tells the shim to connect the fd to its first proxy. */
-  private dial(session: Session): Buffer {
+  /**
+   * The session's handshake. A dial from a cached plan leaves it unbuilt (the happy path never
+   * needs it): it is started here as dial() would have, with the same opening bytes.
+   */
+  private handshakeOf(session: Session): ChainHandshake {
+    if (!session.handshake) {
+      session.handshake = new ChainHandshake(session.hops, session.effective);
+      session.handshake.start();
+    }
+    return session.handshake;
+  }
+
+  /** The single-hop plan for this proxy and destination, from the cache or built and kept. */
+  private planFor(proxy: ProxySpec, target: TargetAddress): DialPlan | undefined {
+    const key = `${proxyWire(proxy).id}|${target.kind}|${target.host}|${target.port}`;
+    let plan = this.plans.get(key);
+    if (plan) return plan;
+    const hops = [proxy];
+    const first = new ChainHandshake(hops, target).start();
+    // Raw hops (established at connect), failures and long openings take dialFresh().
+    if (first.outcome !== undefined || first.send.length > SEND_CHUNK) return undefined;
+    const script = predictHandshake(hops, target);
+    plan = { opening: first.send, establishedAtConnect: false, hopIndex: first.hopIndex, script, encoded: encodeScript(script) };
+    this.plans.set(key, plan);
+    if (this.plans.size > DIAL_PLAN_CAP) this.plans.delete(this.plans.keys().next().value as string);
+    return plan;
+  }
+
+  /**
+   * Plans the next attempt and tells the shim to connect the fd to its first proxy. With `id`
+   * (the CONNECT answer), the instruction comes after `session u32`, in the same buffer.
+   */
+  private dial(session: Session, id?: number): Buffer {
     let hops: readonly ProxySpec[];
     try {
       hops = session.attempts.next();
     } catch (err) {
-      return this.finish(session, err);
+      return withSession(id, this.finish(session, err));
     }
     session.hops = hops;
+    if (hops.length === 1) {
+      const plan = this.planFor(hops[0]!, session.effective);
+      if (plan) return this.dialPlanned(session, plan, id);
+    }
+    return withSession(id, this.dialFresh(session, hops));
+  }
+
+  /** dial() from a cached plan: the same instruction dialFresh() builds, in one allocation. */
+  private dialPlanned(session: Session, plan: DialPlan, id: number | undefined): Buffer {
+    session.handshake = undefined as unknown as ChainHandshake;
+    session.hop = -1;
+    session.establishedAtConnect = false;
+    this.trackHop(session, { consumed: 0, send: plan.opening, hopIndex: plan.hopIndex });
+    const proxy = proxyWire(session.hops[0]!).wire;
+    const chunk = plan.opening;
+    session.outbox = EMPTY;
+    const script = plan.encoded;
+    const scripted = script !== undefined && proxy.length + 4 + script.length + chunk.length <= SEND_CHUNK + 40;
+    session.script = scripted ? plan.script : [];
+    const lead = id === undefined ? 0 : 4;
+    const out = Buffer.allocUnsafe(lead + 8 + proxy.length + 4 + (scripted ? script.length : 0) + chunk.length);
+    let at = 0;
+    if (id !== undefined) at = out.writeUInt32BE(id, 0);
+    out[at] = DirectState.dial;
+    out[at + 1] = scripted ? ARG_SCRIPT : 0;
+    out.writeUInt16BE(0, at + 2);
+    at = out.writeUInt32BE(clampMs(this.config.tcpConnectTimeoutMs), at + 4);
+    at += proxy.copy(out, at);
+    at = out.writeUInt32BE(this.config.tcpReadTimeoutMs, at);
+    if (scripted) at += script.copy(out, at);
+    chunk.copy(out, at);
+    return out;
+  }
+
+  private dialFresh(session: Session, hops: readonly ProxySpec[]): Buffer {
     session.handshake = new ChainHandshake(hops, session.effective);
     session.hop = -1;
     const first = session.handshake.start();
@@ -210,7 +320,7 @@ export class DirectConnects {
     this.trackHop(session, first);
     const chunk = session.outbox.subarray(0, SEND_CHUNK);
     session.outbox = session.outbox.subarray(chunk.length);
-    const proxy = encodeWireAddress(hops[0]!);
+    const proxy = proxyWire(hops[0]!).wire;
     const readMs = Buffer.alloc(4);
     readMs.writeUInt32BE(this.config.tcpReadTimeoutMs);
     const more = session.outbox.length > 0 || session.establishedAtConnect ? ARG_MORE : 0;
@@ -248,8 +358,10 @@ export class DirectConnects {
   private established(session: Session, consume: number, localPort: number): Buffer {
     this.sessions.delete(session.id);
     clearTimeout(session.timer);
-    this.log.info(`${session.who} via ${session.hops.map(describeHop).join(' > ')}: connected in ${Date.now() - session.started} ms`);
-    this.rememberPeer(localPort, encodeWireAddress(session.hops[0]!), session.originalAddress);
+    if (this.log.showsInfo !== false) {
+      this.log.info(`${session.who} via ${session.hops.map(describeHop).join(' > ')}: connected in ${Date.now() - session.started} ms`);
+    }
+    this.rememberPeer(localPort, proxyWire(session.hops[0]!).hex, session.originalAddress);
     return instruction(DirectState.done, 0, consume, 0);
   }
 
@@ -271,9 +383,9 @@ export class DirectConnects {
   }
 
   /** A reused local port to the same proxy replaces the old entry; beyond PEER_CAP the oldest go. */
-  private rememberPeer(localPort: number, proxyWire: Buffer, original: Buffer): void {
+  private rememberPeer(localPort: number, proxyHex: string, original: Buffer): void {
     if (localPort === 0) return;
-    const key = `${localPort}/${proxyWire.toString('hex')}`;
+    const key = `${localPort}/${proxyHex}`;
     this.peers.delete(key);
     this.peers.set(key, original);
     while (this.peers.size > PEER_CAP) this.peers.delete(this.peers.keys().next().value as string);
@@ -296,6 +408,21 @@ function encodeScript(script: Expectation[]): Buffer | undefined {
   const len = Buffer.alloc(2);
   len.writeUInt16BE(body.length);
   return Buffer.concat([len, body]);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function clampMs(ms: number): number {
+  return Math.min(Math.max(0, Math.round(ms)), 0xffffffff);
+}
+
+/** `session u32 | instruction` for a CONNECT answer; the instruction alone for STEP. */
+function withSession(id: number | undefined, instr: Buffer): Buffer {
+  if (id === undefined) return instr;
+  const out = Buffer.allocUnsafe(4 + instr.length);
+  out.writeUInt32BE(id, 0);
+  instr.copy(out, 4);
+  return out;
 }
 
 function instruction(state: number, arg: number, consume: number, waitMs: number, extra?: Buffer, send?: Buffer): Buffer {

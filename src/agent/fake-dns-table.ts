@@ -44,9 +44,19 @@ export class FakeDnsTable {
     return index === undefined ? undefined : this.nameByIndex[index];
   }
 
+  /** nameFor() of an address already parsed (the CONNECT hot path parses it once). */
+  nameForIp(ip: ipaddr.IPv4 | ipaddr.IPv6): string | undefined {
+    const index = this.indexOfIp(ip);
+    return index === undefined ? undefined : this.nameByIndex[index];
+  }
+
   private indexOf(address: string): number | undefined {
     if (!ipaddr.isValid(address)) return undefined;
-    let parsed = ipaddr.parse(address);
+    return this.indexOfIp(ipaddr.parse(address));
+  }
+
+  private indexOfIp(ip: ipaddr.IPv4 | ipaddr.IPv6): number | undefined {
+    let parsed = ip;
     if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
       parsed = (parsed as ipaddr.IPv6).toIPv4Address();
     }

@@ -16,7 +16,11 @@ export class RoutePolicy {
   }
 
   isDirect(address: string, port: number): boolean {
-    const ip = unmap(ipaddr.parse(address));
+    return this.isDirectIp(unmap(ipaddr.parse(address)), port);
+  }
+
+  /** isDirect() of an unmapped address already parsed. */
+  isDirectIp(ip: ipaddr.IPv4 | ipaddr.IPv6, port: number): boolean {
     if (ip.range() === 'loopback' || (ip.kind() === 'ipv6' && ip.toString() === '::1')) return true;
     return this.ranges.some(({ range, port: only }) => {
       if (only !== undefined && only !== port) return false;

@@ -8,11 +8,17 @@ export interface Logger {
   error(line: string): void;
   /** One line per connection: shown with -v. */
   info(line: string): void;
+  /** False when info() lines are dropped, so a hot path can skip building them (absent: shown). */
+  readonly showsInfo?: boolean;
 }
 
 /** Writes `[sockswrap] …` lines to stderr; never to stdout, which belongs to the program. */
 export class StderrLogger implements Logger {
-  constructor(private readonly verbosity: Verbosity) {}
+  readonly showsInfo: boolean;
+
+  constructor(private readonly verbosity: Verbosity) {
+    this.showsInfo = verbosity === 'verbose';
+  }
 
   error(line: string): void {
     if (this.verbosity !== 'quiet') writeLine(line);

@@ -12,6 +12,7 @@ import { peerGate, startDanted, startMicrosocks, startTargets, bin, waitPort, BA
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { BANNER } from '../helpers/body';
+import { PY_CONNECT_ERRNO } from '../helpers/programs';
 import { requireBinary } from '../helpers/loopback-peers';
 import { startTinyproxy, type Spawner, type UpstreamPeer } from '../helpers/upstream-peers';
 
@@ -170,6 +171,40 @@ describe('direct path for blocking connects', { skip: gate.skip }, () => {
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout.toString(), 'errno 111\nretry connected\n', 'after a failed connect the same socket connects again');
     assert.match(r.stderr, new RegExp(`via socks5 ${danted.host}:${danted.port}`));
+  });
+
+  // Faults no real server gives on demand: a reply cut short, then EOF or a stall. The shim must
+  // hand the partial reply to the agent, which then sees the EOF or its read timeout.
+  test('a proxy whose reply stops half-way: the blocking connect fails (ECONNABORTED on EOF, ETIMEDOUT on a stall), never hangs', async () => {
+    const FAKE = `
+import socket, sys, threading, time
+mode, port = sys.argv[1], int(sys.argv[3])
+def serve(c):
+    try:
+        if not c.recv(16): return
+        if mode == "close":
+            c.sendall(b"\\x05"); c.close(); return
+        c.sendall(b"\\x05\\x00")
+        if not c.recv(64): return
+        c.sendall(b"\\x05\\x00\\x00\\x01\\x7f")
+        time.sleep(60)
+    except OSError:
+        pass
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[2], port)); srv.listen(8)
+while True:
+    threading.Thread(target=serve, args=(srv.accept()[0],), daemon=True).start()
+`;
+    for (const [mode, port, errno] of [['close', 1097, 103], ['stall', 1098, 110]] as const) {
+      lab.spawn(lab.proxy, [py, '-c', FAKE, mode, lab.proxyIp4, String(port)]);
+      await waitPort(lab, lab.client, lab.proxyIp4, port);
+      const conf = join(lab.dir, `partial-${mode}.conf`);
+      writeFileSync(conf, `strict_chain\ntcp_read_time_out 1500\ntcp_connect_time_out 1500\n[ProxyList]\nsocks5 ${lab.proxyIp4} ${port}\n`);
+      const r = await sockswrap(lab, ['-f', conf, '--', py, '-c', PY_CONNECT_ERRNO, lab.targetIp4, String(ECHO_PORT)], { timeoutMs: 20_000 });
+      assert.equal(r.stdout.toString().trim(), `errno ${errno}`, show(r));
+      assert.match(r.stderr, new RegExp(`via socks5 ${lab.proxyIp4.replace(/\./g, '\\.')}:${port}`), show(r));
+    }
+    assertNoLeaks(lab);
   });
 
   test('a descriptor inherited across exec still reports the original destination (PEER for the direct path)', async () => {

@@ -141,6 +141,47 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
     assert.match(lines.join('\n'), /via socks5 10\.0\.0\.1:1080: .*refused/i);
   });
 
+  it('repeated connects to one destination get the same DIAL (cached plan) and each session still replays its own script', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
+    const first = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const second = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    assert.notDeepEqual([...first.subarray(0, 4)], [...second.subarray(0, 4)], 'two sessions');
+    assert.deepEqual([...first.subarray(4)], [...second.subarray(4)], 'the same instruction');
+    // The first: the shim matched the whole script. The second: only the method reply, then a refusal.
+    const note = Buffer.alloc(6);
+    first.copy(note, 0, 0, 4);
+    note.writeUInt16BE(40002, 4);
+    direct.note(note);
+    const body = stepBody(second.subarray(0, 4), DirectEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    body[9] = 1;
+    const r = direct.step(body);
+    assert.equal(r[0], DirectState.done);
+    assert.equal(r[1], 111);
+    assert.match(lines[0]!, /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: connected in \d+ ms$/);
+    assert.match(lines[1]!, /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: .*refused/i);
+    // A third, off the cache, through the whole handshake in STEPs.
+    const third = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const r1 = direct.step(stepBody(third.subarray(0, 4), DirectEvent.data, METHOD_OK));
+    assert.equal(r1[0], DirectState.read);
+    const r2 = direct.step(stepBody(third.subarray(0, 4), DirectEvent.data, REPLY_OK, 40003));
+    assert.equal(r2[0], DirectState.done);
+    assert.equal(r2[1], 0);
+    assert.deepEqual(direct.originalAddressFor(40003, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
+  });
+
+  it('a logger that drops info lines is not handed one', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: false }, { cursor: 0 });
+    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const note = Buffer.alloc(6);
+    open.copy(note, 0, 0, 4);
+    note.writeUInt16BE(40004, 4);
+    direct.note(note);
+    assert.deepEqual(lines, []);
+    assert.deepEqual(direct.originalAddressFor(40004, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
+  });
+
   it('a proxy named by host name, or of a family the socket cannot reach, stays on the relay', () => {
     const log = { error: () => {}, info: () => {} };
     assert.equal(new DirectConnects(config([{ type: 'socks5', host: 'proxy.example', port: 1 }]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: true, v6: true }), undefined);
