@@ -135,38 +135,6 @@ int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t tic
 	return ask_agent_connect(socktype, dest, ticket);
 }
 
-static void deadline_in(struct timespec *deadline, long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, deadline);
-	deadline->tv_sec += ms / 1000;
-	deadline->tv_nsec += (ms % 1000) * 1000000;
-	if (deadline->tv_nsec >= 1000000000) {
-		deadline->tv_sec++;
-		deadline->tv_nsec -= 1000000000;
-	}
-}
-
-/* poll() for one event until the deadline, through EINTR. 0 ready, ETIMEDOUT, or an errno. */
-static int wait_for(int fd, short events, const struct timespec *deadline)
-{
-	for (;;) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-		if (ms < 0)
-			ms = 0;
-		struct pollfd p = { .fd = fd, .events = events };
-		int r = poll(&p, 1, (int)ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno;
-		if (r == 0)
-			return ETIMEDOUT;
-		return 0;
-	}
-}
-
 static int relay_address(int fd, int domain, struct sockaddr_storage *relay, socklen_t *len)
 {
 	const struct shim_config *cfg = shim_config();
@@ -190,7 +158,7 @@ static int present_ticket(int fd, int domain, const uint8_t ticket[16], const st
 static int join_relay(int fd, int domain, const uint8_t ticket[16])
 {
 	struct timespec deadline;
-	deadline_in(&deadline, VERDICT_TIMEOUT_MS);
+	sw_deadline_in(&deadline, VERDICT_TIMEOUT_MS);
 	int err = present_ticket(fd, domain, ticket, &deadline);
 	if (err)
 		return err;
@@ -203,7 +171,7 @@ static int join_relay(int fd, int domain, const uint8_t ticket[16])
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			int err = wait_for(fd, POLLIN, &deadline);
+			int err = sw_wait_for(fd, POLLIN, &deadline);
 			if (err)
 				return err;
 			continue;
@@ -226,7 +194,7 @@ static int present_ticket(int fd, int domain, const uint8_t ticket[16], const st
 		/* Non-blocking, or a blocking connect a signal interrupted: it goes on in the kernel. */
 		if (errno != EINPROGRESS && errno != EINTR && errno != EALREADY)
 			return errno;
-		int err = wait_for(fd, POLLOUT, deadline);
+		int err = sw_wait_for(fd, POLLOUT, deadline);
 		if (err)
 			return err;
 		if (socket_int_option(fd, SOL_SOCKET, SO_ERROR, &err) != 0)
@@ -245,7 +213,7 @@ static int present_ticket(int fd, int domain, const uint8_t ticket[16], const st
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			int err = wait_for(fd, POLLOUT, deadline);
+			int err = sw_wait_for(fd, POLLOUT, deadline);
 			if (err)
 				return err;
 			continue;
@@ -474,7 +442,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 	if (!blocking && fd < SW_ASYNC_FDS) {
 		struct timespec deadline;
-		deadline_in(&deadline, RELAY_CONNECT_TIMEOUT_MS);
+		sw_deadline_in(&deadline, RELAY_CONNECT_TIMEOUT_MS);
 		int err = present_ticket(fd, domain, ticket, &deadline);
 		if (err) {
 			disconnect(fd);

@@ -79,36 +79,6 @@ static int parse_instruction(const uint8_t *buf, size_t len, struct instruction 
 	return 0;
 }
 
-static void deadline_after(struct timespec *d, uint32_t ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, d);
-	d->tv_sec += ms / 1000;
-	d->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (d->tv_nsec >= 1000000000) {
-		d->tv_sec++;
-		d->tv_nsec -= 1000000000;
-	}
-}
-
-/* poll() for events until the deadline, through EINTR: 0, ETIMEDOUT or an errno. */
-static int await(int fd, short events, const struct timespec *deadline)
-{
-	for (;;) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-		if (ms < 0)
-			ms = 0;
-		struct pollfd p = { .fd = fd, .events = events };
-		int r = poll(&p, 1, (int)ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno;
-		return r == 0 ? ETIMEDOUT : 0;
-	}
-}
-
 static void unconnect(int fd)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
@@ -133,8 +103,8 @@ static int dial(int fd, int domain, const struct wire_addr *proxy, uint32_t ms)
 		err = errno;
 		if (err == EINPROGRESS || err == EINTR) {
 			struct timespec deadline;
-			deadline_after(&deadline, ms);
-			err = await(fd, POLLOUT, &deadline);
+			sw_deadline_in(&deadline, ms);
+			err = sw_wait_for(fd, POLLOUT, &deadline);
 			if (err == 0) {
 				socklen_t len = sizeof err;
 				if (sw_real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
@@ -160,7 +130,7 @@ static int send_exact(int fd, const uint8_t *buf, size_t len, const struct times
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int err = await(fd, POLLOUT, deadline);
+			int err = sw_wait_for(fd, POLLOUT, deadline);
 			if (err)
 				return err;
 			continue;
@@ -211,7 +181,7 @@ static int run_script(int fd, const uint8_t *script, size_t len, const struct ti
 		if (at > len || total > cap || plen > total || total == 0)
 			break;
 		for (;;) {
-			int e = await(fd, POLLIN, deadline);
+			int e = sw_wait_for(fd, POLLIN, deadline);
 			if (e) {
 				*err = e;
 				return e == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
@@ -308,7 +278,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 		}
 
 		struct timespec deadline;
-		deadline_after(&deadline, wait_ms);
+		sw_deadline_in(&deadline, wait_ms);
 		err = send_exact(fd, ins.send, ins.send_len, &deadline);
 		if (err) {
 			event = err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
@@ -332,7 +302,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 			goto report;
 		}
 		for (;;) {
-			err = await(fd, POLLIN, &deadline);
+			err = sw_wait_for(fd, POLLIN, &deadline);
 			if (err) {
 				event = err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
 				break;

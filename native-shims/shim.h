@@ -138,6 +138,10 @@ enum { SW_SETTLE_AUTO = 0, SW_SETTLE_PEEK = 1, SW_SETTLE_BLOCK = 2 };
  * then unconnected, as after a failed connect). */
 int sw_async_settle(int fd, int mode);
 /* The agent's CONNECT: ACTION 0 direct, 1 proxy (ticket filled), or a negative errno. */
+/* poll-deadline.c: wait for one descriptor against an absolute CLOCK_MONOTONIC deadline. */
+void sw_deadline_in(struct timespec *deadline, long ms);
+int sw_wait_for(int fd, short events, const struct timespec *deadline);
+
 int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16]);
 
 /* ---- direct-path.c: blocking connects executed on the program's fd (docs/architecture.md) ---- */

@@ -127,10 +127,14 @@ function driveHandshake(socket: net.Socket, handshake: ChainHandshake, readMs: n
   });
 }
 
-/** TCP to a proxy, as the first hop of a chain is reached; failures are ChainErrors at hop 0. */
-export function openTcp(proxy: ProxySpec, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
+/**
+ * TCP to a proxy, as the first hop of a chain is reached; failures are ChainErrors at hop 0.
+ * A chain carries the program's half-closes; a UDP ASSOCIATE control connection must not
+ * (`halfOpen: false`), so that the proxy's FIN closes it and ends the association.
+ */
+export function openTcp(proxy: ProxySpec, timeoutMs: number, signal?: AbortSignal, halfOpen = true): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: proxy.host, port: proxy.port, allowHalfOpen: true, noDelay: true });
+    const socket = net.connect({ host: proxy.host, port: proxy.port, allowHalfOpen: halfOpen, noDelay: true });
     const fail = (error: SockswrapError) => {
       cleanup();
       socket.destroy();

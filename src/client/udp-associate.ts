@@ -10,6 +10,7 @@ import { Socks5ClientHandshake, type Socks5Event } from '../protocol/socks5-code
 import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
 import { ChainError } from './chain-error';
+import { openTcp } from './chain-connect';
 
 export interface UdpAssociation {
   /** The TCP control connection: the association ends when it closes. */
@@ -32,7 +33,7 @@ export interface AssociateOptions {
  * relay UDP for us; transport and authentication failures mean it cannot be used at all.
  */
 export async function udpAssociate(proxy: ProxySpec, options: AssociateOptions): Promise<UdpAssociation> {
-  const control = await openControl(proxy, options);
+  const control = await openTcp(proxy, options.connectMs, options.signal, false);
   let socket: dgram.Socket | undefined;
   try {
     const family = net.isIPv6(control.localAddress ?? '') ? 6 : 4;
@@ -77,33 +78,6 @@ function relayAddress(bound: TargetAddress, control: net.Socket, proxy: ProxySpe
   return { host, port: bound.port, family: net.isIPv6(host) ? 6 : 4 };
 }
 
-function openControl(proxy: ProxySpec, options: AssociateOptions): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: proxy.host, port: proxy.port, noDelay: true });
-    const fail = (error: SockswrapError) => {
-      cleanup();
-      socket.destroy();
-      reject(new ChainError(error, 0, proxy));
-    };
-    const timer = setTimeout(() => fail(new SockswrapError('proxy-timeout', `no TCP connection to the proxy within ${options.connectMs} ms`)), options.connectMs);
-    const onError = (err: NodeJS.ErrnoException) => fail(new SockswrapError('proxy-unreachable', `cannot reach the proxy: ${err.code ?? err.message}`));
-    const onAbort = () => fail(new SockswrapError('proxy-closed', 'the association was given up'));
-    const onConnect = () => {
-      cleanup();
-      socket.on('error', () => {});
-      resolve(socket);
-    };
-    function cleanup() {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      socket.off('connect', onConnect);
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-    socket.once('error', onError);
-    socket.once('connect', onConnect);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function handshake(control: net.Socket, proxy: ProxySpec, announced: TargetAddress, options: AssociateOptions): Promise<TargetAddress> {
   return new Promise((resolve, reject) => {
