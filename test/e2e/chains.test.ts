@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { cleanEnv, run, type RunResult } from '../helpers/net-lab';
 import { bin } from '../helpers/peers';
 import { sockswrapArgv, sockswrapMissing, describe as show } from '../helpers/sockswrap';
-import { freePort, requireBinary, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
-import { startLoggingDanted } from '../helpers/logging-danted';
+import { freePort, missingPeer, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 
 const NOWHERE = '198.51.100.7';
 
@@ -37,7 +36,7 @@ function sw(args: string[], timeoutMs = 20_000): Promise<RunResult> {
   return run(sockswrapArgv(args), { timeoutMs, env: cleanEnv() });
 }
 
-const skip = sockswrapMissing() ?? false;
+const skip = sockswrapMissing() ?? (missingPeer('/usr/bin/microsocks', 'microsocks') || missingPeer('/usr/sbin/danted', 'dante-server'));
 
 describe('wrapped programs through chains, and sockswrap check', { skip, concurrency: false }, () => {
   const peers: RunningPeer[] = [];
@@ -49,7 +48,6 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
   let micro: RunningPeer;
   let microAuth: RunningPeer;
   let dante: RunningPeer;
-  let available = true;
   let py = 'python3';
 
   const conf = (name: string, lines: string[]): string => {
@@ -59,7 +57,6 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
   };
 
   before(async () => {
-    available = requireBinary('/usr/bin/microsocks', 'microsocks') && requireBinary('/usr/sbin/danted', 'dante-server');
     py = bin('python3');
     dir = mkdtempSync(join(tmpdir(), 'sw-chains-'));
     const echo = await startServer((s) => s.pipe(s));
@@ -67,7 +64,6 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
     garbage = await startServer((s) => s.end(Buffer.from([0x04, 0x5b, 0, 0, 0, 0, 0, 0])));
     servers.push(echo, stall, garbage);
     echoPort = echo.port;
-    if (!available) return;
     [micro, microAuth, dante] = await Promise.all([startMicrosocks(), startMicrosocks({ user: 'alice', password: 's3cret' }), startDanted()]);
     peers.push(micro, microAuth, dante);
   });
@@ -93,8 +89,7 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
     assert.match(r.stderr, new RegExp(`via socks5 127\\.0\\.0\\.1:${garbage.port}: .*version 0x04`), show(r));
   });
 
-  test('dnat rewrites the destination before the chain; getpeername still shows the original', async (t) => {
-    if (!available) return t.skip('peer missing');
+  test('dnat rewrites the destination before the chain; getpeername still shows the original', async () => {
     const file = conf('dnat.conf', [`dnat ${NOWHERE}:80 127.0.0.1:${echoPort}`, '[ProxyList]', `socks5 127.0.0.1 ${micro.port}`]);
     const r = await sw(['-v', '-f', file, '--', py, '-c', PY_ECHO, NOWHERE, '80']);
     assert.equal(r.status, 0, show(r));
@@ -102,8 +97,7 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
     assert.match(r.stderr, new RegExp(`${NOWHERE}:80 \\(dnat to 127\\.0\\.0\\.1:${echoPort}\\) via socks5 127\\.0\\.0\\.1:${micro.port}: connected`), show(r));
   });
 
-  test('dynamic chain from the command line (--chain dynamic): a dead first hop is skipped', async (t) => {
-    if (!available) return t.skip('peer missing');
+  test('dynamic chain from the command line (--chain dynamic): a dead first hop is skipped', async () => {
     const dead = await freePort();
     const file = conf('dyn.conf', [`dnat ${NOWHERE} 127.0.0.1`, '[ProxyList]', `socks5 127.0.0.1 ${dead}`, `socks5 127.0.0.1 ${micro.port}`, `socks5 127.0.0.1 ${dante.port}`]);
     const r = await sw(['--chain', 'dynamic', '-f', file, '--', py, '-c', PY_ECHO, NOWHERE, String(echoPort)]);
@@ -117,9 +111,8 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
     assert.match(all.stderr, /no live proxy chain left \(all 2 proxies are dead\)/, show(all));
   });
 
-  test('round robin: three concurrent processes of one run each get the next proxy (the agent holds the cursor)', async (t) => {
-    if (!available) return t.skip('peer missing');
-    const danteds = await Promise.all([startLoggingDanted(), startLoggingDanted(), startLoggingDanted()]);
+  test('round robin: three concurrent processes of one run each get the next proxy (the agent holds the cursor)', async () => {
+    const danteds = await Promise.all([startDanted({ logConnects: true }), startDanted({ logConnects: true }), startDanted({ logConnects: true })]);
     peers.push(...danteds);
     const file = conf('rr.conf', ['round_robin_chain', `dnat ${NOWHERE} 127.0.0.1`, '[ProxyList]', ...danteds.map((d) => `socks5 127.0.0.1 ${d.port}`)]);
     const script = join(dir, 'echo.py');
@@ -142,8 +135,7 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
     assert.equal(bad.status, 2, show(bad));
   });
 
-  test('check: a working 2-hop chain and a reachable target (plain and --json), exit 0', async (t) => {
-    if (!available) return t.skip('peer missing');
+  test('check: a working 2-hop chain and a reachable target (plain and --json), exit 0', async () => {
     const x = ['-x', `socks5://127.0.0.1:${micro.port}`, '-x', `socks5://alice:s3cret@127.0.0.1:${microAuth.port}`];
     const r = await sw(['check', ...x, `127.0.0.1:${echoPort}`]);
     assert.equal(r.status, 0, show(r));
@@ -175,8 +167,7 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
     assert.equal(dr.target, null);
   });
 
-  test('check: a wrong password is reported on its hop, exit 1', async (t) => {
-    if (!available) return t.skip('peer missing');
+  test('check: a wrong password is reported on its hop, exit 1', async () => {
     const x = ['-x', `socks5://127.0.0.1:${micro.port}`, '-x', `socks5://alice:wrong@127.0.0.1:${microAuth.port}`];
     const r = await sw(['check', ...x]);
     assert.equal(r.status, 1, show(r));
@@ -190,8 +181,7 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
     assert.equal(report.hops[1].error.code, 'proxy-auth-failed');
   });
 
-  test('check: a dead hop fails a strict chain (exit 1) but not a dynamic one (exit 0); a bad target is exit 2', async (t) => {
-    if (!available) return t.skip('peer missing');
+  test('check: a dead hop fails a strict chain (exit 1) but not a dynamic one (exit 0); a bad target is exit 2', async () => {
     const dead = await freePort();
     const x = ['-x', `socks5://127.0.0.1:${dead}`, '-x', `socks5://127.0.0.1:${dante.port}`];
     const strict = await sw(['check', ...x, `127.0.0.1:${echoPort}`]);

@@ -1,20 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
  * Real peers on 127.0.0.1 for tests of the SOCKS client itself (no shim involved, so loopback
- * targets are fine here). Missing binaries fail under CI and skip elsewhere, naming the package.
+ * targets are fine here). A missing binary fails under CI and skips elsewhere, naming the package.
  */
-export function requireBinary(path: string, debianPackage: string, t?: { skip?(msg: string): void }): boolean {
-  if (existsSync(path)) return true;
+
+/** For a test's `skip` option: false when the peer is here, else the reason; throws under CI=true. */
+export function missingPeer(path: string, debianPackage: string): false | string {
+  if (existsSync(path)) return false;
   const reason = `${path} not found: apt-get install ${debianPackage}`;
   if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: a missing peer is a failure)`);
   process.stderr.write(`# skipped: ${reason}\n`);
-  t?.skip?.(reason);
-  return false;
+  return reason;
+}
+
+export function requireBinary(path: string, debianPackage: string): boolean {
+  return missingPeer(path, debianPackage) === false;
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -74,14 +79,21 @@ export async function startMicrosocks(opts: { user?: string; password?: string }
   return track(child, port);
 }
 
-export async function startDanted(): Promise<RunningPeer> {
+export interface DantedPeer extends RunningPeer {
+  /** With `logConnects`: destination ports of the CONNECTs it carried, in order (from its own log). */
+  connects(): number[];
+}
+
+/** danted on 127.0.0.1; with `logConnects`, its log names every destination it connected to. */
+export async function startDanted(opts: { logConnects?: boolean } = {}): Promise<DantedPeer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sw-danted-'));
   const conf = join(dir, 'danted.conf');
+  const log = join(dir, 'danted.log');
   writeFileSync(
     conf,
     [
-      `logoutput: ${join(dir, 'danted.log')}`,
+      `logoutput: ${log}`,
       `internal: 127.0.0.1 port = ${port}`,
       'external: 127.0.0.1',
       'socksmethod: none',
@@ -89,13 +101,25 @@ export async function startDanted(): Promise<RunningPeer> {
       'user.privileged: root',
       'user.unprivileged: nobody',
       'client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }',
-      'socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }',
+      `socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0${opts.logConnects ? ' log: connect' : ''} }`,
       '',
     ].join('\n'),
   );
   const child = spawn('/usr/sbin/danted', ['-f', conf, '-p', join(dir, 'danted.pid')], { stdio: 'ignore' });
   await waitForPort(port);
-  return track(child, port);
+  return {
+    ...track(child, port),
+    connects: () => {
+      let text = '';
+      try {
+        text = readFileSync(log, 'utf8');
+      } catch {
+        return [];
+      }
+      // "pass(1): tcp/connect [: 127.0.0.1.50320 127.0.0.1.31090 -> 127.0.0.1.52645 127.0.0.1.31091"
+      return [...text.matchAll(/tcp\/connect \[: \S+ \S+ -> \S+ 127\.0\.0\.1\.(\d+)\s*$/gm)].map((m) => Number(m[1]));
+    },
+  };
 }
 
 /** A TCP server on 127.0.0.1 whose per-connection behaviour the test gives. */
@@ -119,6 +143,33 @@ export async function startServer(onConnection: (socket: net.Socket) => void): P
     close: () => {
       server.close();
       for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+export interface LoopbackTargets {
+  echoPort: number;
+  /** Sends `banner` on accept, then echoes what it gets and closes. */
+  bannerPort: number;
+  /** Nothing listens there. */
+  closedPort: number;
+  close(): void;
+}
+
+/** The targets the SOCKS client tests reach through proxies on loopback. */
+export async function startLoopbackTargets(banner: string): Promise<LoopbackTargets> {
+  const echo = await startServer((s) => s.pipe(s));
+  const speaker = await startServer((s) => {
+    s.write(banner);
+    s.on('data', (d: Buffer) => s.end(d));
+  });
+  return {
+    echoPort: echo.port,
+    bannerPort: speaker.port,
+    closedPort: await freePort(),
+    close: () => {
+      echo.close();
+      speaker.close();
     },
   };
 }

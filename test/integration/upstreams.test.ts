@@ -8,7 +8,7 @@ import net from 'node:net';
 import { connectThroughChain, type EstablishedChain } from '../../src/client/chain-connect';
 import type { ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
-import { freePort, requireBinary, startDanted, startMicrosocks, startServer, waitForPort, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { freePort, missingPeer, startDanted, startLoopbackTargets, startMicrosocks, startServer, waitForPort, type RunningPeer } from '../helpers/loopback-peers';
 import { localSpawner, startSshSocks, startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
 import { echoThrough, expectChainError, readAll } from '../helpers/chain-io';
 
@@ -17,11 +17,20 @@ const BANNER = 'SSH-2.0-sockswrap-banner\r\n';
 
 const echoText = async (chain: EstablishedChain, text: string) => (await echoThrough(chain, text)).toString();
 
+// Which peers are missing, decided once: each test's `skip` names the package (under CI=true a
+// missing peer throws here and fails the file instead).
+const MISSING = {
+  tinyproxy: missingPeer('/usr/bin/tinyproxy', 'tinyproxy'),
+  danted: missingPeer('/usr/sbin/danted', 'dante-server'),
+  microsocks: missingPeer('/usr/bin/microsocks', 'microsocks'),
+  ssh: missingPeer('/usr/sbin/sshd', 'openssh-server') || missingPeer('/usr/bin/ssh', 'openssh-client'),
+};
+const have = { tinyproxy: !MISSING.tinyproxy, danted: !MISSING.danted, microsocks: !MISSING.microsocks, ssh: !MISSING.ssh };
+
 describe('every upstream type against real proxies on loopback', { concurrency: false }, () => {
   const where = localSpawner((host, port) => waitForPort(port, host));
   const peers: Array<RunningPeer | UpstreamPeer> = [];
-  const servers: TestServer[] = [];
-  let have = { tinyproxy: false, danted: false, microsocks: false, ssh: false };
+  const servers: { close(): void }[] = [];
   let echoPort = 0;
   let bannerPort = 0;
   let closedPort = 0;
@@ -33,22 +42,9 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
   const T = (port: number) => ({ kind: 'ipv4' as const, host: '127.0.0.1', port });
 
   before(async () => {
-    have = {
-      tinyproxy: requireBinary('/usr/bin/tinyproxy', 'tinyproxy'),
-      danted: requireBinary('/usr/sbin/danted', 'dante-server'),
-      microsocks: requireBinary('/usr/bin/microsocks', 'microsocks'),
-      ssh: requireBinary('/usr/sbin/sshd', 'openssh-server') && requireBinary('/usr/bin/ssh', 'openssh-client'),
-    };
-    const echo = await startServer((s) => s.pipe(s));
-    // Speaks first, then echoes what it gets and closes: the banner arrives with (or right after) the 200.
-    const banner = await startServer((s) => {
-      s.write(BANNER);
-      s.on('data', (d: Buffer) => s.end(d));
-    });
-    servers.push(echo, banner);
-    echoPort = echo.port;
-    bannerPort = banner.port;
-    closedPort = await freePort();
+    const targets = await startLoopbackTargets(BANNER);
+    servers.push(targets);
+    ({ echoPort, bannerPort, closedPort } = targets);
     const starts: Promise<void>[] = [];
     if (have.microsocks) starts.push(startMicrosocks().then((p) => void peers.push((micro = p))));
     if (have.danted) starts.push(startDanted().then((p) => void peers.push((danted = p))));
@@ -84,8 +80,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
 
   const httpHop = (extra: Partial<ProxySpec> = {}): ProxySpec => ({ type: 'http', host: '127.0.0.1', port: http!.port, ...extra });
 
-  test('tinyproxy: a banner the target sends first arrives intact after the 200', async (t) => {
-    if (!have.tinyproxy) return t.skip('tinyproxy missing');
+  test('tinyproxy: a banner the target sends first arrives intact after the 200', { skip: MISSING.tinyproxy }, async () => {
     const chain = await connectThroughChain([httpHop()], T(bannerPort), TIMEOUTS);
     const received = readAll(chain);
     await new Promise((r) => setTimeout(r, 50)); // let the banner arrive before we write
@@ -93,14 +88,12 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.equal((await received).toString(), `${BANNER}hello`);
   });
 
-  test('tinyproxy: a name target (Host and request-target carry it) echoes', async (t) => {
-    if (!have.tinyproxy) return t.skip('tinyproxy missing');
+  test('tinyproxy: a name target (Host and request-target carry it) echoes', { skip: MISSING.tinyproxy }, async () => {
     const chain = await connectThroughChain([httpHop()], { kind: 'domain', host: 'localhost', port: echoPort }, TIMEOUTS);
     assert.equal(await echoText(chain, 'through http'), 'through http');
   });
 
-  test('tinyproxy: a port outside ConnectPort is 403 → not-allowed (EACCES), status line quoted', async (t) => {
-    if (!have.tinyproxy) return t.skip('tinyproxy missing');
+  test('tinyproxy: a port outside ConnectPort is 403 → not-allowed (EACCES), status line quoted', { skip: MISSING.tinyproxy }, async () => {
     const err = await expectChainError(connectThroughChain([httpHop()], T(1), TIMEOUTS));
     assert.equal(err.error.code, 'not-allowed');
     assert.equal(err.error.replyCode, 403);
@@ -108,15 +101,13 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.match(err.message, new RegExp(`^via http 127\\.0\\.0\\.1:${http!.port}: CONNECT 127\\.0\\.0\\.1:1 refused by HTTP proxy: "HTTP/1\\.[01] 403 `));
   });
 
-  test('tinyproxy: a closed target port is its "500 Unable to connect"', async (t) => {
-    if (!have.tinyproxy) return t.skip('tinyproxy missing');
+  test('tinyproxy: a closed target port is its "500 Unable to connect"', { skip: MISSING.tinyproxy }, async () => {
     const err = await expectChainError(connectThroughChain([httpHop()], T(closedPort), TIMEOUTS));
     assert.equal(err.error.code, 'general-failure');
     assert.match(err.message, /refused by HTTP proxy: "HTTP\/1\.[01] 500 Unable to connect"/);
   });
 
-  test('tinyproxy BasicAuth: right password works; wrong one and none are 407 with the status line', async (t) => {
-    if (!have.tinyproxy) return t.skip('tinyproxy missing');
+  test('tinyproxy BasicAuth: right password works; wrong one and none are 407 with the status line', { skip: MISSING.tinyproxy }, async () => {
     const hop = (u?: string, p?: string): ProxySpec => ({ type: 'http', host: '127.0.0.1', port: httpAuth!.port, ...(u ? { username: u, password: p } : {}) });
     const good = await connectThroughChain([hop('alice', 's3cret')], T(echoPort), TIMEOUTS);
     assert.equal(await echoText(good, 'authenticated'), 'authenticated');
@@ -133,8 +124,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.match(none.message, /407.*none is configured$/);
   });
 
-  test('danted SOCKS4: IPv4 target echoes; a closed port is 0x5B → ECONNREFUSED', async (t) => {
-    if (!have.danted) return t.skip('danted missing');
+  test('danted SOCKS4: IPv4 target echoes; a closed port is 0x5B → ECONNREFUSED', { skip: MISSING.danted }, async () => {
     const hop: ProxySpec = { type: 'socks4', host: '127.0.0.1', port: danted!.port, username: 'nobody' };
     const chain = await connectThroughChain([hop], T(echoPort), TIMEOUTS);
     assert.equal(await echoText(chain, 'through socks4'), 'through socks4');
@@ -145,8 +135,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.equal(errnoFor(err.error.code), constants.errno.ECONNREFUSED);
   });
 
-  test('a SOCKS4 hop asked for an IPv6 target fails before connecting, naming the hop and why', async (t) => {
-    if (!have.danted) return t.skip('danted missing');
+  test('a SOCKS4 hop asked for an IPv6 target fails before connecting, naming the hop and why', { skip: MISSING.danted }, async () => {
     const err = await expectChainError(connectThroughChain([{ type: 'socks4', host: '127.0.0.1', port: danted!.port }], { kind: 'ipv6', host: '::1', port: echoPort }, TIMEOUTS));
     assert.equal(err.error.code, 'address-not-supported');
     assert.equal(err.hopIndex, 0);
@@ -157,8 +146,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     );
   });
 
-  test('ssh -D SOCKS4a: a name resolved by the proxy side; a banner arrives intact', async (t) => {
-    if (!have.ssh) return t.skip('openssh-server missing');
+  test('ssh -D SOCKS4a: a name resolved by the proxy side; a banner arrives intact', { skip: MISSING.ssh }, async () => {
     const hop: ProxySpec = { type: 'socks4a', host: '127.0.0.1', port: sshSocks!.port };
     const chain = await connectThroughChain([hop], { kind: 'domain', host: 'localhost', port: echoPort }, TIMEOUTS);
     assert.equal(await echoText(chain, 'through socks4a'), 'through socks4a');
@@ -170,8 +158,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.equal((await received).toString(), `${BANNER}x`);
   });
 
-  test('mixed chain: http (tinyproxy) → socks5 (microsocks) → target', async (t) => {
-    if (!have.tinyproxy || !have.microsocks) return t.skip('tinyproxy or microsocks missing');
+  test('mixed chain: http (tinyproxy) → socks5 (microsocks) → target', { skip: MISSING.tinyproxy || MISSING.microsocks }, async () => {
     const chain = await connectThroughChain([httpHop(), { type: 'socks5', host: '127.0.0.1', port: micro!.port }], T(bannerPort), TIMEOUTS);
     const received = readAll(chain);
     await new Promise((r) => setTimeout(r, 50));
@@ -179,8 +166,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.equal((await received).toString(), `${BANNER}mixed`);
   });
 
-  test('mixed chain: socks5 (microsocks) → socks4 (danted) → target, and a 3-hop http → socks5 → socks4', async (t) => {
-    if (!have.microsocks || !have.danted || !have.tinyproxy) return t.skip('a peer is missing');
+  test('mixed chain: socks5 (microsocks) → socks4 (danted) → target, and a 3-hop http → socks5 → socks4', { skip: MISSING.microsocks || MISSING.danted || MISSING.tinyproxy }, async () => {
     const s5: ProxySpec = { type: 'socks5', host: '127.0.0.1', port: micro!.port };
     const s4: ProxySpec = { type: 'socks4', host: '127.0.0.1', port: danted!.port };
     const two = await connectThroughChain([s5, s4], T(echoPort), TIMEOUTS);
@@ -189,8 +175,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.equal(await echoText(three, 'three hops'), 'three hops');
   });
 
-  test('a failure in the middle of a mixed chain names that hop', async (t) => {
-    if (!have.microsocks || !have.danted) return t.skip('a peer is missing');
+  test('a failure in the middle of a mixed chain names that hop', { skip: MISSING.microsocks || MISSING.danted }, async () => {
     const s5: ProxySpec = { type: 'socks5', host: '127.0.0.1', port: micro!.port };
     const s4: ProxySpec = { type: 'socks4', host: '127.0.0.1', port: danted!.port };
     const err = await expectChainError(connectThroughChain([s5, s4], { kind: 'ipv6', host: '::1', port: echoPort }, TIMEOUTS));
@@ -198,7 +183,7 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.match(err.message, new RegExp(`^via socks4 127\\.0\\.0\\.1:${danted!.port}: SOCKS4 carries only IPv4`));
   });
 
-  test('raw: no handshake; as the last hop, and in the middle as a tunnel to the next proxy', async (t) => {
+  test('raw: no handshake; as the last hop, and in the middle as a tunnel to the next proxy', { skip: MISSING.danted }, async () => {
     // The "raw proxy" is a plain TCP forwarder, as socat or ssh -L would be.
     const forwarder = (to: number) =>
       startServer((s) => {
@@ -215,7 +200,6 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     last.socket.write('raw');
     assert.equal((await received).toString(), `${BANNER}raw`);
 
-    if (!have.danted) return t.skip('danted missing for the tunnel case');
     const toDanted = await forwarder(danted!.port);
     servers.push(toDanted);
     const mid = await connectThroughChain(
