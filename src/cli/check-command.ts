@@ -4,9 +4,9 @@ import type net from 'node:net';
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
-import { ChainError, connectChain, connectThroughChain, openTcp, type ChainTimeouts } from '../client/chain-connect';
+import { ChainError, connectChain, connectThroughChain, driveHandshake, openTcp, type ChainTimeouts } from '../client/chain-connect';
+import { ChainHandshake } from '../client/chain-driver';
 import { hopsPerConnection } from '../client/chain-plan';
-import { negotiateHop } from '../client/hop-negotiation';
 import { describeHop, proxyAsTarget } from '../client/proxy-hop';
 import type { ProxySpec, SockswrapConfig } from '../config/config-types';
 import { chainDirective } from '../config/config-support';
@@ -227,7 +227,7 @@ async function probeHop(socket: net.Socket, proxy: ProxySpec, pending: Buffer, t
   if (!destination) return { auth: { method, result: null }, handshakeMs: null, udp };
   const started = process.hrtime.bigint();
   try {
-    await negotiateHop(socket, proxy, 0, destination, pending, timeoutMs);
+    await driveHandshake(socket, new ChainHandshake([proxy], destination), timeoutMs, undefined, pending);
     return { auth: { method, result: proxy.username === undefined ? null : 'ok' }, handshakeMs: msSince(started), udp };
   } catch (err) {
     const code = err instanceof ChainError ? err.error.code : undefined;

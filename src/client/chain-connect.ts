@@ -87,9 +87,17 @@ export async function connectThroughChain(
 /**
  * Runs the chain's handshake over the socket. Each hop has readMs from its first byte sent to its
  * final reply. On success the socket is paused with no 'data' listener: everything after the final
- * reply that was not in the last chunk is still in its buffers; what was is returned.
+ * reply that was not in the last chunk is still in its buffers; what was is returned (a raw hop,
+ * established at once, returns `pending` whole).
  */
-function driveHandshake(socket: net.Socket, handshake: ChainHandshake, readMs: number, signal?: AbortSignal): Promise<Buffer> {
+export function driveHandshake(
+  socket: net.Socket,
+  handshake: ChainHandshake,
+  readMs: number,
+  signal?: AbortSignal,
+  /** Bytes already read from the stream (what an earlier handshake on it left over). */
+  pending: Buffer = Buffer.alloc(0),
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let hop = -1;
@@ -122,7 +130,8 @@ function driveHandshake(socket: net.Socket, handshake: ChainHandshake, readMs: n
     socket.once('error', onError);
     socket.once('end', onEnd);
     signal?.addEventListener('abort', onAbort, { once: true });
-    apply(handshake.start(), Buffer.alloc(0));
+    apply(handshake.start(), pending);
+    if (!settled && pending.length > 0) onData(pending);
     if (!settled) socket.resume();
   });
 }
