@@ -39,6 +39,7 @@ static void close_thread_conn(void *conn)
 static void forget_parent_conns_in_child(void)
 {
 	fdguard_forget_all_after_fork();
+	sw_plan_cache_after_fork();
 }
 
 void agent_wire_init(void)
@@ -168,21 +169,33 @@ static int open_conn(struct control_conn *conn)
 	return 0;
 }
 
-/* A request with no response (DONE note of the direct path) on the thread's open connection;
- * -1 when there is none to use (the note is then lost: best effort). */
+/* A request with no response (DONE note of the direct path) on the thread's connection, opened
+ * if the thread has none yet (a standing plan connects without asking first); -1 when there is
+ * none to use (a signal handler interrupted a round trip, or a vfork child: the note is lost). */
 int agent_notify(uint8_t op, const void *body, size_t body_len)
 {
 	struct control_conn *conn = &thread_conn;
+	if (conn->in_use || body_len > AGENT_MAX_BODY || !shim_config()->ok)
+		return -1;
 	int fd = atomic_load(&conn->fd);
-	if (conn->in_use || fd < 0 || conn->owner_pid != current_pid() || body_len > AGENT_MAX_BODY)
+	if (fd >= 0 && conn->owner_pid != current_pid())
 		return -1;
 	int saved_errno = errno;
-	uint8_t frame[3 + AGENT_MAX_BODY];
-	frame[0] = (uint8_t)((body_len + 1) >> 8);
-	frame[1] = (uint8_t)(body_len + 1);
-	frame[2] = op;
-	memcpy(frame + 3, body, body_len);
-	int r = send_all(fd, frame, 3 + body_len);
+	conn->in_use = 1;
+	int r = -1;
+	if (fd < 0 && open_conn(conn) == 0) {
+		pthread_setspecific(thread_exit_key, conn);
+		fd = atomic_load(&conn->fd);
+	}
+	if (fd >= 0) {
+		uint8_t frame[3 + AGENT_MAX_BODY];
+		frame[0] = (uint8_t)((body_len + 1) >> 8);
+		frame[1] = (uint8_t)(body_len + 1);
+		frame[2] = op;
+		memcpy(frame + 3, body, body_len);
+		r = send_all(fd, frame, 3 + body_len);
+	}
+	conn->in_use = 0;
 	errno = saved_errno;
 	return r;
 }

@@ -96,15 +96,21 @@ static int recall_relayed(int fd, int local_port, struct sockaddr_in6 *addr, soc
  * ACTION_EXECUTE (only when flags say blocking: execute filled with `session | instruction`, for
  * direct-path.c) or a negative errno: the agent's refusal, or ECONNREFUSED when it cannot be asked
  * (fail closed). */
-static int ask_agent_connect_as(int socktype, const struct wire_addr *dest, uint8_t ticket[16], int flags,
-				uint8_t *execute, size_t *execute_len)
+/* CONNECT's request body: `socktype u8 | address | flags u8 (when not 0)`. */
+static size_t connect_request(int socktype, const struct wire_addr *dest, int flags, uint8_t req[1 + 19 + 1])
 {
-	uint8_t req[1 + 19 + 1], resp[AGENT_MAX_BODY];
-	size_t resp_len;
 	req[0] = (uint8_t)socktype;
 	size_t len = 1 + wire_addr_encode(dest, req + 1);
 	if (flags)
 		req[len++] = (uint8_t)flags;
+	return len;
+}
+
+static int ask_agent_connect_as(const uint8_t *req, size_t len, int socktype, uint8_t ticket[16],
+				uint8_t *execute, size_t *execute_len)
+{
+	uint8_t resp[AGENT_MAX_BODY];
+	size_t resp_len;
 	int status = agent_call(OP_CONNECT, req, len, resp, &resp_len);
 	if (status < 0)
 		return -ECONNREFUSED;
@@ -127,7 +133,9 @@ static int ask_agent_connect_as(int socktype, const struct wire_addr *dest, uint
 
 static int ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16])
 {
-	return ask_agent_connect_as(socktype, dest, ticket, 0, NULL, NULL);
+	uint8_t req[1 + 19 + 1];
+	size_t len = connect_request(socktype, dest, 0, req);
+	return ask_agent_connect_as(req, len, socktype, ticket, NULL, NULL);
 }
 
 int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16])
@@ -416,9 +424,20 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		flags = CONNECT_BLOCKING | (domain == AF_INET || !v6only ? CONNECT_REACH4 : 0) |
 			(domain == AF_INET6 ? CONNECT_REACH6 : 0);
 	}
-	uint8_t execute[AGENT_MAX_BODY];
-	size_t execute_len = 0;
-	int action = ask_agent_connect_as(SOCKTYPE_STREAM, &dest, ticket, flags, execute, &execute_len);
+	uint8_t request[1 + 19 + 1], execute[AGENT_MAX_BODY];
+	size_t request_len = connect_request(SOCKTYPE_STREAM, &dest, flags, request), execute_len = 0;
+	int action;
+	/* A standing plan for this request (plan-cache.c) runs with session 0, without asking. */
+	size_t standing = blocking ? sw_plan_lookup(request, request_len, execute + 4, sizeof execute - 4) : 0;
+	if (standing) {
+		memset(execute, 0, 4);
+		execute_len = 4 + standing;
+		action = ACTION_EXECUTE;
+	} else {
+		action = ask_agent_connect_as(request, request_len, SOCKTYPE_STREAM, ticket, execute, &execute_len);
+		if (action == ACTION_EXECUTE && execute_len > 4 + 8 && execute[4] == SW_STATE_DIAL && (execute[5] & SW_ARG_STANDING))
+			sw_plan_store(request, request_len, execute + 4, execute_len - 4);
+	}
 	if (action == ACTION_DIRECT)
 		return real.connect(fd, addr, len);
 	if (action < 0) {
@@ -428,7 +447,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (action == ACTION_EXECUTE) {
 		struct wire_addr via;
 		int port = 0;
-		int err = sw_direct_execute(fd, domain, execute, execute_len, &via, &port);
+		int err = sw_direct_execute(fd, domain, execute, execute_len, &via, &port, request, request_len);
 		if (err) {
 			disconnect(fd);
 			errno = err;

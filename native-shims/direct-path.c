@@ -27,6 +27,7 @@ enum { EVENT_DATA = 0, EVENT_EOF = 1, EVENT_IO_ERROR = 2, EVENT_CONNECT_FAILED =
 #define ARG_MORE 1
 #define ARG_SCRIPT 2
 #define STEP_HEADER 10   /* session u32 | event u8 | errno u16 | local port u16 | matched u8 */
+#define REQUEST_MAX 32   /* a CONNECT request: socktype | address | flags */
 
 struct instruction {
 	uint8_t state, arg;
@@ -229,26 +230,66 @@ static int local_port(int fd)
 	return 0;
 }
 
+static int session_is_standing(const uint8_t *req)
+{
+	return (req[0] | req[1] | req[2] | req[3]) == 0;
+}
+
+static long ms_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* The chain is up with no question asked. A session's NOTE is `session | port`; a standing
+ * plan's (session 0) carries what the agent needs to log and record it: `0 | port | ms | request`. */
+static void note_established(const uint8_t *req, int port, const uint8_t *request, size_t request_len,
+			     const struct timespec *start)
+{
+	uint8_t note[4 + 2 + 4 + REQUEST_MAX];
+	memcpy(note, req, 4);
+	note[4] = (uint8_t)(port >> 8);
+	note[5] = (uint8_t)port;
+	size_t len = 6;
+	if (session_is_standing(req) && request_len <= REQUEST_MAX) {
+		uint32_t ms = (uint32_t)ms_since(start);
+		note[6] = (uint8_t)(ms >> 24);
+		note[7] = (uint8_t)(ms >> 16);
+		note[8] = (uint8_t)(ms >> 8);
+		note[9] = (uint8_t)ms;
+		memcpy(note + 10, request, request_len);
+		len = 10 + request_len;
+	}
+	agent_notify(OP_NOTE, note, len);
+}
+
 int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
-		      int *port_out)
+		      int *port_out, const uint8_t *request, size_t request_len)
 {
 	*port_out = 0;
-	if (answer_len < 4)
+	if (answer_len < 4 || request_len > REQUEST_MAX)
 		return ECONNREFUSED;
 	uint8_t resp[AGENT_MAX_BODY], req[AGENT_MAX_BODY];
 	size_t resp_len = answer_len - 4;
 	memcpy(resp, answer + 4, resp_len);
-	const uint8_t *session = answer;
 	int port = 0, dialed = 0;
 	uint32_t read_ms = 0;
-	memcpy(req, session, 4);
+	memcpy(req, answer, 4);
+	/* A standing plan (session 0) has no session in the agent until it is needed: the first
+	 * report is RESUME, `request_len u8 | request | STEP`, so peeks leave room for that prefix. */
+	struct timespec start = { 0 };
+	if (session_is_standing(req))
+		clock_gettime(CLOCK_MONOTONIC, &start);
+	const size_t resume_room = 1 + request_len;
+	size_t data_cap = sizeof req - STEP_HEADER - resume_room;
 
 	for (;;) {
 		struct instruction ins;
 		if (parse_instruction(resp, resp_len, &ins) != 0)
 			return ECONNABORTED;
 		if (ins.consume) {
-			int err = consume(fd, ins.consume, req + STEP_HEADER, sizeof req - STEP_HEADER);
+			int err = consume(fd, ins.consume, req + STEP_HEADER, data_cap);
 			if (err)
 				return err;
 		}
@@ -290,12 +331,10 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 		}
 		if (ins.script) {
 			int r = run_script(fd, ins.script, ins.script_len, &deadline, req + STEP_HEADER,
-					   sizeof req - STEP_HEADER, &matched, &data_len, &err);
+					   data_cap, &matched, &data_len, &err);
 			if (r < 0) {
 				/* Established without a round trip: tell the agent (log line, PEER), no answer. */
-				uint8_t note[6] = { session[0], session[1], session[2], session[3],
-						    (uint8_t)(port >> 8), (uint8_t)port };
-				agent_notify(OP_NOTE, note, sizeof note);
+				note_established(req, port, request, request_len, &start);
 				return 0;
 			}
 			event = (uint8_t)r;
@@ -307,7 +346,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 				event = err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
 				break;
 			}
-			ssize_t n = sw_real_recv(fd, req + STEP_HEADER, sizeof req - STEP_HEADER, MSG_PEEK | MSG_DONTWAIT);
+			ssize_t n = sw_real_recv(fd, req + STEP_HEADER, data_cap, MSG_PEEK | MSG_DONTWAIT);
 			if (n > 0) {
 				data_len = (size_t)n;
 				event = EVENT_DATA;
@@ -330,8 +369,22 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 		req[7] = (uint8_t)(port >> 8);
 		req[8] = (uint8_t)port;
 		req[9] = (uint8_t)matched;
-		if (agent_call(OP_STEP, req, STEP_HEADER + data_len, resp, &resp_len) != 0)
-			return ECONNREFUSED;   /* the agent is gone: fail closed */
+		if (!session_is_standing(req)) {
+			if (agent_call(OP_STEP, req, STEP_HEADER + data_len, resp, &resp_len) != 0)
+				return ECONNREFUSED;   /* the agent is gone: fail closed */
+			continue;
+		}
+		/* RESUME: the agent opens the session the standing plan stood for and takes this step;
+		 * its answer is `session u32 | instruction`. */
+		memmove(req + resume_room, req, STEP_HEADER + data_len);
+		req[0] = (uint8_t)request_len;
+		memcpy(req + 1, request, request_len);
+		if (agent_call(OP_RESUME, req, resume_room + STEP_HEADER + data_len, resp, &resp_len) != 0 ||
+		    resp_len < 4 + 8 || session_is_standing(resp))
+			return ECONNREFUSED;
+		memcpy(req, resp, 4);
+		resp_len -= 4;
+		memmove(resp, resp + 4, resp_len);
 	}
 }
 

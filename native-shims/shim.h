@@ -86,6 +86,7 @@ enum agent_op {
 	OP_STEP = 0x0b,           /* direct-path.c: one step of a handshake the shim executes */
 	OP_PROXIES = 0x0c,        /* direct-path.c: the proxies a direct-path socket can be connected to */
 	OP_NOTE = 0x0d,           /* direct-path.c: DONE note, the one request with no response */
+	OP_RESUME = 0x0e,         /* direct-path.c: a standing plan needs the agent after all */
 };
 
 #define AGENT_MAX_FRAME 1024    /* len field limit: kind + body */
@@ -150,8 +151,15 @@ int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t tic
  * STEP. Returns 0 when the chain is established (via = the proxy fd is connected to), else the
  * errno for connect(); the caller then disconnects the fd. */
 /* *port: the fd's local port once connected to the proxy (0 if unknown). */
+/* request: the CONNECT request the answer was for (a standing plan, session 0, reports with it). */
 int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
-		      int *port);
+		      int *port, const uint8_t *request, size_t request_len);
+/* plan-cache.c: standing plans, CONNECT answers the agent marked reusable, by request bytes. */
+#define SW_STATE_DIAL 3     /* the instruction state a standing plan starts with */
+#define SW_ARG_STANDING 4   /* DIAL arg bit: the answer may be run again for the same request */
+size_t sw_plan_lookup(const uint8_t *key, size_t key_len, uint8_t *out, size_t cap);
+void sw_plan_store(const uint8_t *key, size_t key_len, const uint8_t *plan, size_t plan_len);
+void sw_plan_cache_after_fork(void);
 /* Is this peer one of the proxies a direct-path socket is connected to? (PROXIES, once per image) */
 int sw_direct_is_proxy(const struct wire_addr *peer);
 

@@ -116,7 +116,7 @@ export class ControlServer {
         }
         // DONE note (direct path): the one request with no response (docs/wire-protocol.md).
         if (frame.kind === Op.note) {
-          this.deps.direct?.note(frame.body);
+          this.note(frame.body, requester);
           continue;
         }
         let answer: Buffer | Promise<Buffer>;
@@ -214,6 +214,8 @@ export class ControlServer {
       case Op.step:
         if (!this.deps.direct) throw new Error('STEP without a direct path');
         return encodeFrame(STATUS_OK, this.deps.direct.step(frame.body));
+      case Op.resume:
+        return this.resume(frame.body, requester);
       case Op.proxies: {
         const list = (this.deps.proxyAddresses ?? []).slice(0, 32);
         return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([list.length]), ...list]));
@@ -223,24 +225,56 @@ export class ControlServer {
     }
   }
 
-  private connect(body: Buffer, requester: Requester): Buffer {
-    const socktype = body[0];
+  /** CONNECT's request: `socktype u8 | address | flags u8 (optional)`; `direct` when the policy says so. */
+  private parseConnect(body: Buffer): ParsedConnect | 'direct' {
+    const socktype = body[0]!;
     const { ip, length } = decodeWireIpParsed(body, 1);
     const port = body.readUInt16BE(1 + length);
     const flags = body.length > 1 + length + 2 ? body[1 + length + 2]! : 0;
     // The frame body is the decoder's own copy, not shared with anything: no second copy.
     const originalAddress = body.subarray(1, 1 + length + 2);
     const address = unmap(ip);
-    const host = address.toString();
     const name = this.deps.fakeDns.nameForIp(address);
-    let target: TargetAddress;
-    if (name !== undefined) {
-      target = { kind: 'domain', host: name, port };
-    } else if (this.deps.policy.isDirectIp(address, port)) {
-      return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
-    } else {
-      target = { kind: address.kind() === 'ipv4' ? 'ipv4' : 'ipv6', host, port };
+    if (name !== undefined) return { socktype, flags, originalAddress, target: { kind: 'domain', host: name, port } };
+    if (this.deps.policy.isDirectIp(address, port)) return 'direct';
+    return { socktype, flags, originalAddress, target: { kind: address.kind() === 'ipv4' ? 'ipv4' : 'ipv6', host: address.toString(), port } };
+  }
+
+  /**
+   * NOTE: `session u32 | local port u16`, or for a standing plan the shim ran without asking
+   * (session 0) `0 u32 | local port u16 | ms u32 | CONNECT request`.
+   */
+  private note(body: Buffer, requester: Requester): void {
+    const direct = this.deps.direct;
+    if (!direct || body.length < 6) return;
+    if (body.readUInt32BE(0) !== 0) {
+      direct.note(body);
+      return;
     }
+    if (body.length < 10 + 1 + 7) return;
+    const request = this.parseConnect(body.subarray(10));
+    if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM) return;
+    direct.noteStanding(request.target, request.originalAddress, requester, body.readUInt16BE(4), body.readUInt32BE(6));
+  }
+
+  /**
+   * RESUME: `request_len u8 | CONNECT request | STEP (session 0)`. A standing plan met something
+   * it did not expect: the session it stood for is opened now and takes the step.
+   */
+  private resume(body: Buffer, requester: Requester): Buffer {
+    const direct = this.deps.direct;
+    const requestLength = body[0] ?? 0;
+    if (!direct || body.length < 1 + requestLength + 10) throw new Error('bad RESUME');
+    const request = this.parseConnect(body.subarray(1, 1 + requestLength));
+    if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM) throw new Error('RESUME for no plan');
+    const reach = { v4: (request.flags & FLAG_REACH4) !== 0, v6: (request.flags & FLAG_REACH6) !== 0 };
+    return encodeFrame(STATUS_OK, direct.resume(request.target, request.originalAddress, requester, reach, body.subarray(1 + requestLength)));
+  }
+
+  private connect(body: Buffer, requester: Requester): Buffer {
+    const request = this.parseConnect(body);
+    if (request === 'direct') return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
+    const { socktype, flags, originalAddress, target } = request;
     if (socktype !== SOCKTYPE_STREAM) {
       const key = formatTarget(target);
       let logged = this.refusalsLogged.get(requester.pid);
@@ -309,6 +343,14 @@ export class ControlServer {
     const name = this.deps.fakeDns.nameFor(host) ?? this.deps.hosts.reverse(host) ?? this.deps.hosts.reverse(ip.host);
     return name ? encodeFrame(STATUS_OK, Buffer.from(name, 'utf8')) : encodeFrame(STATUS_NOT_FOUND);
   }
+}
+
+interface ParsedConnect {
+  socktype: number;
+  flags: number;
+  /** `address` as the shim sent it (the original destination, for PEER). */
+  originalAddress: Buffer;
+  target: TargetAddress;
 }
 
 /** `STATUS_OK frame` whose body is `action u8 | rest`, in one allocation. */

@@ -34,6 +34,12 @@ export const DirectEvent = { data: 0, eof: 1, ioError: 2, connectFailed: 3, conn
 const ARG_MORE = 1;
 /** `arg` of DIAL: a script of expected replies follows (predictHandshake). */
 const ARG_SCRIPT = 2;
+/**
+ * `arg` of a CONNECT's DIAL: a standing plan. The shim may run this same answer again for the same
+ * CONNECT request without asking (session 0), and reports with NOTE or RESUME. Given when the
+ * answer depends on the destination alone: one proxy, so no rotation, no dead hop to skip.
+ */
+const ARG_STANDING = 4;
 const STEP_HEADER = 10;
 
 /** Handshake bytes per instruction: a frame is at most 1024 bytes with the address and header. */
@@ -217,6 +223,35 @@ export class DirectConnects {
     }
   }
 
+  /**
+   * RESUME: a standing plan the shim ran for this destination met something other than its script
+   * (`step` is a STEP whose session is 0). The session the plan stood for is opened as CONNECT
+   * would have (same plan: it depends on the destination alone) and takes the step. Answer:
+   * `session u32 | instruction`.
+   */
+  resume(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: Buffer): Buffer {
+    const opened = this.open(target, originalAddress, requester, reach);
+    if (!opened || opened.length < 6 || opened[4] !== DirectState.dial || (opened[5]! & ARG_STANDING) === 0) {
+      // The answer would not be a standing plan now: nothing to resume (fails closed).
+      if (opened && opened.length >= 4) this.forget(opened.readUInt32BE(0));
+      throw new Error('RESUME of a destination without a standing plan');
+    }
+    const body = Buffer.from(step);
+    body.writeUInt32BE(opened.readUInt32BE(0), 0);
+    return withSession(opened.readUInt32BE(0), this.step(body));
+  }
+
+  /** NOTE of a standing plan: the chain is up on `localPort`, `ms` after connect() was called. */
+  noteStanding(target: TargetAddress, originalAddress: Buffer, requester: Requester, localPort: number, ms: number): void {
+    const proxy = this.config.proxies[0];
+    if (!proxy || isIP(proxy.host) === 0) return;
+    const effective = applyDnat(this.config.dnat, target);
+    if (this.log.showsInfo !== false) {
+      this.log.info(`${labelOf(requester, target, effective)} via ${describeHop(proxy)}: connected in ${ms} ms`);
+    }
+    this.rememberPeer(localPort, proxyWire(proxy).hex, originalAddress);
+  }
+
   /** DONE note: the shim saw the whole script match; the chain is up (no response). */
   note(body: Buffer): void {
     if (body.length < 6) return;
@@ -227,6 +262,13 @@ export class DirectConnects {
   /** PEER for a descriptor connected straight to a proxy: by its local port and its real peer. */
   originalAddressFor(localPort: number, proxyWire: Buffer): Buffer | undefined {
     return this.peers.get(`${localPort}/${proxyWire.toString('hex')}`);
+  }
+
+  private forget(id: number): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    clearTimeout(session.timer);
+    this.sessions.delete(id);
   }
 
   close(): void {
@@ -298,7 +340,8 @@ export class DirectConnects {
     let at = 0;
     if (id !== undefined) at = out.writeUInt32BE(id, 0);
     out[at] = DirectState.dial;
-    out[at + 1] = scripted ? ARG_SCRIPT : 0;
+    // Only a CONNECT's first DIAL of a one-proxy chain stands (ARG_STANDING).
+    out[at + 1] = scripted ? ARG_SCRIPT | (id !== undefined && this.config.proxies.length === 1 ? ARG_STANDING : 0) : 0;
     out.writeUInt16BE(0, at + 2);
     at = out.writeUInt32BE(clampMs(this.config.tcpConnectTimeoutMs), at + 4);
     at += proxy.copy(out, at);

@@ -104,7 +104,8 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
     const session = open.subarray(0, 4);
     assert.equal(open[4], DirectState.dial);
     assert.deepEqual([...open.subarray(12, 19)], [4, 10, 0, 0, 1, 0x04, 0x38], 'the proxy address');
-    assert.equal(open[5], 2, 'a script of expected replies comes with the DIAL');
+    assert.equal(open[5]! & 2, 2, 'a script of expected replies comes with the DIAL');
+    assert.equal(open[5]! & 4, 4, 'one proxy: the answer is a standing plan');
     assert.deepEqual([...open.subarray(-3)], [5, 1, 0], 'greeting');
     const r1 = direct.step(stepBody(session, DirectEvent.data, METHOD_OK));
     assert.equal(r1[0], DirectState.read);
@@ -168,6 +169,42 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
     assert.equal(r2[0], DirectState.done);
     assert.equal(r2[1], 0);
     assert.deepEqual(direct.originalAddressFor(40003, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
+  });
+
+  it('only a one-proxy chain gets a standing plan', () => {
+    const log = { error: () => {}, info: () => {} };
+    const rotating = new DirectConnects({ ...config([S5, S5b]), chainType: 'round_robin', chainLen: 1 }, log, { cursor: 0 });
+    const open = rotating.open(TARGET, original, requester, { v4: true, v6: true })!;
+    assert.equal(open[4], DirectState.dial);
+    assert.equal(open[5]! & 2, 2, 'scripted');
+    assert.equal(open[5]! & 4, 0, 'but the next connection may take the other proxy: not standing');
+  });
+
+  it('a standing plan that met a refusal resumes as the session CONNECT would have opened', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
+    const standing = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const body = stepBody(Buffer.alloc(4), DirectEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    body[9] = 1;
+    const r = direct.resume(TARGET, original, requester, { v4: true, v6: true }, body);
+    assert.notEqual(r.readUInt32BE(0), 0, 'a session of its own');
+    assert.notEqual(r.readUInt32BE(0), standing.readUInt32BE(0));
+    assert.equal(r[4], DirectState.done);
+    assert.equal(r[5], 111);
+    assert.match(lines.join('\n'), /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: .*refused/i);
+    // A proxy that asked for a method the plan did not expect: the agent takes over with READ.
+    const other = stepBody(Buffer.alloc(4), DirectEvent.data, Buffer.from([5, 0xff]));
+    const r2 = direct.resume(TARGET, original, requester, { v4: true, v6: true }, other);
+    assert.equal(r2[4], DirectState.done);
+    assert.notEqual(r2[5], 0);
+  });
+
+  it('a standing plan that matched: its NOTE logs the connection and records PEER', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
+    direct.noteStanding(TARGET, original, requester, 40005, 3);
+    assert.deepEqual(lines, ['py[1] 192.0.2.7:22 via socks5 10.0.0.1:1080: connected in 3 ms']);
+    assert.deepEqual(direct.originalAddressFor(40005, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
   });
 
   it('a logger that drops info lines is not handed one', () => {
