@@ -331,32 +331,31 @@ runs; each ratio is a median of alternating runs against proxychains4 within one
 | relay (before), run B | 600 vs 2096 (0.29×) | 8.10 vs 9.56 (0.85×) |
 | direct, one STEP round trip per proxy reply | 913 vs 1893 (0.48×) | 7.53 vs 7.28 (1.03×) |
 | direct with the reply script | 1072 vs 1853 (0.58×) | 7.81 vs 7.84 (1.00×) |
-| agent hot path trimmed (current), \`--only 2\`, alternating with the build before, load 1.0–1.5 | 1331, 1378, 1382, 1392 vs 1903, 1864, 1812, 1875 (0.70×, 0.74×, 0.76×, 0.74×); before: 1165, 1103, 1153 vs 1948, 1889, 1891 (0.60×, 0.58×, 0.61×) | – |
+| agent hot path trimmed, \`--only 2\`, alternating with the build before, load 1.0–1.5 | 1331, 1378, 1382, 1392 vs 1903, 1864, 1812, 1875 (0.70×, 0.74×, 0.76×, 0.74×); before: 1165, 1103, 1153 vs 1948, 1889, 1891 (0.60×, 0.58×, 0.61×) | – |
+| standing plans (current), \`--only 2\`, alternating with \`SOCKSWRAP_STANDING=0\` (the build before), load 1.0–1.5 | 1729, 1758, 1644 vs 1840, 1977, 1907 (0.94×, 0.89×, 0.86×); before: 1419, 1396, 1345 vs 1804, 1973, 1874 (0.79×, 0.71×, 0.72×) | – |
 
 - **3 is met** (≥ 0.9×): without the relay no byte passes through Node; iperf3 through sockswrap
   and through proxychains4 run the same kernel path, and the ratio is 1.0 within noise.
-- **2 is still missed** (0.70–0.76× after the changes below, 0.58× in the table's run before
-  them; target 0.8×), though more than twice the relay's rate. What is left
-  per connection is the CONNECT round trip to the agent — a wake-up of the Node process on a
-  2-core machine that also runs danted, the echo target and the client; a bare control round trip
-  measures ~90 µs here — plus the agent's work per connection (deciding, planning the chain,
-  building the script, the NOTE). Not the shim's system calls: \`strace -c -f\` of bench-client
-  counts ~32 per connection under sockswrap against ~42 under proxychains4, which reads the proxy's
-  replies a byte at a time. The first direct version asked the agent once per proxy reply (three round trips for
-  SOCKS5); the reply script (docs/wire-protocol.md, DIAL) lets the shim check the replies of a
-  proxy that says yes, so the happy path needs CONNECT only. The agent's share was then cut
-  (CPU of the launcher + agent per connection, 3,000 connections: 0.69 s user + 0.45 s sys before,
-  0.47 + 0.38 after): the CONNECT answer is written in the same tick (no promise per frame), the
-  destination is parsed once from its bytes (it was parsed three times from text), a single-hop
-  chain's opening bytes and reply script are built once per proxy and destination instead of by
-  two scratch handshakes per connection (the session's own handshake is built only if a STEP
-  comes), proxy wire addresses are computed once, and the "connected" line is not formatted
-  when it would not be printed. The shim asks SO_TYPE and the local port once each. What
-  remains is mostly the two wake-ups of the Node process per connection (CONNECT, then the NOTE:
-  without the NOTE, an experiment, +5–7%). Closing the rest of the gap would mean
-  not asking the agent per connection at all (the shim caching decisions per destination), which
-  would take round-robin state, per-connection logging and fake-DNS decisions away from the agent:
-  not done.
+- **2 is met** (≥ 0.8×: 0.86–0.94× in the runs above) since *standing plans*
+  (docs/architecture.md, direct path, step 5): with one proxy the CONNECT answer depends on the
+  destination alone, so the shim keeps it and runs it again for the next connect to the same
+  place without asking; the agent hears of the connection from a NOTE after connect() has
+  returned (log line, PEER) or, if the proxy says anything unexpected, from a RESUME that opens the
+  session then (every failure is still the agent's to judge, log and map). The path there: the first
+  direct version asked the agent once per proxy reply (three round trips for SOCKS5, 0.48×); the
+  reply script (docs/wire-protocol.md, DIAL) let the shim check the replies of a proxy that says
+  yes, so the happy path needed CONNECT only (0.58×); then the agent's share was cut (CPU of the
+  launcher + agent per connection, 3,000 connections: 0.69 s user + 0.45 s sys before, 0.47 + 0.38
+  after: the CONNECT answer written in the same tick, the destination parsed once from its bytes,
+  a single-hop chain's opening bytes and reply script built once per proxy and destination,
+  proxy wire addresses computed once, the "connected" line not formatted when it would not be
+  printed; 0.70–0.76×). What that left per connection was the CONNECT round trip — a wake-up of
+  the Node process on a 2-core machine that also runs danted, the echo target and the client; a
+  bare control round trip measures ~90 µs here — which standing plans remove. Not the shim's
+  system calls: \`strace -c -f\` of bench-client counts ~32 per connection under sockswrap
+  against ~42 under proxychains4, which reads the proxy's replies a byte at a time. Chains of
+  several proxies, round-robin and random picks still ask the agent per connection (their answer
+  changes from one connection to the next), as does the first connect to each destination.
 `;
 
 function report({ machine: m, cases, seconds }) {

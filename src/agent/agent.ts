@@ -51,7 +51,8 @@ export class Agent {
       remoteDns: config.proxyDns,
       peerOf: (relayFamily, port) => relay.originalAddressFor(relayFamily, port),
       // SOCKSWRAP_DIRECT=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.
-      direct: process.env.SOCKSWRAP_DIRECT === '0' ? undefined : new DirectConnects(config, log, broker.roundRobin),
+      // SOCKSWRAP_STANDING=0 (diagnostics): the direct path asks the agent for every connect.
+      direct: process.env.SOCKSWRAP_DIRECT === '0' ? undefined : new DirectConnects(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0'),
       proxyAddresses: proxyAddresses(config),
       log,
     });

@@ -123,6 +123,8 @@ export class DirectConnects {
     private readonly config: SockswrapConfig,
     private readonly log: Logger,
     private readonly roundRobin: RoundRobinCursor,
+    /** Whether a one-proxy chain's CONNECT answers are standing plans (off: diagnostics only). */
+    private readonly standingPlans = true,
   ) {}
 
   /**
@@ -341,7 +343,7 @@ export class DirectConnects {
     if (id !== undefined) at = out.writeUInt32BE(id, 0);
     out[at] = DirectState.dial;
     // Only a CONNECT's first DIAL of a one-proxy chain stands (ARG_STANDING).
-    out[at + 1] = scripted ? ARG_SCRIPT | (id !== undefined && this.config.proxies.length === 1 ? ARG_STANDING : 0) : 0;
+    out[at + 1] = scripted ? ARG_SCRIPT | (id !== undefined && this.standingPlans && this.config.proxies.length === 1 ? ARG_STANDING : 0) : 0;
     out.writeUInt16BE(0, at + 2);
     at = out.writeUInt32BE(clampMs(this.config.tcpConnectTimeoutMs), at + 4);
     at += proxy.copy(out, at);

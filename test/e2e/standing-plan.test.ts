@@ -1,0 +1,291 @@
+// Standing plans (docs/architecture.md, direct path): with a one-proxy chain the agent marks its
+// CONNECT answer reusable, and the shim runs it again for the next blocking connect to the same
+// destination without asking (native-shims/plan-cache.c). Every case is one wrapped program that
+// connects to the SAME destination several times: the first connect asks the agent and stores the
+// plan, the later ones run it from the cache. What must not change is what a user sees: bytes,
+// errno, getpeername, one `-v` line per connection (from the NOTE), a refusal or a stall judged and
+// logged with its hop (after RESUME), and nothing leaving the client namespace but to the proxy.
+import { describe, test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { createLab, type Lab } from '../helpers/net-lab';
+import { peerGate, needTool, startDanted, startMicrosocks, startTargets, bin, reEscape, ECHO_PORT, type Danted, type Peer } from '../helpers/peers';
+import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { sockswrap, describe as show } from '../helpers/sockswrap';
+
+/**
+ * Shared by the wrapped programs: one blocking connect on a fresh socket that sends bytes unique
+ * to `i` (2 kB) and expects exactly them back from the echo target. False on a mismatch or error.
+ */
+const PY_ECHO_ONCE = `
+import socket, sys, hashlib
+def echo_once(host, port, i):
+    payload = hashlib.sha256(b"%d" % i).digest() * 64 + b"|%d" % i
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.connect((host, port))
+        s.sendall(payload)
+        got = b""
+        while len(got) < len(payload):
+            b = s.recv(65536)
+            if not b: break
+            got += b
+        return got == payload
+    except OSError:
+        return False
+    finally:
+        s.close()
+`;
+
+/** argv: host port n. n sequential connects (fresh socket each); prints JSON {bad: [indexes]}. */
+const PY_REPEAT = PY_ECHO_ONCE + `
+import json
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+print(json.dumps({"bad": [i for i in range(n) if not echo_once(host, port, i)]}))
+`;
+
+/**
+ * argv: host port. One connect in the main thread (stores the plan), then 8 threads x 15 connects,
+ * and while they run a forked child does 5 more (its copy of the cache, its own control
+ * connection for the NOTEs). Prints JSON {first, threads (echoes that came back equal), child (exit status)}.
+ */
+const THREADS = 8;
+const PER_THREAD = 15;
+const IN_CHILD = 5;
+const PY_THREADS_FORK = PY_ECHO_ONCE + `
+import os, threading, json
+host, port = sys.argv[1], int(sys.argv[2])
+T, C, K = ${THREADS}, ${PER_THREAD}, ${IN_CHILD}
+first = echo_once(host, port, 0)
+ok = [0] * T
+def worker(t):
+    ok[t] = sum(echo_once(host, port, 1000 * (t + 1) + c) for c in range(C))
+threads = [threading.Thread(target=worker, args=(t,)) for t in range(T)]
+for th in threads: th.start()
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if sum(echo_once(host, port, 100000 + k) for k in range(K)) == K else 3)
+for th in threads: th.join()
+_, status = os.waitpid(pid, 0)
+print(json.dumps({"first": first, "threads": sum(ok), "child": os.waitstatus_to_exitcode(status)}))
+`;
+
+/**
+ * argv: host port. Connects and closes (asks the agent, stores the plan), connects again (from the
+ * cache), then execs a new python that reports getpeername of the inherited fd: the new image
+ * knows nothing of it and asks the agent (PEER), which learnt it from the standing plan's NOTE.
+ */
+const PY_EXEC_PEER_CACHED = `
+import socket, sys, os
+dest = (sys.argv[1], int(sys.argv[2]))
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect(dest)
+s.close()
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect(dest)
+os.set_inheritable(s.fileno(), True)
+code = "import socket, sys, json; s = socket.socket(fileno=int(sys.argv[1])); print(json.dumps(list(s.getpeername()[:2])))"
+os.execv(sys.executable, [sys.executable, "-c", code, str(s.fileno())])
+`;
+
+/**
+ * argv: host port. Three connects to one destination: the first reads to EOF and prints what it
+ * got; the other two print "errno N" (or "connected").
+ */
+const PY_THEN_REFUSED = `
+import socket, sys
+dest = (sys.argv[1], int(sys.argv[2]))
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect(dest)
+got = b""
+while True:
+    b = s.recv(64)
+    if not b: break
+    got += b
+s.close()
+print(got.decode("latin-1"))
+for _ in range(2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.connect(dest); print("connected")
+    except OSError as e:
+        print("errno", e.errno)
+    s.close()
+`;
+
+/** argv: host port. One echo round ("echo ok" / "echo bad"), then a second connect: "errno N" or "connected". */
+const PY_ECHO_THEN_ERRNO = PY_ECHO_ONCE + `
+print("echo", "ok" if echo_once(sys.argv[1], int(sys.argv[2]), 1) else "bad")
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2]))); print("connected")
+except OSError as e:
+    print("errno", e.errno)
+`;
+
+/**
+ * argv: addr port. Serves ONE connection: closes its listening socket first, then sends "x" and
+ * closes. So by the time the client has read "x" the port refuses connections: no sleep needed.
+ * Says "ready" once listening (a probe connection would use up its one accept).
+ */
+const PY_ONE_SHOT_SERVER = `
+import socket, sys
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[1], int(sys.argv[2]))); srv.listen(1)
+print("ready", flush=True)
+c, _ = srv.accept()
+srv.close()
+c.sendall(b"x"); c.close()
+`;
+
+/**
+ * argv: addr port. A fake SOCKS5 proxy (a fault no real server gives on demand): the FIRST client
+ * gets a no-auth handshake with a success reply and then an echo; every later client gets the
+ * method choice and then no answer to its CONNECT request, ever. Says "ready" once listening.
+ */
+const PY_STALL_AFTER_FIRST = `
+import socket, sys, threading, time
+def serve(c, first):
+    try:
+        if not c.recv(16): return
+        c.sendall(b"\\x05\\x00")
+        if not c.recv(300): return
+        if not first:
+            time.sleep(60); return
+        c.sendall(b"\\x05\\x00\\x00\\x01" + bytes(6))
+        while True:
+            b = c.recv(65536)
+            if not b: return
+            c.sendall(b)
+    except OSError:
+        pass
+    finally:
+        c.close()
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[1], int(sys.argv[2]))); srv.listen(8)
+print("ready", flush=True)
+n = 0
+while True:
+    c = srv.accept()[0]
+    threading.Thread(target=serve, args=(c, n == 0), daemon=True).start()
+    n += 1
+`;
+
+const gate = peerGate(['ip', 'nft', 'danted', 'python3']);
+/** Only the two-proxy case needs a second proxy; it names the package when it is missing (a failure under CI=true). */
+const NO_MICROSOCKS = needTool('microsocks', 'microsocks');
+
+/** Resolves once the child printed "ready" (bounded); rejects if it exits or stays silent. */
+function ready(child: ChildProcess, what: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${what} not ready within ${timeoutMs} ms: ${err}`)), timeoutMs);
+    child.stderr?.on('data', (b: Buffer) => { err += b.toString(); });
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready')) { clearTimeout(timer); resolve(); }
+    });
+    child.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`${what} exited (${code ?? sig}): ${err}`)); });
+  });
+}
+
+/** How many times the global re matches text (the patterns here match within one log line). */
+function count(text: string, re: RegExp): number {
+  return text.match(re)?.length ?? 0;
+}
+
+describe('standing plans: a one-proxy chain connects again without asking the agent', { skip: gate.skip }, () => {
+  let lab: Lab;
+  let danted: Danted;
+  let micro: Peer | undefined;
+  let py: string;
+
+  before(async () => {
+    gate.check();
+    lab = createLab();
+    installLeakCounter(lab);
+    [, danted, micro] = await Promise.all([
+      startTargets(lab),
+      startDanted(lab, 1080),
+      NO_MICROSOCKS ? undefined : startMicrosocks(lab, { port: 1081 }),
+    ]);
+    py = bin('python3');
+  });
+  after(() => lab?.destroy());
+  beforeEach(() => { if (lab) takeLeaks(lab); });
+
+  /** The -v line of one established connection to the echo target through `hop` ("H:P"). */
+  const connectedVia = (hop: string) =>
+    new RegExp(`${reEscape(lab.targetIp4)}:${ECHO_PORT} via socks5 ${reEscape(hop)}: connected in \\d+ ms`, 'g');
+
+  test('20 sequential connects through danted: every echo equal, one -v line each', async () => {
+    const n = 20;
+    const r = await sockswrap(lab, ['-v', '-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', PY_REPEAT, lab.targetIp4, String(ECHO_PORT), String(n)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), { bad: [] }, show(r));
+    // 1 from the agent's own session, 19 from the standing plan's NOTE: the user cannot tell.
+    assert.equal(count(r.stderr, connectedVia(`${danted.host}:${danted.port}`)), n, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('8 threads x 15 connects and a forked child x 5 on one stored plan: every echo equal, one -v line each', async () => {
+    const r = await sockswrap(lab, ['-v', '-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', PY_THREADS_FORK, lab.targetIp4, String(ECHO_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), { first: true, threads: THREADS * PER_THREAD, child: 0 }, show(r));
+    // Threads that never asked the agent anything open their control connection for the NOTE;
+    // so does the child (its parent's connections are not its own).
+    assert.equal(count(r.stderr, connectedVia(`${danted.host}:${danted.port}`)), 1 + THREADS * PER_THREAD + IN_CHILD, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('getpeername of a cached connection inherited across exec: the original destination', async () => {
+    const r = await sockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', PY_EXEC_PEER_CACHED, lab.targetIp4, String(ECHO_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), [lab.targetIp4, ECHO_PORT], show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('a refusal after the plan is stored: errno 111, logged with the hop; the next connect too', async () => {
+    const port = 7301;
+    await ready(lab.spawn(lab.proxy, [py, '-c', PY_ONE_SHOT_SERVER, lab.targetIp4, String(port)]), 'one-shot server');
+    const r = await sockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', PY_THEN_REFUSED, lab.targetIp4, String(port)]);
+    assert.equal(r.status, 0, show(r));
+    // The 2nd connect meets danted's refusal where the plan expected success (RESUME); the 3rd
+    // runs the same stored plan again and must be judged the same way.
+    assert.equal(r.stdout.toString(), 'x\nerrno 111\nerrno 111\n', show(r));
+    const refused = new RegExp(`${reEscape(lab.targetIp4)}:${port} via socks5 ${reEscape(`${danted.host}:${danted.port}`)}.*refused`, 'g');
+    assert.equal(count(r.stderr, refused), 2, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('a stall after the plan is stored: errno 110 after tcp_read_time_out, logged with the hop, never hangs', async () => {
+    const port = 1099;
+    await ready(lab.spawn(lab.proxy, [py, '-c', PY_STALL_AFTER_FIRST, lab.proxyIp4, String(port)]), 'stalling proxy');
+    const conf = join(lab.dir, 'stall.conf');
+    writeFileSync(conf, `strict_chain\ntcp_read_time_out 1500\ntcp_connect_time_out 1500\n[ProxyList]\nsocks5 ${lab.proxyIp4} ${port}\n`);
+    // A hang (the shim waiting on a session nobody opened) is killed at 20 s and fails here.
+    const r = await sockswrap(lab, ['-f', conf, '--', py, '-c', PY_ECHO_THEN_ERRNO, lab.targetIp4, String(ECHO_PORT)], { timeoutMs: 20_000 });
+    assert.equal(r.timedOut, false, show(r));
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'echo ok\nerrno 110\n', show(r));
+    assert.match(r.stderr, new RegExp(`${reEscape(lab.targetIp4)}:${ECHO_PORT} via socks5 ${reEscape(`${lab.proxyIp4}:${port}`)}.*no complete reply from the proxy within 1500 ms`), show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('round_robin_chain over two proxies: 10 connects to one destination use both (no plan pins a rotating chain)', { skip: NO_MICROSOCKS }, async () => {
+    assert.ok(micro, 'microsocks started');
+    const conf = join(lab.dir, 'rr.conf');
+    writeFileSync(conf, ['round_robin_chain', 'chain_len = 1', '[ProxyList]', `socks5 ${danted.host} ${danted.port}`, `socks5 ${micro.host} ${micro.port}`, ''].join('\n'));
+    const n = 10;
+    const r = await sockswrap(lab, ['-v', '-f', conf, '--', py, '-c', PY_REPEAT, lab.targetIp4, String(ECHO_PORT), String(n)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), { bad: [] }, show(r));
+    // The cursor advances once per connection: the two proxies take turns.
+    assert.equal(count(r.stderr, connectedVia(`${danted.host}:${danted.port}`)), n / 2, show(r));
+    assert.equal(count(r.stderr, connectedVia(`${micro.host}:${micro.port}`)), n / 2, show(r));
+    assertNoLeaks(lab);
+  });
+});
