@@ -200,6 +200,23 @@ int agent_notify(uint8_t op, const void *body, size_t body_len)
 	return r;
 }
 
+/* Whether this thread's control connection is open and the agent still at its end: a standing
+ * plan runs only then, so a program that outlives the agent gets errors, as for every other
+ * connect. One non-blocking peek: nothing to read (EAGAIN) is the only healthy answer. */
+int agent_alive(void)
+{
+	struct control_conn *conn = &thread_conn;
+	int fd = atomic_load(&conn->fd);
+	if (conn->in_use || fd < 0 || conn->owner_pid != current_pid())
+		return 0;
+	int saved_errno = errno;
+	uint8_t byte;
+	ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	int alive = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+	errno = saved_errno;
+	return alive;
+}
+
 int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT_MAX_BODY],
 	       size_t *resp_len)
 {

@@ -427,8 +427,10 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	uint8_t request[1 + 19 + 1], execute[AGENT_MAX_BODY];
 	size_t request_len = connect_request(SOCKTYPE_STREAM, &dest, flags, request), execute_len = 0;
 	int action;
-	/* A standing plan for this request (plan-cache.c) runs with session 0, without asking. */
-	size_t standing = blocking ? sw_plan_lookup(request, request_len, execute + 4, sizeof execute - 4) : 0;
+	/* A standing plan for this request (plan-cache.c) runs with session 0, without asking: only
+	 * while the agent is there (else CONNECT fails, closed), and on a thread that has its control
+	 * connection (its first connect asks, which opens it). */
+	size_t standing = blocking && agent_alive() ? sw_plan_lookup(request, request_len, execute + 4, sizeof execute - 4) : 0;
 	if (standing) {
 		memset(execute, 0, 4);
 		execute_len = 4 + standing;

@@ -277,11 +277,11 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 	uint32_t read_ms = 0;
 	memcpy(req, answer, 4);
 	/* A standing plan (session 0) has no session in the agent until it is needed: the first
-	 * report is RESUME, `request_len u8 | request | STEP`, so peeks leave room for that prefix. */
+	 * report is RESUME, `request_len u8 | request | ms u32 | STEP`, so peeks leave room for that prefix. */
 	struct timespec start = { 0 };
 	if (session_is_standing(req))
 		clock_gettime(CLOCK_MONOTONIC, &start);
-	const size_t resume_room = 1 + request_len;
+	const size_t resume_room = 1 + request_len + 4;
 	size_t data_cap = sizeof req - STEP_HEADER - resume_room;
 
 	for (;;) {
@@ -379,6 +379,11 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 		memmove(req + resume_room, req, STEP_HEADER + data_len);
 		req[0] = (uint8_t)request_len;
 		memcpy(req + 1, request, request_len);
+		uint32_t ms = (uint32_t)ms_since(&start);   /* for the log line's "connected in" */
+		req[1 + request_len] = (uint8_t)(ms >> 24);
+		req[2 + request_len] = (uint8_t)(ms >> 16);
+		req[3 + request_len] = (uint8_t)(ms >> 8);
+		req[4 + request_len] = (uint8_t)ms;
 		if (agent_call(OP_RESUME, req, resume_room + STEP_HEADER + data_len, resp, &resp_len) != 0 ||
 		    resp_len < 4 + 8 || session_is_standing(resp))
 			return ECONNREFUSED;

@@ -98,6 +98,8 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 	       size_t *resp_len);
 /* Sends a request that has no response (OP_NOTE) on the thread's open connection; -1 if none. */
 int agent_notify(uint8_t op, const void *body, size_t body_len);
+/* 1 when the thread's control connection is open and the agent has not closed it (no round trip). */
+int agent_alive(void);
 /* Called once from shim_init: thread-exit cleanup and fork handling. */
 void agent_wire_init(void);
 

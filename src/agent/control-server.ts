@@ -258,17 +258,19 @@ export class ControlServer {
   }
 
   /**
-   * RESUME: `request_len u8 | CONNECT request | STEP (session 0)`. A standing plan met something
-   * it did not expect: the session it stood for is opened now and takes the step.
+   * RESUME: `request_len u8 | CONNECT request | ms u32 | STEP (session 0)`. A standing plan met
+   * something it did not expect `ms` after connect() was called: the session it stood for is
+   * opened now and takes the step.
    */
   private resume(body: Buffer, requester: Requester): Buffer {
     const direct = this.deps.direct;
     const requestLength = body[0] ?? 0;
-    if (!direct || body.length < 1 + requestLength + 10) throw new Error('bad RESUME');
+    if (!direct || body.length < 1 + requestLength + 4 + 10) throw new Error('bad RESUME');
     const request = this.parseConnect(body.subarray(1, 1 + requestLength));
     if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM) throw new Error('RESUME for no plan');
     const reach = { v4: (request.flags & FLAG_REACH4) !== 0, v6: (request.flags & FLAG_REACH6) !== 0 };
-    return encodeFrame(STATUS_OK, direct.resume(request.target, request.originalAddress, requester, reach, body.subarray(1 + requestLength)));
+    const ms = body.readUInt32BE(1 + requestLength);
+    return encodeFrame(STATUS_OK, direct.resume(request.target, request.originalAddress, requester, reach, body.subarray(1 + requestLength + 4), ms));
   }
 
   private connect(body: Buffer, requester: Requester): Buffer {

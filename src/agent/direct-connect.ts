@@ -132,7 +132,7 @@ export class DirectConnects {
    * undefined when this chain must take the relay (a proxy named by host name, which the agent
    * would have to resolve, or of a family the socket cannot connect to).
    */
-  open(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach): Buffer | undefined {
+  open(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, started = Date.now()): Buffer | undefined {
     const { proxies } = this.config;
     if (proxies.length === 0) return undefined;
     if (this.proxyFamilies?.length !== proxies.length) this.proxyFamilies = proxies.map((proxy) => isIP(proxy.host));
@@ -157,7 +157,7 @@ export class DirectConnects {
       },
       requester,
       target,
-      started: Date.now(),
+      started,
       effective,
       originalAddress,
       attempts,
@@ -231,8 +231,8 @@ export class DirectConnects {
    * would have (same plan: it depends on the destination alone) and takes the step. Answer:
    * `session u32 | instruction`.
    */
-  resume(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: Buffer): Buffer {
-    const opened = this.open(target, originalAddress, requester, reach);
+  resume(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: Buffer, elapsedMs = 0): Buffer {
+    const opened = this.open(target, originalAddress, requester, reach, Date.now() - elapsedMs);
     if (!opened || opened.length < 6 || opened[4] !== DirectState.dial || (opened[5]! & ARG_STANDING) === 0) {
       // The answer would not be a standing plan now: nothing to resume (fails closed).
       if (opened && opened.length >= 4) this.forget(opened.readUInt32BE(0));

@@ -64,9 +64,17 @@ describe('e2e faults', { skip: gate.skip }, () => {
 import json, os, socket, sys, time
 s = socket.create_connection(("target.test", ${ECHO_PORT}), 10)
 s.sendall(b"x"); assert s.recv(1) == b"x"
+# Blocking connects, twice to one destination: the second runs the shim's standing plan.
+for _ in range(2):
+    b = socket.socket(); b.connect(("198.19.${lab.n}.1", ${ECHO_PORT})); b.sendall(b"b"); assert b.recv(1) == b"b"; b.close()
 print("ready", flush=True)
 while not os.path.exists(${JSON.stringify(go)}): time.sleep(0.02)
 out = {}
+b = socket.socket()
+try:
+    b.connect(("198.19.${lab.n}.1", ${ECHO_PORT})); out["standing"] = "connected"
+except OSError as e:
+    out["standing"] = "errno %s" % e.errno
 s.settimeout(10)
 try:
     out["old"] = "eof" if s.recv(10) == b"" else "data"
@@ -99,6 +107,7 @@ print(json.dumps(out), flush=True)
     const result = JSON.parse(await next((l) => l.startsWith('{'))) as Record<string, string>;
     assert.match(result.old, /^(eof|errno \d+)$/, JSON.stringify(result));
     for (const host of [`198.19.${lab.n}.1`, '240.0.0.1', `2001:db8:ff:${lab.n}::1`]) assert.match(result[host], /^errno \d+$/, JSON.stringify(result));
+    assert.match(result.standing, /^errno \d+$/, `a kept plan does not outlive the agent: ${JSON.stringify(result)}`);
     assert.equal(result.dns, 'error', JSON.stringify(result));
     assert.match(result.udp, /^errno \d+$/, JSON.stringify(result));
   });

@@ -199,6 +199,24 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
     assert.notEqual(r2[5], 0);
   });
 
+  it('a standing plan resumed on a split reply finishes in STEPs and logs the time since connect()', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
+    direct.open(TARGET, original, requester, { v4: true, v6: true });
+    // The method choice matched; the final reply came in two pieces (the shim hands over the first).
+    const body = stepBody(Buffer.alloc(4), DirectEvent.data, REPLY_OK.subarray(0, 4));
+    body[9] = 1;
+    const r = direct.resume(TARGET, original, requester, { v4: true, v6: true }, body, 250);
+    assert.equal(r[4], DirectState.read, 'waits for the rest of the reply');
+    assert.equal(r.readUInt16BE(6), 4, 'after consuming the piece it has');
+    const done = direct.step(stepBody(r.subarray(0, 4), DirectEvent.data, REPLY_OK.subarray(4), 40006));
+    assert.equal(done[0], DirectState.done);
+    assert.equal(done[1], 0);
+    assert.equal(done.readUInt16BE(2), REPLY_OK.length - 4);
+    assert.match(lines.join('\n'), /via socks5 10\.0\.0\.1:1080: connected in (2[5-9]\d|[3-9]\d\d) ms/);
+    assert.deepEqual(direct.originalAddressFor(40006, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
+  });
+
   it('a standing plan that matched: its NOTE logs the connection and records PEER', () => {
     const lines: string[] = [];
     const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
