@@ -597,10 +597,15 @@ static void udp_inherited(void)
 		if (atomic_compare_exchange_strong(&inherited_state, &expected, 1)) {
 			atomic_store(&inherited_looker, me);
 			looking_here = 1;
+			/* The scan's agent calls wait in poll(), a cancellation point: a thread cancelled
+			 * there would leave the state at 1 and every other thread yielding forever. */
+			int cancel_state;
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 			pthread_once(&udp_once, udp_resolve);
 			look_for_inherited();
 			looking_here = 0;
 			atomic_store_explicit(&inherited_state, 2, memory_order_release);
+			pthread_setcancelstate(cancel_state, NULL);
 			return;
 		}
 		if (expected == 2)
