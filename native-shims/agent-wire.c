@@ -169,32 +169,23 @@ static int open_conn(struct control_conn *conn)
 	return 0;
 }
 
-/* A request with no response (DONE note of the direct path) on the thread's connection, opened
- * if the thread has none yet (a standing plan connects without asking first); -1 when there is
- * none to use (a signal handler interrupted a round trip, or a vfork child: the note is lost). */
+/* A request with no response (DONE note of the direct path) on the thread's open connection;
+ * -1 when there is none to use (the note is then lost: best effort). Marked in use while the
+ * frame goes out, so a signal handler's request cannot interleave with it. */
 int agent_notify(uint8_t op, const void *body, size_t body_len)
 {
 	struct control_conn *conn = &thread_conn;
-	if (conn->in_use || body_len > AGENT_MAX_BODY || !shim_config()->ok)
-		return -1;
 	int fd = atomic_load(&conn->fd);
-	if (fd >= 0 && conn->owner_pid != current_pid())
+	if (conn->in_use || fd < 0 || conn->owner_pid != current_pid() || body_len > AGENT_MAX_BODY)
 		return -1;
 	int saved_errno = errno;
 	conn->in_use = 1;
-	int r = -1;
-	if (fd < 0 && open_conn(conn) == 0) {
-		pthread_setspecific(thread_exit_key, conn);
-		fd = atomic_load(&conn->fd);
-	}
-	if (fd >= 0) {
-		uint8_t frame[3 + AGENT_MAX_BODY];
-		frame[0] = (uint8_t)((body_len + 1) >> 8);
-		frame[1] = (uint8_t)(body_len + 1);
-		frame[2] = op;
-		memcpy(frame + 3, body, body_len);
-		r = send_all(fd, frame, 3 + body_len);
-	}
+	uint8_t frame[3 + AGENT_MAX_BODY];
+	frame[0] = (uint8_t)((body_len + 1) >> 8);
+	frame[1] = (uint8_t)(body_len + 1);
+	frame[2] = op;
+	memcpy(frame + 3, body, body_len);
+	int r = send_all(fd, frame, 3 + body_len);
 	conn->in_use = 0;
 	errno = saved_errno;
 	return r;
@@ -211,7 +202,7 @@ int agent_alive(void)
 		return 0;
 	int saved_errno = errno;
 	uint8_t byte;
-	ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t n = sw_real_recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 	int alive = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 	errno = saved_errno;
 	return alive;

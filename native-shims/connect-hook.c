@@ -97,7 +97,7 @@ static int recall_relayed(int fd, int local_port, struct sockaddr_in6 *addr, soc
  * direct-path.c) or a negative errno: the agent's refusal, or ECONNREFUSED when it cannot be asked
  * (fail closed). */
 /* CONNECT's request body: `socktype u8 | address | flags u8 (when not 0)`. */
-static size_t connect_request(int socktype, const struct wire_addr *dest, int flags, uint8_t req[1 + 19 + 1])
+static size_t connect_request(int socktype, const struct wire_addr *dest, int flags, uint8_t req[SW_CONNECT_REQUEST_MAX])
 {
 	req[0] = (uint8_t)socktype;
 	size_t len = 1 + wire_addr_encode(dest, req + 1);
@@ -133,7 +133,7 @@ static int ask_agent_connect_as(const uint8_t *req, size_t len, int socktype, ui
 
 static int ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t ticket[16])
 {
-	uint8_t req[1 + 19 + 1];
+	uint8_t req[SW_CONNECT_REQUEST_MAX];
 	size_t len = connect_request(socktype, dest, 0, req);
 	return ask_agent_connect_as(req, len, socktype, ticket, NULL, NULL);
 }
@@ -424,20 +424,22 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		flags = CONNECT_BLOCKING | (domain == AF_INET || !v6only ? CONNECT_REACH4 : 0) |
 			(domain == AF_INET6 ? CONNECT_REACH6 : 0);
 	}
-	uint8_t request[1 + 19 + 1], execute[AGENT_MAX_BODY];
+	uint8_t request[SW_CONNECT_REQUEST_MAX], execute[AGENT_MAX_BODY];
 	size_t request_len = connect_request(SOCKTYPE_STREAM, &dest, flags, request), execute_len = 0;
 	int action;
 	/* A standing plan for this request (plan-cache.c) runs with session 0, without asking: only
 	 * while the agent is there (else CONNECT fails, closed), and on a thread that has its control
 	 * connection (its first connect asks, which opens it). */
-	size_t standing = blocking && agent_alive() ? sw_plan_lookup(request, request_len, execute + 4, sizeof execute - 4) : 0;
+	size_t standing = blocking ? sw_plan_lookup(request, request_len, execute + 4, sizeof execute - 4) : 0;
+	if (standing && !agent_alive())
+		standing = 0;
 	if (standing) {
 		memset(execute, 0, 4);
 		execute_len = 4 + standing;
 		action = ACTION_EXECUTE;
 	} else {
 		action = ask_agent_connect_as(request, request_len, SOCKTYPE_STREAM, ticket, execute, &execute_len);
-		if (action == ACTION_EXECUTE && execute_len > 4 + 8 && execute[4] == SW_STATE_DIAL && (execute[5] & SW_ARG_STANDING))
+		if (action == ACTION_EXECUTE && sw_direct_is_standing(execute, execute_len))
 			sw_plan_store(request, request_len, execute + 4, execute_len - 4);
 	}
 	if (action == ACTION_DIRECT)

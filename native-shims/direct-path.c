@@ -27,7 +27,7 @@ enum { EVENT_DATA = 0, EVENT_EOF = 1, EVENT_IO_ERROR = 2, EVENT_CONNECT_FAILED =
 #define ARG_MORE 1
 #define ARG_SCRIPT 2
 #define STEP_HEADER 10   /* session u32 | event u8 | errno u16 | local port u16 | matched u8 */
-#define REQUEST_MAX 32   /* a CONNECT request: socktype | address | flags */
+#define ARG_STANDING 4
 
 struct instruction {
 	uint8_t state, arg;
@@ -230,6 +230,11 @@ static int local_port(int fd)
 	return 0;
 }
 
+int sw_direct_is_standing(const uint8_t *answer, size_t answer_len)
+{
+	return answer_len >= 4 + 8 && answer[4] == STATE_DIAL && (answer[5] & ARG_STANDING);
+}
+
 static int session_is_standing(const uint8_t *req)
 {
 	return (req[0] | req[1] | req[2] | req[3]) == 0;
@@ -247,12 +252,12 @@ static long ms_since(const struct timespec *start)
 static void note_established(const uint8_t *req, int port, const uint8_t *request, size_t request_len,
 			     const struct timespec *start)
 {
-	uint8_t note[4 + 2 + 4 + REQUEST_MAX];
+	uint8_t note[4 + 2 + 4 + SW_CONNECT_REQUEST_MAX];
 	memcpy(note, req, 4);
 	note[4] = (uint8_t)(port >> 8);
 	note[5] = (uint8_t)port;
 	size_t len = 6;
-	if (session_is_standing(req) && request_len <= REQUEST_MAX) {
+	if (session_is_standing(req) && request_len <= SW_CONNECT_REQUEST_MAX) {
 		uint32_t ms = (uint32_t)ms_since(start);
 		note[6] = (uint8_t)(ms >> 24);
 		note[7] = (uint8_t)(ms >> 16);
@@ -268,7 +273,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 		      int *port_out, const uint8_t *request, size_t request_len)
 {
 	*port_out = 0;
-	if (answer_len < 4 || request_len > REQUEST_MAX)
+	if (answer_len < 4 || request_len > SW_CONNECT_REQUEST_MAX)
 		return ECONNREFUSED;
 	uint8_t resp[AGENT_MAX_BODY], req[AGENT_MAX_BODY];
 	size_t resp_len = answer_len - 4;

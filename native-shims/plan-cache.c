@@ -15,14 +15,13 @@
 #include "shim.h"
 
 #define PLAN_SLOTS 32
-#define PLAN_KEY_MAX 24
 #define PLAN_MAX 384
 
 struct plan_slot {
 	_Atomic uint32_t seq;
 	uint8_t key_len;
 	uint16_t plan_len;
-	uint8_t key[PLAN_KEY_MAX];
+	uint8_t key[SW_CONNECT_REQUEST_MAX];
 	uint8_t plan[PLAN_MAX];
 };
 
@@ -38,7 +37,7 @@ static unsigned slot_of(const uint8_t *key, size_t key_len)
 
 size_t sw_plan_lookup(const uint8_t *key, size_t key_len, uint8_t *out, size_t cap)
 {
-	if (key_len > PLAN_KEY_MAX)
+	if (key_len > SW_CONNECT_REQUEST_MAX)
 		return 0;
 	struct plan_slot *s = &slots[slot_of(key, key_len)];
 	uint32_t before = atomic_load_explicit(&s->seq, memory_order_acquire);
@@ -54,7 +53,7 @@ size_t sw_plan_lookup(const uint8_t *key, size_t key_len, uint8_t *out, size_t c
 
 void sw_plan_store(const uint8_t *key, size_t key_len, const uint8_t *plan, size_t plan_len)
 {
-	if (key_len > PLAN_KEY_MAX || plan_len == 0 || plan_len > PLAN_MAX)
+	if (key_len > SW_CONNECT_REQUEST_MAX || plan_len == 0 || plan_len > PLAN_MAX)
 		return;
 	struct plan_slot *s = &slots[slot_of(key, key_len)];
 	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);

@@ -98,6 +98,8 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 	       size_t *resp_len);
 /* Sends a request that has no response (OP_NOTE) on the thread's open connection; -1 if none. */
 int agent_notify(uint8_t op, const void *body, size_t body_len);
+/* A CONNECT request body: socktype u8 | address (at most 19) | flags u8. */
+#define SW_CONNECT_REQUEST_MAX (1 + 19 + 1)
 /* 1 when the thread's control connection is open and the agent has not closed it (no round trip). */
 int agent_alive(void);
 /* Called once from shim_init: thread-exit cleanup and fork handling. */
@@ -156,9 +158,9 @@ int sw_ask_agent_connect(int socktype, const struct wire_addr *dest, uint8_t tic
 /* request: the CONNECT request the answer was for (a standing plan, session 0, reports with it). */
 int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
 		      int *port, const uint8_t *request, size_t request_len);
+/* Whether a CONNECT execute answer (session | instruction) is a standing plan (DIAL arg bit 2). */
+int sw_direct_is_standing(const uint8_t *answer, size_t answer_len);
 /* plan-cache.c: standing plans, CONNECT answers the agent marked reusable, by request bytes. */
-#define SW_STATE_DIAL 3     /* the instruction state a standing plan starts with */
-#define SW_ARG_STANDING 4   /* DIAL arg bit: the answer may be run again for the same request */
 size_t sw_plan_lookup(const uint8_t *key, size_t key_len, uint8_t *out, size_t cap);
 void sw_plan_store(const uint8_t *key, size_t key_len, const uint8_t *plan, size_t plan_len);
 void sw_plan_cache_after_fork(void);

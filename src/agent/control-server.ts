@@ -116,7 +116,12 @@ export class ControlServer {
         }
         // DONE note (direct path): the one request with no response (docs/wire-protocol.md).
         if (frame.kind === Op.note) {
-          this.note(frame.body, requester);
+          try {
+            this.note(frame.body, requester);
+          } catch {
+            socket.destroy();
+            return;
+          }
           continue;
         }
         let answer: Buffer | Promise<Buffer>;
@@ -235,9 +240,11 @@ export class ControlServer {
     const originalAddress = body.subarray(1, 1 + length + 2);
     const address = unmap(ip);
     const name = this.deps.fakeDns.nameForIp(address);
-    if (name !== undefined) return { socktype, flags, originalAddress, target: { kind: 'domain', host: name, port } };
+    if (name !== undefined) return { socktype, flags, originalAddress, target: { kind: 'domain', host: name, port }, fixed: true };
     if (this.deps.policy.isDirectIp(address, port)) return 'direct';
-    return { socktype, flags, originalAddress, target: { kind: address.kind() === 'ipv4' ? 'ipv4' : 'ipv6', host: address.toString(), port } };
+    const target: TargetAddress = { kind: address.kind() === 'ipv4' ? 'ipv4' : 'ipv6', host: address.toString(), port };
+    // A fake address no name owns yet may get one later: what it means now must not be kept.
+    return { socktype, flags, originalAddress, target, fixed: !this.deps.fakeDns.inRange(address) };
   }
 
   /**
@@ -246,12 +253,13 @@ export class ControlServer {
    */
   private note(body: Buffer, requester: Requester): void {
     const direct = this.deps.direct;
-    if (!direct || body.length < 6) return;
+    if (!direct) return;
+    if (body.length < 6) throw new Error('short NOTE');
     if (body.readUInt32BE(0) !== 0) {
       direct.note(body);
       return;
     }
-    if (body.length < 10 + 1 + 7) return;
+    if (body.length < 10 + 1 + 7) throw new Error('short NOTE');
     const request = this.parseConnect(body.subarray(10));
     if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM) return;
     direct.noteStanding(request.target, request.originalAddress, requester, body.readUInt16BE(4), body.readUInt32BE(6));
@@ -267,7 +275,7 @@ export class ControlServer {
     const requestLength = body[0] ?? 0;
     if (!direct || body.length < 1 + requestLength + 4 + 10) throw new Error('bad RESUME');
     const request = this.parseConnect(body.subarray(1, 1 + requestLength));
-    if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM) throw new Error('RESUME for no plan');
+    if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM || !request.fixed) throw new Error('RESUME for no plan');
     const reach = { v4: (request.flags & FLAG_REACH4) !== 0, v6: (request.flags & FLAG_REACH6) !== 0 };
     const ms = body.readUInt32BE(1 + requestLength);
     return encodeFrame(STATUS_OK, direct.resume(request.target, request.originalAddress, requester, reach, body.subarray(1 + requestLength + 4), ms));
@@ -276,7 +284,7 @@ export class ControlServer {
   private connect(body: Buffer, requester: Requester): Buffer {
     const request = this.parseConnect(body);
     if (request === 'direct') return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
-    const { socktype, flags, originalAddress, target } = request;
+    const { socktype, flags, originalAddress, target, fixed } = request;
     if (socktype !== SOCKTYPE_STREAM) {
       const key = formatTarget(target);
       let logged = this.refusalsLogged.get(requester.pid);
@@ -292,7 +300,7 @@ export class ControlServer {
     }
     if ((flags & FLAG_BLOCKING) !== 0 && this.deps.direct) {
       const reach = { v4: (flags & FLAG_REACH4) !== 0, v6: (flags & FLAG_REACH6) !== 0 };
-      const execute = this.deps.direct.open(target, originalAddress, requester, reach);
+      const execute = this.deps.direct.open(target, originalAddress, requester, reach, { mayStand: fixed });
       if (execute) return answerFrame(ACTION_EXECUTE, execute);
     }
     const ticket = this.deps.broker.open(target, originalAddress, requester);
@@ -353,6 +361,8 @@ interface ParsedConnect {
   /** `address` as the shim sent it (the original destination, for PEER). */
   originalAddress: Buffer;
   target: TargetAddress;
+  /** What the address means cannot change during the run (not an unnamed fake address). */
+  fixed: boolean;
 }
 
 /** `STATUS_OK frame` whose body is `action u8 | rest`, in one allocation. */

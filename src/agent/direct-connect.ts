@@ -53,6 +53,13 @@ const E = constants.errno;
 const ERRNO_NAMES = new Map<number, string>(Object.entries(E).map(([name, value]) => [value, name]));
 const errnoName = (n: number) => ERRNO_NAMES.get(n) ?? `errno ${n}`;
 
+export interface OpenOptions {
+  /** false: the destination's meaning may change (an unnamed fake address): no standing plan. */
+  mayStand?: boolean;
+  /** When connect() was called (RESUME: before the agent heard of it). */
+  started?: number;
+}
+
 /** Which address families the program's socket can connect to (from the CONNECT flags). */
 export interface SocketReach {
   v4: boolean;
@@ -78,6 +85,8 @@ interface Session {
   establishedAtConnect: boolean;
   /** The expected replies the shim checks by itself after the DIAL (empty: none). */
   script: Expectation[];
+  /** Whether the CONNECT answer may be a standing plan (the destination's meaning is fixed). */
+  mayStand: boolean;
   timer: NodeJS.Timeout;
 }
 
@@ -132,7 +141,7 @@ export class DirectConnects {
    * undefined when this chain must take the relay (a proxy named by host name, which the agent
    * would have to resolve, or of a family the socket cannot connect to).
    */
-  open(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, started = Date.now()): Buffer | undefined {
+  open(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions = {}): Buffer | undefined {
     const { proxies } = this.config;
     if (proxies.length === 0) return undefined;
     if (this.proxyFamilies?.length !== proxies.length) this.proxyFamilies = proxies.map((proxy) => isIP(proxy.host));
@@ -168,6 +177,7 @@ export class DirectConnects {
       outbox: Buffer.alloc(0),
       establishedAtConnect: false,
       script: [],
+      mayStand,
       // The shim may wait a whole connect or read timeout between two steps: never forget a
       // session it is still waiting on (that would turn ETIMEDOUT into ECONNABORTED, unlogged).
       timer: setTimeout(
@@ -232,15 +242,26 @@ export class DirectConnects {
    * `session u32 | instruction`.
    */
   resume(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: Buffer, elapsedMs = 0): Buffer {
-    const opened = this.open(target, originalAddress, requester, reach, Date.now() - elapsedMs);
+    const started = Date.now() - elapsedMs;
+    const opened = this.open(target, originalAddress, requester, reach, { started });
     if (!opened || opened.length < 6 || opened[4] !== DirectState.dial || (opened[5]! & ARG_STANDING) === 0) {
       // The answer would not be a standing plan now: nothing to resume (fails closed).
       if (opened && opened.length >= 4) this.forget(opened.readUInt32BE(0));
       throw new Error('RESUME of a destination without a standing plan');
     }
+    const id = opened.readUInt32BE(0);
+    // The shim has been reading this hop's reply since it dialled: the hop's read deadline runs
+    // from then, as for a session opened at CONNECT, not from now.
+    const session = this.sessions.get(id);
+    if (session) session.hopDeadline = started + this.config.tcpReadTimeoutMs;
     const body = Buffer.from(step);
-    body.writeUInt32BE(opened.readUInt32BE(0), 0);
-    return withSession(opened.readUInt32BE(0), this.step(body));
+    body.writeUInt32BE(id, 0);
+    try {
+      return withSession(id, this.step(body));
+    } catch (err) {
+      this.forget(id);
+      throw err;
+    }
   }
 
   /** NOTE of a standing plan: the chain is up on `localPort`, `ms` after connect() was called. */
@@ -248,10 +269,7 @@ export class DirectConnects {
     const proxy = this.config.proxies[0];
     if (!proxy || isIP(proxy.host) === 0) return;
     const effective = applyDnat(this.config.dnat, target);
-    if (this.log.showsInfo !== false) {
-      this.log.info(`${labelOf(requester, target, effective)} via ${describeHop(proxy)}: connected in ${ms} ms`);
-    }
-    this.rememberPeer(localPort, proxyWire(proxy).hex, originalAddress);
+    this.connected(() => labelOf(requester, target, effective), [proxy], ms, localPort, originalAddress);
   }
 
   /** DONE note: the shim saw the whole script match; the chain is up (no response). */
@@ -343,7 +361,7 @@ export class DirectConnects {
     if (id !== undefined) at = out.writeUInt32BE(id, 0);
     out[at] = DirectState.dial;
     // Only a CONNECT's first DIAL of a one-proxy chain stands (ARG_STANDING).
-    out[at + 1] = scripted ? ARG_SCRIPT | (id !== undefined && this.standingPlans && this.config.proxies.length === 1 ? ARG_STANDING : 0) : 0;
+    out[at + 1] = scripted ? ARG_SCRIPT | (id !== undefined && session.mayStand && this.standingPlans && this.config.proxies.length === 1 ? ARG_STANDING : 0) : 0;
     out.writeUInt16BE(0, at + 2);
     at = out.writeUInt32BE(clampMs(this.config.tcpConnectTimeoutMs), at + 4);
     at += proxy.copy(out, at);
@@ -403,11 +421,14 @@ export class DirectConnects {
   private established(session: Session, consume: number, localPort: number): Buffer {
     this.sessions.delete(session.id);
     clearTimeout(session.timer);
-    if (this.log.showsInfo !== false) {
-      this.log.info(`${session.who} via ${session.hops.map(describeHop).join(' > ')}: connected in ${Date.now() - session.started} ms`);
-    }
-    this.rememberPeer(localPort, proxyWire(session.hops[0]!).hex, session.originalAddress);
+    this.connected(() => session.who, session.hops, Date.now() - session.started, localPort, session.originalAddress);
     return instruction(DirectState.done, 0, consume, 0);
+  }
+
+  /** A chain is up: the `-v` line (its label built only if printed) and the PEER entry. */
+  private connected(who: () => string, hops: readonly ProxySpec[], ms: number, localPort: number, originalAddress: Buffer): void {
+    if (this.log.showsInfo !== false) this.log.info(`${who()} via ${hops.map(describeHop).join(' > ')}: connected in ${ms} ms`);
+    this.rememberPeer(localPort, proxyWire(hops[0]!).hex, originalAddress);
   }
 
   /** An attempt failed: another attempt (DIAL again: the shim disconnects first), or the end. */

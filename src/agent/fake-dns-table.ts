@@ -50,6 +50,19 @@ export class FakeDnsTable {
     return index === undefined ? undefined : this.nameByIndex[index];
   }
 
+  /**
+   * Whether an address lies in the fake ranges at all, named yet or not. An unnamed one may be
+   * handed to a name later, so no answer about it may be kept (standing plans).
+   */
+  inRange(ip: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+    let parsed = ip;
+    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+    const bytes = parsed.toByteArray();
+    if (parsed.kind() === 'ipv4') return bytes[0] === this.firstOctet;
+    for (let i = 0; i < 12; i++) if (bytes[i] !== FAKE_IPV6_PREFIX_BYTES[i]) return false;
+    return true;
+  }
+
   private indexOf(address: string): number | undefined {
     if (!ipaddr.isValid(address)) return undefined;
     return this.indexOfIp(ipaddr.parse(address));

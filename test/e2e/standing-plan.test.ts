@@ -197,6 +197,25 @@ function count(text: string, re: RegExp): number {
   return text.match(re)?.length ?? 0;
 }
 
+/**
+ * argv: port. Connects to the first fake address before any name owns it, then resolves a name
+ * (which gets that address), then connects to the address again: now it means the name.
+ */
+const PY_FAKE_ADDRESS_NAMED_LATER = `
+import socket, sys
+port = int(sys.argv[1])
+def attempt():
+    s = socket.socket()
+    try:
+        s.connect(("240.0.0.1", port)); s.sendall(b"n"); ok = s.recv(1) == b"n"; s.close()
+        return "echo" if ok else "bad"
+    except OSError as e:
+        return "errno %d" % e.errno
+print(attempt())
+print(socket.getaddrinfo("target.test", port, socket.AF_INET, socket.SOCK_STREAM)[0][4][0])
+print(attempt())
+`;
+
 describe('standing plans: a one-proxy chain connects again without asking the agent', { skip: gate.skip }, () => {
   let lab: Lab;
   let danted: Danted;
@@ -235,8 +254,8 @@ describe('standing plans: a one-proxy chain connects again without asking the ag
     const r = await sockswrap(lab, ['-v', '-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', PY_THREADS_FORK, lab.targetIp4, String(ECHO_PORT)]);
     assert.equal(r.status, 0, show(r));
     assert.deepEqual(JSON.parse(r.stdout.toString()), { first: true, threads: THREADS * PER_THREAD, child: 0 }, show(r));
-    // Threads that never asked the agent anything open their control connection for the NOTE;
-    // so does the child (its parent's connections are not its own).
+    // Each thread's first connect asks the agent (a plan runs only on a thread whose control
+    // connection is open); so does the child's (its parent's connections are not its own).
     assert.equal(count(r.stderr, connectedVia(`${danted.host}:${danted.port}`)), 1 + THREADS * PER_THREAD + IN_CHILD, show(r));
     assertNoLeaks(lab);
   });
@@ -272,6 +291,16 @@ describe('standing plans: a one-proxy chain connects again without asking the ag
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout.toString(), 'echo ok\nerrno 110\n', show(r));
     assert.match(r.stderr, new RegExp(`${reEscape(lab.targetIp4)}:${ECHO_PORT} via socks5 ${reEscape(`${lab.proxyIp4}:${port}`)}.*no complete reply from the proxy within 1500 ms`), show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('a fake address no name owned yet is not kept: once a name gets it, the proxy is asked for the name', async () => {
+    const r = await sockswrap(lab, ['-x', `socks5h://${danted.host}:${danted.port}`, '--', py, '-c', PY_FAKE_ADDRESS_NAMED_LATER, String(ECHO_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    const [before, resolved, afterNamed] = r.stdout.toString().trim().split('\n');
+    assert.match(before ?? '', /^errno \d+$/, `danted cannot reach 240.0.0.1 itself: ${show(r)}`);
+    assert.equal(resolved, '240.0.0.1', show(r));
+    assert.equal(afterNamed, 'echo', `the second connect must reach target.test by name: ${show(r)}`);
     assertNoLeaks(lab);
   });
 

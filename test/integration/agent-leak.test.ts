@@ -55,10 +55,19 @@ async function settle(check: () => boolean, what: () => string, timeoutMs = 5000
 class ControlClient {
   private readonly decoder = new FrameDecoder();
   private readonly waiting: ((frame: Frame) => void)[] = [];
+  /** Settles when the agent (or this side) has closed the connection. */
+  readonly closed: Promise<void>;
   private constructor(private readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
       for (const frame of this.decoder.push(chunk)) this.waiting.shift()?.(frame);
     });
+    socket.on('error', () => {});
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  /** A request that expects no answer (NOTE), or whose answer the test does not wait for. */
+  send(op: number, body: Buffer): void {
+    this.socket.write(encodeFrame(op, body));
   }
 
   static async open(agent: Agent, pid: number): Promise<ControlClient> {
@@ -135,6 +144,28 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
     agent?.close();
     echo?.close();
     await proxy?.stop();
+  });
+
+  test('a malformed NOTE or RESUME drops that control connection, and the agent answers the next one', { timeout: 20_000 }, async () => {
+    assert.ok(agent, 'the agent started');
+    const a = agent;
+    const badAddress = Buffer.from([1, 9, 0, 0, 0, 0, 0, 0]); // socktype 1, address family 9
+    const malformed: [number, Buffer][] = [
+      [Op.note, Buffer.concat([Buffer.alloc(10), badAddress])], // a standing plan's NOTE (session 0)
+      [Op.note, Buffer.concat([Buffer.alloc(10), Buffer.from([1, 4, 198])])], // its request cut short
+      [Op.resume, Buffer.concat([Buffer.from([badAddress.length]), badAddress, Buffer.alloc(4 + 10)])],
+      [Op.resume, Buffer.from([40, 1, 4])], // a request longer than the frame
+    ];
+    for (const [op, body] of malformed) {
+      const bad = await ControlClient.open(a, 0x7000_0000);
+      bad.send(op, body);
+      await bad.closed;
+      const good = await ControlClient.open(a, 0x7000_0001);
+      const answer = await good.ask(Op.proxies, Buffer.alloc(0)); // an answer that leaves no state
+      assert.equal(answer.kind, 0, `the agent still answers after op ${op} with ${body.toString('hex')}`);
+      assert.equal(answer.body[0], 1, 'one proxy');
+      await good.close();
+    }
   });
 
   test(`${CONNECTIONS} connections leave no per-connection state behind`, async () => {

@@ -171,6 +171,13 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
     assert.deepEqual(direct.originalAddressFor(40003, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
   });
 
+  it('a destination whose meaning may change (mayStand false) gets no standing plan', () => {
+    const direct = new DirectConnects(config([S5]), { error: () => {}, info: () => {} }, { cursor: 0 });
+    const open = direct.open(TARGET, original, requester, { v4: true, v6: true }, { mayStand: false })!;
+    assert.equal(open[4], DirectState.dial);
+    assert.equal(open[5]! & 4, 0);
+  });
+
   it('only a one-proxy chain gets a standing plan', () => {
     const log = { error: () => {}, info: () => {} };
     const rotating = new DirectConnects({ ...config([S5, S5b]), chainType: 'round_robin', chainLen: 1 }, log, { cursor: 0 });
@@ -209,6 +216,7 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
     const r = direct.resume(TARGET, original, requester, { v4: true, v6: true }, body, 250);
     assert.equal(r[4], DirectState.read, 'waits for the rest of the reply');
     assert.equal(r.readUInt16BE(6), 4, 'after consuming the piece it has');
+    assert.ok(r.readUInt32BE(8) <= 15000 - 250, `the hop's read deadline runs from the dial, not the RESUME (wait ${r.readUInt32BE(8)} ms)`);
     const done = direct.step(stepBody(r.subarray(0, 4), DirectEvent.data, REPLY_OK.subarray(4), 40006));
     assert.equal(done[0], DirectState.done);
     assert.equal(done[1], 0);
