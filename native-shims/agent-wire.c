@@ -103,11 +103,9 @@ static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
 	return have == want ? (ssize_t)have : -1;
 }
 
-/* Returns the status byte, with the body in resp; -1 on any transport or framing failure. */
-static int round_trip(int fd, uint8_t op, const void *body, size_t body_len, uint8_t *resp,
-		      size_t *resp_len)
+/* Writes one request frame (`len u16be | op | body`) through frame (3 + AGENT_MAX_BODY bytes). */
+static int send_frame(int fd, uint8_t *frame, uint8_t op, const void *body, size_t body_len)
 {
-	uint8_t frame[3 + AGENT_MAX_BODY];
 	if (body_len > AGENT_MAX_BODY)
 		return -1;
 	size_t len = body_len + 1;
@@ -115,7 +113,15 @@ static int round_trip(int fd, uint8_t op, const void *body, size_t body_len, uin
 	frame[1] = (uint8_t)len;
 	frame[2] = op;
 	memcpy(frame + 3, body, body_len);
-	if (send_all(fd, frame, 3 + body_len) != 0)
+	return send_all(fd, frame, 3 + body_len);
+}
+
+/* Returns the status byte, with the body in resp; -1 on any transport or framing failure. */
+static int round_trip(int fd, uint8_t op, const void *body, size_t body_len, uint8_t *resp,
+		      size_t *resp_len)
+{
+	uint8_t frame[3 + AGENT_MAX_BODY];
+	if (send_frame(fd, frame, op, body, body_len) != 0)
 		return -1;
 
 	struct timespec deadline;
@@ -181,11 +187,7 @@ int agent_notify(uint8_t op, const void *body, size_t body_len)
 	int saved_errno = errno;
 	conn->in_use = 1;
 	uint8_t frame[3 + AGENT_MAX_BODY];
-	frame[0] = (uint8_t)((body_len + 1) >> 8);
-	frame[1] = (uint8_t)(body_len + 1);
-	frame[2] = op;
-	memcpy(frame + 3, body, body_len);
-	int r = send_all(fd, frame, 3 + body_len);
+	int r = send_frame(fd, frame, op, body, body_len);
 	conn->in_use = 0;
 	errno = saved_errno;
 	return r;

@@ -41,6 +41,14 @@ struct instruction {
 	size_t send_len;
 };
 
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -258,11 +266,7 @@ static void note_established(const uint8_t *req, int port, const uint8_t *reques
 	note[5] = (uint8_t)port;
 	size_t len = 6;
 	if (session_is_standing(req) && request_len <= SW_CONNECT_REQUEST_MAX) {
-		uint32_t ms = (uint32_t)ms_since(start);
-		note[6] = (uint8_t)(ms >> 24);
-		note[7] = (uint8_t)(ms >> 16);
-		note[8] = (uint8_t)(ms >> 8);
-		note[9] = (uint8_t)ms;
+		put_be32(note + 6, (uint32_t)ms_since(start));
 		memcpy(note + 10, request, request_len);
 		len = 10 + request_len;
 	}
@@ -384,11 +388,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 		memmove(req + resume_room, req, STEP_HEADER + data_len);
 		req[0] = (uint8_t)request_len;
 		memcpy(req + 1, request, request_len);
-		uint32_t ms = (uint32_t)ms_since(&start);   /* for the log line's "connected in" */
-		req[1 + request_len] = (uint8_t)(ms >> 24);
-		req[2 + request_len] = (uint8_t)(ms >> 16);
-		req[3 + request_len] = (uint8_t)(ms >> 8);
-		req[4 + request_len] = (uint8_t)ms;
+		put_be32(req + 1 + request_len, (uint32_t)ms_since(&start));   /* for "connected in" */
 		if (agent_call(OP_RESUME, req, resume_room + STEP_HEADER + data_len, resp, &resp_len) != 0 ||
 		    resp_len < 4 + 8 || session_is_standing(resp))
 			return ECONNREFUSED;
