@@ -9,7 +9,7 @@ import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
 import { ChainError } from './chain-error';
 import { planChain } from './chain-plan';
-import { createHandshake, type ClientHandshake, type HandshakeEvent } from './hop-negotiation';
+import { createHandshake, type ClientHandshake, type HandshakeEvent } from './hop-codec';
 import { proxyAsTarget } from './proxy-hop';
 
 /** What one input did to the chain's handshake. */

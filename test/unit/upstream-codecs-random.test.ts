@@ -4,7 +4,7 @@
 // suffix of what the proxy sent.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHandshake, type ClientHandshake, type HandshakeEvent } from '../../src/client/hop-negotiation';
+import { createHandshake, type ClientHandshake, type HandshakeEvent } from '../../src/client/hop-codec';
 import type { ProxySpec, ProxyType } from '../../src/config/config-types';
 import { SockswrapError } from '../../src/protocol/sockswrap-error';
 import type { TargetAddress } from '../../src/protocol/target-address';
