@@ -294,6 +294,25 @@ describe('standing plans: a one-proxy chain connects again without asking the ag
     assertNoLeaks(lab);
   });
 
+  test('RFC 1929 credentials in the plan: microsocks with a user, 10 connects by name, right password echo, wrong one refused each time', { skip: NO_MICROSOCKS }, async () => {
+    const port = 1082;
+    const authed = await startMicrosocks(lab, { port, user: 'alice', pass: 's3cret' });
+    try {
+      const n = 10;
+      const ok = await sockswrap(lab, ['-x', `socks5h://alice:s3cret@${authed.host}:${port}`, '--', py, '-c', PY_REPEAT, 'target.test', String(ECHO_PORT), String(n)]);
+      assert.equal(ok.status, 0, show(ok));
+      assert.deepEqual(JSON.parse(ok.stdout.toString()), { bad: [] }, show(ok));
+      const wrong = await sockswrap(lab, ['-x', `socks5h://alice:wrong@${authed.host}:${port}`, '--', py, '-c', PY_REPEAT, 'target.test', String(ECHO_PORT), String(3)]);
+      assert.equal(wrong.status, 0, show(wrong));
+      assert.deepEqual(JSON.parse(wrong.stdout.toString()), { bad: [0, 1, 2] }, show(wrong));
+      // Each refusal, the kept plan's included, is the agent's to judge and log.
+      assert.equal(count(wrong.stderr, /target\.test:\d+ via socks5 [^ ]+: .*(auth|password|credential)/gi), 3, show(wrong));
+    } finally {
+      await authed.stop();
+    }
+    assertNoLeaks(lab);
+  });
+
   test('a fake address no name owned yet is not kept: once a name gets it, the proxy is asked for the name', async () => {
     const r = await sockswrap(lab, ['-x', `socks5h://${danted.host}:${danted.port}`, '--', py, '-c', PY_FAKE_ADDRESS_NAMED_LATER, String(ECHO_PORT)]);
     assert.equal(r.status, 0, show(r));
