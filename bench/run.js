@@ -356,9 +356,11 @@ runs; each ratio is a median of alternating runs against proxychains4 within one
   the Node process on a 2-core machine that also runs danted, the echo target and the client; a
   bare control round trip measures ~90 µs here — which standing plans remove. Not the shim's
   system calls: \`strace -c -f\` of bench-client counts ~32 per connection under sockswrap
-  against ~42 under proxychains4, which reads the proxy's replies a byte at a time. Chains of
-  several proxies, round-robin and random picks still ask the agent per connection (their answer
-  changes from one connection to the next), as does the first connect to each destination.
+  against ~42 under proxychains4, which reads the proxy's replies a byte at a time. Round-robin
+  and random chains of several proxies still ask the agent per connection (their answer changes
+  from one connection to the next), as does the first connect to each destination; strict and
+  dynamic chains of several SOCKS proxies get standing plans too (every reply of the chain is in
+  the script).
 `;
 
 function report({ machine: m, cases, seconds }) {

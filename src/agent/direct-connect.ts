@@ -37,7 +37,9 @@ const ARG_SCRIPT = 2;
 /**
  * `arg` of a CONNECT's DIAL: a standing plan. The shim may run this same answer again for the same
  * CONNECT request without asking (session 0), and reports with NOTE or RESUME. Given when the
- * answer depends on the destination alone: one proxy, so no rotation, no dead hop to skip.
+ * first attempt's answer depends on the destination alone: one proxy, or a strict or dynamic chain
+ * (every proxy in list order; dynamic re-plans only after a failure, which the agent then sees).
+ * Round-robin and random chains change hops from one connection to the next.
  */
 const ARG_STANDING = 4;
 const STEP_HEADER = 10;
@@ -208,7 +210,7 @@ export class DirectConnects {
     const script = session.script;
     session.script = [];
     for (let i = 0; i < matched && i < script.length; i++) {
-      const step = handshake.receive(script[i]!.prefix);
+      const step = handshake.receive(script[i]!.sample);
       if (step.outcome) return step.outcome instanceof ChainError ? this.failed(session, step.outcome) : this.established(session, 0, localPort);
       this.trackHop(session, step);
     }
@@ -266,10 +268,12 @@ export class DirectConnects {
 
   /** NOTE of a standing plan: the chain is up on `localPort`, `ms` after connect() was called. */
   noteStanding(target: TargetAddress, originalAddress: Buffer, requester: Requester, localPort: number, ms: number): void {
-    const proxy = this.config.proxies[0];
-    if (!proxy || isIP(proxy.host) === 0) return;
+    if (!this.chainStands()) return;
+    // The hops the plan stood for: the first attempt, which for these chains is always the same.
+    const hops = new ChainAttempts({ proxies: this.config.proxies, type: this.config.chainType, chainLen: this.config.chainLen, roundRobin: { cursor: 0 } }).next();
+    if (hops.some((proxy) => isIP(proxy.host) === 0)) return;
     const effective = applyDnat(this.config.dnat, target);
-    this.connected(() => labelOf(requester, target, effective), [proxy], ms, localPort, originalAddress);
+    this.connected(() => labelOf(requester, target, effective), hops, ms, localPort, originalAddress);
   }
 
   /** DONE note: the shim saw the whole script match; the chain is up (no response). */
@@ -340,7 +344,7 @@ export class DirectConnects {
       const plan = this.planFor(hops[0]!, session.effective);
       if (plan) return this.dialPlanned(session, plan, id);
     }
-    return withSession(id, this.dialFresh(session, hops));
+    return withSession(id, this.dialFresh(session, hops, id));
   }
 
   /** dial() from a cached plan: the same instruction dialFresh() builds, in one allocation. */
@@ -360,8 +364,7 @@ export class DirectConnects {
     let at = 0;
     if (id !== undefined) at = out.writeUInt32BE(id, 0);
     out[at] = DirectState.dial;
-    // Only a CONNECT's first DIAL of a one-proxy chain stands (ARG_STANDING).
-    out[at + 1] = scripted ? ARG_SCRIPT | (id !== undefined && session.mayStand && this.standingPlans && this.config.proxies.length === 1 ? ARG_STANDING : 0) : 0;
+    out[at + 1] = scripted ? ARG_SCRIPT | this.standing(session, id) : 0;
     out.writeUInt16BE(0, at + 2);
     at = out.writeUInt32BE(clampMs(this.config.tcpConnectTimeoutMs), at + 4);
     at += proxy.copy(out, at);
@@ -371,7 +374,18 @@ export class DirectConnects {
     return out;
   }
 
-  private dialFresh(session: Session, hops: readonly ProxySpec[]): Buffer {
+  /** ARG_STANDING for a CONNECT's first DIAL (it carries `id`) when the answer may be kept. */
+  private standing(session: Session, id: number | undefined): number {
+    return id !== undefined && session.mayStand && this.standingPlans && this.chainStands() ? ARG_STANDING : 0;
+  }
+
+  /** Whether the first attempt's hops are the same for every connection (ARG_STANDING). */
+  private chainStands(): boolean {
+    const type = this.config.chainType;
+    return this.config.proxies.length === 1 || type === 'strict' || type === 'dynamic';
+  }
+
+  private dialFresh(session: Session, hops: readonly ProxySpec[], id?: number): Buffer {
     session.handshake = new ChainHandshake(hops, session.effective);
     session.hop = -1;
     const first = session.handshake.start();
@@ -393,7 +407,7 @@ export class DirectConnects {
       session.script = [];
       return instruction(DirectState.dial, more, 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs]), chunk);
     }
-    return instruction(DirectState.dial, ARG_SCRIPT, 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs, script]), chunk);
+    return instruction(DirectState.dial, ARG_SCRIPT | this.standing(session, id), 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs, script]), chunk);
   }
 
   /** Next piece of the outbox, or READ once it is all out. */

@@ -123,14 +123,16 @@ export class ChainHandshake {
 
 /**
  * A reply the driver may check without asking the agent: the bytes must start with `prefix` and
- * the reply is `total` bytes long (anything after the prefix is not checked); `then` is what the
- * chain sends next once it matched. Only the last expectation of a script may leave bytes
- * unchecked (total > prefix length), and it is the chain's final reply.
+ * the reply is `total` bytes long (anything after the prefix is not checked: a SOCKS reply's bound
+ * address, which nothing after it depends on); `then` is what the chain sends next once it matched.
+ * `sample` is the reply as the codec was fed it (the prefix, then zeros): a driver that replays a
+ * matched expectation feeds it, all `total` bytes.
  */
 export interface Expectation {
   prefix: Buffer;
   total: number;
   then: Buffer;
+  sample: Buffer;
 }
 
 /** The replies a proxy of this type almost always gives to a successful handshake. */
@@ -151,26 +153,30 @@ function likelyReplies(proxy: ProxySpec, target: TargetAddress): { prefix: numbe
 }
 
 /**
- * The expected replies of a single-hop chain's whole handshake, checked against the codec itself
- * (a scratch ChainHandshake is fed each guess): when the proxy answers as expected, the shim needs
- * no round trip to the agent at all; any other answer goes to the agent as usual. Empty when
- * nothing can be predicted (HTTP CONNECT: the reply's length is not known in advance) or for
- * chains of more than one hop, whose intermediate replies carry unchecked bytes.
+ * The expected replies of a chain's whole handshake, hop after hop, checked against the codec itself
+ * (a scratch ChainHandshake is fed each guess): when the proxies answer as expected, the shim
+ * needs no round trip to the agent at all; any other answer goes to the agent as usual. Empty when
+ * something cannot be predicted (HTTP CONNECT: the reply's length is not known in advance). A raw
+ * hop answers nothing: the next hop's handshake simply follows.
  */
 export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress): Expectation[] {
-  if (hops.length !== 1) return [];
   const scratch = new ChainHandshake(hops, target);
   if (scratch.start().outcome) return [];
   const script: Expectation[] = [];
-  for (const guess of likelyReplies(hops[0]!, target)) {
-    const sample = Buffer.alloc(guess.total);
-    Buffer.from(guess.prefix).copy(sample);
-    const step = scratch.receive(sample);
-    if (step.outcome instanceof ChainError || step.consumed !== sample.length) return [];
-    const expectation = { prefix: Buffer.from(guess.prefix), total: guess.total, then: step.send };
-    if (step.outcome === 'established') return [...script, expectation];
-    if (guess.total !== guess.prefix.length) return [];
-    script.push(expectation);
+  for (let i = 0; i < hops.length; i++) {
+    const hop = hops[i]!;
+    if (hop.type === 'raw') continue;
+    const guesses = likelyReplies(hop, i + 1 < hops.length ? proxyAsTarget(hops[i + 1]!) : target);
+    if (guesses.length === 0) return [];
+    for (const guess of guesses) {
+      const sample = Buffer.alloc(guess.total);
+      Buffer.from(guess.prefix).copy(sample);
+      const step = scratch.receive(sample);
+      if (step.outcome instanceof ChainError || step.consumed !== sample.length) return [];
+      script.push({ prefix: Buffer.from(guess.prefix), total: guess.total, then: step.send, sample });
+      // Established: the last hop answered, or only raw hops (which answer nothing) follow.
+      if (step.outcome === 'established') return hops.slice(i + 1).every((h) => h.type === 'raw') ? script : [];
+    }
   }
   return [];
 }

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, needTool, startDanted, startMicrosocks, startTargets, bin, reEscape, ECHO_PORT, type Danted, type Peer } from '../helpers/peers';
+import { peerGate, needTool, startDanted, startMicrosocks, startTargets, bin, reEscape, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 
@@ -110,6 +110,18 @@ for _ in range(2):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.connect(dest); print("connected")
+    except OSError as e:
+        print("errno", e.errno)
+    s.close()
+`;
+
+/** argv: host port n. n blocking connects, one line each: "connected" or "errno N". */
+const PY_CONNECTS = `
+import socket, sys
+for _ in range(int(sys.argv[3])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.connect((sys.argv[1], int(sys.argv[2]))); print("connected")
     except OSError as e:
         print("errno", e.errno)
     s.close()
@@ -310,6 +322,37 @@ describe('standing plans: a one-proxy chain connects again without asking the ag
     } finally {
       await authed.stop();
     }
+    assertNoLeaks(lab);
+  });
+
+  test('strict_chain microsocks > danted: 10 connects by name from one plan, one -v line each naming both hops; refusals judged at hop 2', { skip: NO_MICROSOCKS }, async () => {
+    assert.ok(micro, 'microsocks started');
+    const conf = join(lab.dir, 'strict-2.conf');
+    writeFileSync(conf, ['strict_chain', 'proxy_dns', '[ProxyList]', `socks5 ${micro.host} ${micro.port}`, `socks5 ${danted.innerHost} ${danted.port}`, ''].join('\n'));
+    const n = 10;
+    const r = await sockswrap(lab, ['-v', '-f', conf, '--', py, '-c', PY_REPEAT, 'target.test', String(ECHO_PORT), String(n)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), { bad: [] }, show(r));
+    const chain = `socks5 ${reEscape(`${micro.host}:${micro.port}`)} > socks5 ${reEscape(`${danted.innerHost}:${danted.port}`)}`;
+    assert.equal(count(r.stderr, new RegExp(`target\\.test:${ECHO_PORT} via ${chain}: connected in \\d+ ms`, 'g')), n, show(r));
+    // A closed port: danted (hop 2) refuses, after hop 1's reply and hop 2's method choice matched.
+    const refused = await sockswrap(lab, ['-f', conf, '--', py, '-c', PY_CONNECTS, 'target.test', String(CLOSED_PORT), '3']);
+    assert.equal(refused.status, 0, show(refused));
+    assert.equal(refused.stdout.toString(), 'errno 111\n'.repeat(3), show(refused));
+    assert.equal(count(refused.stderr, new RegExp(`target\\.test:${CLOSED_PORT} via socks5 ${reEscape(`${danted.innerHost}:${danted.port}`)}: CONNECT target\\.test:${CLOSED_PORT} refused`, 'g')), 3, show(refused));
+    assertNoLeaks(lab);
+  });
+
+  test('dynamic_chain with a dead first proxy: every connect from the kept plan skips it and goes through danted', async () => {
+    const conf = join(lab.dir, 'dynamic-dead.conf');
+    writeFileSync(conf, ['dynamic_chain', '[ProxyList]', `socks5 ${lab.proxyIp4} ${CLOSED_PORT}`, `socks5 ${danted.host} ${danted.port}`, ''].join('\n'));
+    const n = 5;
+    const r = await sockswrap(lab, ['-v', '-f', conf, '--', py, '-c', PY_REPEAT, lab.targetIp4, String(ECHO_PORT), String(n)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), { bad: [] }, show(r));
+    // Dead hops are forgotten per connection (docs/chains.md): each one meets it and skips it.
+    assert.equal(count(r.stderr, /cannot reach the proxy: ECONNREFUSED; skipping that hop/g), n, show(r));
+    assert.equal(count(r.stderr, connectedVia(`${danted.host}:${danted.port}`)), n, show(r));
     assertNoLeaks(lab);
   });
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChainHandshake, ChainAttempts, streamFailure } from '../../src/client/chain-driver';
+import { ChainHandshake, ChainAttempts, predictHandshake, streamFailure } from '../../src/client/chain-driver';
 import { ChainError } from '../../src/client/chain-error';
 import { DirectConnects, DirectEvent, DirectState } from '../../src/agent/direct-connect';
 import type { ProxySpec, SockswrapConfig } from '../../src/config/config-types';
@@ -65,6 +65,30 @@ describe('ChainHandshake (sans-IO, shared by the relay and the direct path)', ()
     const closed = eof.fail(streamFailure.closed());
     assert.ok(closed.outcome instanceof ChainError);
     assert.equal(closed.outcome.message, 'via socks5 10.0.0.1:1080: the proxy closed the connection during the handshake');
+  });
+});
+
+describe('predictHandshake (the direct path\'s script of expected replies)', () => {
+  it('a 2-hop SOCKS5 chain: both hops\' method and reply, each answered with what the chain sends next', () => {
+    const script = predictHandshake([S5, S5b], TARGET);
+    assert.deepEqual(script.map((e) => [[...e.prefix], e.total]), [[[5, 0], 2], [[5, 0, 0, 1], 10], [[5, 0], 2], [[5, 0, 0, 1], 10]]);
+    // Hop 1's request names hop 2; after hop 1's reply the chain greets hop 2; then asks it for the target.
+    assert.deepEqual([...script[0]!.then], [5, 1, 0, 1, 10, 0, 0, 2, 0x04, 0x39]);
+    assert.deepEqual([...script[1]!.then], [5, 1, 0]);
+    assert.deepEqual([...script[2]!.then], [5, 1, 0, 1, 192, 0, 2, 7, 0, 22]);
+    assert.deepEqual([...script[3]!.then], []);
+    // Fed to a real handshake, the samples establish the chain with nothing left over.
+    const hs = new ChainHandshake([S5, S5b], TARGET);
+    hs.start();
+    let last;
+    for (const e of script) last = hs.receive(e.sample);
+    assert.equal(last?.outcome, 'established');
+  });
+
+  it('nothing for an HTTP hop (its reply has no fixed length); a raw hop answers nothing and is skipped', () => {
+    assert.deepEqual(predictHandshake([S5, { type: 'http', host: '10.0.0.3', port: 8080 }], TARGET), []);
+    const viaRaw = predictHandshake([{ type: 'raw', host: '10.0.0.4', port: 9000 }, S5], TARGET);
+    assert.deepEqual(viaRaw.map((e) => [...e.prefix]), [[5, 0], [5, 0, 0, 1]]);
   });
 });
 
@@ -178,7 +202,23 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
     assert.equal(open[5]! & 4, 0);
   });
 
-  it('only a one-proxy chain gets a standing plan', () => {
+  it('a strict 2-hop chain stands; a STEP after three matched replies replays them, hop 1\'s whole reply included', () => {
+    const lines: string[] = [];
+    const direct = new DirectConnects({ ...config([S5, S5b]), chainType: 'strict' }, { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
+    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    assert.equal(open[4], DirectState.dial);
+    assert.equal(open[5]! & 6, 6, 'scripted and standing');
+    // Hop 1 said yes, hop 2 chose no-auth, then refused the target.
+    const body = stepBody(open.subarray(0, 4), DirectEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    body[9] = 3;
+    const r = direct.step(body);
+    assert.equal(r[0], DirectState.done);
+    assert.equal(r[1], 111);
+    // Judged at hop 2 (the replay left the codec there), named by that hop.
+    assert.deepEqual(lines, ['py[1] 192.0.2.7:22 via socks5 10.0.0.2:1081: CONNECT 192.0.2.7:22 refused by proxy (reply 0x05 connection refused)']);
+  });
+
+  it('a round_robin chain over two proxies gets no standing plan', () => {
     const log = { error: () => {}, info: () => {} };
     const rotating = new DirectConnects({ ...config([S5, S5b]), chainType: 'round_robin', chainLen: 1 }, log, { cursor: 0 });
     const open = rotating.open(TARGET, original, requester, { v4: true, v6: true })!;
