@@ -170,7 +170,7 @@ static int consume(int fd, size_t n, uint8_t *scratch, size_t cap)
  * round trip; the first that does not (or EOF, an error, the deadline) is reported in STEP with
  * how many matched, and the agent takes over from there. Returns -1 when all matched (the chain
  * is established), else the event; *data_len / *err describe it. */
-static int run_script(int fd, const uint8_t *script, size_t len, const struct timespec *deadline,
+static int run_script(int fd, const uint8_t *script, size_t len, struct timespec *deadline, uint32_t read_ms,
 		      uint8_t *buf, size_t cap, int *matched, size_t *data_len, int *err)
 {
 	if (len < 1)
@@ -179,7 +179,9 @@ static int run_script(int fd, const uint8_t *script, size_t len, const struct ti
 	for (size_t i = 0; i < count; i++) {
 		if (at + 1 > len)
 			break;
-		size_t plen = script[at];
+		/* Top bit: this reply ends a hop; the next hop's reply gets read_ms of its own. */
+		int ends_hop = script[at] & 0x80;
+		size_t plen = script[at] & 0x7f;
 		if (at + 1 + plen + 4 > len)
 			break;
 		const uint8_t *prefix = script + at + 1;
@@ -214,13 +216,20 @@ static int run_script(int fd, const uint8_t *script, size_t len, const struct ti
 			break;
 		}
 		int e = consume(fd, total, buf, cap);
-		if (!e)
-			e = send_exact(fd, then, then_len, deadline);
 		if (e) {
 			*err = e;
 			return EVENT_IO_ERROR;
 		}
+		/* Consumed, so known to the agent's replay even if writing `then` fails: the failure
+		 * is then the next hop's, as on the relay. */
 		(*matched)++;
+		if (ends_hop)
+			sw_deadline_in(deadline, read_ms);
+		e = send_exact(fd, then, then_len, deadline);
+		if (e) {
+			*err = e;
+			return EVENT_IO_ERROR;
+		}
 	}
 	return *matched == (int)count && count > 0 ? -1 : EVENT_IO_ERROR;
 }
@@ -339,7 +348,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 			goto report;
 		}
 		if (ins.script) {
-			int r = run_script(fd, ins.script, ins.script_len, &deadline, req + STEP_HEADER,
+			int r = run_script(fd, ins.script, ins.script_len, &deadline, read_ms, req + STEP_HEADER,
 					   data_cap, &matched, &data_len, &err);
 			if (r < 0) {
 				/* Established without a round trip: tell the agent (log line, PEER), no answer. */

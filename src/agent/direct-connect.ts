@@ -134,7 +134,7 @@ export class DirectConnects {
     private readonly config: SockswrapConfig,
     private readonly log: Logger,
     private readonly roundRobin: RoundRobinCursor,
-    /** Whether a one-proxy chain's CONNECT answers are standing plans (off: diagnostics only). */
+    /** Whether CONNECT answers may be standing plans (chainStands()); off: diagnostics only. */
     private readonly standingPlans = true,
   ) {}
 
@@ -184,7 +184,8 @@ export class DirectConnects {
       // session it is still waiting on (that would turn ETIMEDOUT into ECONNABORTED, unlogged).
       timer: setTimeout(
         () => this.sessions.delete(id),
-        Math.max(SESSION_GRACE_MS, this.config.tcpConnectTimeoutMs + this.config.tcpReadTimeoutMs + 5_000),
+        // A scripted handshake may take a read timeout per hop without a word to the agent.
+        Math.max(SESSION_GRACE_MS, this.config.tcpConnectTimeoutMs + this.config.tcpReadTimeoutMs * proxies.length + 5_000),
       ),
     };
     session.timer.unref();
@@ -472,13 +473,17 @@ export class DirectConnects {
   }
 }
 
-/** `len u16 | count u8 | {prefix_len u8 | prefix | total u16 | then_len u16 | then}`; undefined for none. */
+/**
+ * `len u16 | count u8 | {prefix_len u8 | prefix | total u16 | then_len u16 | then}`; undefined for
+ * none. prefix_len's top bit: the reply ends a hop (the shim re-arms read_ms for the next one).
+ */
 function encodeScript(script: Expectation[]): Buffer | undefined {
   if (script.length === 0 || script.length > 8) return undefined;
   const parts: Buffer[] = [Buffer.from([script.length])];
   for (const e of script) {
+    if (e.prefix.length > 0x7f) return undefined;
     const head = Buffer.alloc(1);
-    head[0] = e.prefix.length;
+    head[0] = e.prefix.length | (e.endsHop ? 0x80 : 0);
     const mid = Buffer.alloc(4);
     mid.writeUInt16BE(e.total, 0);
     mid.writeUInt16BE(e.then.length, 2);

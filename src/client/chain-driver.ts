@@ -126,13 +126,15 @@ export class ChainHandshake {
  * the reply is `total` bytes long (anything after the prefix is not checked: a SOCKS reply's bound
  * address, which nothing after it depends on); `then` is what the chain sends next once it matched.
  * `sample` is the reply as the codec was fed it (the prefix, then zeros): a driver that replays a
- * matched expectation feeds it, all `total` bytes.
+ * matched expectation feeds it, all `total` bytes. `endsHop`: this is a hop's last reply, so the
+ * next one is the next hop's and gets a whole tcp_read_time_out of its own (docs/chains.md).
  */
 export interface Expectation {
   prefix: Buffer;
   total: number;
   then: Buffer;
   sample: Buffer;
+  endsHop: boolean;
 }
 
 /** The replies a proxy of this type almost always gives to a successful handshake. */
@@ -168,12 +170,12 @@ export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddre
     if (hop.type === 'raw') continue;
     const guesses = likelyReplies(hop, i + 1 < hops.length ? proxyAsTarget(hops[i + 1]!) : target);
     if (guesses.length === 0) return [];
-    for (const guess of guesses) {
+    for (const [g, guess] of guesses.entries()) {
       const sample = Buffer.alloc(guess.total);
       Buffer.from(guess.prefix).copy(sample);
       const step = scratch.receive(sample);
       if (step.outcome instanceof ChainError || step.consumed !== sample.length) return [];
-      script.push({ prefix: Buffer.from(guess.prefix), total: guess.total, then: step.send, sample });
+      script.push({ prefix: Buffer.from(guess.prefix), total: guess.total, then: step.send, sample, endsHop: g === guesses.length - 1 });
       // Established: the last hop answered, or only raw hops (which answer nothing) follow.
       if (step.outcome === 'established') return hops.slice(i + 1).every((h) => h.type === 'raw') ? script : [];
     }

@@ -14,6 +14,7 @@ import { createLab, type Lab } from '../helpers/net-lab';
 import { peerGate, needTool, startDanted, startMicrosocks, startTargets, bin, reEscape, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { startDelayForwarder } from '../helpers/delay-forwarder';
 
 /**
  * Shared by the wrapped programs: one blocking connect on a fresh socket that sends bytes unique
@@ -340,6 +341,23 @@ describe('standing plans: a one-proxy chain connects again without asking the ag
     assert.equal(refused.status, 0, show(refused));
     assert.equal(refused.stdout.toString(), 'errno 111\n'.repeat(3), show(refused));
     assert.equal(count(refused.stderr, new RegExp(`target\\.test:${CLOSED_PORT} via socks5 ${reEscape(`${danted.innerHost}:${danted.port}`)}: CONNECT target\\.test:${CLOSED_PORT} refused`, 'g')), 3, show(refused));
+    assertNoLeaks(lab);
+  });
+
+  test('tcp_read_time_out bounds each hop, not the whole scripted chain: 2 hops of ~600 ms each under a 1000 ms timeout connect', { skip: NO_MICROSOCKS }, async () => {
+    assert.ok(micro, 'microsocks started');
+    // Every chunk through the forwarder waits 150 ms each way: each hop's two exchanges take
+    // ~600 ms (hop 2's run through hop 1's tunnel), the chain's four ~1200 ms.
+    const far = await startDelayForwarder(lab, { port: 1190, toHost: micro.host, toPort: micro.port, delayMs: 150 });
+    const conf = join(lab.dir, 'per-hop-timeout.conf');
+    writeFileSync(conf, ['strict_chain', 'proxy_dns', 'tcp_read_time_out 1000', '[ProxyList]', `socks5 ${far.host} ${far.port}`, `socks5 ${danted.innerHost} ${danted.port}`, ''].join('\n'));
+    const n = 3;
+    const r = await sockswrap(lab, ['-v', '-f', conf, '--', py, '-c', PY_REPEAT, 'target.test', String(ECHO_PORT), String(n)], { timeoutMs: 30_000 });
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), { bad: [] }, show(r));
+    const chain = `socks5 ${reEscape(`${far.host}:${far.port}`)} > socks5 ${reEscape(`${danted.innerHost}:${danted.port}`)}`;
+    assert.equal(count(r.stderr, new RegExp(`target\\.test:${ECHO_PORT} via ${chain}: connected in \\d+ ms`, 'g')), n, show(r));
+    far.child.kill();
     assertNoLeaks(lab);
   });
 
