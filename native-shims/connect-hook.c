@@ -92,10 +92,6 @@ static int recall_relayed(int fd, int local_port, struct sockaddr_in6 *addr, soc
 	return atomic_load(&r->local_port) == (uint32_t)local_port ? 0 : -1;
 }
 
-/* Asks the agent about a destination. Returns ACTION_DIRECT, ACTION_PROXY (ticket filled),
- * ACTION_EXECUTE (only when flags say blocking: execute filled with `session | instruction`, for
- * direct-path.c) or a negative errno: the agent's refusal, or ECONNREFUSED when it cannot be asked
- * (fail closed). */
 /* CONNECT's request body: `socktype u8 | address | flags u8 (when not 0)`. */
 static size_t connect_request(int socktype, const struct wire_addr *dest, int flags, uint8_t req[SW_CONNECT_REQUEST_MAX])
 {
@@ -106,6 +102,10 @@ static size_t connect_request(int socktype, const struct wire_addr *dest, int fl
 	return len;
 }
 
+/* Asks the agent about a destination. Returns ACTION_DIRECT, ACTION_PROXY (ticket filled),
+ * ACTION_EXECUTE (only when flags say blocking: execute filled with `session | instruction`, for
+ * direct-path.c) or a negative errno: the agent's refusal, or ECONNREFUSED when it cannot be asked
+ * (fail closed). */
 static int ask_agent_connect_as(const uint8_t *req, size_t len, int socktype, uint8_t ticket[16],
 				uint8_t *execute, size_t *execute_len)
 {

@@ -127,6 +127,8 @@ export class DirectConnects {
   private readonly peers = new Map<string, Buffer>();
   /** Single-hop dial plans by proxy and destination (bounded, oldest forgotten first). */
   private readonly plans = new Map<string, DialPlan>();
+  /** The hops of every standing plan (chainStands()), computed at the first NOTE of one. */
+  private standingHops?: readonly ProxySpec[];
   /** isIP() of each configured proxy, by position; computed at the first CONNECT. */
   private proxyFamilies?: number[];
 
@@ -271,7 +273,7 @@ export class DirectConnects {
   noteStanding(target: TargetAddress, originalAddress: Buffer, requester: Requester, localPort: number, ms: number): void {
     if (!this.chainStands()) return;
     // The hops the plan stood for: the first attempt, which for these chains is always the same.
-    const hops = new ChainAttempts({ proxies: this.config.proxies, type: this.config.chainType, chainLen: this.config.chainLen, roundRobin: { cursor: 0 } }).next();
+    const hops = (this.standingHops ??= new ChainAttempts({ proxies: this.config.proxies, type: this.config.chainType, chainLen: this.config.chainLen, roundRobin: { cursor: 0 } }).next());
     if (hops.some((proxy) => isIP(proxy.host) === 0)) return;
     const effective = applyDnat(this.config.dnat, target);
     this.connected(() => labelOf(requester, target, effective), hops, ms, localPort, originalAddress);
