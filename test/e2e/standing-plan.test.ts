@@ -374,6 +374,19 @@ describe('standing plans: a one-proxy chain connects again without asking the ag
     assertNoLeaks(lab);
   });
 
+  test('dnat with a kept plan: 5 connects to a TEST-NET address reach the rewritten target, each logged with its dnat', async () => {
+    const nowhere = '198.51.100.7';
+    const conf = join(lab.dir, 'dnat.conf');
+    writeFileSync(conf, [`dnat ${nowhere}:80 ${lab.targetIp4}:${ECHO_PORT}`, '[ProxyList]', `socks5 ${danted.host} ${danted.port}`, ''].join('\n'));
+    const n = 5;
+    const r = await sockswrap(lab, ['-v', '-f', conf, '--', py, '-c', PY_REPEAT, nowhere, '80', String(n)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), { bad: [] }, show(r));
+    const line = new RegExp(`${reEscape(nowhere)}:80 \\(dnat to ${reEscape(lab.targetIp4)}:${ECHO_PORT}\\) via socks5 ${reEscape(`${danted.host}:${danted.port}`)}: connected in \\d+ ms`, 'g');
+    assert.equal(count(r.stderr, line), n, show(r));
+    assertNoLeaks(lab);
+  });
+
   test('a fake address no name owned yet is not kept: once a name gets it, the proxy is asked for the name', async () => {
     const r = await sockswrap(lab, ['-x', `socks5h://${danted.host}:${danted.port}`, '--', py, '-c', PY_FAKE_ADDRESS_NAMED_LATER, String(ECHO_PORT)]);
     assert.equal(r.status, 0, show(r));
