@@ -129,7 +129,7 @@ export class DirectConnects {
   private readonly plans = new Map<string, DialPlan>();
   /** The hops of every standing plan (chainStands()), computed at the first NOTE of one. */
   private standingHops?: readonly ProxySpec[];
-  /** isIP() of each configured proxy, by position; computed at the first CONNECT. */
+  /** isIP() of each proxy the shim may dial first; computed at the first CONNECT. */
   private proxyFamilies?: number[];
 
   constructor(
@@ -143,12 +143,14 @@ export class DirectConnects {
   /**
    * CONNECT for a blocking socket: `session u32 | instruction` (always a DIAL or a DONE), or
    * undefined when this chain must take the relay (a proxy named by host name, which the agent
-   * would have to resolve, or of a family the socket cannot connect to).
+   * would have to resolve, or of a family the socket cannot connect to). Only a proxy the shim may
+   * dial counts: a strict chain's first; any of the others, which a dead hop can make first. A
+   * later hop is reached by the one before it (a name goes to that proxy as a name).
    */
   open(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions = {}): Buffer | undefined {
     const { proxies } = this.config;
     if (proxies.length === 0) return undefined;
-    if (this.proxyFamilies?.length !== proxies.length) this.proxyFamilies = proxies.map((proxy) => isIP(proxy.host));
+    this.proxyFamilies ??= (this.config.chainType === 'strict' ? proxies.slice(0, 1) : proxies).map((proxy) => isIP(proxy.host));
     for (const family of this.proxyFamilies) {
       if (family === 0 || (family === 4 && !reach.v4) || (family === 6 && !reach.v6)) return undefined;
     }
@@ -274,7 +276,7 @@ export class DirectConnects {
     if (!this.chainStands()) return;
     // The hops the plan stood for: the first attempt, which for these chains is always the same.
     const hops = (this.standingHops ??= new ChainAttempts({ proxies: this.config.proxies, type: this.config.chainType, chainLen: this.config.chainLen, roundRobin: { cursor: 0 } }).next());
-    if (hops.some((proxy) => isIP(proxy.host) === 0)) return;
+    if (isIP(hops[0]!.host) === 0) return;
     const effective = applyDnat(this.config.dnat, target);
     this.connected(() => labelOf(requester, target, effective), hops, ms, localPort, originalAddress);
   }

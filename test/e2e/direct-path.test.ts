@@ -5,7 +5,7 @@
 // server's first bytes (a banner that may come with the final reply) arrive intact.
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../helpers/net-lab';
 import { peerGate, needTool, startDanted, startMicrosocks, startTargets, bin, waitPort, BANNER_PORT, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
@@ -152,6 +152,19 @@ describe('direct path for blocking connects', { skip: gate.skip }, () => {
     assert.equal(out.first, BANNER);
     assert.equal(out.rest, 'ping\n');
     assert.match(r.stderr, new RegExp(`target\\.test:${BANNER_PORT} via socks5 ${micro.host}:${micro.port} > socks5 ${danted.innerHost}:${danted.port}: connected in \\d+ ms`));
+    assertNoLeaks(lab);
+  });
+
+  test('strict_chain whose second hop is given by name: still the direct path (only the first hop is dialled), banner intact', async () => {
+    // Only the proxy namespace knows the name: danted (hop 1) resolves it, as it would any target.
+    appendFileSync(join('/etc/netns', lab.proxy, 'hosts'), `${micro.host}\tsocks.inner.lab\n`);
+    const conf = join(lab.dir, 'direct-named-hop.conf');
+    writeFileSync(conf, ['strict_chain', 'proxy_dns', '[ProxyList]', `socks5 ${danted.host} ${danted.port}`, `socks5 socks.inner.lab ${micro.port}`, ''].join('\n'));
+    const { r, out } = await run(['-v', '-f', conf], 'block', 'target.test');
+    assert.equal(out.kernel, `${danted.host}:${danted.port}`);
+    assert.equal(out.first, BANNER);
+    assert.equal(out.rest, 'ping\n');
+    assert.match(r.stderr, new RegExp(`target\\.test:${BANNER_PORT} via socks5 ${danted.host}:${danted.port} > socks5 socks\\.inner\\.lab:${micro.port}: connected in \\d+ ms`));
     assertNoLeaks(lab);
   });
 
