@@ -193,14 +193,21 @@ export class ControlServer {
       case Op.reverse:
         return this.reverse(frame.body);
       case Op.peer: {
-        // relay 0: a socket connected straight to a proxy (direct path): `port | 0 | peer address`.
-        if (frame.body.length > 3 && frame.body[2] === 0) {
-          const address = this.deps.direct?.originalAddressFor(frame.body.readUInt16BE(0), frame.body.subarray(3));
-          return address ? encodeFrame(STATUS_OK, address) : encodeFrame(STATUS_NOT_FOUND);
-        }
-        const relay = frame.body.length > 2 && frame.body[2] === 6 ? 6 : 4;
-        const address = this.deps.peerOf(relay, frame.body.readUInt16BE(0));
-        return address ? encodeFrame(STATUS_OK, address) : encodeFrame(STATUS_NOT_FOUND);
+        const body = frame.body;
+        const lookup = (): Buffer | undefined =>
+          // relay 0: a socket connected straight to a proxy (direct path): `port | 0 | peer address`.
+          body.length > 3 && body[2] === 0
+            ? this.deps.direct?.originalAddressFor(body.readUInt16BE(0), body.subarray(3))
+            : this.deps.peerOf(body.length > 2 && body[2] === 6 ? 6 : 4, body.readUInt16BE(0));
+        const address = lookup();
+        if (address) return encodeFrame(STATUS_OK, address);
+        // Asked by an image exec'd right after its parent connected: the parent's NOTE (or ticket)
+        // was written first but may sit on another connection not read yet in this turn of the
+        // event loop. Everything readable now is read before setImmediate's callback runs.
+        return new Promise((resolve) => setImmediate(() => {
+          const later = lookup();
+          resolve(later ? encodeFrame(STATUS_OK, later) : encodeFrame(STATUS_NOT_FOUND));
+        }));
       }
       case Op.udpRoute:
         return this.udpRoute(frame.body, requester);

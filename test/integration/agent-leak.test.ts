@@ -168,6 +168,26 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
     }
   });
 
+  test('PEER from an image exec\'d right after its parent connected: answered though the parent\'s NOTE is read after it', { timeout: 20_000 }, async () => {
+    assert.ok(agent && proxy, 'the agent and the proxy started');
+    const a = agent;
+    const parent = await ControlClient.open(a, 0x7100_0000);
+    const child = await ControlClient.open(a, 0x7100_0001);
+    const port = 40123;
+    // A standing plan's NOTE: `0 | local port | ms | CONNECT request (stream, the echo target:7, blocking, v4)`.
+    const request = Buffer.from([SOCKTYPE_STREAM, 4, ...ECHO_TARGET, 0, 7, 1 | 2]);
+    const note = Buffer.concat([Buffer.alloc(4), Buffer.from([port >> 8, port & 0xff]), Buffer.alloc(4), request]);
+    const proxyWire = Buffer.from([4, 127, 0, 0, 1, proxy.port >> 8, proxy.port & 0xff]);
+    // The child's question leaves first here, so the agent reads it before the note.
+    const asked = child.ask(Op.peer, Buffer.concat([Buffer.from([port >> 8, port & 0xff, 0]), proxyWire]));
+    parent.send(Op.note, note);
+    const answer = await asked;
+    assert.equal(answer.kind, 0, 'known');
+    assert.deepEqual([...answer.body], [4, ...ECHO_TARGET, 0, 7], 'the original destination');
+    await parent.close();
+    await child.close();
+  });
+
   test(`${CONNECTIONS} connections leave no per-connection state behind`, async () => {
     assert.ok(agent, 'the agent started');
     const a = agent;
