@@ -283,9 +283,8 @@ export class ControlServer {
     if (!direct || body.length < 1 + requestLength + 4 + 10) throw new Error('bad RESUME');
     const request = this.parseConnect(body.subarray(1, 1 + requestLength));
     if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM || !request.fixed) throw new Error('RESUME for no plan');
-    const reach = { v4: (request.flags & FLAG_REACH4) !== 0, v6: (request.flags & FLAG_REACH6) !== 0 };
     const ms = body.readUInt32BE(1 + requestLength);
-    return encodeFrame(STATUS_OK, direct.resume(request.target, request.originalAddress, requester, reach, body.subarray(1 + requestLength + 4), ms));
+    return encodeFrame(STATUS_OK, direct.resume(request.target, request.originalAddress, requester, reachOf(request.flags), body.subarray(1 + requestLength + 4), ms));
   }
 
   private connect(body: Buffer, requester: Requester): Buffer {
@@ -306,8 +305,7 @@ export class ControlServer {
       return encodeFrame(constants.errno.ENETUNREACH);
     }
     if ((flags & FLAG_BLOCKING) !== 0 && this.deps.direct) {
-      const reach = { v4: (flags & FLAG_REACH4) !== 0, v6: (flags & FLAG_REACH6) !== 0 };
-      const execute = this.deps.direct.open(target, originalAddress, requester, reach, { mayStand: fixed });
+      const execute = this.deps.direct.open(target, originalAddress, requester, reachOf(flags), { mayStand: fixed });
       if (execute) return answerFrame(ACTION_EXECUTE, execute);
     }
     const ticket = this.deps.broker.open(target, originalAddress, requester);
@@ -360,6 +358,11 @@ export class ControlServer {
     const name = this.deps.fakeDns.nameFor(host) ?? this.deps.hosts.reverse(host) ?? this.deps.hosts.reverse(ip.host);
     return name ? encodeFrame(STATUS_OK, Buffer.from(name, 'utf8')) : encodeFrame(STATUS_NOT_FOUND);
   }
+}
+
+/** Which families the program's socket can reach, from CONNECT's flags. */
+function reachOf(flags: number): { v4: boolean; v6: boolean } {
+  return { v4: (flags & FLAG_REACH4) !== 0, v6: (flags & FLAG_REACH6) !== 0 };
 }
 
 interface ParsedConnect {
