@@ -400,33 +400,47 @@ static void encode_header(uint8_t hdr[HDR_LEN], const struct udp_socket *e, cons
 	hdr[ID_LEN + 18] = (uint8_t)dest->port;
 }
 
-/* The program's message, with the header in front, to the relay. Returns the payload length. */
-static ssize_t send_relayed(int fd, const struct udp_socket *e, const struct wire_addr *dest, const struct msghdr *msg,
-			   int flags)
+/* The program's iovec with the header's slot in front: in `small` when it fits, else allocated
+ * (free it when *iov != small). -1 (errno set) when the message has too many parts. */
+#define SMALL_IOV 9
+static int iov_with_header(const struct msghdr *msg, uint8_t hdr[HDR_LEN], struct iovec small[SMALL_IOV],
+			   struct iovec **iov)
 {
 	if (msg->msg_iovlen >= IOV_MAX) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	struct sockaddr_storage relay;
-	socklen_t relay_len = relay_sockaddr(e->relay, e->domain_is_v6, &relay);
-	if (relay_len == 0) {
-		errno = ENETUNREACH;
-		return -1;
-	}
-	uint8_t hdr[HDR_LEN];
-	encode_header(hdr, e, dest);
-	struct iovec small[9], *iov = small;
-	if (msg->msg_iovlen + 1 > sizeof small / sizeof small[0]) {
-		iov = malloc((msg->msg_iovlen + 1) * sizeof *iov);
-		if (!iov) {
+	*iov = small;
+	if (msg->msg_iovlen + 1 > SMALL_IOV) {
+		*iov = malloc((msg->msg_iovlen + 1) * sizeof **iov);
+		if (!*iov) {
 			errno = ENOBUFS;
 			return -1;
 		}
 	}
-	iov[0] = (struct iovec){ .iov_base = hdr, .iov_len = HDR_LEN };
+	(*iov)[0] = (struct iovec){ .iov_base = hdr, .iov_len = HDR_LEN };
 	if (msg->msg_iovlen)
-		memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof *iov);
+		memcpy(*iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof **iov);
+	return 0;
+}
+
+/* The program's message, with the header in front, to the relay. Returns the payload length. */
+static ssize_t send_relayed(int fd, const struct udp_socket *e, const struct wire_addr *dest, const struct msghdr *msg,
+			   int flags)
+{
+	uint8_t hdr[HDR_LEN];
+	struct iovec small[SMALL_IOV], *iov;
+	if (iov_with_header(msg, hdr, small, &iov) != 0)
+		return -1;
+	struct sockaddr_storage relay;
+	socklen_t relay_len = relay_sockaddr(e->relay, e->domain_is_v6, &relay);
+	if (relay_len == 0) {
+		if (iov != small)
+			free(iov);
+		errno = ENETUNREACH;
+		return -1;
+	}
+	encode_header(hdr, e, dest);
 	struct msghdr m = *msg;
 	m.msg_name = &relay;
 	m.msg_namelen = relay_len;
@@ -783,23 +797,11 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 			report_source(msg, &e->peer, e->peer_len);
 		return r;
 	}
-	if (msg->msg_iovlen >= IOV_MAX) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	size_t cap = iov_total(msg->msg_iov, msg->msg_iovlen);
-	struct iovec small[9], *iov = small;
-	if (msg->msg_iovlen + 1 > sizeof small / sizeof small[0]) {
-		iov = malloc((msg->msg_iovlen + 1) * sizeof *iov);
-		if (!iov) {
-			errno = ENOBUFS;
-			return -1;
-		}
-	}
 	uint8_t hdr[HDR_LEN];
-	iov[0] = (struct iovec){ .iov_base = hdr, .iov_len = HDR_LEN };
-	if (msg->msg_iovlen)
-		memcpy(iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof *iov);
+	struct iovec small[SMALL_IOV], *iov;
+	if (iov_with_header(msg, hdr, small, &iov) != 0)
+		return -1;
+	size_t cap = iov_total(msg->msg_iov, msg->msg_iovlen);
 	ssize_t result;
 	for (;;) {
 		struct sockaddr_storage from;
