@@ -14,33 +14,9 @@ import { createLab, type Lab } from '../helpers/net-lab';
 import { peerGate, startDanted, startMicrosocks, startTargets, bin, waitForLog, ECHO_PORT, type Danted } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { addSinkRoute } from '../helpers/sink-route';
-import { sockswrap, spawnSockswrap, describe as show } from '../helpers/sockswrap';
-import type { ChildProcess } from 'node:child_process';
+import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
 
 const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3']);
-
-/** Lines from a child's stdout, as they come. */
-function lineReader(child: ChildProcess): (pred: (l: string) => boolean, ms?: number) => Promise<string> {
-  let buf = '';
-  const waiters: (() => void)[] = [];
-  child.stdout!.on('data', (b: Buffer) => {
-    buf += b.toString();
-    for (const w of waiters.splice(0)) w();
-  });
-  return (pred, ms = 20_000) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching line in ${ms} ms: ${buf}`)), ms);
-      const check = () => {
-        // Only whole lines: a chunk can end in the middle of one.
-        const line = buf.split('\n').slice(0, -1).find((l) => pred(l));
-        if (line !== undefined) {
-          clearTimeout(timer);
-          resolve(line);
-        } else waiters.push(check);
-      };
-      check();
-    });
-}
 
 describe('e2e faults', { skip: gate.skip }, () => {
   let lab: Lab;

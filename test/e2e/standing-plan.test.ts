@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createLab, type Lab } from '../helpers/net-lab';
 import { peerGate, needTool, startDanted, startMicrosocks, startTargets, bin, reEscape, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
-import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
 import { startDelayForwarder } from '../helpers/delay-forwarder';
 
 /**
@@ -260,6 +260,31 @@ describe('standing plans: a one-proxy chain connects again without asking the ag
     assert.deepEqual(JSON.parse(r.stdout.toString()), { bad: [] }, show(r));
     // 1 from the agent's own session, 19 from the standing plan's NOTE: the user cannot tell.
     assert.equal(count(r.stderr, connectedVia(`${danted.host}:${danted.port}`)), n, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('a kept plan needs no round trip: with the agent stopped (SIGSTOP), 5 more connects to the same destination echo', async () => {
+    const go = join(lab.dir, 'go-agent-stopped');
+    const prog = PY_ECHO_ONCE + `
+import os, time
+host, port = sys.argv[1], int(sys.argv[2])
+print("ready", echo_once(host, port, 0), flush=True)
+while not os.path.exists(${JSON.stringify(go)}): time.sleep(0.02)
+print("kept", sum(echo_once(host, port, i) for i in range(1, 6)), flush=True)
+`;
+    const child = spawnSockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', prog, lab.targetIp4, String(ECHO_PORT)]);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const next = lineReader(child);
+    assert.equal(await next((l) => l.startsWith('ready')), 'ready True');
+    // The launcher is the agent: stopped, it answers nothing. Asking it would hang here.
+    process.kill(child.pid!, 'SIGSTOP');
+    try {
+      writeFileSync(go, '');
+      assert.equal(await next((l) => l.startsWith('kept'), 15_000), 'kept 5');
+    } finally {
+      process.kill(child.pid!, 'SIGCONT');
+    }
+    assert.equal(await exited, 0);
     assertNoLeaks(lab);
   });
 

@@ -37,3 +37,26 @@ export function describe(r: RunResult): string {
   const out = r.stdout.length > 400 ? `${r.stdout.length} bytes` : JSON.stringify(r.stdout.toString('utf8'));
   return `status=${r.status} signal=${r.signal}${r.timedOut ? ' TIMED OUT' : ''} stdout=${out} stderr=${JSON.stringify(r.stderr.slice(0, 2000))}`;
 }
+
+/** Lines from a child's stdout, as they come. */
+export function lineReader(child: ChildProcess): (pred: (l: string) => boolean, ms?: number) => Promise<string> {
+  let buf = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.on('data', (b: Buffer) => {
+    buf += b.toString();
+    for (const w of waiters.splice(0)) w();
+  });
+  return (pred, ms = 20_000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching line in ${ms} ms: ${buf}`)), ms);
+      const check = () => {
+        // Only whole lines: a chunk can end in the middle of one.
+        const line = buf.split('\n').slice(0, -1).find((l) => pred(l));
+        if (line !== undefined) {
+          clearTimeout(timer);
+          resolve(line);
+        } else waiters.push(check);
+      };
+      check();
+    });
+}
