@@ -626,6 +626,20 @@ static int prepare(int dirfd, const char *path, int fd, int nofollow, const char
 		fail_expr;                                                                     \
 	}
 
+/* After prepare(): refuse with its errno, or make the real call with the prepared environment
+ * (env when prepare built one). The scratch mapping goes either way. */
+#define EXEC_PREPARED(s, err, call)        \
+	do {                               \
+		if (err) {                 \
+			scratch_unmap(&s); \
+			errno = err;       \
+			return -1;         \
+		}                          \
+		int r_ = (call);           \
+		scratch_unmap(&s);         \
+		return r_;                 \
+	} while (0)
+
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	if (!real_execve)
@@ -633,14 +647,7 @@ SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	WITH_SCRATCH(s, envp, errno = E2BIG; return -1)
 	char **env = NULL;
 	int err = maybe_null(path) ? prepare(AT_FDCWD, path, -1, 0, path, envp, &s, &env) : 0;
-	if (err) {
-		scratch_unmap(&s);
-		errno = err;
-		return -1;
-	}
-	int r = real_execve(path, argv, env ? env : envp);
-	scratch_unmap(&s);
-	return r;
+	EXEC_PREPARED(s, err, real_execve(path, argv, env ? env : envp));
 }
 
 SHIM_EXPORT int execv(const char *path, char *const argv[])
@@ -663,14 +670,7 @@ SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
 		err = prepare(AT_FDCWD, target, -1, 0, target, envp, &s, &env);
 	else
 		env = build_env(envp, &s);
-	if (err) {
-		scratch_unmap(&s);
-		errno = err;
-		return -1;
-	}
-	int r = real_execvpe(file, argv, env ? env : envp);
-	scratch_unmap(&s);
-	return r;
+	EXEC_PREPARED(s, err, real_execvpe(file, argv, env ? env : envp));
 }
 
 SHIM_EXPORT int execvp(const char *file, char *const argv[])
@@ -685,14 +685,7 @@ SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	WITH_SCRATCH(s, envp, errno = E2BIG; return -1)
 	char **env = NULL;
 	int err = prepare(AT_FDCWD, NULL, fd, 0, "(fexecve descriptor)", envp, &s, &env);
-	if (err) {
-		scratch_unmap(&s);
-		errno = err;
-		return -1;
-	}
-	int r = real_fexecve(fd, argv, env ? env : envp);
-	scratch_unmap(&s);
-	return r;
+	EXEC_PREPARED(s, err, real_fexecve(fd, argv, env ? env : envp));
 }
 
 SHIM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
@@ -710,14 +703,7 @@ SHIM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *
 		err = prepare(AT_FDCWD, NULL, dirfd, 0, "(execveat descriptor)", envp, &s, &env);
 	else
 		err = maybe_null(path) ? prepare(dirfd, path, -1, flags & AT_SYMLINK_NOFOLLOW, path, envp, &s, &env) : 0;
-	if (err) {
-		scratch_unmap(&s);
-		errno = err;
-		return -1;
-	}
-	int r = real_execveat(dirfd, path, argv, env ? env : envp, flags);
-	scratch_unmap(&s);
-	return r;
+	EXEC_PREPARED(s, err, real_execveat(dirfd, path, argv, env ? env : envp, flags));
 }
 
 /* execl, execle, execlp: the arguments into an array on the stack. */
