@@ -1,34 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
-import { Socks4ClientHandshake, encodeSocks4Request, type Socks4Event } from '../../src/protocol/socks4-codec';
+import { Socks4ClientHandshake, encodeSocks4Request } from '../../src/protocol/socks4-codec';
 import { errnoFor } from '../../src/protocol/errno-map';
 import { SockswrapError, type ErrorCode } from '../../src/protocol/sockswrap-error';
 import type { TargetAddress } from '../../src/protocol/target-address';
-
-/** Hex with spaces and inline byte arrays, so vectors read like the spec's field tables. */
-function h(...parts: Array<string | number[]>): Buffer {
-  return Buffer.concat(parts.map((p) => (Array.isArray(p) ? Buffer.from(p) : Buffer.from(p.replace(/\s+/g, ''), 'hex'))));
-}
-const ascii = (s: string): number[] => Array.from(Buffer.from(s, 'utf8'));
-
-type Norm =
-  | { type: 'send'; bytes: string }
-  | { type: 'established'; bound: TargetAddress; rest: string }
-  | { type: 'failed'; code: ErrorCode; message: string; replyCode?: number; isSockswrap: boolean };
-
-function norm(events: Socks4Event[]): Norm[] {
-  return events.map((e): Norm => {
-    switch (e.type) {
-      case 'send':
-        return { type: 'send', bytes: e.bytes.toString('hex') };
-      case 'established':
-        return { type: 'established', bound: e.bound, rest: e.rest.toString('hex') };
-      case 'failed':
-        return { type: 'failed', code: e.error.code, message: e.error.message, replyCode: e.error.replyCode, isSockswrap: e.error instanceof SockswrapError };
-    }
-  });
-}
+import { ascii, h, norm, type Norm } from '../helpers/codec-vectors';
 
 /** Start, then each chunk until the end; chunks after 'established' are the program's, appended to rest. */
 function run(opts: { target: TargetAddress; userId?: string }, chunks: Buffer[]): Norm[] {

@@ -6,42 +6,10 @@ import {
   encodeSocks5Address,
   type Socks5Command,
   type Socks5Credentials,
-  type Socks5Event,
 } from '../../src/protocol/socks5-codec';
 import { SockswrapError, type ErrorCode } from '../../src/protocol/sockswrap-error';
 import type { TargetAddress } from '../../src/protocol/target-address';
-
-/** Hex with spaces and inline 'text' allowed, so vectors read like the RFC's field tables. */
-function h(...parts: Array<string | number[]>): Buffer {
-  return Buffer.concat(
-    parts.map((p) => (Array.isArray(p) ? Buffer.from(p) : Buffer.from(p.replace(/\s+/g, ''), 'hex'))),
-  );
-}
-const ascii = (s: string): number[] => Array.from(Buffer.from(s, 'utf8'));
-
-type Norm =
-  | { type: 'send'; bytes: string }
-  | { type: 'established'; bound: TargetAddress; rest: string }
-  | { type: 'failed'; code: ErrorCode; message: string; replyCode?: number; isSockswrap: boolean };
-
-function norm(events: Socks5Event[]): Norm[] {
-  return events.map((e): Norm => {
-    switch (e.type) {
-      case 'send':
-        return { type: 'send', bytes: e.bytes.toString('hex') };
-      case 'established':
-        return { type: 'established', bound: e.bound, rest: e.rest.toString('hex') };
-      case 'failed':
-        return {
-          type: 'failed',
-          code: e.error.code,
-          message: e.error.message,
-          replyCode: e.error.replyCode,
-          isSockswrap: e.error instanceof SockswrapError,
-        };
-    }
-  });
-}
+import { ascii, h, norm, prng, type Norm } from '../helpers/codec-vectors';
 
 interface Opts {
   target: TargetAddress;
@@ -443,18 +411,6 @@ describe('address codec', () => {
     assert.equal(decodeSocks5Address(h('01'), 5), 'incomplete');
   });
 });
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('randomized replies', () => {
   it('random and mutated proxy bytes yield only SockswrapError failures, split-invariant', () => {

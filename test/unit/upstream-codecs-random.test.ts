@@ -8,18 +8,7 @@ import { createHandshake, type ClientHandshake, type HandshakeEvent } from '../.
 import type { ProxySpec, ProxyType } from '../../src/config/config-types';
 import { SockswrapError } from '../../src/protocol/sockswrap-error';
 import type { TargetAddress } from '../../src/protocol/target-address';
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/codec-vectors';
 
 type Outcome = { kind: 'pending' } | { kind: 'established'; rest: string } | { kind: 'failed'; code: string; message: string };
 
