@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 import { ChainError, connectChain, connectThroughChain, driveHandshake, openTcp, type ChainTimeouts } from '../client/chain-connect';
-import { ChainHandshake } from '../client/chain-driver';
+import { ChainHandshake, DESTINATION_FAILURES } from '../client/chain-driver';
 import { hopsPerConnection } from '../client/chain-plan';
 import { describeHop, proxyAsTarget } from '../client/proxy-hop';
 import type { ProxySpec, SockswrapConfig } from '../config/config-types';
@@ -232,22 +232,13 @@ async function probeHop(socket: net.Socket, proxy: ProxySpec, pending: Buffer, t
   } catch (err) {
     const code = err instanceof ChainError ? err.error.code : undefined;
     // A destination the hop could not reach is the next hop's problem, found on its own row.
-    if (code !== undefined && DESTINATION_CODES.has(code)) {
+    if (code !== undefined && DESTINATION_FAILURES.has(code)) {
       return { auth: { method, result: proxy.username === undefined ? null : 'ok' }, handshakeMs: msSince(started), udp };
     }
     const rejected = code === 'proxy-auth-failed' || code === 'proxy-auth-required';
     return { auth: { method, result: rejected ? 'rejected' : null }, handshakeMs: msSince(started), udp, error: err as ChainError };
   }
 }
-
-const DESTINATION_CODES: ReadonlySet<string> = new Set([
-  'general-failure',
-  'not-allowed',
-  'network-unreachable',
-  'host-unreachable',
-  'connection-refused',
-  'ttl-expired',
-]);
 
 function socks5Probe(socket: net.Socket, proxy: ProxySpec, pending: Buffer, timeoutMs: number): Promise<Probe> {
   const credentials = proxy.username !== undefined ? { username: proxy.username, password: proxy.password ?? '' } : undefined;

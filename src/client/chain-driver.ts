@@ -206,7 +206,7 @@ export interface AttemptOptions {
  * Reply codes by which a proxy says it could not reach what it was asked for: the proxy itself
  * works, so when it was asked for the next hop, it is that next hop that is dead.
  */
-const DESTINATION_FAILURES: ReadonlySet<string> = new Set([
+export const DESTINATION_FAILURES: ReadonlySet<string> = new Set([
   'general-failure',
   'not-allowed',
   'network-unreachable',
