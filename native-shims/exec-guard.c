@@ -626,6 +626,16 @@ static int prepare(int dirfd, const char *path, int fd, int nofollow, const char
 		fail_expr;                                                                     \
 	}
 
+/* prepare() for a program looked up on PATH (execvp*, posix_spawnp); one not found still gets the
+ * session's environment, and the real call fails as libc decides. */
+static int prepare_found(const char *target, char *const envp[], struct scratch *s, char ***env)
+{
+	if (target)
+		return prepare(AT_FDCWD, target, -1, 0, target, envp, s, env);
+	*env = build_env(envp, s);
+	return 0;
+}
+
 /* After prepare(): refuse with its errno, or make the real call with the prepared environment
  * (env when prepare built one). The scratch mapping goes either way. */
 #define EXEC_PREPARED(s, err, call)        \
@@ -665,11 +675,7 @@ SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
 	char found[PATH_MAX];
 	const char *target = search_path(file, found, sizeof found);
 	char **env = NULL;
-	int err = 0;
-	if (target)
-		err = prepare(AT_FDCWD, target, -1, 0, target, envp, &s, &env);
-	else
-		env = build_env(envp, &s);
+	int err = prepare_found(target, envp, &s, &env);
 	EXEC_PREPARED(s, err, real_execvpe(file, argv, env ? env : envp));
 }
 
@@ -753,11 +759,7 @@ static int spawn_common(int search, pid_t *pid, const char *file, const posix_sp
 	char found[PATH_MAX];
 	const char *target = file && *file ? (search ? search_path(file, found, sizeof found) : file) : NULL;
 	char **env = NULL;
-	int err = 0;
-	if (target)
-		err = prepare(AT_FDCWD, target, -1, 0, target, envp, &s, &env);
-	else
-		env = build_env(envp, &s);
+	int err = prepare_found(target, envp, &s, &env);
 	if (err) {
 		scratch_unmap(&s);
 		return err;
