@@ -12,6 +12,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import * as dnsPacket from 'dns-packet';
 import { SockswrapError } from '../../src/protocol/sockswrap-error';
 
 const TOTAL = Number(process.env.SOCKSWRAP_FUZZ_CASES ?? 1_000_000);
@@ -60,8 +61,11 @@ interface DatagramCodec {
   name: string;
   module: string;
   share: number;
-  decode(mod: Record<string, unknown>, datagram: Buffer, rng: Rng): void;
+  /** Checks one datagram's outcome; returns its name when the codec's outcomes are counted. */
+  decode(mod: Record<string, unknown>, datagram: Buffer, rng: Rng): string | void;
   templates: Buffer[];
+  /** Outcomes each of which the mutations must reach (a fuzzer that never rejects tests nothing). */
+  outcomes?: string[];
 }
 
 const HEX = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -143,7 +147,55 @@ const DATAGRAM_CODECS: DatagramCodec[] = [
       HEX('000081 01c6130101 0035 01'),
     ],
   },
+  {
+    // The agent's DNS responder (issue 12): whatever arrives, it answers well-formed (ID echoed,
+    // QR set, the question byte for byte when there is one), forwards with a REFUSED ready, or drops.
+    name: 'dns-responder',
+    module: 'agent/dns-responder',
+    share: 0.1,
+    decode: (mod, datagram) => {
+      const outcome = dnsResponder(mod).respond(datagram) as { kind: string; message?: Buffer; refused?: Buffer; reason?: string };
+      if (outcome.kind === 'drop') {
+        assert.equal(typeof outcome.reason, 'string');
+        return 'drop';
+      }
+      const message = outcome.kind === 'answer' ? outcome.message! : outcome.refused!;
+      assert.ok(Buffer.isBuffer(message) && message.length >= 12 && message.length <= 0xffff, 'answer size');
+      assert.equal(message.readUInt16BE(0), datagram.readUInt16BE(0), 'ID not echoed');
+      assert.ok(message[2]! & 0x80, 'QR not set');
+      const decoded = dnsPacket.decode(message) as dnsPacket.DecodedPacket & { rcode: string };
+      if (message.readUInt16BE(4) === 1) {
+        const q = (dnsPacket as unknown as { question: { decode: ((b: Buffer, o: number) => unknown) & { bytes: number } } }).question;
+        q.decode(datagram, 12);
+        const end = 12 + q.decode.bytes;
+        assert.ok(datagram.subarray(12, end).equals(message.subarray(12, end)), 'question not echoed byte for byte');
+      }
+      return outcome.kind === 'forward' ? 'forward' : decoded.rcode.toLowerCase();
+    },
+    templates: [
+      dnsPacket.encode({ type: 'query', id: 0x1234, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'target.test' }] }),
+      dnsPacket.encode({
+        type: 'query', id: 0x4321, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'AAAA', name: 'www.example.test' }],
+        additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [] } as unknown as dnsPacket.Answer],
+      }),
+      dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'PTR', name: '1.0.0.240.in-addr.arpa' }] }),
+      dnsPacket.encode({ type: 'query', id: 8, questions: [{ type: 'MX', name: 'mail.test' }] }),
+    ],
+    outcomes: ['noerror', 'formerr', 'refused', 'forward', 'drop'],
+  },
 ];
+
+let responderInstance: { respond(b: Buffer): unknown } | undefined;
+/** One responder (its own fake table) for the whole run, as the agent has. */
+function dnsResponder(mod: Record<string, unknown>): { respond(b: Buffer): unknown } {
+  if (!responderInstance) {
+    const { FakeDnsTable } = loadCodec('agent/fake-dns-table') as { FakeDnsTable: new (n: number) => unknown };
+    const { HostsFile } = loadCodec('agent/hosts-file') as { HostsFile: new (t: string) => unknown };
+    const Responder = mod.DnsResponder as new (f: unknown, h: unknown) => { respond(b: Buffer): unknown };
+    responderInstance = new Responder(new FakeDnsTable(240), new HostsFile('192.0.2.1 printer.lan\n'));
+  }
+  return responderInstance;
+}
 
 function mutate(rng: Rng, template: Buffer): Buffer {
   let b = Buffer.from(template);
@@ -241,7 +293,8 @@ function drive(h: Handshake, chunks: Buffer[], all: Buffer): Outcome {
 }
 
 function loadCodec(module: string): Record<string, unknown> | undefined {
-  const path = join(__dirname, '..', '..', 'src', 'protocol', `${module}.js`);
+  // A bare name is a codec of src/protocol; 'agent/x' names another directory of src.
+  const path = join(__dirname, '..', '..', 'src', module.includes('/') ? '' : 'protocol', `${module}.js`);
   if (!existsSync(path)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path) as Record<string, unknown>;
@@ -289,14 +342,18 @@ describe('codec fuzz: a million random and mutated server replies', () => {
     const cases = mod ? Math.round((TOTAL * codec.share) / shares) : 0;
     test(`${codec.name}: ${cases} datagrams`, { skip: mod ? false : `src/protocol/${codec.module}.ts not present`, timeout: 60_000 }, () => {
       const rng = new Rng(SEED ^ 0x51ed);
+      const seen: Record<string, number> = {};
       for (let i = 0; i < cases; i++) {
         const bytes = input(rng, codec.templates);
         try {
-          codec.decode(mod!, bytes, rng);
+          const outcome = codec.decode(mod!, bytes, rng);
+          if (outcome) seen[outcome] = (seen[outcome] ?? 0) + 1;
         } catch (err) {
           assert.fail(`${codec.name} case ${i} (seed ${SEED}): input ${bytes.toString('hex')}: ${err instanceof Error ? err.stack : String(err)}`);
         }
       }
+      for (const o of codec.outcomes ?? []) assert.ok((seen[o] ?? 0) > 0, `outcome ${o} never reached: ${JSON.stringify(seen)}`);
+      if (codec.outcomes) console.log(`# ${codec.name}: ${JSON.stringify(seen)}`);
     });
   }
 });
