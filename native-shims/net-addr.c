@@ -45,6 +45,14 @@ int wire_addr_is_local(const struct wire_addr *a)
 	return memcmp(a->bytes, zero, 15) == 0 && (a->bytes[15] == 1 || a->bytes[15] == 0);
 }
 
+/* Port 53 on this host is asked about when remote DNS is on: a stub resolver there (127.0.0.53)
+ * may be a nameserver of /etc/resolv.conf, whose queries the agent answers (docs/fake-dns.md).
+ * Which ones are is the agent's to say; for any other it answers "direct". */
+int wire_addr_skips_agent(const struct wire_addr *a)
+{
+	return wire_addr_is_local(a) && !(a->port == 53 && shim_config()->remote_dns);
+}
+
 size_t wire_addr_encode(const struct wire_addr *a, uint8_t *out)
 {
 	size_t n = a->family == 4 ? 4 : 16;

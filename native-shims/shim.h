@@ -118,6 +118,8 @@ struct wire_addr {
 int wire_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct wire_addr *out);
 /* Loopback or the unspecified address (which Linux connects to the local host). */
 int wire_addr_is_local(const struct wire_addr *a);
+/* Goes to libc without asking the agent: local, except port 53 with remote DNS on. */
+int wire_addr_skips_agent(const struct wire_addr *a);
 /* Appends fam|addr|port; returns the number of bytes written (7 or 19). */
 size_t wire_addr_encode(const struct wire_addr *a, uint8_t *out);
 /* Parses fam|addr[|port] from buf. Returns bytes consumed or 0 on malformed input. */

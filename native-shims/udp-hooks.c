@@ -365,7 +365,7 @@ static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, i
 		errno = EISCONN;
 		return PLAN_REFUSED;
 	}
-	if (wire_addr_is_local(dest))
+	if (wire_addr_skips_agent(dest))
 		return PLAN_AS_IS;
 	int v6only = 0;
 	if (domain == AF_INET6 && dest->family == 4 && int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
@@ -646,7 +646,7 @@ int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	socklen_t norm_len = 0;
 	int proxied_kind = addr && socket_is_ip(fd, &domain, &type) && type == SOCK_DGRAM &&
 			   normalize_dgram_dest(domain, addr, len, 1, &norm, &norm_len) &&
-			   wire_addr_from_sockaddr((struct sockaddr *)&norm, norm_len, &dest) == 0 && !wire_addr_is_local(&dest);
+			   wire_addr_from_sockaddr((struct sockaddr *)&norm, norm_len, &dest) == 0 && !wire_addr_skips_agent(&dest);
 	int v6only = 0;
 	if (proxied_kind && domain == AF_INET6 && dest.family == 4 &&
 	    int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)

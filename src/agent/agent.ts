@@ -9,6 +9,7 @@ import { ConnectBroker } from './connect-broker';
 import { ControlServer } from './control-server';
 import { DirectConnects } from './direct-connect';
 import { encodeWireIp } from './control-frame';
+import { dnsServiceFor } from './dns-service';
 import { FakeDnsTable } from './fake-dns-table';
 import { HostsFile } from './hosts-file';
 import { RoutePolicy } from './route-policy';
@@ -40,14 +41,16 @@ export class Agent {
     const relay = new TcpRelay(broker);
     const policy = new RoutePolicy(config.localnets);
     const fakeDns = new FakeDnsTable(config.remoteDnsSubnet);
-    const udp = new UdpRelay({ config, log, fakeDns, policy, roundRobin: broker.roundRobin });
+    const hosts = HostsFile.load();
+    const dns = dnsServiceFor(config, { log, fakeDns, hosts, roundRobin: broker.roundRobin });
+    const udp = new UdpRelay({ config, log, fakeDns, policy, roundRobin: broker.roundRobin, dns });
     const control = new ControlServer({
       token,
       broker,
       policy,
       fakeDns,
       udp,
-      hosts: HostsFile.load(),
+      hosts,
       remoteDns: config.proxyDns,
       peerOf: (relayFamily, port) => relay.originalAddressFor(relayFamily, port),
       // SOCKSWRAP_DIRECT=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.

@@ -22,6 +22,7 @@ import { UdpReassembler } from '../protocol/udp-reassembly';
 import type { Requester } from './connect-broker';
 import { decodeWireIp } from './control-frame';
 import { fitDnsAnswerToUdp, queryDnsOverTcp, type OpenStream } from './dns-over-tcp';
+import { wireTarget, type DnsService } from './dns-service';
 import type { FakeDnsTable } from './fake-dns-table';
 import { unmap, type RoutePolicy } from './route-policy';
 import { decodeShimDatagram, encodeShimDatagram } from './shim-datagram';
@@ -36,6 +37,8 @@ export interface UdpRelayDeps {
   roundRobin?: RoundRobinCursor;
   /** Uniform in [0, 1) for random chains; Math.random when absent. */
   random?: () => number;
+  /** With remote DNS on: the resolv.conf nameservers the agent answers for (dns-service.ts). */
+  dns?: DnsService;
 }
 
 export type UdpRoute = { direct: true } | { id: Buffer } | { errno: number };
@@ -137,16 +140,11 @@ export class UdpRelay {
    * first use and opens its upstream before answering, so the first send already gets the verdict.
    */
   async route(relay: 4 | 6, port: number, wire: Buffer, connecting: boolean, requester: Requester): Promise<UdpRoute> {
+    if (this.deps.dns?.claimsWire(wire)) return this.routeToAgentDns(relay, port, wire, connecting, requester);
     const target = udpTarget(wire, this.deps.fakeDns, this.deps.policy);
     if (target === 'direct') return { direct: true };
     if (!this.sockets.has(relay)) return { errno: constants.errno.ENETUNREACH };
-    const key = `${relay}:${port}`;
-    let assoc = this.associations.get(key);
-    if (!assoc) {
-      const created: ProgramAssociation = new ProgramAssociation(relay, port, requester, () => this.openUpstream(created));
-      assoc = created;
-      this.associations.set(key, assoc);
-    }
+    const assoc = this.associationFor(relay, port, requester);
     const up = await assoc.ready();
     if (assoc.closed) return { errno: constants.errno.EBADF };
     const who = `${requester.name}[${requester.pid}] udp ${formatTarget(target)}`;
@@ -162,6 +160,25 @@ export class UdpRelay {
     if (up.kind === 'dns-only' && !assoc.refusalLogged) {
       this.deps.log.info(`${who}: ${up.reason}; DNS goes over TCP through the chain`);
     }
+    return { id: assoc.id };
+  }
+
+  private associationFor(relay: 4 | 6, port: number, requester: Requester): ProgramAssociation {
+    const key = `${relay}:${port}`;
+    let assoc = this.associations.get(key);
+    if (!assoc) {
+      const created: ProgramAssociation = new ProgramAssociation(relay, port, requester, () => this.openUpstream(created));
+      assoc = created;
+      this.associations.set(key, assoc);
+    }
+    return assoc;
+  }
+
+  /** A resolv.conf nameserver, with remote DNS on: the agent answers, so no upstream is opened. */
+  private routeToAgentDns(relay: 4 | 6, port: number, wire: Buffer, connecting: boolean, requester: Requester): UdpRoute {
+    if (!this.sockets.has(relay)) return { errno: constants.errno.ENETUNREACH };
+    const assoc = this.associationFor(relay, port, requester);
+    if (connecting) assoc.peer = { wire: Buffer.from(wire), target: wireTarget(wire) };
     return { id: assoc.id };
   }
 
@@ -314,6 +331,13 @@ export class UdpRelay {
       payload = d.payload;
     }
     assoc.programHost = rinfo.address;
+    if (this.deps.dns?.claimsWire(wire)) {
+      const who = `${assoc.requester.name}[${assoc.requester.pid}] udp ${formatTarget(wireTarget(wire))}`;
+      void this.deps.dns.answer(payload, 'udp', who).then((answer) => {
+        if (answer && !assoc.closed) this.toProgram(assoc, wire, answer);
+      });
+      return;
+    }
     let target: TargetAddress | 'direct';
     try {
       target = udpTarget(wire, this.deps.fakeDns, this.deps.policy);

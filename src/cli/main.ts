@@ -1,8 +1,9 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../agent/agent';
 import { ConfigError } from '../config/config-error';
+import { DNS_SERVER_USAGE, parseDnsServer, type DnsServer } from '../config/dns-server';
 import { addChainOptions, applyChainOptions } from './chain-options';
 import { loadConfig } from './load-config';
 import { assertShimBuilt, exitLike, preloadablePath, runProgram, shimPath } from './launcher';
@@ -17,6 +18,12 @@ function version(): string {
   return pkg.version;
 }
 
+function parseDnsServerOption(value: string): DnsServer {
+  const server = parseDnsServer(value);
+  if (!server) throw new InvalidArgumentError(`expected ${DNS_SERVER_USAGE}`);
+  return server;
+}
+
 function buildProgram(): Command {
   const program = new Command()
     .name('sockswrap')
@@ -26,6 +33,7 @@ function buildProgram(): Command {
     .option('-f, --config <file>', 'proxychains.conf to read (default: $SOCKSWRAP_CONF, $PROXYCHAINS_CONF_FILE, ./proxychains.conf, ~/.proxychains/proxychains.conf, /etc/proxychains4.conf, /etc/proxychains.conf)')
     .option('-q, --quiet', 'print nothing but fatal launcher errors')
     .option('-v, --verbose', 'print a line for every connection')
+    .option('--dns-server <ip[:port]>', 'with remote DNS: where DNS types sockswrap does not answer itself (MX, TXT, SRV, ...) are asked, over TCP through the chain', parseDnsServerOption)
     .option('--allow-unhooked', 'run programs LD_PRELOAD cannot reach (static, Go, setuid, file capabilities) anyway, unproxied, with a warning')
     .version(version(), '--version')
     .argument('<program>', 'the program to run')
@@ -81,12 +89,13 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const opts = program.opts<{ proxy: string[]; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean }>();
+  const opts = program.opts<{ proxy: string[]; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean; dnsServer?: DnsServer }>();
   const [command, args] = program.processedArgs as [string, string[]];
 
   let config;
   try {
     config = applyChainOptions(loadConfig({ proxyUrls: opts.proxy, configFile: opts.config }), opts);
+    if (opts.dnsServer) config.dnsServer = opts.dnsServer;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sockswrap: ${err.toString()}\n`);

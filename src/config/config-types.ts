@@ -59,6 +59,11 @@ export interface SockswrapConfig {
   proxyDnsOld?: true;
   /** proxy_dns_daemon ADDR:PORT was the last DNS directive (proxyDns is true then too). */
   proxyDnsDaemon?: { address: string; port: number };
+  /**
+   * --dns-server / remote_dns_server IP[:PORT]: with remote DNS on, the DNS types the agent does
+   * not answer itself (MX, TXT, ...) are asked there, as DNS over TCP through the chain.
+   */
+  dnsServer?: { address: string; port: number };
 }
 
 /**

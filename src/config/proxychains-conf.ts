@@ -1,5 +1,6 @@
 // proxychains.conf as proxychains-ng 4.16 reads it, but strict: where proxychains silently
 // skips a line it does not understand, we stop with file:line and what was expected.
+import { DNS_SERVER_USAGE, parseDnsServer } from './dns-server';
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './config-error';
 import {
@@ -42,6 +43,7 @@ const DIRECTIVES: ReadonlySet<string> = new Set([
   'proxy_dns_old',
   'proxy_dns_daemon',
   'remote_dns_subnet',
+  'remote_dns_server',
   'tcp_read_time_out',
   'tcp_connect_time_out',
   'localnet',
@@ -232,6 +234,16 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
         const n = toInt(value!, 0, 255);
         if (n === undefined) fail(`bad value "${value}" for remote_dns_subnet ${usage}`);
         config.remoteDnsSubnet = n!;
+        break;
+      }
+      case 'remote_dns_server': {
+        // sockswrap's own directive (proxychains has none): where remote DNS asks the types it
+        // does not answer itself (docs/fake-dns.md).
+        const usage = `(expected remote_dns_server ${DNS_SERVER_USAGE})`;
+        const [value] = exactArgs(keyword, args, 1, usage, fail);
+        const server = parseDnsServer(value!);
+        if (server === undefined) fail(`bad value "${value}" for remote_dns_server ${usage}`);
+        config.dnsServer = server;
         break;
       }
       case 'tcp_read_time_out':

@@ -22,6 +22,8 @@ const PEERS: Record<string, PeerInfo> = {
   ip: { bins: ['ip'], pkg: 'iproute2' },
   sh: { bins: ['sh'], pkg: 'dash' },
   dig: { bins: ['dig'], pkg: 'dnsutils' },
+  host: { bins: ['host'], pkg: 'bind9-host' },
+  nslookup: { bins: ['nslookup'], pkg: 'dnsutils' },
   dnsmasq: { bins: ['dnsmasq'], pkg: 'dnsmasq-base' },
   tinyproxy: { bins: ['tinyproxy'], pkg: 'tinyproxy' },
 };

@@ -1,0 +1,163 @@
+// Names for every program (issue 12, docs/fake-dns.md): with remote DNS on, the DNS queries a
+// wrapped program sends itself to the nameservers of /etc/resolv.conf are answered by the agent
+// from the fake-DNS table, so `host`, `nslookup` and Node's dns.resolve*() (c-ares) resolve a name
+// only the proxy side knows, and the connection that follows reaches the proxy by name. The
+// client's nameserver (198.18.N.53) exists nowhere: a query that left would be counted as a leak.
+import { describe, test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLab, type Lab } from '../helpers/net-lab';
+import { peerGate, startDanted, startTargets, bin, waitPort, waitForLog, reEscape, HTTP_PORT, type Danted } from '../helpers/peers';
+import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { sockswrap, describe as show } from '../helpers/sockswrap';
+
+const gate = peerGate(['ip', 'nft', 'danted', 'dnsmasq', 'host', 'nslookup', 'dig', 'curl', 'python3']);
+/** A name the proxy namespace's /etc/hosts knows (net-lab.ts), nothing on the client side. */
+const NAME = 'target.test';
+const FAKE4 = /^240\.\d+\.\d+\.\d+$/;
+const FAKE6 = /^fd73:6f63:6b73::[0-9a-f:]+$/;
+
+const NODE_RESOLVE = `
+const dns = require('node:dns').promises;
+const http = require('node:http');
+(async () => {
+  const [name, port] = process.argv.slice(1);
+  const v4 = await dns.resolve4(name);
+  const v6 = await dns.resolve6(name);
+  const body = await new Promise((resolve, reject) => {
+    http.get({ host: v4[0], port: Number(port), path: '/hello' }, (res) => {
+      let s = '';
+      res.on('data', (d) => (s += d));
+      res.on('end', () => resolve(s));
+    }).on('error', reject);
+  });
+  console.log(JSON.stringify({ v4, v6, body }));
+})().catch((e) => { console.error(String(e)); process.exit(1); });
+`;
+
+describe('e2e: DNS queries a program sends itself are answered by the agent', { skip: gate.skip }, () => {
+  let lab: Lab;
+  let danted: Danted;
+  let X: string[];
+  let resolvConf: string;
+  let hello: string;
+
+  before(async () => {
+    gate.check();
+    lab = createLab();
+    installLeakCounter(lab);
+    await startTargets(lab);
+    danted = await startDanted(lab, 1080);
+    X = ['-x', `socks5h://${danted.host}:${danted.port}`];
+    resolvConf = join('/etc/netns', lab.client, 'resolv.conf');
+    // dnsmasq on the target address: a server the client reaches only through the proxy, for `dig @server`.
+    lab.spawn(lab.proxy, [
+      bin('dnsmasq'), '--no-daemon', '--no-resolv', '--no-hosts', `--listen-address=${lab.targetIp4}`, '--bind-interfaces',
+      `--address=/only.test/198.19.${lab.n}.77`, '--port', '53', `--pid-file=${lab.dir}/dnsmasq-proxy.pid`,
+    ]);
+    await waitPort(lab, lab.proxy, lab.targetIp4, 53);
+    const r = await lab.run(lab.proxy, ['curl', '-sS', `http://${lab.targetIp4}:${HTTP_PORT}/hello`]);
+    hello = r.stdout.toString();
+    assert.ok(hello.length > 0, 'the target answers /hello');
+  });
+  after(() => lab?.destroy());
+  beforeEach(() => {
+    if (!lab) return;
+    writeFileSync(resolvConf, `nameserver ${lab.nowhereDns}\noptions timeout:1 attempts:1\n`);
+    takeLeaks(lab);
+  });
+
+  /** danted logged a CONNECT to the target's address, which it could only have got from the name. */
+  async function dantedConnectedByName(): Promise<void> {
+    const re = new RegExp(`tcp/connect \\[: ${reEscape(lab.clientIp4)}\\.\\d+ ${reEscape(danted.host)}\\.${danted.port} -> \\S+ ${reEscape(lab.targetIp4)}\\.${HTTP_PORT}\\b`);
+    assert.match(await waitForLog(danted.log, re), re, 'danted did not connect to the target');
+  }
+
+  test('host: A and AAAA are fake addresses; the fake address then reaches the target through danted', async () => {
+    const a = await sockswrap(lab, [...X, '--', 'host', '-t', 'A', NAME]);
+    assert.equal(a.status, 0, show(a));
+    const v4 = /has address (\S+)/.exec(a.stdout.toString())?.[1];
+    assert.match(v4 ?? '', FAKE4, show(a));
+    const aaaa = await sockswrap(lab, [...X, '--', 'host', '-t', 'AAAA', NAME]);
+    assert.match(/has IPv6 address (\S+)/.exec(aaaa.stdout.toString())?.[1] ?? '', FAKE6, show(aaaa));
+    // One run, so the same table: the address `host` printed is the name to the agent.
+    const script = `a=$(host -t A ${NAME} | sed -n 's/.* has address //p'); exec curl -sS --max-time 20 http://$a:${HTTP_PORT}/hello`;
+    const c = await sockswrap(lab, [...X, '--', 'sh', '-c', script]);
+    assert.equal(c.status, 0, show(c));
+    assert.equal(c.stdout.toString(), hello);
+    await dantedConnectedByName();
+    assertNoLeaks(lab);
+  });
+
+  test('nslookup: the fake address, from the server it asked (the resolv.conf nameserver)', async () => {
+    const r = await sockswrap(lab, [...X, '--', 'nslookup', '-type=A', NAME]);
+    assert.equal(r.status, 0, show(r));
+    const out = r.stdout.toString();
+    assert.match(out, new RegExp(`Server:\\s+${reEscape(lab.nowhereDns)}`), show(r));
+    assert.match(/Name:\s+target\.test\s+Address: (\S+)/.exec(out)?.[1] ?? '', FAKE4, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test("Node's dns.resolve4/resolve6 (c-ares) get fake addresses, then http.get reaches the target by name", async () => {
+    const r = await sockswrap(lab, [...X, '--', process.execPath, '-e', NODE_RESOLVE, NAME, String(HTTP_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    const out = JSON.parse(r.stdout.toString());
+    assert.match(out.v4[0], FAKE4);
+    assert.match(out.v6[0], FAKE6);
+    assert.equal(out.body, hello);
+    await dantedConnectedByName();
+    assertNoLeaks(lab);
+  });
+
+  test('PTR of a fake address gives the name back; localhost (from /etc/hosts) is real', async () => {
+    const script = `a=$(host -t A ${NAME} | sed -n 's/.* has address //p'); host $a; host -t A localhost`;
+    const r = await sockswrap(lab, [...X, '--', 'sh', '-c', script]);
+    const out = r.stdout.toString();
+    assert.match(out, /domain name pointer target\.test\.?\n/, show(r));
+    assert.match(out, /localhost has address 127\.0\.0\.1/, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('an IPv6 nameserver in resolv.conf is answered the same way', async () => {
+    writeFileSync(resolvConf, `nameserver 2001:db8:${lab.n}::53\noptions timeout:1 attempts:1\n`);
+    const r = await sockswrap(lab, [...X, '--', 'host', '-t', 'A', NAME]);
+    assert.equal(r.status, 0, show(r));
+    assert.match(/has address (\S+)/.exec(r.stdout.toString())?.[1] ?? '', FAKE4, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('dig @server (the user\'s explicit choice) still asks that server, through the chain', async () => {
+    const r = await sockswrap(lab, [...X, '--', 'dig', '+short', '+tries=1', '+time=5', `@${lab.targetIp4}`, 'www.only.test', 'A']);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString().trim(), `198.19.${lab.n}.77`, show(r));
+    const own = await sockswrap(lab, [...X, '--', 'dig', '+short', '+tries=1', '+time=5', 'www.only.test', 'A']);
+    assert.match(own.stdout.toString().trim(), FAKE4, show(own));
+    assertNoLeaks(lab);
+  });
+
+  test('a loopback stub on 127.0.0.53 (dnsmasq in the client namespace) receives nothing; the agent answers', async () => {
+    const stubLog = join(lab.dir, 'stub.log');
+    writeFileSync(stubLog, '');
+    // It forwards to an address only the leak counter sees: anything it was asked would show twice.
+    const stub = lab.spawn(lab.client, [
+      bin('dnsmasq'), '--no-daemon', '--no-resolv', '--no-hosts', '--listen-address=127.0.0.53', '--bind-interfaces',
+      `--server=198.18.${lab.n}.99`, '--port', '53', '--log-queries', `--log-facility=${stubLog}`, `--pid-file=${lab.dir}/dnsmasq-stub.pid`,
+    ]);
+    try {
+      await waitPort(lab, lab.client, '127.0.0.53', 53);
+      writeFileSync(resolvConf, 'nameserver 127.0.0.53\noptions edns0 trust-ad\n');
+      const script = `host -t A ${NAME} && nslookup -type=AAAA ${NAME} && a=$(host -t A ${NAME} | sed -n 's/.* has address //p') && exec curl -sS --max-time 20 http://$a:${HTTP_PORT}/hello`;
+      const r = await sockswrap(lab, [...X, '--', 'sh', '-c', script]);
+      assert.equal(r.status, 0, show(r));
+      assert.ok(r.stdout.toString().endsWith(hello), show(r));
+      assert.match(r.stdout.toString(), /has address 240\./);
+      const n = await sockswrap(lab, [...X, '--', process.execPath, '-e', NODE_RESOLVE, NAME, String(HTTP_PORT)]);
+      assert.equal(n.status, 0, show(n));
+      assert.doesNotMatch(readFileSync(stubLog, 'utf8'), /query\[/, 'the stub was asked');
+      assertNoLeaks(lab);
+    } finally {
+      stub.kill('SIGKILL');
+    }
+  });
+});
