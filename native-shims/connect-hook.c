@@ -255,7 +255,7 @@ static int needs_agent(int fd, const struct sockaddr *addr, socklen_t len, struc
 		return 0;
 	if (*type != SOCK_STREAM && *type != SOCK_DGRAM)
 		return 0;
-	if (wire_addr_is_local(dest))
+	if (wire_addr_skips_agent(dest))
 		return 0;
 	int v6only = 0;
 	/* The kernel refuses a v4-mapped address on a v6-only socket by itself. */

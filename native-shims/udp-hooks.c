@@ -339,7 +339,7 @@ static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, i
 	}
 	if (type == SOCK_STREAM) {
 		/* Without MSG_FASTOPEN the kernel ignores a stream send's address. */
-		if (!(flags & MSG_FASTOPEN) || wire_addr_is_local(dest))
+		if (!(flags & MSG_FASTOPEN) || wire_addr_skips_agent(dest))
 			return PLAN_AS_IS;
 		return connect(fd, addr, len) == 0 ? PLAN_FASTOPEN_CONNECTED : PLAN_REFUSED;
 	}

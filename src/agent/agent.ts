@@ -9,7 +9,7 @@ import { ConnectBroker } from './connect-broker';
 import { ControlServer } from './control-server';
 import { DirectConnects } from './direct-connect';
 import { encodeWireIp } from './control-frame';
-import { dnsServiceFor } from './dns-service';
+import { dnsServiceFor, type DnsService } from './dns-service';
 import { FakeDnsTable } from './fake-dns-table';
 import { HostsFile } from './hosts-file';
 import { RoutePolicy } from './route-policy';
@@ -28,6 +28,7 @@ export class Agent {
     private readonly relay: TcpRelay,
     private readonly broker: ConnectBroker,
     private readonly udp: UdpRelay,
+    private readonly dns: DnsService | undefined,
     /** What the program's environment needs to reach this agent. */
     readonly env: Record<string, string>,
   ) {}
@@ -57,6 +58,7 @@ export class Agent {
       // SOCKSWRAP_STANDING=0 (diagnostics): the direct path asks the agent for every connect.
       direct: process.env.SOCKSWRAP_DIRECT === '0' ? undefined : new DirectConnects(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0'),
       proxyAddresses: proxyAddresses(config),
+      dns,
       log,
     });
     try {
@@ -64,7 +66,7 @@ export class Agent {
       const udpPorts = await udp.listen();
       await control.listen(socketPath);
       chmodSync(socketPath, 0o600);
-      return new Agent(dir, control, relay, broker, udp, {
+      return new Agent(dir, control, relay, broker, udp, dns, {
         SOCKSWRAP_SOCK: socketPath,
         SOCKSWRAP_TOKEN: token.toString('hex'),
         SOCKSWRAP_RELAY_PORT4: String(port4),
@@ -76,6 +78,7 @@ export class Agent {
     } catch (err) {
       relay.close();
       udp.close();
+      dns?.close();
       control.close();
       rmSync(dir, { recursive: true, force: true });
       throw err;
@@ -87,6 +90,7 @@ export class Agent {
     this.control.close();
     this.relay.close();
     this.udp.close();
+    this.dns?.close();
     this.broker.close();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -89,11 +89,24 @@ export class ConnectBroker {
         return { errno: constants.errno.ECONNABORTED };
       },
     );
-    const connect: PendingConnect = { target, requester, originalAddress, outcome, abort: () => controller.abort() };
+    return this.register(ticket, { target, requester, originalAddress, outcome, abort: () => controller.abort() });
+  }
+
+  /**
+   * A ticket for a connect the agent serves itself instead of through the chain (DNS to a
+   * resolv.conf nameserver: dns-stream-server.ts); `stream` stands where the chain would.
+   */
+  openLocal(target: TargetAddress, originalAddress: Buffer, requester: Requester, stream: Promise<EstablishedChain>): Buffer {
+    const outcome = stream.catch(() => ({ errno: constants.errno.ECONNREFUSED }));
+    return this.register(randomBytes(16), { target, requester, originalAddress, outcome, abort: () => {} });
+  }
+
+  private register(ticket: Buffer, connect: PendingConnect): Buffer {
+    const { outcome } = connect;
     const key = ticket.toString('hex');
     const timer = setTimeout(() => {
       this.pending.delete(key);
-      controller.abort();
+      connect.abort();
       void outcome.then((result) => {
         if ('socket' in result) result.socket.destroy();
       });

@@ -7,6 +7,7 @@ import type { TargetAddress } from '../protocol/target-address';
 import { formatTarget } from '../protocol/target-address';
 import type { ConnectBroker, Requester } from './connect-broker';
 import type { DirectConnects } from './direct-connect';
+import { wireTarget, type DnsService } from './dns-service';
 import { FrameDecoder, Op, decodeWireIp, decodeWireIpParsed, encodeFrame, encodeWireIp, type Frame } from './control-frame';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
@@ -39,6 +40,8 @@ export interface ControlDeps {
   peerOf(relay: 4 | 6, programPort: number): Buffer | undefined;
   /** The direct path for blocking connects (CONNECT action 2, STEP); absent: always the relay. */
   direct?: DirectConnects;
+  /** With remote DNS on: the resolv.conf nameservers the agent answers for (dns-service.ts). */
+  dns?: DnsService;
   /** First-hop candidates given by IP address, wire form with port (PROXIES). */
   proxyAddresses?: Buffer[];
   log: Logger;
@@ -288,6 +291,14 @@ export class ControlServer {
   }
 
   private connect(body: Buffer, requester: Requester): Buffer {
+    const dns = this.deps.dns;
+    if (dns && body[0] === SOCKTYPE_STREAM && dns.claimsWire(body.subarray(1))) {
+      // DNS over TCP to a resolv.conf nameserver: the agent answers (dns-stream-server.ts).
+      const target = wireTarget(body.subarray(1));
+      const originalAddress = Buffer.from(body.subarray(1, 1 + (body[1] === 4 ? 5 : 17) + 2));
+      const ticket = this.deps.broker.openLocal(target, originalAddress, requester, dns.openStream(`${requester.name}[${requester.pid}] tcp ${formatTarget(target)}`));
+      return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
+    }
     const request = this.parseConnect(body);
     if (request === 'direct') return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
     const { socktype, flags, originalAddress, target, fixed } = request;

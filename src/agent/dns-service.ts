@@ -7,13 +7,14 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { Logger } from '../cli/logger';
-import { connectChain, type RoundRobinCursor } from '../client/chain-connect';
+import { connectChain, type EstablishedChain, type RoundRobinCursor } from '../client/chain-connect';
 import type { SockswrapConfig } from '../config/config-types';
 import { Rcode, buildDnsReply, fitDnsAnswerToUdp } from '../protocol/dns-message';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import { decodeWireIpParsed } from './control-frame';
 import { queryDnsOverTcp, type OpenStream } from './dns-over-tcp';
 import { DnsResponder } from './dns-responder';
+import { DnsStreamServer } from './dns-stream-server';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
 import { Nameservers } from './resolv-conf';
@@ -70,9 +71,20 @@ export function dnsServiceFor(config: SockswrapConfig, deps: { log: Logger; fake
 export class DnsService {
   readonly responder: DnsResponder;
   private refusalLogged = false;
+  private readonly streams: DnsStreamServer;
 
   constructor(private readonly deps: DnsServiceDeps) {
     this.responder = new DnsResponder(deps.fakeDns, deps.hosts);
+    this.streams = new DnsStreamServer((query, who) => this.answer(query, 'tcp', who));
+  }
+
+  /** For a program's TCP connect to a claimed nameserver: the stream the relay pipes it to. */
+  openStream(who: string): Promise<EstablishedChain> {
+    return this.streams.open(who);
+  }
+
+  close(): void {
+    this.streams.close();
   }
 
   /** A destination the agent answers: a resolv.conf nameserver, port 53. */

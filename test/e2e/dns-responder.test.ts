@@ -17,6 +17,8 @@ const gate = peerGate(['ip', 'nft', 'danted', 'dnsmasq', 'host', 'nslookup', 'di
 const NAME = 'target.test';
 const FAKE4 = /^240\.\d+\.\d+\.\d+$/;
 const FAKE6 = /^fd73:6f63:6b73::[0-9a-f:]+$/;
+/** Eight 200-byte TXT strings: about 1.7 kB, past dig's EDNS size (1232). */
+const BIG_TXT = Array.from({ length: 8 }, (_, i) => `${i}`.repeat(200));
 
 const NODE_RESOLVE = `
 const dns = require('node:dns').promises;
@@ -54,7 +56,8 @@ describe('e2e: DNS queries a program sends itself are answered by the agent', { 
     // dnsmasq on the target address: a server the client reaches only through the proxy, for `dig @server`.
     lab.spawn(lab.proxy, [
       bin('dnsmasq'), '--no-daemon', '--no-resolv', '--no-hosts', `--listen-address=${lab.targetIp4}`, '--bind-interfaces',
-      `--address=/only.test/198.19.${lab.n}.77`, '--port', '53', `--pid-file=${lab.dir}/dnsmasq-proxy.pid`,
+      `--address=/only.test/198.19.${lab.n}.77`, `--mx-host=only.test,mail.only.test,10`,
+      ...BIG_TXT.map((t) => `--txt-record=big.only.test,${t}`), '--port', '53', `--pid-file=${lab.dir}/dnsmasq-proxy.pid`,
     ]);
     await waitPort(lab, lab.proxy, lab.targetIp4, 53);
     const r = await lab.run(lab.proxy, ['curl', '-sS', `http://${lab.targetIp4}:${HTTP_PORT}/hello`]);
@@ -154,10 +157,49 @@ describe('e2e: DNS queries a program sends itself are answered by the agent', { 
       assert.match(r.stdout.toString(), /has address 240\./);
       const n = await sockswrap(lab, [...X, '--', process.execPath, '-e', NODE_RESOLVE, NAME, String(HTTP_PORT)]);
       assert.equal(n.status, 0, show(n));
+      const t = await sockswrap(lab, [...X, '--', 'dig', '+tcp', '+short', '+tries=1', '+time=5', NAME, 'AAAA']);
+      assert.match(t.stdout.toString().trim(), FAKE6, show(t));
       assert.doesNotMatch(readFileSync(stubLog, 'utf8'), /query\[/, 'the stub was asked');
       assertNoLeaks(lab);
     } finally {
       stub.kill('SIGKILL');
     }
+  });
+
+  test('over TCP (dig +tcp, host -T): the same answers, from the agent', async () => {
+    const d = await sockswrap(lab, [...X, '--', 'dig', '+tcp', '+short', '+tries=1', '+time=5', NAME, 'A']);
+    assert.equal(d.status, 0, show(d));
+    assert.match(d.stdout.toString().trim(), FAKE4, show(d));
+    const h = await sockswrap(lab, [...X, '--', 'host', '-T', '-t', 'AAAA', NAME]);
+    assert.match(/has IPv6 address (\S+)/.exec(h.stdout.toString())?.[1] ?? '', FAKE6, show(h));
+    assertNoLeaks(lab);
+  });
+
+  test('MX and TXT: REFUSED with one log line without --dns-server; with it, asked through the chain as DNS over TCP', async () => {
+    const refused = await sockswrap(lab, [...X, '--', 'sh', '-c', 'dig +tries=1 +time=5 MX only.test; dig +tries=1 +time=5 TXT only.test']);
+    assert.equal(refused.status, 0, show(refused));
+    assert.equal(refused.stdout.toString().match(/status: REFUSED/g)?.length, 2, show(refused));
+    assert.equal(refused.stderr.match(/--dns-server/g)?.length, 1, `one log line: ${show(refused)}`);
+    const viaServer = [...X, '--dns-server', lab.targetIp4];
+    const mx = await sockswrap(lab, [...viaServer, '--', 'dig', '+short', '+tries=1', '+time=5', 'MX', 'only.test']);
+    assert.equal(mx.status, 0, show(mx));
+    assert.equal(mx.stdout.toString().trim(), '10 mail.only.test.', show(mx));
+    // 1.7 kB: over UDP the agent answers truncated (TC), dig asks again over TCP, the agent forwards.
+    const txt = await sockswrap(lab, [...viaServer, '--', 'dig', '+tries=1', '+time=5', 'TXT', 'big.only.test']);
+    assert.equal(txt.status, 0, show(txt));
+    assert.match(txt.stdout.toString(), /Truncated, retrying in TCP mode/, show(txt));
+    for (const t of BIG_TXT) assert.ok(txt.stdout.toString().includes(`"${t}"`), show(txt));
+    // The same directive in a proxychains.conf.
+    const conf = join(lab.dir, 'dns-server.conf');
+    writeFileSync(conf, `proxy_dns\nremote_dns_server ${lab.targetIp4}:53\n[ProxyList]\nsocks5 ${danted.host} ${danted.port}\n`);
+    const viaConf = await sockswrap(lab, ['-f', conf, '--', 'dig', '+short', '+tries=1', '+time=5', 'MX', 'only.test']);
+    assert.equal(viaConf.stdout.toString().trim(), '10 mail.only.test.', show(viaConf));
+    assertNoLeaks(lab);
+  });
+
+  test('a bad --dns-server value is a usage error (exit 2)', async () => {
+    const r = await sockswrap(lab, [...X, '--dns-server', 'resolver.test', '--', 'true']);
+    assert.equal(r.status, 2, show(r));
+    assert.match(r.stderr, /--dns-server.*expected IP\[:PORT\]/, show(r));
   });
 });
