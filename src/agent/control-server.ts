@@ -349,9 +349,9 @@ export class ControlServer {
     } else {
       const fake = this.deps.fakeDns.addressesFor(name);
       if (!fake) return encodeFrame(2);
-      // Unspecified family gets IPv4 only: with both, a program that falls back from one
-      // address to the next would try every failing destination twice (docs/fake-dns.md).
-      addresses = family === 0 ? [fake.ipv4] : [fake.ipv4, fake.ipv6];
+      // Unspecified family gets both, IPv4 first, so a program that keeps only IPv6 answers
+      // (curl -6, an AF_INET6-only filter) finds one (docs/fake-dns.md).
+      addresses = [fake.ipv4, fake.ipv6];
     }
     const wanted = addresses.filter((a) => {
       const kind = ipaddr.parse(a).kind();

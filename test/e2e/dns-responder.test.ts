@@ -202,4 +202,37 @@ describe('e2e: DNS queries a program sends itself are answered by the agent', { 
     assert.equal(r.status, 2, show(r));
     assert.match(r.stderr, /--dns-server.*expected IP\[:PORT\]/, show(r));
   });
+
+  test('AF_UNSPEC gets an IPv4 and an IPv6 fake, IPv4 first: curl -6 and a Python IPv6-only filter reach an IPv6-only name', async () => {
+    const c = await sockswrap(lab, [...X, '--', 'curl', '-6', '-sS', '--max-time', '20', `http://target6.test:${HTTP_PORT}/hello`]);
+    assert.equal(c.status, 0, show(c));
+    assert.equal(c.stdout.toString(), hello);
+    const r = await sockswrap(lab, [...X, '--', bin('python3'), '-c', PY_UNSPEC_V6_ONLY, 'target6.test', String(HTTP_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    const out = JSON.parse(r.stdout.toString());
+    assert.deepEqual(out.families, ['AF_INET', 'AF_INET6'], 'both families, IPv4 first');
+    assert.match(out.v6, FAKE6);
+    assert.equal(out.body.endsWith(hello), true, show(r));
+    const re = new RegExp(`tcp/connect \\[: .* -> \\S+ ${reEscape(lab.targetIp6)}\\.${HTTP_PORT}\\b`);
+    assert.match(await waitForLog(danted.log, re), re, 'danted connected to the IPv6-only target');
+    assertNoLeaks(lab);
+  });
 });
+
+/** getaddrinfo(AF_UNSPEC), then only the IPv6 answers kept, as IPv6-only code does. */
+const PY_UNSPEC_V6_ONLY = `
+import socket, sys, json
+host, port = sys.argv[1], int(sys.argv[2])
+ai = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM)
+v6 = [a for a in ai if a[0] == socket.AF_INET6]
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(20)
+s.connect(v6[0][4])
+s.sendall(b"GET /hello HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n")
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b: break
+    data += b
+print(json.dumps({"families": [a[0].name for a in ai], "v6": v6[0][4][0], "body": data.decode()}))
+`;
