@@ -1,5 +1,8 @@
 /* The control connection to the agent: one per thread (no lock is held across a round trip),
- * opened lazily, reopened in a fork child, closed at thread exit. Framing: len u16be | kind | body. */
+ * opened lazily, reopened in a fork child, closed at thread exit. Framing:
+ * len u16be | kind | id u32be | body. A response must carry its request's id: the program can
+ * write to this descriptor too (it is in /proc/self/fd), and a frame it wrote is answered like
+ * ours. Any other id, or more than one frame, drops the connection and the call fails closed. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +23,7 @@ struct control_conn {
 	_Atomic int fd;
 	pid_t owner_pid;          /* the process that opened fd; a fork child must not share it */
 	int in_use;               /* a signal handler re-entering the shim takes a one-off connection */
+	uint32_t next_id;         /* the next request's id: random start per connection, then +1 */
 };
 
 static __thread struct control_conn thread_conn = { .fd = -1 };
@@ -70,19 +74,19 @@ static int send_all(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Reads one response frame into buf (3 + AGENT_MAX_BODY bytes). Requests and responses
+/* Reads one response frame into buf (AGENT_HEAD_LEN + AGENT_MAX_BODY bytes). Requests and responses
  * alternate, so whatever is readable belongs to this response: one recv usually takes it all.
- * Returns the frame's total length, or -1. */
+ * Returns the frame's total length, or -1 (or -2: more than one frame). */
 static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
 {
 	size_t have = 0, want = 3;
 	while (have < want) {
-		ssize_t n = recv(fd, buf + have, 3 + AGENT_MAX_BODY - have, MSG_DONTWAIT);
+		ssize_t n = recv(fd, buf + have, AGENT_HEAD_LEN + AGENT_MAX_BODY - have, MSG_DONTWAIT);
 		if (n > 0) {
 			have += (size_t)n;
 			if (want == 3 && have >= 3) {
 				size_t len = (size_t)buf[0] << 8 | buf[1];
-				if (len < 1 || len > AGENT_MAX_FRAME)
+				if (len < 1 + AGENT_ID_LEN || len > AGENT_MAX_FRAME)
 					return -1;
 				want = 2 + len;
 			}
@@ -99,29 +103,42 @@ static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
 		if (r <= 0)
 			return -1;
 	}
-	/* More than one frame means the agent broke lockstep. */
-	return have == want ? (ssize_t)have : -1;
+	/* More than one frame: someone else's request was answered on this connection (-2). */
+	return have == want ? (ssize_t)have : -2;
 }
 
-/* Writes one request frame (`len u16be | op | body`) through frame (3 + AGENT_MAX_BODY bytes). */
-static int send_frame(int fd, uint8_t *frame, uint8_t op, const void *body, size_t body_len)
+/* Writes one request frame (`len u16be | op | id u32be | body`) through frame
+ * (AGENT_HEAD_LEN + AGENT_MAX_BODY bytes). */
+static int send_frame(int fd, uint8_t *frame, uint8_t op, uint32_t id, const void *body, size_t body_len)
 {
 	if (body_len > AGENT_MAX_BODY)
 		return -1;
-	size_t len = body_len + 1;
+	size_t len = 1 + AGENT_ID_LEN + body_len;
 	frame[0] = (uint8_t)(len >> 8);
 	frame[1] = (uint8_t)len;
 	frame[2] = op;
-	memcpy(frame + 3, body, body_len);
-	return send_all(fd, frame, 3 + body_len);
+	frame[3] = (uint8_t)(id >> 24);
+	frame[4] = (uint8_t)(id >> 16);
+	frame[5] = (uint8_t)(id >> 8);
+	frame[6] = (uint8_t)id;
+	memcpy(frame + AGENT_HEAD_LEN, body, body_len);
+	return send_all(fd, frame, AGENT_HEAD_LEN + body_len);
 }
 
-/* Returns the status byte, with the body in resp; -1 on any transport or framing failure. */
-static int round_trip(int fd, uint8_t op, const void *body, size_t body_len, uint8_t *resp,
+static uint32_t frame_id(const uint8_t *frame)
+{
+	return (uint32_t)frame[3] << 24 | (uint32_t)frame[4] << 16 | (uint32_t)frame[5] << 8 | frame[6];
+}
+
+/* Returns the status byte, with the body in resp; -1 on any transport or framing failure; -2 for
+ * a response that is not this request's (the connection must not be used again). */
+static int round_trip(struct control_conn *conn, uint8_t op, const void *body, size_t body_len, uint8_t *resp,
 		      size_t *resp_len)
 {
-	uint8_t frame[3 + AGENT_MAX_BODY];
-	if (send_frame(fd, frame, op, body, body_len) != 0)
+	int fd = atomic_load(&conn->fd);
+	uint32_t id = conn->next_id++;
+	uint8_t frame[AGENT_HEAD_LEN + AGENT_MAX_BODY];
+	if (send_frame(fd, frame, op, id, body, body_len) != 0)
 		return -1;
 
 	struct timespec deadline;
@@ -130,13 +147,15 @@ static int round_trip(int fd, uint8_t op, const void *body, size_t body_len, uin
 	/* The request frame is sent; its buffer now takes the response. */
 	ssize_t got = recv_frame(fd, frame, &deadline);
 	if (got < 0)
-		return -1;
-	*resp_len = (size_t)got - 3;
-	memcpy(resp, frame + 3, *resp_len);
+		return (int)got;
+	if (frame_id(frame) != id)
+		return -2;
+	*resp_len = (size_t)got - AGENT_HEAD_LEN;
+	memcpy(resp, frame + AGENT_HEAD_LEN, *resp_len);
 	return frame[2];
 }
 
-static int say_hello(int fd)
+static int say_hello(struct control_conn *conn)
 {
 	const struct shim_config *cfg = shim_config();
 	uint8_t body[16 + 4 + 64];
@@ -150,7 +169,7 @@ static int say_hello(int fd)
 	memcpy(body + 20, program_invocation_short_name, name_len);
 	uint8_t resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	return round_trip(fd, OP_HELLO, body, 20 + name_len, resp, &resp_len) == 0 ? 0 : -1;
+	return round_trip(conn, OP_HELLO, body, 20 + name_len, resp, &resp_len) == 0 ? 0 : -1;
 }
 
 static int open_conn(struct control_conn *conn)
@@ -167,7 +186,13 @@ static int open_conn(struct control_conn *conn)
 	do
 		r = real.connect(atomic_load(&conn->fd), (struct sockaddr *)&sun, sizeof sun);
 	while (r != 0 && errno == EINTR);
-	if (r != 0 || say_hello(atomic_load(&conn->fd)) != 0) {
+	/* Not secret (the program shares our memory): unpredictable, so a stray frame a buggy program
+	 * wrote is never taken for an answer. */
+	uint32_t start = 0;
+	if (r == 0 && syscall(SYS_getrandom, &start, sizeof start, 0) != (long)sizeof start)
+		start = (uint32_t)current_pid() * 2654435761u ^ (uint32_t)(uintptr_t)conn;
+	conn->next_id = start;
+	if (r != 0 || say_hello(conn) != 0) {
 		fdguard_release(&conn->fd);
 		return -1;
 	}
@@ -186,8 +211,8 @@ int agent_notify(uint8_t op, const void *body, size_t body_len)
 		return -1;
 	int saved_errno = errno;
 	conn->in_use = 1;
-	uint8_t frame[3 + AGENT_MAX_BODY];
-	int r = send_frame(fd, frame, op, body, body_len);
+	uint8_t frame[AGENT_HEAD_LEN + AGENT_MAX_BODY];
+	int r = send_frame(fd, frame, op, conn->next_id++, body, body_len);
 	conn->in_use = 0;
 	errno = saved_errno;
 	return r;
@@ -237,7 +262,13 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 			if (conn == &thread_conn)
 				pthread_setspecific(thread_exit_key, conn);
 		}
-		status = round_trip(atomic_load(&conn->fd), op, body, body_len, resp, resp_len);
+		status = round_trip(conn, op, body, body_len, resp, resp_len);
+		if (status == -2) {
+			/* Someone else's frame on our connection: drop it and fail closed, no retry. */
+			fdguard_release(&conn->fd);
+			status = -1;
+			break;
+		}
 		if (status < 0) {
 			fdguard_release(&conn->fd);
 			if (!reused)

@@ -89,8 +89,10 @@ enum agent_op {
 	OP_RESUME = 0x0e,         /* direct-path.c: a standing plan needs the agent after all */
 };
 
-#define AGENT_MAX_FRAME 1024    /* len field limit: kind + body */
-#define AGENT_MAX_BODY (AGENT_MAX_FRAME - 1)
+#define AGENT_MAX_BODY 1023
+#define AGENT_ID_LEN 4          /* request id: every response carries its request's */
+#define AGENT_HEAD_LEN (2 + 1 + AGENT_ID_LEN)  /* len u16be | kind | id u32be */
+#define AGENT_MAX_FRAME (1 + AGENT_ID_LEN + AGENT_MAX_BODY)  /* len field limit */
 
 /* One request, one response. Returns the response status (>= 0) with its body in resp (capacity
  * AGENT_MAX_BODY), or -1 when the agent is unreachable or broke the protocol: fail closed. */

@@ -8,7 +8,7 @@ import { formatTarget } from '../protocol/target-address';
 import type { ConnectBroker, Requester } from './connect-broker';
 import type { DirectConnects } from './direct-connect';
 import { wireTarget, type DnsService } from './dns-service';
-import { FrameDecoder, Op, decodeWireIp, decodeWireIpParsed, encodeFrame, encodeWireIp, type Frame } from './control-frame';
+import { FrameDecoder, ID_LEN, Op, decodeWireIp, decodeWireIpParsed, encodeFrame, encodeWireIp, stampFrameId, type Frame } from './control-frame';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
 import { unmap, type RoutePolicy } from './route-policy';
@@ -114,7 +114,7 @@ export class ControlServer {
           }
           clearTimeout(helloTimer);
           this.connectionsByPid.set(requester.pid, (this.connectionsByPid.get(requester.pid) ?? 0) + 1);
-          socket.write(encodeFrame(STATUS_OK));
+          socket.write(encodeFrame(STATUS_OK, undefined, frame.id));
           continue;
         }
         // DONE note (direct path): the one request with no response (docs/wire-protocol.md).
@@ -135,13 +135,16 @@ export class ControlServer {
           socket.destroy();
           return;
         }
+        // Every answer carries its request's id, so the shim can tell it from a frame someone
+        // else wrote on its connection (docs/wire-protocol.md).
+        const id = frame.id;
         if (answer instanceof Buffer) {
           // Nothing waiting before it (the usual case): out now, in this tick, without a promise.
           if (waiting === 0) {
-            socket.write(answer);
+            socket.write(stampFrameId(answer, id));
             continue;
           }
-          const ready = answer;
+          const ready = stampFrameId(answer, id);
           queue = queue.then(() => {
             if (!socket.destroyed) socket.write(ready);
           });
@@ -155,7 +158,7 @@ export class ControlServer {
           queue = queue.then(() =>
             pending.then(
               (bytes) => {
-                if (!socket.destroyed) socket.write(bytes);
+                if (!socket.destroyed) socket.write(stampFrameId(bytes, id));
               },
               () => {
                 socket.destroy();
@@ -386,12 +389,13 @@ interface ParsedConnect {
   fixed: boolean;
 }
 
-/** `STATUS_OK frame` whose body is `action u8 | rest`, in one allocation. */
+/** `STATUS_OK frame` whose body is `action u8 | rest`, in one allocation (id stamped later). */
 function answerFrame(action: number, rest: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(4 + rest.length);
-  out.writeUInt16BE(2 + rest.length, 0);
+  const out = Buffer.allocUnsafe(3 + ID_LEN + 1 + rest.length);
+  out.writeUInt16BE(1 + ID_LEN + 1 + rest.length, 0);
   out[2] = STATUS_OK;
-  out[3] = action;
-  rest.copy(out, 4);
+  out.writeUInt32BE(0, 3);
+  out[3 + ID_LEN] = action;
+  rest.copy(out, 3 + ID_LEN + 1);
   return out;
 }

@@ -26,6 +26,7 @@ const PEERS: Record<string, PeerInfo> = {
   nslookup: { bins: ['nslookup'], pkg: 'dnsutils' },
   dnsmasq: { bins: ['dnsmasq'], pkg: 'dnsmasq-base' },
   tinyproxy: { bins: ['tinyproxy'], pkg: 'tinyproxy' },
+  setpriv: { bins: ['setpriv'], pkg: 'util-linux' },
 };
 export type PeerName = keyof typeof PEERS & string;
 

@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Agent } from '../../src/agent/agent';
-import { Op, FrameDecoder, encodeFrame, type Frame } from '../../src/agent/control-frame';
+import { Op } from '../../src/agent/control-frame';
+import { ControlClient as WireClient } from '../helpers/control-client';
 import { configFromProxyUrls } from '../../src/config/proxy-url';
 import { freePort, missingPeer, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 
@@ -51,54 +52,10 @@ async function settle(check: () => boolean, what: () => string, timeoutMs = 5000
   }
 }
 
-/** A control connection speaking the shim's side of docs/wire-protocol.md. */
-class ControlClient {
-  private readonly decoder = new FrameDecoder();
-  private readonly waiting: ((frame: Frame) => void)[] = [];
-  /** Settles when the agent (or this side) has closed the connection. */
-  readonly closed: Promise<void>;
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of this.decoder.push(chunk)) this.waiting.shift()?.(frame);
-    });
-    socket.on('error', () => {});
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-  }
-
-  /** A request that expects no answer (NOTE), or whose answer the test does not wait for. */
-  send(op: number, body: Buffer): void {
-    this.socket.write(encodeFrame(op, body));
-  }
-
-  static async open(agent: Agent, pid: number): Promise<ControlClient> {
-    const socket = net.connect(agent.env.SOCKSWRAP_SOCK!);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const client = new ControlClient(socket);
-    const pidBytes = Buffer.alloc(4);
-    pidBytes.writeUInt32BE(pid);
-    const hello = await client.ask(Op.hello, Buffer.concat([Buffer.from(agent.env.SOCKSWRAP_TOKEN!, 'hex'), pidBytes, Buffer.from('leak-test')]));
-    assert.equal(hello.kind, 0);
-    return client;
-  }
-
-  ask(op: number, body: Buffer): Promise<Frame> {
-    return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.socket.write(encodeFrame(op, body));
-    });
-  }
-
-  async connect(socktype: number, ip: number[], port: number): Promise<Frame> {
-    return this.ask(Op.connect, Buffer.from([socktype, 4, ...ip, port >> 8, port & 0xff]));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-    });
-  }
-}
+/** The shared control client (test/helpers/control-client.ts), opened on this agent. */
+const ControlClient = {
+  open: (agent: Agent, pid: number) => WireClient.open(agent.env.SOCKSWRAP_SOCK!, agent.env.SOCKSWRAP_TOKEN!, pid, 'leak-test'),
+};
 
 /** Presents a ticket on the relay; `then` decides what the program does next. Resolves on close. */
 function throughRelay(agent: Agent, ticket: Buffer, then: (socket: net.Socket, received: () => Buffer) => void): Promise<Buffer> {
@@ -166,6 +123,19 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
       assert.equal(answer.body[0], 1, 'one proxy');
       await good.close();
     }
+  });
+
+  test('every answer carries its request\'s id, also an answer that waits (PEER of an unknown port) with one queued behind it', { timeout: 20_000 }, async () => {
+    assert.ok(agent, 'the agent started');
+    const client = await ControlClient.open(agent, 0x7200_0000);
+    const [peer, proxies] = await Promise.all([
+      client.ask(Op.peer, Buffer.from([0x9c, 0x40, 4])),
+      client.ask(Op.proxies, Buffer.alloc(0)),
+    ]);
+    assert.equal(peer.kind, 1, 'PEER: unknown');
+    assert.equal(proxies.kind, 0, 'PROXIES: ok');
+    assert.deepEqual(client.unmatched, [], 'no answer with an id the client did not send');
+    await client.close();
   });
 
   test('PEER from an image exec\'d right after its parent connected: answered though the parent\'s NOTE is read after it', { timeout: 20_000 }, async () => {
