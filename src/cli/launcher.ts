@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
+import { symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { locateShim } from './shim-locator';
 
 /** Signals passed on to the program. SIGINT is not: Ctrl-C already reaches the whole process group. */
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];
 
 export type ProgramExit = { code: number } | { signal: NodeJS.Signals };
 
-/** The built shim, next to the compiled launcher (dist/src/cli → native-shims/build). */
+/** The shim to preload: built from source in a clone, or the package's prebuilt one (shim-locator.ts). */
 export function shimPath(): string {
-  return join(__dirname, '..', '..', '..', 'native-shims', 'build', 'libsockswrap.so');
+  return locateShim().path;
 }
 
 /**
@@ -27,8 +28,10 @@ export function preloadablePath(shim: string, privateDir: string): string {
   return link;
 }
 
+/** Throws, with one line saying what is missing or wrong, unless the shim is there and of this version. */
 export function assertShimBuilt(): void {
-  if (!existsSync(shimPath())) throw new Error(`the shim is not built (${shimPath()}): run \`npm run build\``);
+  const { problem } = locateShim();
+  if (problem !== undefined) throw new Error(problem);
 }
 
 /**

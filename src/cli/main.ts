@@ -1,6 +1,4 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Agent } from '../agent/agent';
 import { ConfigError } from '../config/config-error';
 import { DNS_SERVER_USAGE, parseDnsServer, type DnsServer } from '../config/dns-server';
@@ -9,14 +7,11 @@ import { loadConfig } from './load-config';
 import { assertShimBuilt, exitLike, preloadablePath, runProgram, shimPath } from './launcher';
 import { gateProgram } from './program-check';
 import { StderrLogger, type Verbosity } from './logger';
+import { helpExamples } from './help-examples';
+import { versionText } from './version-text';
 
 /** Bad input (options, URLs, config files) exits 2, as the design brief asks. */
 const EXIT_USAGE = 2;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function parseDnsServerOption(value: string): DnsServer {
   const server = parseDnsServer(value);
@@ -24,7 +19,7 @@ function parseDnsServerOption(value: string): DnsServer {
   return server;
 }
 
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command()
     .name('sockswrap')
     .usage('[options] [--] <program> [args...]')
@@ -35,13 +30,20 @@ function buildProgram(): Command {
     .option('-v, --verbose', 'print a line for every connection')
     .option('--dns-server <ip[:port]>', 'with remote DNS: where DNS types sockswrap does not answer itself (MX, TXT, SRV, ...) are asked, over TCP through the chain', parseDnsServerOption)
     .option('--allow-unhooked', 'run programs LD_PRELOAD cannot reach (static, Go, setuid, file capabilities) anyway, unproxied, with a warning')
-    .version(version(), '--version')
+    .option('--version', "print sockswrap's version and its shim's build identity")
+    .on('option:version', () => {
+      const { text, ok } = versionText();
+      process.stdout.write(text);
+      process.exit(ok ? 0 : 1);
+    })
     .argument('<program>', 'the program to run')
     .argument('[args...]', "the program's arguments")
     .passThroughOptions()
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .addHelpText('after', '\nCommands:\n  check [options] [host:port]  test the chain hop by hop (sockswrap check --help)');
+    .addHelpText('after', '\nCommands:\n  check [options] [host:port]  test the chain hop by hop (sockswrap check --help)')
+    .addHelpText('after', '  completion bash|zsh|fish     print a completion script for that shell')
+    .addHelpText('after', helpExamples());
   return addChainOptions(program);
 }
 
@@ -78,8 +80,16 @@ function boundYoungGeneration(): void {
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
 }
 
+/** `completion` is, like `check`, the subcommand only as the very first argument. */
+function runCompletionCommand(argv: string[]): void {
+  const { completionModel, runCompletion } = require('./completion') as typeof import('./completion');
+  const { buildCheckCommand } = require('./check-command') as typeof import('./check-command');
+  process.exit(runCompletion(argv.slice(1), () => completionModel(buildProgram(), buildCheckCommand())));
+}
+
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'check') return runCheckCommand(argv);
+  if (argv[0] === 'completion') return runCompletionCommand(argv);
   const program = buildProgram();
   try {
     program.parse(argv, { from: 'user' });

@@ -1,0 +1,112 @@
+// The pieces of packaging that need no install (docs/packaging.md): which shim the launcher picks
+// and when it refuses, the build identity, --help's examples, the man page and completion's URLs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostLibc, locateShim, readShimIdentity } from '../../src/cli/shim-locator';
+import { HELP_EXAMPLES } from '../../src/cli/help-examples';
+import { URL_SCHEMES, completionModel, completionScript } from '../../src/cli/completion';
+import { buildProgram } from '../../src/cli/main';
+import { buildCheckCommand } from '../../src/cli/check-command';
+import { parseProxyUrl } from '../../src/config/proxy-url';
+
+const REPO = join(__dirname, '..', '..', '..');
+const IDENTITY = '@(#)sockswrap-shim 1.2.3 x86_64-linux-gnu gcc 12.2.0 src 0123456789ab';
+
+function fakePackage(t: { after(fn: () => void): void }, version: string, platforms: string[]): string {
+  const root = mkdtempSync(join(tmpdir(), 'sw-locate-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'sockswrap', version }));
+  for (const p of platforms) {
+    mkdirSync(join(root, 'prebuilds', p), { recursive: true });
+    writeFileSync(join(root, 'prebuilds', p, 'libsockswrap.so'), Buffer.concat([Buffer.alloc(300, 7), Buffer.from(`${IDENTITY}\0tail`)]));
+  }
+  return root;
+}
+
+test('a packed package: the prebuilt shim for the platform, with its identity', (t) => {
+  const root = fakePackage(t, '1.2.3', ['linux-x64-gnu', 'linux-arm64-gnu']);
+  const found = locateShim({ root, arch: 'x64', libc: 'gnu' });
+  assert.equal(found.problem, undefined);
+  assert.equal(found.kind, 'prebuilt');
+  assert.equal(found.path, join(root, 'prebuilds', 'linux-x64-gnu', 'libsockswrap.so'));
+  assert.deepEqual(found.identity, { version: '1.2.3', target: 'x86_64-linux-gnu', compiler: 'gcc 12.2.0', sources: '0123456789ab' });
+});
+
+test('no prebuilt shim for the platform: one line naming it, what the package carries, and how to build', (t) => {
+  const root = fakePackage(t, '1.2.3', ['linux-x64-gnu', 'linux-arm64-gnu']);
+  for (const [arch, libc] of [['riscv64', 'gnu'], ['x64', 'musl'], ['x64', 'unknown']]) {
+    const { problem } = locateShim({ root, arch, libc });
+    assert.equal(problem, `no prebuilt shim for linux-${arch}-${libc} in this package (it carries linux-arm64-gnu, linux-x64-gnu): ` +
+      'build sockswrap from a clone of its repository with `npm install` (needs gcc and make) and run its bin/sockswrap.js');
+  }
+});
+
+test('a shim of another version, or with no identity, is refused', (t) => {
+  const root = fakePackage(t, '2.0.0', ['linux-x64-gnu']);
+  const found = locateShim({ root, arch: 'x64', libc: 'gnu' });
+  assert.equal(found.problem, `the shim ${found.path} is version 1.2.3, this launcher is 2.0.0: reinstall sockswrap`);
+  writeFileSync(found.path, 'an ELF from before build identities');
+  assert.match(locateShim({ root, arch: 'x64', libc: 'gnu' }).problem ?? '', /has no build identity/);
+});
+
+test('in a clone the source build comes first; without one the message says npm run build', (t) => {
+  const root = fakePackage(t, '1.2.3', ['linux-x64-gnu']);
+  mkdirSync(join(root, 'native-shims', 'build'), { recursive: true });
+  writeFileSync(join(root, 'native-shims', 'Makefile'), '');
+  assert.match(locateShim({ root, arch: 'arm64', libc: 'gnu' }).problem ?? '', /the shim is not built .*: run `npm run build`/);
+  writeFileSync(join(root, 'native-shims', 'build', 'libsockswrap.so'), IDENTITY);
+  const found = locateShim({ root, arch: 'x64', libc: 'gnu' });
+  assert.equal(found.kind, 'source build');
+  assert.equal(found.problem, undefined);
+});
+
+test('hostLibc reads the loader of a binary: this Node is glibc; a musl loader says musl', (t) => {
+  assert.equal(hostLibc(), 'gnu');
+  const dir = mkdtempSync(join(tmpdir(), 'sw-libc-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'node'), Buffer.concat([Buffer.from('\x7fELF'), Buffer.alloc(500), Buffer.from('/lib/ld-musl-x86_64.so.1\0')]));
+  assert.equal(hostLibc(join(dir, 'node')), 'musl');
+  assert.equal(hostLibc(join(dir, 'missing')), 'unknown');
+});
+
+test("the built shim's identity: this version, and the sha256 of the shim's sources", () => {
+  const dir = join(REPO, 'native-shims');
+  const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).sort().map((f) => readFileSync(join(dir, f)));
+  const hash = createHash('sha256').update(Buffer.concat([...sources, readFileSync(join(dir, 'shim.h'))])).digest('hex').slice(0, 12);
+  const id = readShimIdentity(join(dir, 'build', 'libsockswrap.so'));
+  const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+  assert.equal(id?.version, version);
+  assert.equal(id?.sources, hash);
+  assert.match(id?.target ?? '', /^(x86_64|aarch64)-linux-gnu$/);
+});
+
+test("--help's examples parse with the real options, and each names a program after --", () => {
+  assert.equal(HELP_EXAMPLES.length, 3);
+  for (const { argv } of HELP_EXAMPLES) {
+    const program = buildProgram();
+    program.parse(argv, { from: 'user' });
+    const [command] = program.processedArgs as [string];
+    assert.equal(command, argv[argv.indexOf('--') + 1], argv.join(' '));
+  }
+});
+
+test('the man page describes every option of the run command and of check', () => {
+  const page = readFileSync(join(REPO, 'man', 'sockswrap.1'), 'utf8').replace(/\\-/g, '-');
+  const longs = [...buildProgram().options, ...buildCheckCommand().options].map((o) => o.long!);
+  for (const long of [...new Set(longs), '--help']) assert.ok(page.includes(long), `man/sockswrap.1 does not mention ${long}`);
+});
+
+test('completion offers the URL schemes -x accepts, and every option in each shell', () => {
+  for (const scheme of URL_SCHEMES) assert.doesNotThrow(() => parseProxyUrl(`${scheme}127.0.0.1:1080`), scheme);
+  const model = completionModel(buildProgram(), buildCheckCommand());
+  for (const shell of ['bash', 'zsh', 'fish'] as const) {
+    const script = completionScript(shell, model);
+    for (const o of buildProgram().options) {
+      assert.ok(script.includes(shell === 'fish' ? `-l ${o.long!.slice(2)} ` : o.long!), `${shell}: ${o.long}`);
+    }
+  }
+});
