@@ -108,7 +108,7 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: gate.
     for (const want of ['bin/sockswrap.js', 'dist/src/cli/main.js', 'man/sockswrap.1', 'README.md', 'docs/packaging.md',
       'prebuilds/linux-x64-gnu/libsockswrap.so', 'prebuilds/linux-x64-gnu/sockswrap-exec-check',
       'prebuilds/linux-arm64-gnu/libsockswrap.so', 'prebuilds/linux-arm64-gnu/sockswrap-exec-check',
-      'node_modules/commander/package.json', 'node_modules/ipaddr.js/package.json']) {
+      'node_modules/commander/package.json', 'node_modules/ipaddr.js/package.json', 'node_modules/dns-packet/package.json']) {
       assert.ok(list.includes(want), `${want} is not in the package`);
     }
     const strays = list.filter((p) => /^(dist\/test|native-shims|src|test|tools)\/|\.map$|\.o$|\.c$|\.ts$/.test(p) && !p.startsWith('node_modules/'));
