@@ -168,9 +168,9 @@ function zshQuote(text: string): string {
 function zshSpecs(specs: OptionSpec[]): string[] {
   return specs.map((s) => {
     const names = s.short ? [s.short, s.long] : [s.long];
-    const exclusion = s.repeatable ? '*' : `'(${names.join(' ')})'`;
+    const exclusion = s.repeatable ? `'*'` : `'(${names.join(' ')})'`;
     const value = s.kind === 'none' ? '' : {
-      url: `:proxy URL:(${URL_SCHEMES.join(' ')})`,
+      url: ':proxy URL:_sockswrap_urls',
       file: ':config file:_files',
       choices: `:${s.long.slice(2)}:(${s.choices.join(' ')})`,
       any: `:${s.long.slice(2)}: `,
@@ -184,7 +184,7 @@ function zshSpecs(specs: OptionSpec[]): string[] {
 function zshScript(m: CompletionModel): string {
   const commandCases = m.commands.map((c) => {
     const first = c.words ? `'1:shell:(${c.words.join(' ')})'` : `'1:target (host\\:port): '`;
-    return `      ${c.name})\n        _arguments -s -S \\\n${zshSpecs(c.options).map((l) => `  ${l} \\`).join('\n')}\n          ${first}\n        return;;`;
+    return `      ${c.name})\n        shift words; (( CURRENT-- ))\n        _arguments -s -S \\\n${zshSpecs(c.options).map((l) => `  ${l} \\`).join('\n')}\n          ${first}\n        return;;`;
   }).join('\n');
   return `#compdef sockswrap
 # sockswrap completion for zsh. Load it with:  source <(sockswrap completion zsh)
@@ -199,6 +199,10 @@ ${commandCases}
 ${zshSpecs(m.options).map((l) => `${l} \\`).join('\n')}
     '1: :_sockswrap_first' \\
     '*:: :_normal'
+}
+# A URL goes on after its scheme: no space after it.
+_sockswrap_urls() {
+  compadd -S '' -- ${URL_SCHEMES.join(' ')}
 }
 _sockswrap_first() {
   _alternative 'commands:sockswrap command:(${m.commands.map((c) => c.name).join(' ')})' 'programs:program:_command_names -e'
