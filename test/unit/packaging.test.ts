@@ -94,6 +94,15 @@ test("--help's examples parse with the real options, and each names a program af
   }
 });
 
+test('--help ends with the three examples', () => {
+  let text = '';
+  const program = buildProgram().configureOutput({ writeOut: (s) => { text += s; } });
+  program.outputHelp();
+  const tail = text.trimEnd().split('\n').slice(-7);
+  assert.equal(tail[0], 'Examples:');
+  assert.deepEqual(tail.filter((l) => l.startsWith('  sockswrap ')), HELP_EXAMPLES.map((e) => `  sockswrap ${e.argv.join(' ')}`));
+});
+
 test('the man page describes every option of the run command and of check', () => {
   const page = readFileSync(join(REPO, 'man', 'sockswrap.1'), 'utf8').replace(/\\-/g, '-');
   const longs = [...buildProgram().options, ...buildCheckCommand().options].map((o) => o.long!);
