@@ -230,14 +230,29 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: gate.
       writeFileSync(script, ok(sandboxed([sockswrapBin, 'completion', shell]), `completion ${shell}`));
       const probes: Record<typeof shell, string[]> = {
         bash: ['bash', '--norc', '--noprofile', '-c', `source ${script} && COMP_WORDS=(sockswrap --chain "") COMP_CWORD=2 && _sockswrap && printf '%s\\n' "\${COMPREPLY[@]}"`],
-        zsh: ['zsh', '-f', '-c', `autoload -Uz compinit && compinit -u -D && source ${script} && print -r -- $_comps[sockswrap] && whence -w _sockswrap_first`],
+        // zsh completes only at its line editor: an interactive zsh under zpty, each read waiting
+        // for its pattern (the prompt, then the listing).
+        zsh: ['zsh', '-f', '-c', [
+          'zmodload zsh/zpty',
+          'zpty z zsh -f -i',
+          `zpty -w z "autoload -Uz compinit; compinit -u -D; source ${script} && print -r -- LOADED:\\$_comps[sockswrap]; P=READY; PS1=\\"\\$P> \\""`, // the echoed line must not match the prompt's pattern
+          "zpty -r z out '*READY> '",
+          'print -r -- "$out"',
+          "zpty -w -n z $'sockswrap --chain \\t'",
+          "zpty -r z out '*strict*'",
+          'print -r -- ${${(f)out}[-1]}',
+        ].join('\n')],
         fish: ['fish', '--no-config', '-c', `source ${script}; and complete -C'sockswrap --chain '`],
       };
       const r = spawnSync(which(shell)!, probes[shell].slice(1), { encoding: 'utf8', timeout: 30_000, env: { HOME: home, PATH: process.env.PATH, TERM: 'dumb' } });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stderr, '', `${shell} printed errors loading the script`);
-      if (shell === 'zsh') assert.deepEqual(r.stdout.trim().split('\n'), ['_sockswrap', '_sockswrap_first: function']);
-      else assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split('\t')[0]).sort(), ['dynamic', 'random', 'round-robin', 'strict']);
+      if (shell === 'zsh') {
+        const out = r.stdout.replace(/\r|\x1b\[[0-9;?]*[A-Za-z]/g, '');
+        assert.match(out, /LOADED:_sockswrap/, 'the script did not register _sockswrap');
+        const listing = out.trim().split('\n').pop()!;
+        assert.deepEqual(listing.trim().split(/\s+/).sort(), ['dynamic', 'random', 'round-robin', 'strict'], out);
+      } else assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split('\t')[0]).sort(), ['dynamic', 'random', 'round-robin', 'strict']);
     });
   }
 });
