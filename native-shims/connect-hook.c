@@ -389,6 +389,10 @@ static int is_connected(int fd)
 SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	shim_init();
+	/* The hook decides on a copy; an address it cannot read is the kernel's to refuse. */
+	struct sockaddr_storage addr_copy;
+	if (!sw_copy_sockaddr(&addr, len, &addr_copy))
+		return real.connect(fd, addr, len);
 	if (sw_async_maybe_pending(fd))
 		return connect_again(fd);
 	/* A UDP socket the relay carries: udp-hooks.c also handles its disconnect and local peers. */
@@ -584,6 +588,8 @@ SHIM_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	shim_init();
 	if (!addr || !len)
 		return real.getpeername(fd, addr, len);
+	if (sw_check_peer_buffers(fd, addr, len) != 0)
+		return -1;
 	if (sw_udp_owns(fd) && sw_udp_getpeername(fd, addr, len) == 0)
 		return 0;
 	struct sockaddr_storage peer;

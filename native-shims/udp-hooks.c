@@ -482,6 +482,9 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const s
 	udp_init();
 	if (!addr)
 		return real.sendto(fd, buf, n, flags, addr, len);
+	struct sockaddr_storage addr_copy;
+	if (!sw_copy_sockaddr(&addr, len, &addr_copy))
+		return real.sendto(fd, buf, n, flags, addr, len);
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
 	struct msghdr msg = { .msg_name = (void *)addr, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1 };
 	return send_one(fd, &msg, flags);
@@ -490,7 +493,11 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const s
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	udp_init();
-	if (!msg || !msg->msg_name)
+	struct msghdr msg_copy;
+	struct sockaddr_storage name_copy;
+	if (!sw_copy_msghdr(&msg, &msg_copy, &name_copy))
+		return real.sendmsg(fd, msg, flags);
+	if (!msg->msg_name)
 		return real.sendmsg(fd, msg, flags);
 	return send_one(fd, msg, flags);
 }
@@ -500,6 +507,11 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int count, int fl
 	udp_init();
 	if (!vec)
 		return real.sendmmsg(fd, vec, count, flags);
+	/* Only the messages the hooks can read; the kernel refuses the first one they cannot. */
+	unsigned int readable = sw_readable_mmsgs(vec, count);
+	if (readable == 0 && count > 0)
+		return real.sendmmsg(fd, vec, 1, flags);
+	count = readable;
 	int any_named = 0;
 	for (unsigned int i = 0; i < count && !any_named; i++)
 		any_named = vec[i].msg_hdr.msg_name != NULL;
