@@ -1,0 +1,119 @@
+// Hostile and buggy programs against the shim (issue 11, items 3, 7 and 8), in the netns lab with
+// a sink route and the leak counter: whatever a case does, not one packet leaves the client
+// namespace for anyone but the proxy (danted, which also carries the UDP cases).
+//   3. connect() found past the global scope: dlopen'd libc (ctypes does it), dlvsym, __connect,
+//      libc's own dlsym; and a second preload library's RTLD_NEXT lookups stay glibc's.
+//   7. packet sockets are refused like raw IP, with the same "Protocol not supported".
+//   8. bad pointers get the kernel's errno, not SIGSEGV: the same output unwrapped and wrapped.
+import { describe, test, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createLab, type Lab } from '../helpers/net-lab';
+import { peerGate, startDanted, startTargets, bin, ECHO_PORT, type Danted } from '../helpers/peers';
+import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { addSinkRoute } from '../helpers/sink-route';
+import { sockswrap, REPO, describe as show } from '../helpers/sockswrap';
+
+const gate = peerGate(['ip', 'nft', 'danted', 'python3', 'sh']);
+
+function compile(out: string, source: string, extra: string[] = []): void {
+  const cc = spawnSync('gcc', ['-O2', '-Wall', '-o', out, join(REPO, 'test', 'fixtures', source), ...extra, '-ldl'], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+}
+
+describe('e2e hostile calls', { skip: gate.skip }, () => {
+  let lab: Lab;
+  let danted: Danted;
+  let X: string[];
+  let calls: string;
+  let second: string;
+
+  before(async () => {
+    gate.check();
+    lab = createLab();
+    addSinkRoute(lab);
+    installLeakCounter(lab);
+    await startTargets(lab);
+    danted = await startDanted(lab, 1080);
+    X = ['-x', `socks5h://${danted.host}:${danted.port}`];
+    calls = join(lab.dir, 'hostile-calls');
+    compile(calls, 'hostile-calls.c');
+    second = join(lab.dir, 'second-preload.so');
+    compile(second, 'second-preload.c', ['-shared', '-fPIC']);
+  });
+  after(() => lab?.destroy());
+  beforeEach(() => { if (lab) takeLeaks(lab); });
+  afterEach((t) => { if (lab) assertNoLeaks(lab, t.name); });
+
+  test('connect found through a dlopen(libc) handle, dlvsym, __connect or libc\'s own dlsym is proxied', async () => {
+    const r = await sockswrap(lab, [...X, '--', calls, 'resolve', lab.targetIp4, String(ECHO_PORT)], { timeoutMs: 90_000 });
+    assert.equal(r.stdout.toString(), [
+      'libc-dlsym ok', 'libc-dlvsym ok', '__connect ok', 'libc-dlsym-__connect ok', 'libc-dlsym-of-dlsym ok', 'rtld-next ok', 'resolve ok=6 of 6', '',
+    ].join('\n'), show(r));
+    assert.equal(r.status, 0, show(r));
+  });
+
+  test('python ctypes: CDLL("libc.so.6").connect is proxied', async () => {
+    const script = [
+      'import ctypes, socket, struct, sys',
+      'libc = ctypes.CDLL("libc.so.6", use_errno=True)',
+      's = socket.socket()',
+      's.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 5, 0))',
+      `addr = struct.pack("=HH4s8x", socket.AF_INET, socket.htons(${ECHO_PORT}), socket.inet_aton("${lab.targetIp4}"))`,
+      'if libc.connect(s.fileno(), addr, len(addr)) != 0: sys.exit("connect: errno %d" % ctypes.get_errno())',
+      's.settimeout(10); s.sendall(b"via ctypes\\n"); sys.stdout.write(s.recv(64).decode())',
+    ].join('\n');
+    const r = await sockswrap(lab, [...X, '--', bin('python3'), '-c', script], { timeoutMs: 60_000 });
+    assert.equal(r.stdout.toString(), 'via ctypes\n', show(r));
+    assert.equal(r.status, 0, show(r));
+  });
+
+  test('a second preload library that wraps connect and getuid with dlsym(RTLD_NEXT) gets libc\'s, and its connects are proxied', async () => {
+    const r = await sockswrap(lab, [...X, '--', 'env', `LD_PRELOAD=${second}`, calls, 'resolve', lab.targetIp4, String(ECHO_PORT)], { timeoutMs: 90_000 });
+    assert.match(r.stdout.toString(), /^resolve ok=6 of 6$/m, show(r));
+    assert.equal(r.status, 0, show(r));
+    const n = Number(/second-preload connect calls=(\d+)/.exec(r.stderr)?.[1] ?? 0);
+    // The program's six connects reach it through the shim (which connects the fd to the relay).
+    assert.ok(n >= 6, show(r));
+    const id = await sockswrap(lab, [...X, '--', 'env', `LD_PRELOAD=${second}`, 'id', '-u'], { timeoutMs: 30_000 });
+    assert.equal(id.stdout.toString(), `${process.getuid!()}\n`, show(id));
+    assert.equal(id.status, 0, show(id));
+  });
+
+  test('socket(AF_PACKET), socket(PF_PACKET) and socket(AF_INET, SOCK_PACKET) are refused like raw IP, and no frame leaves', async () => {
+    const r = await sockswrap(lab, [...X, '--', calls, 'packet', lab.targetIp4, 'sink0'], { timeoutMs: 30_000 });
+    assert.equal(r.stdout.toString(), [
+      'af-packet-raw EPROTONOSUPPORT (Protocol not supported)',
+      'pf-packet-dgram EPROTONOSUPPORT (Protocol not supported)',
+      'inet-sock-packet EPROTONOSUPPORT (Protocol not supported)',
+      'raw-icmp-sendto EPROTONOSUPPORT (Protocol not supported)',
+      'frames sent=0', '',
+    ].join('\n'), show(r));
+    // What a Python program prints: the same message for a packet socket as for a raw IP send.
+    const script = [
+      'import socket',
+      'try: socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))',
+      'except OSError as e: print(e)',
+      'r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)',
+      `try: r.sendto(b"\\x08\\x00\\xf7\\xff\\x00\\x00\\x00\\x00", ("${lab.targetIp4}", 0))`,
+      'except OSError as e: print(e)',
+    ].join('\n');
+    const py = await sockswrap(lab, [...X, '--', bin('python3'), '-c', script], { timeoutMs: 30_000 });
+    assert.equal(py.stdout.toString(), '[Errno 93] Protocol not supported\n'.repeat(2), show(py));
+  });
+
+  test('connect, sendto, sendmsg, sendmmsg and getpeername with bad pointers: the kernel\'s errno, wrapped as unwrapped', async () => {
+    const argv = [calls, 'bad-pointers', lab.targetIp4, String(ECHO_PORT)];
+    // Unwrapped where the target is reachable (the proxy namespace), wrapped from the client.
+    const plain = await lab.run(lab.proxy, argv, { timeoutMs: 30_000 });
+    assert.equal(plain.status, 0, show(plain));
+    const out = plain.stdout.toString();
+    for (const line of ['connect-badfd EBADF', 'connect-tcp EFAULT', 'connect-page-end ret=0', 'sendmmsg-second-bad ret=1', 'getpeername-negative-len EINVAL', 'done']) {
+      assert.match(out, new RegExp(`^${line}$`, 'm'), out);
+    }
+    const wrapped = await sockswrap(lab, [...X, '--', ...argv], { timeoutMs: 60_000 });
+    assert.equal(wrapped.stdout.toString(), out, show(wrapped));
+    assert.equal(wrapped.status, 0, show(wrapped));
+  });
+});
