@@ -5,7 +5,7 @@
  * code behind the hook. Each alias here calls the hook by its public name (the shim is first in
  * the global scope, so that is the shim's). The list comes from this machine's glibc 2.36:
  *   nm -D --defined-only /lib/x86_64-linux-gnu/libc.so.6, libresolv.so.2
- * and docs/threat-model-shim.md says which exported names are not hooked and why.
+ * and docs/shim-reach.md says which exported names are not hooked and why.
  * (__read_chk, __recv_chk, __recvfrom_chk: fortify-hooks.c; __res_*: resolver-hooks.c.)
  */
 #define _GNU_SOURCE
