@@ -38,8 +38,10 @@ export function applyChainOptions(config: SockswrapConfig, opts: ChainCliOptions
   if (opts.chainLen !== undefined) config.chainLen = opts.chainLen;
   const problem = chainConfigProblem(config.chainType, config.proxies.length, config.chainLen);
   if (problem !== undefined) {
-    const where = opts.chainLen !== undefined ? '--chain-len' : config.source;
-    throw new ConfigError(`${where}: ${problem}`);
+    if (opts.chainLen !== undefined) throw new ConfigError(`--chain-len: ${problem}`);
+    // From a file: the chain_len line, else (the default 1 with no proxy at all) the list's.
+    const line = config.origin?.chainLen ?? config.origin?.proxyList;
+    throw new ConfigError(problem, config.source, line);
   }
   return config;
 }

@@ -16,6 +16,7 @@ import { SockswrapError } from '../protocol/sockswrap-error';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import { addChainOptions, applyChainOptions, type ChainCliOptions } from './chain-options';
 import { loadConfig } from './load-config';
+import { escapeControl } from './terminal-text';
 
 export const EXIT_OK = 0;
 export const EXIT_BROKEN = 1;
@@ -59,6 +60,7 @@ export interface CheckReport {
 
 interface CheckOptions extends ChainCliOptions {
   proxy: string[];
+  proxyFile?: string;
   config?: string;
   json?: boolean;
 }
@@ -67,8 +69,9 @@ interface CheckOptions extends ChainCliOptions {
 export function buildCheckCommand(): Command {
   const command = new Command('check')
     .description('test the configured chain hop by hop: reachability, authentication, UDP ASSOCIATE, and a target if given')
-    .usage('[-f FILE | -x URL...] [--chain TYPE] [--chain-len N] [--json] [host:port]')
+    .usage('[-f FILE | -x URL... | --proxy-file FILE] [--chain TYPE] [--chain-len N] [--json] [host:port]')
     .option('-x, --proxy <url>', 'proxy URL, repeatable in chain order', (url: string, all: string[]) => [...all, url], [] as string[])
+    .option('--proxy-file <file>', 'proxy URLs, one a line in chain order (credentials stay out of the command line)')
     .option('-f, --config <file>', 'proxychains.conf to read (default: the search path)')
     .option('--json', 'print one JSON object (shape in docs/chains.md)')
     .argument('[target]', 'host:port to reach through the chain ([v6addr]:port for IPv6)', parseTarget);
@@ -79,9 +82,9 @@ export function buildCheckCommand(): Command {
     .action(async (target: TargetAddress | undefined, opts: CheckOptions) => {
       let config: SockswrapConfig;
       try {
-        config = applyChainOptions(loadConfig({ proxyUrls: opts.proxy, configFile: opts.config }), opts);
+        config = applyChainOptions(loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile }), opts);
       } catch (err) {
-        process.stderr.write(`sockswrap: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.stderr.write(`sockswrap: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
         process.exitCode = EXIT_USAGE;
         return;
       }

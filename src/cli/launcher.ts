@@ -3,6 +3,7 @@ import { symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { locateShim } from './shim-locator';
+import { escapeControl } from './terminal-text';
 
 /** Signals passed on to the program. SIGINT is not: Ctrl-C already reaches the whole process group. */
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];
@@ -60,7 +61,7 @@ export function runProgram(program: string, args: string[], agentEnv: Record<str
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (child.pid !== undefined) return; // spawned; 'exit' follows
       const missing = err.code === 'ENOENT';
-      process.stderr.write(`sockswrap: ${program}: ${missing ? 'command not found' : `cannot execute: ${err.code ?? err.message}`}\n`);
+      process.stderr.write(`sockswrap: ${escapeControl(program)}: ${missing ? 'command not found' : `cannot execute: ${err.code ?? err.message}`}\n`);
       done({ code: missing ? 127 : 126 });
     });
     child.once('exit', (code, signal) => done(signal ? { signal } : { code: code ?? 1 }));

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { escapeControl } from './terminal-text';
 
 /** How much sockswrap says on stderr: quiet (fatal launcher errors only), normal (errors), verbose. */
 export type Verbosity = 'quiet' | 'normal' | 'verbose';
@@ -29,10 +30,13 @@ export class StderrLogger implements Logger {
   }
 }
 
-/** Synchronous, so a line is out before the program's next output and even on the way to exit. */
+/**
+ * Synchronous, so a line is out before the program's next output and even on the way to exit.
+ * Escaped: hostnames in log lines come from the program, words from config files.
+ */
 function writeLine(line: string): void {
   try {
-    writeSync(2, `[sockswrap] ${line}\n`);
+    writeSync(2, `[sockswrap] ${escapeControl(line)}\n`);
   } catch {
     // stderr closed or full: nothing sensible to do with a log line.
   }

@@ -9,6 +9,7 @@ import { gateProgram } from './program-check';
 import { StderrLogger, type Verbosity } from './logger';
 import { helpExamples } from './help-examples';
 import { versionText } from './version-text';
+import { escapeControl } from './terminal-text';
 
 /** Bad input (options, URLs, config files) exits 2, as the design brief asks. */
 const EXIT_USAGE = 2;
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .usage('[options] [--] <program> [args...]')
     .description("Run a program with all of its TCP and UDP traffic and name lookups forced through a proxy chain.")
     .option('-x, --proxy <url>', 'proxy URL, repeatable in chain order: socks5://, socks5h:// (names resolved by the proxy), socks4://, socks4a://, http:// — [user:pass@]host[:port]', (url: string, all: string[]) => [...all, url], [] as string[])
+    .option('--proxy-file <file>', 'read the proxy URLs from FILE, one a line in chain order, instead of -x: credentials stay out of the command line (or set $SOCKSWRAP_PROXY)')
     .option('-f, --config <file>', 'proxychains.conf to read (default: $SOCKSWRAP_CONF, $PROXYCHAINS_CONF_FILE, ./proxychains.conf, ~/.proxychains/proxychains.conf, /etc/proxychains4.conf, /etc/proxychains.conf)')
     .option('-q, --quiet', 'print nothing but fatal launcher errors')
     .option('-v, --verbose', 'print a line for every connection')
@@ -99,22 +101,24 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const opts = program.opts<{ proxy: string[]; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean; dnsServer?: DnsServer }>();
+  const opts = program.opts<{ proxy: string[]; proxyFile?: string; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean; dnsServer?: DnsServer }>();
   const [command, args] = program.processedArgs as [string, string[]];
 
   let config;
   try {
-    config = applyChainOptions(loadConfig({ proxyUrls: opts.proxy, configFile: opts.config }), opts);
+    config = applyChainOptions(loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile }), opts);
     if (opts.dnsServer) config.dnsServer = opts.dnsServer;
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`sockswrap: ${err.toString()}\n`);
+      process.stderr.write(`sockswrap: ${escapeControl(err.toString())}\n`);
       process.exit(EXIT_USAGE);
     }
     throw err;
   }
   const verbosity: Verbosity = opts.verbose ? 'verbose' : opts.quiet || config.quiet ? 'quiet' : 'normal';
   const log = new StderrLogger(verbosity);
+  // Once per run, from the launcher only: remote DNS off, a doubtful URL (docs/fake-dns.md).
+  for (const notice of config.notices ?? []) log.error(notice);
 
   const gateEnv = gateProgram(command, opts.allowUnhooked === true, shimPath());
   let agent: Agent | undefined;
@@ -125,7 +129,7 @@ export async function main(argv: string[]): Promise<void> {
     preload = preloadablePath(shimPath(), agent.dir);
   } catch (err) {
     agent?.close();
-    process.stderr.write(`sockswrap: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`sockswrap: cannot start: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   }
   const exiting = runProgram(command, args ?? [], { ...agent.env, ...gateEnv }, preload);

@@ -18,6 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { escapeControl } from './terminal-text';
 
 export type UnhookedKind = 'static' | 'go' | 'setuid' | 'setgid' | 'caps' | 'foreign' | 'unreadable';
 
@@ -351,7 +352,7 @@ export function execCheckPath(shim: string): string {
 export function gateProgram(command: string, allowUnhooked: boolean, shim: string): Record<string, string> {
   const check = checkProgram(command, { execCheck: execCheckPath(shim) });
   if (check.unhooked) {
-    process.stderr.write(describeUnhooked(command, check, allowUnhooked) + '\n');
+    process.stderr.write(escapeControl(describeUnhooked(command, check, allowUnhooked)) + '\n');
     if (!allowUnhooked) process.exit(126);
   }
   return allowUnhooked ? { SOCKSWRAP_ALLOW_UNHOOKED: '1' } : {};

@@ -47,6 +47,13 @@ export interface SockswrapConfig {
   quiet: boolean;
   /** File path as given, or '-x' when built from URLs. */
   source: string;
+  /**
+   * Lines to tell the user once at start, unless quiet: names resolved locally (item 6 of
+   * issue 11), a URL that probably does not say what was meant. Absent: none.
+   */
+  notices?: string[];
+  /** Lines of the file where the chain settings were written, for errors found later (chain_len). */
+  origin?: { chain?: number; chainLen?: number; proxyList?: number };
 
   // The fields below are filled in by the parser for directives that are parsed but not yet
   // supported, so enabling one later is an edit of config-support.ts only. They are absent

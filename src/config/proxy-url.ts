@@ -28,6 +28,8 @@ export interface ParsedProxyUrl {
   remoteDns: boolean;
   /** Lower-cased scheme as written, e.g. "socks5h". */
   scheme: string;
+  /** Something legal but probably not meant (the URL is redacted in it). */
+  warning?: string;
 }
 
 /** URL text safe to print: the password is replaced, since errors end up in terminals and logs. */
@@ -58,8 +60,12 @@ export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean
   if (!info) return fail(`unknown scheme "${m[1]}" (expected ${SCHEME_LIST})`);
   const rest = m[2]!;
 
-  // The last '@' ends the credentials, so an unencoded '@' or '/' in a password still works.
-  const at = rest.lastIndexOf('@');
+  // One '@' at most: with two, which one ends the credentials is a guess (curl and browsers
+  // disagree), and a wrong guess sends the password to another host. Encode it as %40.
+  const at = rest.indexOf('@');
+  if (at >= 0 && rest.indexOf('@', at + 1) >= 0) {
+    fail('more than one "@" (write an "@" inside the user name or password as %40)');
+  }
   const userinfo = at >= 0 ? rest.slice(0, at) : undefined;
   const afterUser = rest.slice(at + 1);
   const pathAt = afterUser.search(/[/?#]/);
@@ -70,13 +76,26 @@ export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean
 
   let username: string | undefined;
   let password: string | undefined;
+  let warning: string | undefined;
   if (userinfo !== undefined) {
     const colon = userinfo.indexOf(':');
     const rawUser = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
     const rawPass = colon >= 0 ? userinfo.slice(colon + 1) : undefined;
     if (rawUser === '') fail('empty username before "@"');
+    // SOCKS5 (RFC 1929) and HTTP Basic send a user name only with a password: "user@" alone
+    // would be sent with an empty one and fail at every connection. SOCKS4 carries a user id alone.
+    if (rawPass === undefined && (info.type === 'socks5' || info.type === 'http')) {
+      fail(`user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)`);
+    }
     username = decode(rawUser, 'username', fail);
     if (rawPass !== undefined) password = decode(rawPass, 'password', fail);
+    // "socks5h://1.2.3.4:1080@evil" is user "1.2.3.4", password "1080", proxy evil:1080:
+    // legal, but far more likely a host:port someone put in front of another host.
+    if (rawPass !== undefined && /^[0-9]{1,5}$/.test(rawPass) && toHost(rawUser) !== undefined && /[.]/.test(rawUser)) {
+      warning =
+        `proxy URL "${redactProxyUrl(url)}": "${rawUser}:…@" is read as a user name and password, ` +
+        `so the proxy is the host after "@", not ${rawUser}`;
+    }
   }
 
   let hostText: string;
@@ -127,7 +146,9 @@ export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean
   const proxy: ProxySpec = { type: info.type, host: host!, port };
   if (username !== undefined) proxy.username = username;
   if (password !== undefined) proxy.password = password;
-  return { proxy, remoteDns: info.remoteDns, scheme };
+  const parsed: ParsedProxyUrl = { proxy, remoteDns: info.remoteDns, scheme };
+  if (warning !== undefined) parsed.warning = warning;
+  return parsed;
 }
 
 function decode(raw: string, what: string, fail: (what: string) => never): string {
@@ -143,28 +164,50 @@ export function parseProxyUrl(url: string): { proxy: ProxySpec; remoteDns: boole
   return { proxy, remoteDns };
 }
 
-/** A strict chain through the given URLs, in order; the last hop decides remote DNS. */
-export function configFromProxyUrls(urls: string[]): SockswrapConfig {
+/** What to say when names are resolved on this machine, worded for the last hop's scheme. */
+export function localDnsNotice(scheme: string): string {
+  const better = scheme === 'socks4' ? 'socks4a://' : 'socks5h://';
+  return `names are resolved locally; use ${better} to resolve them through the proxy`;
+}
+
+/**
+ * A strict chain through the given URLs, in order; the last hop decides remote DNS. `source`
+ * names where they came from in messages ('-x', a --proxy-file path, SOCKSWRAP_PROXY); `where`
+ * prefixes each URL's errors (a file's "FILE:LINE").
+ */
+export function configFromProxyUrls(urls: string[], source = '-x', where?: (index: number) => { file: string; line: number }): SockswrapConfig {
   if (urls.length === 0) throw new ConfigError('no proxy URL given (expected -x socks5://HOST:PORT)');
-  const parsed = urls.map((url) => {
-    const p = parseProxyUrlDetailed(url);
-    if (!SUPPORTED_PROXY_TYPES.has(p.proxy.type)) {
-      throw new ConfigError(
-        `proxy URL "${redactProxyUrl(url)}": ${p.scheme}:// proxies are not supported yet ` +
-          `(supported: ${supportedProxyTypesText()})`,
-      );
+  const parsed = urls.map((url, i) => {
+    const at = where?.(i);
+    try {
+      const p = parseProxyUrlDetailed(url);
+      if (!SUPPORTED_PROXY_TYPES.has(p.proxy.type)) {
+        throw new ConfigError(
+          `proxy URL "${redactProxyUrl(url)}": ${p.scheme}:// proxies are not supported yet ` +
+            `(supported: ${supportedProxyTypesText()})`,
+        );
+      }
+      if (at && p.warning) p.warning = `${at.file}:${at.line}: ${p.warning}`;
+      return p;
+    } catch (e) {
+      if (at && e instanceof ConfigError && e.file === undefined) throw new ConfigError(e.detail, at.file, at.line);
+      throw e;
     }
-    return p;
   });
-  return {
+  const last = parsed[parsed.length - 1]!;
+  const notices = parsed.flatMap((p) => (p.warning ? [p.warning] : []));
+  if (!last.remoteDns) notices.push(localDnsNotice(last.scheme));
+  const config: SockswrapConfig = {
     chainType: CONFIG_DEFAULTS.chainType,
     proxies: parsed.map((p) => p.proxy),
-    proxyDns: parsed[parsed.length - 1]!.remoteDns,
+    proxyDns: last.remoteDns,
     remoteDnsSubnet: CONFIG_DEFAULTS.remoteDnsSubnet,
     tcpReadTimeoutMs: CONFIG_DEFAULTS.tcpReadTimeoutMs,
     tcpConnectTimeoutMs: CONFIG_DEFAULTS.tcpConnectTimeoutMs,
     localnets: [],
     quiet: CONFIG_DEFAULTS.quiet,
-    source: '-x',
+    source,
   };
+  if (notices.length > 0) config.notices = notices;
+  return config;
 }

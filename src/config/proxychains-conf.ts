@@ -23,6 +23,8 @@ import {
 } from './config-types';
 import { socks5CredentialTooLong, toHost, toInt, toIPv4, toIPv6, toPort } from './config-values';
 import { parseProxyUrlDetailed } from './proxy-url';
+import { FAKE_SUBNET_RULE, fakeSubnetCheck, fakeSubnetProblem } from './fake-subnet';
+import { MAX_LINE_CHARS } from './read-config-file';
 
 /** Proxy type keywords on a ProxyList line. socks4a is ours; 4.16 does 4a under "socks4". */
 const PROXY_TYPES: ReadonlySet<string> = new Set<ProxyType>(['socks5', 'socks4', 'socks4a', 'http', 'raw']);
@@ -67,6 +69,9 @@ export interface ConfLines {
   proxyDns?: number;
   /** One per entry of config.proxies. */
   proxies: number[];
+  remoteDnsSubnet?: number;
+  /** One per entry of config.localnets. */
+  localnets: number[];
 }
 
 export interface ParsedProxychainsConf {
@@ -75,11 +80,24 @@ export interface ParsedProxychainsConf {
   lines: ConfLines;
 }
 
+export interface ConfCheckOptions {
+  /** This machine's IPv4 addresses: remote_dns_subnet must not hold any (fake-subnet.ts). */
+  machineAddresses?: readonly string[];
+}
+
 /** Parse and validate; rejects what config-support.ts does not list, at its line. */
-export function parseProxychainsConf(text: string, file: string): SockswrapConfig {
+export function parseProxychainsConf(text: string, file: string, opts: ConfCheckOptions = {}): SockswrapConfig {
   const parsed = parseProxychainsConfUnchecked(text, file);
   rejectUnsupported(parsed, file);
-  return parsed.config;
+  const { config, lines } = parsed;
+  // The range itself was checked at its line; what it may not overlap is known only now.
+  const subnet = fakeSubnetCheck(config.remoteDnsSubnet, config.localnets, opts.machineAddresses);
+  if (subnet !== undefined) {
+    // The line that says remote_dns_subnet, else (the default) the localnet at fault.
+    const line = lines.remoteDnsSubnet ?? (subnet.localnet !== undefined ? lines.localnets[subnet.localnet] : undefined) ?? lines.proxyList;
+    throw new ConfigError(`remote_dns_subnet ${subnet.problem}`, file, line);
+  }
+  return config;
 }
 
 /** The first unsupported setting by line, so the user fixes the file top to bottom. */
@@ -134,7 +152,8 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
     quiet: CONFIG_DEFAULTS.quiet,
     source: file,
   };
-  const lines: ConfLines = { proxyList: 0, dnat: [], proxies: [] };
+  const lines: ConfLines = { proxyList: 0, dnat: [], proxies: [], localnets: [] };
+  const notices: string[] = [];
   let inList = false;
 
   const rawLines = text.split('\n');
@@ -145,6 +164,7 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
     };
 
     let line = rawLines[i]!;
+    if (line.length > MAX_LINE_CHARS) fail(`line longer than ${MAX_LINE_CHARS} characters`);
     if (i === 0) line = line.replace(/^\uFEFF/, ''); // editors on Windows add a BOM
     line = line.trim(); // also drops the \r of CRLF
     if (line === '' || line.startsWith('#')) continue;
@@ -160,7 +180,7 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
       if (directive !== undefined) {
         fail(`${directive} after [ProxyList] (directives must come before the proxy list, which comes last)`);
       }
-      config.proxies.push(parseProxyLine(words, fail));
+      config.proxies.push(parseProxyLine(words, fail, (w) => notices.push(`${file}:${lineNo}: ${w}`)));
       lines.proxies.push(lineNo);
       continue;
     }
@@ -229,11 +249,14 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
         break;
       }
       case 'remote_dns_subnet': {
-        const usage = '(expected remote_dns_subnet N, N 0-255)';
+        const usage = `(expected remote_dns_subnet N, ${FAKE_SUBNET_RULE})`;
         const [value] = exactArgs(keyword, args, 1, usage, fail);
         const n = toInt(value!, 0, 255);
         if (n === undefined) fail(`bad value "${value}" for remote_dns_subnet ${usage}`);
+        const problem = fakeSubnetProblem(n!);
+        if (problem !== undefined) fail(`bad value "${value}" for remote_dns_subnet: ${problem} ${usage}`);
         config.remoteDnsSubnet = n!;
+        lines.remoteDnsSubnet = lineNo;
         break;
       }
       case 'remote_dns_server': {
@@ -259,6 +282,7 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
       case 'localnet': {
         const [value] = exactArgs(keyword, args, 1, `(expected localnet ${LOCALNET_USAGE})`, fail);
         config.localnets.push(parseLocalnet(value!, fail));
+        lines.localnets.push(lineNo);
         break;
       }
       case 'dnat': {
@@ -286,6 +310,11 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
   if (config.proxies.length === 0) {
     throw new ConfigError(`empty [ProxyList] (expected at least one line like ${PROXY_EXAMPLE})`, file, lines.proxyList);
   }
+  if (!config.proxyDns) notices.push(`names are resolved locally; add proxy_dns to ${file} to resolve them through the proxy`);
+  if (notices.length > 0) config.notices = notices;
+  config.origin = { proxyList: lines.proxyList };
+  if (lines.chain !== undefined) config.origin.chain = lines.chain;
+  if (lines.chainLen !== undefined) config.origin.chainLen = lines.chainLen;
   return { config, lines };
 }
 
@@ -307,12 +336,13 @@ function exactArgs(keyword: string, args: string[], n: number, usage: string, fa
   return args;
 }
 
-function parseProxyLine(words: string[], fail: (m: string) => never): ProxySpec {
+function parseProxyLine(words: string[], fail: (m: string) => never, warn: (m: string) => void): ProxySpec {
   const [keyword] = words;
   if (keyword!.includes('://')) {
     if (words.length > 1) fail(`extra argument "${words[1]}" after the proxy URL`);
     try {
-      const { proxy, scheme } = parseProxyUrlDetailed(keyword!, { requirePort: true });
+      const { proxy, scheme, warning } = parseProxyUrlDetailed(keyword!, { requirePort: true });
+      if (warning !== undefined) warn(warning);
       // In the file remote DNS is the proxy_dns directive's job, not the scheme's.
       if (scheme === 'socks5h') fail('socks5h:// is not valid in proxychains.conf (write socks5:// and add proxy_dns)');
       return proxy;

@@ -2,7 +2,8 @@
 // stdout untouched, arguments passed through, fail-closed when the proxy is down, loopback direct.
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, chmodSync } from 'node:fs';
+import { writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../helpers/net-lab';
 import { peerGate, startMicrosocks, startTargets, bin, HTTP_PORT, type Peer } from '../helpers/peers';
@@ -112,6 +113,107 @@ describe('e2e sockswrap launcher', { skip: gate.skip }, () => {
     assert.equal(r2.status, 2, show(r2));
     assert.equal(lines(r2.stderr).length, 1, show(r2));
     assert.match(r2.stderr, /bad-port\.conf:4\b/);
+  });
+
+  // Issue 11 item 9: -f /dev/zero used to grow without bound; a fifo would block forever.
+  test('a config that is not a regular file: exit 2, one line, program not run', async () => {
+    const sub = join(lab.dir, 'conf-dir');
+    mkdirSync(sub, { recursive: true });
+    const fifo = join(lab.dir, 'conf-fifo');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    for (const [file, kind] of [['/dev/zero', 'a character device'], [sub, 'a directory'], [fifo, 'a fifo']] as const) {
+      const r = await sockswrap(lab, ['-f', file, '--', 'sh', '-c', 'echo ran'], { timeoutMs: 20_000 });
+      assert.equal(r.status, 2, `${file}: ${show(r)}`);
+      assert.equal(r.stdout.length, 0, `${file}: program must not run`);
+      assert.deepEqual(lines(r.stderr), [`sockswrap: cannot read config file ${file}: ${kind}, not a regular file`], show(r));
+    }
+  });
+
+  // Issue 11 item 9: both were accepted, then failed at every connection.
+  test('socks5://user@host and a@b@host: exit 2 at parse time, naming the part', async () => {
+    for (const [url, part] of [
+      [`socks5h://alice@${micro.host}:${micro.port}`, /user name without a password/],
+      [`socks5h://a@b@${micro.host}:${micro.port}`, /more than one "@"/],
+    ] as const) {
+      const r = await sockswrap(lab, ['-x', url, '--', 'sh', '-c', 'echo ran']);
+      assert.equal(r.status, 2, `${url}: ${show(r)}`);
+      assert.equal(r.stdout.length, 0, `${url}: program must not run`);
+      assert.equal(lines(r.stderr).length, 1, show(r));
+      assert.match(r.stderr, part, url);
+    }
+  });
+
+  // Issue 11 item 5: 127 put fake addresses on loopback, where a local server answered for "proxied" names.
+  test('remote_dns_subnet 127, 0 or 198: exit 2 with file:line; the default 240 runs', async () => {
+    for (const n of [127, 0, 198, 10, 192]) {
+      const file = join(lab.dir, `subnet-${n}.conf`);
+      writeFileSync(file, `strict_chain\nproxy_dns\nremote_dns_subnet ${n}\n[ProxyList]\nsocks5 ${micro.host} ${micro.port}\n`);
+      const r = await sockswrap(lab, ['-f', file, '--', 'sh', '-c', 'echo ran']);
+      assert.equal(r.status, 2, show(r));
+      assert.equal(r.stdout.length, 0);
+      assert.equal(lines(r.stderr).length, 1, show(r));
+      assert.match(r.stderr, new RegExp(`subnet-${n}\\.conf:3: bad value "${n}" for remote_dns_subnet`), show(r));
+    }
+    const good = join(lab.dir, 'subnet-240.conf');
+    writeFileSync(good, `strict_chain\nproxy_dns\nremote_dns_subnet 240\n[ProxyList]\nsocks5 ${micro.host} ${micro.port}\n`);
+    const r = await sockswrap(lab, ['-f', good, '--', 'curl', '-sS', '--max-time', '20', `http://target.test:${HTTP_PORT}/hello`]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'hello from target\n');
+    assertNoLeaks(lab);
+  });
+
+  // Issue 11 item 9: chain_len problems named only the file.
+  test('chain_len longer than the list: exit 2 naming file:line', async () => {
+    const file = join(lab.dir, 'chain-len.conf');
+    writeFileSync(file, `random_chain\nproxy_dns\nchain_len = 2\n[ProxyList]\nsocks5 ${micro.host} ${micro.port}\n`);
+    const r = await sockswrap(lab, ['-f', file, '--', 'sh', '-c', 'echo ran']);
+    assert.equal(r.status, 2, show(r));
+    assert.deepEqual(lines(r.stderr), [`sockswrap: ${file}:3: chain_len 2 is more than the 1 proxy in the list`], show(r));
+  });
+
+  // Issue 11 item 9: control characters reached the terminal raw.
+  test('control characters from a config file and from a program-supplied name are escaped on stderr', async () => {
+    const file = join(lab.dir, 'ctl.conf');
+    writeFileSync(file, `proxy_dns\n\x1b]0;pwned\x07 1\n[ProxyList]\nsocks5 ${micro.host} ${micro.port}\n`);
+    const r = await sockswrap(lab, ['-f', file, '--', 'sh', '-c', 'echo ran']);
+    assert.equal(r.status, 2, show(r));
+    assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f\x7f]/, show(r));
+    assert.deepEqual(lines(r.stderr), [`sockswrap: ${file}:2: unknown directive "\\x1b]0;pwned\\x07"`]);
+
+    // The proxy cannot resolve the name: its failure is logged with the name the program gave.
+    const py = 'import socket\ntry:\n    socket.create_connection(("x\\x1b[2Jy.test", 80))\nexcept OSError as e:\n    print("failed", e.errno)\n';
+    const named = await sockswrap(lab, [...X, '--', bin('python3'), '-c', py]);
+    assert.match(named.stdout.toString(), /^failed/, show(named));
+    assert.match(named.stderr, /x\\x1b\[2jy\.test/i, show(named));
+    assert.doesNotMatch(named.stderr, /[\x00-\x09\x0b-\x1f\x7f]/, show(named));
+    assertNoLeaks(lab);
+  });
+
+  // Issue 11 item 6: with socks5:// names are resolved here, as curl does; say so once.
+  test('remote DNS off: one line says names are resolved locally; -q and socks5h:// say nothing', async () => {
+    const local = ['-x', `socks5://${micro.host}:${micro.port}`];
+    const r = await sockswrap(lab, [...local, '--', 'sh', '-c', 'sh -c "echo child"; echo ran']);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'child\nran\n');
+    assert.deepEqual(lines(r.stderr), ['[sockswrap] names are resolved locally; use socks5h:// to resolve them through the proxy'], show(r));
+    const socks4 = await sockswrap(lab, ['-x', `socks4://${micro.host}:${micro.port}`, '--', 'true']);
+    assert.deepEqual(lines(socks4.stderr), ['[sockswrap] names are resolved locally; use socks4a:// to resolve them through the proxy'], show(socks4));
+    const quiet = await sockswrap(lab, ['-q', ...local, '--', 'true']);
+    assert.equal(quiet.stderr, '', show(quiet));
+    const remote = await sockswrap(lab, [...X, '--', 'true']);
+    assert.equal(remote.stderr, '', show(remote));
+    const file = join(lab.dir, 'no-proxy-dns.conf');
+    writeFileSync(file, `strict_chain\n[ProxyList]\nsocks5 ${micro.host} ${micro.port}\n`);
+    const conf = await sockswrap(lab, ['-f', file, '--', 'true']);
+    assert.deepEqual(lines(conf.stderr), [`[sockswrap] names are resolved locally; add proxy_dns to ${file} to resolve them through the proxy`], show(conf));
+  });
+
+  // Issue 11 item 6: "socks5h://1.2.3.4:1080@evil" sends the chain (and the "password") to evil.
+  test('a URL whose password looks like a port: a warning naming the host actually used', async () => {
+    const r = await sockswrap(lab, ['-x', `socks5h://${micro.host}:${micro.port}@localhost:1`, '--', 'true']);
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stderr, new RegExp(`^\\[sockswrap\\] proxy URL "socks5h://${micro.host.replace(/\./g, '\\.')}:\\*\\*\\*@localhost:1": .* so the proxy is the host after "@", not ${micro.host.replace(/\./g, '\\.')}$`, 'm'), show(r));
+    assert.doesNotMatch(r.stderr, new RegExp(`:${micro.port}@`), 'the "password" is not printed');
   });
 
   test('everything after the program name belongs to the program', async () => {

@@ -39,7 +39,7 @@ export interface RunOptions {
 const SCRUB = [
   'http_proxy', 'https_proxy', 'ftp_proxy', 'all_proxy', 'no_proxy', 'socks_proxy',
   'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'ALL_PROXY', 'NO_PROXY', 'SOCKS_PROXY',
-  'LD_PRELOAD', 'SOCKSWRAP_CONF', 'PROXYCHAINS_CONF_FILE', 'PROXYCHAINS_SOCKS5',
+  'LD_PRELOAD', 'SOCKSWRAP_CONF', 'SOCKSWRAP_PROXY', 'PROXYCHAINS_CONF_FILE', 'PROXYCHAINS_SOCKS5',
   'NODE_OPTIONS', 'NODE_TEST_CONTEXT',
 ];
 

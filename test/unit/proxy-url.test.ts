@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/config/config-error';
-import { configFromProxyUrls, parseProxyUrl, redactProxyUrl } from '../../src/config/proxy-url';
+import { configFromProxyUrls, parseProxyUrl, parseProxyUrlDetailed, redactProxyUrl } from '../../src/config/proxy-url';
 
 function throwsMessage(fn: () => unknown, message: string): void {
   assert.throws(fn, (e: unknown) => {
@@ -26,15 +26,16 @@ describe('parseProxyUrl', () => {
     ['socks5h://[2001:DB8:0:0:0:0:0:1]:9050', { proxy: { type: 'socks5', host: '2001:db8::1', port: 9050 }, remoteDns: true }],
     ['socks5://[::ffff:1.2.3.4]:1', { proxy: { type: 'socks5', host: '::ffff:102:304', port: 1 }, remoteDns: false }],
     ['socks5://[fe80::1%25eth0]:1', { proxy: { type: 'socks5', host: 'fe80::1%eth0', port: 1 }, remoteDns: false }],
-    ['socks5://alice@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'alice' }, remoteDns: false }],
     ['socks5://alice:@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'alice', password: '' }, remoteDns: false }],
     ['socks5://alice:s3cret@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'alice', password: 's3cret' }, remoteDns: false }],
     [
       'socks5h://us%40er%3A1:p%3Aa%2Fs%25s%20w@[::1]:9050',
       { proxy: { type: 'socks5', host: '::1', port: 9050, username: 'us@er:1', password: 'p:a/s%s w' }, remoteDns: true },
     ],
-    // Unencoded ':' '@' '/' in a password: the first ':' and the last '@' delimit it.
-    ['socks5://u:pa:ss@w/rd@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'u', password: 'pa:ss@w/rd' }, remoteDns: false }],
+    // Unencoded ':' and '/' in a password: the first ':' and the one '@' delimit it.
+    ['socks5://u:pa:ss/w@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'u', password: 'pa:ss/w' }, remoteDns: false }],
+    // SOCKS4 carries a user id and no password: user@ alone is its normal form.
+    ['socks4://alice@h:1', { proxy: { type: 'socks4', host: 'h', port: 1, username: 'alice' }, remoteDns: false }],
     ['socks5://%C3%A9t%C3%A9:x@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'été', password: 'x' }, remoteDns: false }],
     ['socks4://10.0.0.1:1080', { proxy: { type: 'socks4', host: '10.0.0.1', port: 1080 }, remoteDns: false }],
     ['socks4a://user@10.0.0.1:1080', { proxy: { type: 'socks4a', host: '10.0.0.1', port: 1080, username: 'user' }, remoteDns: true }],
@@ -74,7 +75,13 @@ describe('parseProxyUrl', () => {
     ['socks5://:pw@h:1', 'bad proxy URL "socks5://:***@h:1": empty username before "@"'],
     ['socks5://u%zz:p@h:1', 'bad proxy URL "socks5://u%zz:***@h:1": bad percent-encoding in the username'],
     ['socks5://u:p%E0%A4@h:1', 'bad proxy URL "socks5://u:***@h:1": bad percent-encoding in the password'],
-    [`socks5://${'a'.repeat(256)}@h:1`, `bad proxy URL "socks5://${'a'.repeat(256)}@h:1": username longer than 255 bytes (the SOCKS5 limit)`],
+    [`socks5://${'a'.repeat(256)}:x@h:1`, `bad proxy URL "socks5://${'a'.repeat(256)}:***@h:1": username longer than 255 bytes (the SOCKS5 limit)`],
+    // Issue 11 item 9: accepted before, then failing at every connection.
+    ['socks5://alice@h:1', 'bad proxy URL "socks5://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)'],
+    ['socks5h://alice@h:1', 'bad proxy URL "socks5h://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)'],
+    ['http://alice@h:1', 'bad proxy URL "http://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)'],
+    ['socks5://a@b@h:1', 'bad proxy URL "socks5://a@b@h:1": more than one "@" (write an "@" inside the user name or password as %40)'],
+    ['socks5://u:pa@ss@h:1', 'bad proxy URL "socks5://u:***@h:1": more than one "@" (write an "@" inside the user name or password as %40)'],
     [`socks5://u:${'é'.repeat(128)}@h:1`, 'bad proxy URL "socks5://u:***@h:1": password longer than 255 bytes (the SOCKS5 limit)'],
   ];
   for (const [url, message] of bad) {
@@ -86,6 +93,33 @@ describe('parseProxyUrl', () => {
     assert.equal(redactProxyUrl('socks5://u@h:1'), 'socks5://u@h:1');
     assert.equal(redactProxyUrl('socks5://h:1'), 'socks5://h:1');
     assert.throws(() => parseProxyUrl('socks5://u:hunter2@h:0'), (e: unknown) => !String(e).includes('hunter2'));
+  });
+});
+
+describe('proxy URLs that probably do not say what was meant (issue 11 item 6)', () => {
+  it('warns when the "password" looks like a port: socks5h://1.2.3.4:1080@evil goes to evil', () => {
+    const p = parseProxyUrlDetailed('socks5h://1.2.3.4:1080@evil');
+    assert.equal(p.proxy.host, 'evil');
+    assert.equal(
+      p.warning,
+      'proxy URL "socks5h://1.2.3.4:***@evil": "1.2.3.4:…@" is read as a user name and password, so the proxy is the host after "@", not 1.2.3.4',
+    );
+    const c = configFromProxyUrls(['socks5h://1.2.3.4:1080@evil:1080']);
+    assert.deepEqual(c.notices, [
+      'proxy URL "socks5h://1.2.3.4:***@evil:1080": "1.2.3.4:…@" is read as a user name and password, so the proxy is the host after "@", not 1.2.3.4',
+    ]);
+  });
+
+  it('does not warn for ordinary credentials', () => {
+    assert.equal(parseProxyUrlDetailed('socks5h://alice:1234@h:1').warning, undefined);
+    assert.equal(parseProxyUrlDetailed('socks5h://alice:s3cret@1.2.3.4:1').warning, undefined);
+    assert.equal(configFromProxyUrls(['socks5h://alice:1234@h:1']).notices, undefined);
+  });
+
+  it('says once that names are resolved locally, worded for the scheme', () => {
+    assert.deepEqual(configFromProxyUrls(['socks5://h:1']).notices, ['names are resolved locally; use socks5h:// to resolve them through the proxy']);
+    assert.deepEqual(configFromProxyUrls(['socks5h://a:1', 'socks4://h:1']).notices, ['names are resolved locally; use socks4a:// to resolve them through the proxy']);
+    for (const url of ['socks5h://h:1', 'socks4a://h:1', 'http://h:1']) assert.equal(configFromProxyUrls([url]).notices, undefined, url);
   });
 });
 

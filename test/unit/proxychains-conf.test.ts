@@ -66,8 +66,9 @@ describe('proxychains.conf: the stock proxychains-ng 4.16 file', () => {
       localnets: [],
       quiet: false,
       source: FILE,
+      origin: { proxyList: 21, chain: 4 },
     });
-    assert.deepEqual(lines, { proxyList: 21, chain: 4, proxyDns: 9, dnat: [], proxies: [24] });
+    assert.deepEqual(lines, { proxyList: 21, chain: 4, proxyDns: 9, remoteDnsSubnet: 13, dnat: [], proxies: [24], localnets: [] });
   });
 
   it('is accepted as shipped, socks4 (tor) proxy included', () => {
@@ -143,6 +144,8 @@ describe('proxychains.conf: directives', () => {
       localnets: [],
       quiet: false,
       source: FILE,
+      notices: [`names are resolved locally; add proxy_dns to ${FILE} to resolve them through the proxy`],
+      origin: { proxyList: 1 },
     });
   });
 
@@ -151,7 +154,7 @@ describe('proxychains.conf: directives', () => {
       conf(
         'strict_chain',
         'proxy_dns',
-        'remote_dns_subnet 10',
+        'remote_dns_subnet 250',
         'tcp_read_time_out 1000',
         'tcp_connect_time_out 2000',
         'localnet 10.0.0.0/8',
@@ -161,16 +164,52 @@ describe('proxychains.conf: directives', () => {
     );
     assert.equal(c.chainType, 'strict');
     assert.equal(c.proxyDns, true);
-    assert.equal(c.remoteDnsSubnet, 10);
+    assert.equal(c.remoteDnsSubnet, 250);
     assert.equal(c.tcpReadTimeoutMs, 1000);
     assert.equal(c.tcpConnectTimeoutMs, 2000);
     assert.deepEqual(c.localnets, [{ address: '10.0.0.0', prefixLength: 8 }]);
     assert.equal(c.quiet, true);
   });
 
-  it('takes remote_dns_subnet at both ends of 0-255', () => {
-    assert.equal(parse(conf('remote_dns_subnet 0', ...LIST)).remoteDnsSubnet, 0);
-    assert.equal(parse(conf('remote_dns_subnet 255', ...LIST)).remoteDnsSubnet, 255);
+  it('takes remote_dns_subnet at both ends of the reserved 224-254 (multicast and class E)', () => {
+    assert.equal(parse(conf('remote_dns_subnet 224', ...LIST)).remoteDnsSubnet, 224);
+    assert.equal(parse(conf('remote_dns_subnet 254', ...LIST)).remoteDnsSubnet, 254);
+  });
+
+  // Issue 11 item 5: fake addresses on loopback reach local servers; elsewhere, real hosts.
+  it('refuses remote_dns_subnet outside reserved ranges, at its line', () => {
+    const rule = '(expected remote_dns_subnet N, N 224-254: a reserved range (multicast or class E), as the default 240)';
+    throwsAt(conf('proxy_dns', 'remote_dns_subnet 127', ...LIST), 2, `bad value "127" for remote_dns_subnet: 127.0.0.0/8 is loopback: fake addresses would reach local servers ${rule}`);
+    for (const n of [0, 10, 100, 169, 172, 192, 198, 223, 255]) {
+      throwsAt(conf('remote_dns_subnet ' + n, ...LIST), 1, `bad value "${n}" for remote_dns_subnet: ${n}.0.0.0/8 is not a reserved range: fake addresses could be real hosts ${rule}`);
+    }
+  });
+
+  it('refuses a remote_dns_subnet that a localnet covers, or that holds an address of this machine', () => {
+    throwsAt(conf('remote_dns_subnet 240', 'localnet 240.1.0.0/16', ...LIST), 1, 'remote_dns_subnet 240.0.0.0/8 overlaps localnet 240.1.0.0/16: fake addresses there would go direct');
+    throwsAt(conf('proxy_dns', 'localnet 0.0.0.0/0', ...LIST), 2, 'remote_dns_subnet 240.0.0.0/8 overlaps localnet 0.0.0.0/0: fake addresses there would go direct');
+    assert.equal(parse(conf('localnet 10.0.0.0/8', 'localnet ::/0', ...LIST)).remoteDnsSubnet, 240);
+    assert.throws(
+      () => parseProxychainsConf(conf('remote_dns_subnet 241', ...LIST), FILE, { machineAddresses: ['127.0.0.1', '241.3.2.1'] }),
+      (e: unknown) => e instanceof ConfigError && e.message === `${FILE}:1: remote_dns_subnet 241.0.0.0/8 holds 241.3.2.1, an address of this machine`,
+    );
+    assert.equal(parseProxychainsConf(conf(...LIST), FILE, { machineAddresses: ['127.0.0.1', '10.1.2.3'] }).remoteDnsSubnet, 240);
+  });
+
+  it('says that names are resolved locally without proxy_dns, and nothing with it', () => {
+    assert.deepEqual(parse(conf(...LIST)).notices, [`names are resolved locally; add proxy_dns to ${FILE} to resolve them through the proxy`]);
+    assert.equal(parse(conf('proxy_dns', ...LIST)).notices, undefined);
+  });
+
+  it('warns about a URL line whose password looks like a port, at its line', () => {
+    assert.deepEqual(parse(conf('proxy_dns', '[ProxyList]', 'socks5://1.2.3.4:1080@evil:1080')).notices, [
+      `${FILE}:3: proxy URL "socks5://1.2.3.4:***@evil:1080": "1.2.3.4:…@" is read as a user name and password, so the proxy is the host after "@", not 1.2.3.4`,
+    ]);
+  });
+
+  it('refuses a line longer than 4096 characters (issue 11 item 9)', () => {
+    throwsAt(conf('proxy_dns', '#' + 'x'.repeat(4096), ...LIST), 2, 'line longer than 4096 characters');
+    assert.equal(parse(conf('proxy_dns', '#' + 'x'.repeat(4095), ...LIST)).proxyDns, true);
   });
 
   it('keeps the last chain directive, as proxychains does', () => {
@@ -364,10 +403,10 @@ describe('proxychains.conf: errors name file, line and what was expected', () =>
     ['argument to a chain type', conf('strict_chain 2', ...LIST), 1, 'extra argument "2" after strict_chain (it takes none)'],
     ['argument to quiet_mode', conf('quiet_mode 1', ...LIST), 1, 'extra argument "1" after quiet_mode (it takes none)'],
     ['argument to [ProxyList]', conf('[ProxyList] x', 'socks5 h 1'), 1, 'extra argument "x" after [ProxyList] (it takes none)'],
-    ['missing subnet', conf('remote_dns_subnet', ...LIST), 1, 'missing value for remote_dns_subnet (expected remote_dns_subnet N, N 0-255)'],
-    ['subnet too big', conf('remote_dns_subnet 256', ...LIST), 1, 'bad value "256" for remote_dns_subnet (expected remote_dns_subnet N, N 0-255)'],
-    ['subnet negative', conf('remote_dns_subnet -1', ...LIST), 1, 'bad value "-1" for remote_dns_subnet (expected remote_dns_subnet N, N 0-255)'],
-    ['extra subnet', conf('remote_dns_subnet 10 11', ...LIST), 1, 'extra argument "11" after remote_dns_subnet (expected remote_dns_subnet N, N 0-255)'],
+    ['missing subnet', conf('remote_dns_subnet', ...LIST), 1, 'missing value for remote_dns_subnet (expected remote_dns_subnet N, N 224-254: a reserved range (multicast or class E), as the default 240)'],
+    ['subnet too big', conf('remote_dns_subnet 256', ...LIST), 1, 'bad value "256" for remote_dns_subnet (expected remote_dns_subnet N, N 224-254: a reserved range (multicast or class E), as the default 240)'],
+    ['subnet negative', conf('remote_dns_subnet -1', ...LIST), 1, 'bad value "-1" for remote_dns_subnet (expected remote_dns_subnet N, N 224-254: a reserved range (multicast or class E), as the default 240)'],
+    ['extra subnet', conf('remote_dns_subnet 240 11', ...LIST), 1, 'extra argument "11" after remote_dns_subnet (expected remote_dns_subnet N, N 224-254: a reserved range (multicast or class E), as the default 240)'],
     ['missing timeout', conf('tcp_connect_time_out', ...LIST), 1, 'missing value for tcp_connect_time_out (expected tcp_connect_time_out MILLISECONDS, a whole number 1-2147483647)'],
     ['zero timeout', conf('tcp_connect_time_out 0', ...LIST), 1, 'bad value "0" for tcp_connect_time_out (expected tcp_connect_time_out MILLISECONDS, a whole number 1-2147483647)'],
     ['fractional timeout', conf('tcp_read_time_out 1.5', ...LIST), 1, 'bad value "1.5" for tcp_read_time_out (expected tcp_read_time_out MILLISECONDS, a whole number 1-2147483647)'],

@@ -1,0 +1,136 @@
+// Bad input found by the red-team pass (issue 11, item 9): files that are not config files,
+// chain_len errors without a line, credentials that must not need argv, control characters.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/config/config-error';
+import { MAX_CONFIG_BYTES, readConfigFile } from '../../src/config/read-config-file';
+import { parseProxychainsConf } from '../../src/config/proxychains-conf';
+import { applyChainOptions } from '../../src/cli/chain-options';
+import { loadConfig, loadProxyFile } from '../../src/cli/load-config';
+import { escapeControl } from '../../src/cli/terminal-text';
+
+function configError(fn: () => unknown, message: string): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    assert.equal(e.message, message);
+    return true;
+  });
+}
+
+describe('reading a config file: only a regular file, only so much', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sockswrap-unit-input-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a character device (-f /dev/zero would grow without bound)', () => {
+    configError(() => readConfigFile('/dev/zero'), 'cannot read config file /dev/zero: a character device, not a regular file');
+  });
+
+  it('refuses a directory', () => {
+    const sub = join(dir, 'a-dir');
+    mkdirSync(sub);
+    configError(() => readConfigFile(sub), `cannot read config file ${sub}: a directory, not a regular file`);
+  });
+
+  it('refuses a fifo without waiting for a writer', () => {
+    const fifo = join(dir, 'a-fifo');
+    execFileSync('mkfifo', [fifo]);
+    configError(() => readConfigFile(fifo, 'proxy file'), `cannot read proxy file ${fifo}: a fifo, not a regular file`);
+  });
+
+  it('refuses a file over the cap, reads one at the cap', () => {
+    const big = join(dir, 'big.conf');
+    writeFileSync(big, Buffer.alloc(MAX_CONFIG_BYTES + 1, 0x23));
+    configError(() => readConfigFile(big), `cannot read config file ${big}: larger than 1 MiB`);
+    writeFileSync(big, Buffer.alloc(MAX_CONFIG_BYTES, 0x23));
+    assert.equal(readConfigFile(big).length, MAX_CONFIG_BYTES);
+  });
+
+  it('names a missing file', () => {
+    configError(() => readConfigFile(join(dir, 'none')), `cannot read config file ${join(dir, 'none')}: no such file`);
+  });
+});
+
+describe('chain_len errors carry file:line', () => {
+  const FILE = 'chains.conf';
+
+  it('chain_len longer than the list: the chain_len line', () => {
+    const config = parseProxychainsConf('random_chain\nproxy_dns\nchain_len = 3\n[ProxyList]\nsocks5 10.0.0.1 1080\nsocks5 10.0.0.2 1080\n', FILE);
+    configError(() => applyChainOptions(config, {}), `${FILE}:3: chain_len 3 is more than the 2 proxies in the list`);
+  });
+
+  it('--chain random over a file whose chain_len is too long: still the file line', () => {
+    const config = parseProxychainsConf('proxy_dns\nchain_len = 2\n[ProxyList]\nsocks5 10.0.0.1 1080\n', FILE);
+    configError(() => applyChainOptions(config, { chain: 'random' }), `${FILE}:2: chain_len 2 is more than the 1 proxy in the list`);
+  });
+
+  it('--chain-len too long: names the option', () => {
+    const config = parseProxychainsConf('proxy_dns\n[ProxyList]\nsocks5 10.0.0.1 1080\n', FILE);
+    configError(() => applyChainOptions(config, { chain: 'random', chainLen: 2 }), '--chain-len: chain_len 2 is more than the 1 proxy in the list');
+  });
+});
+
+describe('credentials without argv: --proxy-file and $SOCKSWRAP_PROXY', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sockswrap-unit-creds-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--proxy-file: one URL a line, comments and blank lines skipped, chain order kept', () => {
+    const file = join(dir, 'proxies');
+    writeFileSync(file, '# my chain\n\nsocks5://a:1\n  socks5h://u:s3cret@b:2  \n');
+    const config = loadProxyFile(file);
+    assert.deepEqual(config.proxies, [
+      { type: 'socks5', host: 'a', port: 1 },
+      { type: 'socks5', host: 'b', port: 2, username: 'u', password: 's3cret' },
+    ]);
+    assert.equal(config.proxyDns, true);
+    assert.equal(config.source, file);
+  });
+
+  it('--proxy-file errors name FILE:LINE and hide the password', () => {
+    const file = join(dir, 'bad');
+    writeFileSync(file, 'socks5h://a:1\n# x\nsocks5h://u:s3cret@b:0\n');
+    configError(() => loadProxyFile(file), `${file}:3: bad proxy URL "socks5h://u:***@b:0": bad port "0" (expected 1-65535)`);
+    writeFileSync(file, 'socks5h://a:1 socks5h://b:2\n');
+    configError(() => loadProxyFile(file), `${file}:1: expected one proxy URL a line (no spaces)`);
+    writeFileSync(file, '# nothing\n');
+    configError(() => loadProxyFile(file), `${file}: no proxy URL in the file (expected lines like socks5h://USER:PASS@HOST:PORT)`);
+  });
+
+  it('$SOCKSWRAP_PROXY: URLs separated by white space, used when no option says otherwise', () => {
+    const config = loadConfig({ proxyUrls: [] }, { SOCKSWRAP_PROXY: ' socks5://a:1\nsocks5h://u:p@b:2 ' });
+    assert.deepEqual(config.proxies.map((p) => p.host), ['a', 'b']);
+    assert.equal(config.source, 'SOCKSWRAP_PROXY');
+    // -x wins over the environment.
+    assert.equal(loadConfig({ proxyUrls: ['socks5h://c:3'] }, { SOCKSWRAP_PROXY: 'socks5://a:1' }).proxies[0]!.host, 'c');
+  });
+
+  it('-x, --proxy-file and -f exclude each other', () => {
+    configError(() => loadConfig({ proxyUrls: ['socks5h://c:3'], proxyFile: 'f' }, {}), 'give one of -x URLs, --proxy-file FILE or -f FILE, not -x URLs and --proxy-file');
+  });
+});
+
+describe('escapeControl: what reaches the terminal', () => {
+  it('escapes C0, DEL, C1 and text-reordering characters; leaves the rest', () => {
+    assert.equal(escapeControl('a\u001b[2Jb'), 'a\\x1b[2Jb');
+    assert.equal(escapeControl('line\nnext\r\t'), 'line\\nnext\\r\\t');
+    assert.equal(escapeControl('\u0000\u0007\u007f\u009b'), '\\x00\\x07\\x7f\\x9b');
+    assert.equal(escapeControl('evil\u202etxt.exe'), 'evil\\u202etxt.exe');
+    assert.equal(escapeControl('été 東京 [::1]:80 a\\b'), 'été 東京 [::1]:80 a\\b');
+  });
+
+  it('a config error quoting a control character is escaped where it is printed', () => {
+    assert.throws(
+      () => parseProxychainsConf('proxy_dns\nbad\u001b]0;pwned\u0007 1\n[ProxyList]\nsocks5 10.0.0.1 1\n', 'x.conf'),
+      (e: unknown) => e instanceof ConfigError && escapeControl(e.message) === 'x.conf:2: unknown directive "bad\\x1b]0;pwned\\x07"',
+    );
+  });
+});
