@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
+import { cleanEnv, createLab, type Lab } from '../helpers/net-lab';
 import { peerGate, startMicrosocks, startTargets, bin, HTTP_PORT, type Peer } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, spawnSockswrap, describe as show } from '../helpers/sockswrap';
@@ -214,6 +214,36 @@ describe('e2e sockswrap launcher', { skip: gate.skip }, () => {
     assert.equal(r.status, 0, show(r));
     assert.match(r.stderr, new RegExp(`^\\[sockswrap\\] proxy URL "socks5h://${micro.host.replace(/\./g, '\\.')}:\\*\\*\\*@localhost:1": .* so the proxy is the host after "@", not ${micro.host.replace(/\./g, '\\.')}$`, 'm'), show(r));
     assert.doesNotMatch(r.stderr, new RegExp(`:${micro.port}@`), 'the "password" is not printed');
+  });
+
+  // Issue 11 item 9: -x user:pass@ is readable by every user in /proc/PID/cmdline.
+  test('--proxy-file and $SOCKSWRAP_PROXY: credentials work and are not in the launcher\'s argv', async () => {
+    const pass = 's3cret-not-in-argv';
+    const authed = await startMicrosocks(lab, { port: 1085, user: 'alice', pass });
+    try {
+      const file = join(lab.dir, 'proxies.txt');
+      writeFileSync(file, `# the chain\nsocks5h://alice:${pass}@${authed.host}:${authed.port}\n`, { mode: 0o600 });
+      // The program's parent is the launcher: its argv is what every local user can read.
+      const script = `tr '\\0' ' ' < /proc/$PPID/cmdline; echo; curl -sS --max-time 20 http://target.test:${HTTP_PORT}/hello`;
+      const r = await sockswrap(lab, ['--proxy-file', file, '--', 'sh', '-c', script]);
+      assert.equal(r.status, 0, show(r));
+      const [argv, body] = r.stdout.toString().split('\n');
+      assert.match(argv!, /--proxy-file/, 'the first line is the launcher\'s command line');
+      assert.doesNotMatch(argv!, new RegExp(pass));
+      assert.equal(body, 'hello from target');
+
+      const env = await sockswrap(lab, ['--', 'sh', '-c', `${script}; env | grep -c SOCKSWRAP_PROXY`], {
+        env: cleanEnv({ SOCKSWRAP_PROXY: `socks5h://alice:${pass}@${authed.host}:${authed.port}` }),
+      });
+      assert.equal(env.status, 1, show(env)); // grep -c found none: the program does not inherit it
+      const out = env.stdout.toString().split('\n');
+      assert.doesNotMatch(out[0]!, new RegExp(pass));
+      assert.equal(out[1], 'hello from target', show(env));
+      assert.equal(out[2], '0', 'SOCKSWRAP_PROXY is not passed on to the program');
+      assertNoLeaks(lab);
+    } finally {
+      await authed.stop();
+    }
   });
 
   test('everything after the program name belongs to the program', async () => {
