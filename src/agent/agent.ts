@@ -15,6 +15,7 @@ import { HostsFile } from './hosts-file';
 import { RoutePolicy } from './route-policy';
 import { TcpRelay } from './tcp-relay';
 import { UdpRelay } from './udp-relay';
+import { DIR_PREFIX, removeStaleDirs, writeOwner } from './stale-dirs';
 
 /**
  * The SOCKS client side of a run, living in the launcher process: the control socket the shim
@@ -34,8 +35,12 @@ export class Agent {
   ) {}
 
   static async start(config: SockswrapConfig, log: Logger): Promise<Agent> {
-    const dir = mkdtempSync(join(socketParent(), 'sockswrap-'));
+    const parent = socketParent();
+    // What kill -9 of earlier runs left behind (stale-dirs.ts): only dirs whose owner is gone.
+    removeStaleDirs(parent);
+    const dir = mkdtempSync(join(parent, DIR_PREFIX));
     chmodSync(dir, 0o700);
+    writeOwner(dir);
     const socketPath = join(dir, 'agent.sock');
     const token = randomBytes(16);
     const broker = new ConnectBroker(config, log);

@@ -43,6 +43,8 @@ const ARG_SCRIPT = 2;
  */
 const ARG_STANDING = 4;
 const STEP_HEADER = 10;
+/** Expected replies one script may carry (the shim's table); predictHandshake stops there. */
+const MAX_SCRIPT_ENTRIES = 8;
 
 /** Handshake bytes per instruction: a frame is at most 1024 bytes with the address and header. */
 const SEND_CHUNK = 900;
@@ -326,7 +328,7 @@ export class DirectConnects {
     const first = new ChainHandshake(hops, target).start();
     // Raw hops (established at connect), failures and long openings take dialFresh().
     if (first.outcome !== undefined || first.send.length > SEND_CHUNK) return undefined;
-    const script = predictHandshake(hops, target);
+    const script = predictHandshake(hops, target, MAX_SCRIPT_ENTRIES);
     plan = { opening: first.send, establishedAtConnect: false, hopIndex: first.hopIndex, script, encoded: encodeScript(script) };
     this.plans.set(key, plan);
     if (this.plans.size > DIAL_PLAN_CAP) this.plans.delete(this.plans.keys().next().value as string);
@@ -406,7 +408,7 @@ export class DirectConnects {
     const readMs = Buffer.alloc(4);
     readMs.writeUInt32BE(this.config.tcpReadTimeoutMs);
     const more = session.outbox.length > 0 || session.establishedAtConnect ? ARG_MORE : 0;
-    session.script = more ? [] : predictHandshake(hops, session.effective);
+    session.script = more ? [] : predictHandshake(hops, session.effective, MAX_SCRIPT_ENTRIES);
     const script = encodeScript(session.script);
     if (!script || proxy.length + 4 + script.length + chunk.length > SEND_CHUNK + 40) {
       session.script = [];
@@ -482,7 +484,7 @@ export class DirectConnects {
  * none. prefix_len's top bit: the reply ends a hop (the shim re-arms read_ms for the next one).
  */
 function encodeScript(script: Expectation[]): Buffer | undefined {
-  if (script.length === 0 || script.length > 8) return undefined;
+  if (script.length === 0 || script.length > MAX_SCRIPT_ENTRIES) return undefined;
   const parts: Buffer[] = [Buffer.from([script.length])];
   for (const e of script) {
     if (e.prefix.length > 0x7f) return undefined;

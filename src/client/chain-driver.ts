@@ -161,7 +161,14 @@ function likelyReplies(proxy: ProxySpec, target: TargetAddress): { prefix: numbe
  * something cannot be predicted (HTTP CONNECT: the reply's length is not known in advance). A raw
  * hop answers nothing: the next hop's handshake simply follows.
  */
-export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress): Expectation[] {
+export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress, maxEntries = Infinity): Expectation[] {
+  // Every hop but a raw one answers at least once: a chain with more such hops than the caller can
+  // carry is rejected before any codec is built. Without this the direct path predicted the whole
+  // chain at every attempt, to drop it: with 1,000 dynamic hops that was the quadratic part
+  // (issue 11). Counting stops at the cap, so this costs O(min(hops, maxEntries)).
+  let answering = 0;
+  for (let i = 0; i < hops.length && answering <= maxEntries; i++) if (hops[i]!.type !== 'raw') answering++;
+  if (answering > maxEntries) return [];
   const scratch = new ChainHandshake(hops, target);
   if (scratch.start().outcome) return [];
   const script: Expectation[] = [];
@@ -171,6 +178,7 @@ export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddre
     const guesses = likelyReplies(hop, i + 1 < hops.length ? proxyAsTarget(hops[i + 1]!) : target);
     if (guesses.length === 0) return [];
     for (const [g, guess] of guesses.entries()) {
+      if (script.length >= maxEntries) return [];
       const sample = Buffer.alloc(guess.total);
       Buffer.from(guess.prefix).copy(sample);
       const step = scratch.receive(sample);
@@ -224,6 +232,14 @@ export const DESTINATION_FAILURES: ReadonlySet<string> = new Set([
  */
 export class ChainAttempts {
   private readonly dead = new Set<number>();
+  /**
+   * The live indexes in list order, kept up to date as hops die (built at the first failure), so
+   * a re-plan does not scan the whole list for the dead ones again: with n proxies and k dead hops
+   * that scan was O(n) per attempt, O(n·k) per connection.
+   */
+  private alive?: number[];
+  /** proxies[alive[i]] for each i (dynamic chains: the next attempt's hops, copied natively). */
+  private aliveHops?: ProxySpec[];
   private last?: ChainError;
   private planned: number[] = [];
   private attempts = 0;
@@ -236,7 +252,7 @@ export class ChainAttempts {
     if (type === 'strict' && this.attempts > 0) throw this.last!;
     this.attempts++;
     const cursor = this.options.roundRobin?.cursor;
-    const plan = planChain({ proxies, type, chainLen: this.options.chainLen, dead: this.dead, random: this.options.random, cursor });
+    const plan = planChain({ proxies, type, chainLen: this.options.chainLen, dead: this.dead, alive: this.alive, random: this.options.random, cursor });
     if (!plan.ok) {
       const last = this.last;
       if (last) {
@@ -251,6 +267,7 @@ export class ChainAttempts {
     // Advanced before the attempt, synchronously: concurrent connections each get the next slot.
     if (this.options.roundRobin && plan.nextCursor !== undefined) this.options.roundRobin.cursor = plan.nextCursor;
     this.planned = plan.hops;
+    if (type === 'dynamic' && this.aliveHops) return this.aliveHops.slice();
     return plan.hops.map((i) => proxies[i]!);
   }
 
@@ -260,9 +277,32 @@ export class ChainAttempts {
     if (this.options.type === 'strict') return false;
     const position = deadPosition(err, this.planned.length);
     if (position === undefined) return false;
-    this.dead.add(this.planned[position]!);
-    this.options.onDeadHop?.(this.options.proxies[this.planned[position]!]!, err);
+    const index = this.planned[position]!;
+    this.dead.add(index);
+    this.forgetAlive(index);
+    this.options.onDeadHop?.(this.options.proxies[index]!, err);
     return true;
+  }
+
+  private forgetAlive(index: number): void {
+    const n = this.options.proxies.length;
+    if (!this.alive) {
+      this.alive = [];
+      for (let i = 0; i < n; i++) if (!this.dead.has(i)) this.alive.push(i);
+      if (this.options.type === 'dynamic') this.aliveHops = this.alive.map((i) => this.options.proxies[i]!);
+      return;
+    }
+    // Sorted: binary search, then one native move of the tail.
+    let lo = 0;
+    let hi = this.alive.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.alive[mid]! < index) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.alive[lo] !== index) return;
+    this.alive.splice(lo, 1);
+    this.aliveHops?.splice(lo, 1);
   }
 }
 

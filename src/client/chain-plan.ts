@@ -21,6 +21,12 @@ export interface PlanInput {
   chainLen?: number;
   /** Indexes into `proxies` already found dead for this connection. */
   dead?: ReadonlySet<number>;
+  /**
+   * The indexes not in `dead`, in list order, when the caller keeps them (ChainAttempts does, as
+   * hops die): planning then never scans the whole list, so re-planning after each of k dead hops
+   * costs O(hops planned), not O(list length).
+   */
+  alive?: readonly number[];
   /** Uniform in [0, 1), as Math.random. Only random chains draw from it. */
   random?: () => number;
   /** Round-robin position: the index the next chain starts looking at. */
@@ -55,35 +61,42 @@ export function chainConfigProblem(type: ChainType, proxyCount: number, chainLen
 export function planChain(input: PlanInput): ChainPlan {
   const { proxies, type } = input;
   const dead = input.dead ?? new Set<number>();
-  const alive: number[] = [];
-  for (let i = 0; i < proxies.length; i++) if (!dead.has(i)) alive.push(i);
+  // Only dynamic and random chains need the live list itself; the others need its length.
+  const liveList = (): readonly number[] => input.alive ?? proxies.map((_, i) => i).filter((i) => !dead.has(i));
+  const liveCount = input.alive?.length ?? proxies.length - countDead(dead, proxies.length);
 
   switch (type) {
     case 'strict':
       if (proxies.length === 0) return { ok: false, reason: 'no proxy configured' };
-      if (alive.length < proxies.length) return { ok: false, reason: 'a hop of the strict chain is dead' };
+      if (liveCount < proxies.length) return { ok: false, reason: 'a hop of the strict chain is dead' };
       return { ok: true, hops: proxies.map((_, i) => i) };
 
     case 'dynamic':
-      if (alive.length === 0) return { ok: false, reason: `all ${proxies.length} proxies are dead` };
-      return { ok: true, hops: alive };
+      if (liveCount === 0) return { ok: false, reason: `all ${proxies.length} proxies are dead` };
+      return { ok: true, hops: liveList().slice() };
 
     case 'random': {
       const len = input.chainLen ?? DEFAULT_CHAIN_LEN;
-      if (alive.length < len) return { ok: false, reason: needMore(len, alive.length, proxies.length) };
+      if (liveCount < len) return { ok: false, reason: needMore(len, liveCount, proxies.length) };
       const random = input.random ?? Math.random;
-      // Partial Fisher-Yates: the first `len` slots end up a uniform random ordered sample.
-      const pool = [...alive];
+      const pool = liveList();
+      // Partial Fisher-Yates: the first `len` slots end up a uniform random ordered sample. The
+      // swaps are kept aside (a sparse view of the pool), so the pool is neither copied nor scanned.
+      const swapped = new Map<number, number>();
+      const at = (k: number) => swapped.get(k) ?? pool[k]!;
+      const hops: number[] = [];
       for (let i = 0; i < len; i++) {
         const j = i + Math.min(pool.length - i - 1, Math.floor(random() * (pool.length - i)));
-        [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+        const picked = at(j);
+        swapped.set(j, at(i));
+        hops.push(picked);
       }
-      return { ok: true, hops: pool.slice(0, len) };
+      return { ok: true, hops };
     }
 
     case 'round_robin': {
       const len = input.chainLen ?? DEFAULT_CHAIN_LEN;
-      if (alive.length < len) return { ok: false, reason: needMore(len, alive.length, proxies.length) };
+      if (liveCount < len) return { ok: false, reason: needMore(len, liveCount, proxies.length) };
       const n = proxies.length;
       // A cursor past the end wraps to the start, as in 4.16.
       const start = normalizeCursor(input.cursor ?? 0, n);
@@ -95,6 +108,13 @@ export function planChain(input: PlanInput): ChainPlan {
       return { ok: true, hops, nextCursor: (hops[hops.length - 1]! + 1) % n };
     }
   }
+}
+
+/** How many of the indexes 0..n-1 are in `dead` (it may hold others: a caller's set is not trusted). */
+function countDead(dead: ReadonlySet<number>, n: number): number {
+  let count = 0;
+  for (const i of dead) if (Number.isInteger(i) && i >= 0 && i < n) count++;
+  return count;
 }
 
 function normalizeCursor(cursor: number, n: number): number {
