@@ -2,13 +2,13 @@
 // stdout untouched, arguments passed through, fail-closed when the proxy is down, loopback direct.
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { writeFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cleanEnv, createLab, type Lab } from '../helpers/net-lab';
 import { peerGate, startMicrosocks, startTargets, bin, HTTP_PORT, type Peer } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
-import { sockswrap, spawnSockswrap, describe as show } from '../helpers/sockswrap';
+import { sockswrap, sockswrapArgv, spawnSockswrap, describe as show } from '../helpers/sockswrap';
 import { PY_SIGNAL_WAITER, PY_LOOPBACK } from '../helpers/programs';
 
 const gate = peerGate(['ip', 'nft', 'microsocks', 'curl', 'python3', 'sh']);
@@ -244,6 +244,44 @@ describe('e2e sockswrap launcher', { skip: gate.skip }, () => {
     } finally {
       await authed.stop();
     }
+  });
+
+  // Issue 11 item 9: kill -9 of the launcher left its private directory behind for good.
+  test('kill -9 of the launcher: its private directory is removed at the next start, a live run\'s is kept', async () => {
+    const tmp = mkdtempSync(join(lab.dir, 'tmp-'));
+    const runDirs = () => readdirSync(tmp).filter((n) => n.startsWith('sockswrap-')).sort();
+    const startWaiting = () => {
+      const child = lab.spawn(lab.client, sockswrapArgv([...X, '--', 'sh', '-c', 'echo $$; exec sleep 60']), {
+        stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ TMPDIR: tmp }),
+      });
+      const exited = new Promise<void>((res) => child.once('exit', () => res()));
+      const program = new Promise<number>((res, rej) => {
+        let out = '';
+        child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('\n')) res(Number(out.trim())); });
+        child.once('exit', () => rej(new Error(`exited before the program ran: ${out}`)));
+      });
+      return { child, exited, program };
+    };
+    const first = startWaiting();
+    const firstProgram = await first.program;
+    const [killedDir] = runDirs();
+    assert.ok(killedDir, 'the run has a private directory');
+    first.child.kill('SIGKILL'); // the launcher (ip netns exec execs it)
+    await first.exited;
+    process.kill(firstProgram, 'SIGKILL');
+    assert.deepEqual(runDirs(), [killedDir], 'kill -9 leaves the directory behind');
+
+    const live = startWaiting();
+    const liveProgram = await live.program;
+    const liveDirs = runDirs();
+    assert.equal(liveDirs.length, 1, `only the live run's directory is left: ${liveDirs.join(' ')}`);
+    assert.notEqual(liveDirs[0], killedDir);
+    const r = await sockswrap(lab, [...X, '--', 'true'], { env: cleanEnv({ TMPDIR: tmp }) });
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(runDirs(), liveDirs, "a live run's directory is never removed");
+    live.child.kill('SIGTERM');
+    process.kill(liveProgram, 'SIGKILL');
+    await live.exited;
   });
 
   test('everything after the program name belongs to the program', async () => {
