@@ -38,7 +38,7 @@ export interface CompletionModel {
   commands: CommandSpec[];
 }
 
-const KIND_BY_LONG: Record<string, ValueKind> = { '--proxy': 'url', '--config': 'file' };
+const KIND_BY_LONG: Record<string, ValueKind> = { '--proxy': 'url', '--config': 'file', '--proxy-file': 'file' };
 const HELP: OptionSpec = { short: '-h', long: '--help', kind: 'none', choices: [], repeatable: false, description: 'display help' };
 
 /** The first clause of a description: completion menus have one short line per option. */
