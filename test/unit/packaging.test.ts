@@ -107,6 +107,8 @@ test('the man page describes every option of the run command and of check', () =
   const page = readFileSync(join(REPO, 'man', 'sockswrap.1'), 'utf8').replace(/\\-/g, '-');
   const longs = [...buildProgram().options, ...buildCheckCommand().options].map((o) => o.long!);
   for (const long of [...new Set(longs), '--help']) assert.ok(page.includes(long), `man/sockswrap.1 does not mention ${long}`);
+  const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+  assert.match(page, new RegExp(`^\\.TH SOCKSWRAP 1 \\S+ "sockswrap ${version.replace(/\./g, '\\.')}"`, 'm'), 'the man page names another version');
 });
 
 test('completion offers the URL schemes -x accepts, and every option in each shell', () => {
