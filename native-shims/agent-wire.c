@@ -235,6 +235,17 @@ int agent_alive(void)
 	return alive;
 }
 
+/* agent_alive(), else one round trip (PROXIES: no state, a small answer) on a connection opened
+ * for it, which later calls on this thread find open. 0: the agent is gone, or broke the protocol. */
+int agent_reachable(void)
+{
+	if (agent_alive())
+		return 1;
+	uint8_t resp[AGENT_MAX_BODY], none = 0;
+	size_t resp_len;
+	return agent_call(OP_PROXIES, &none, 0, resp, &resp_len) == 0;
+}
+
 int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT_MAX_BODY],
 	       size_t *resp_len)
 {

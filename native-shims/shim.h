@@ -104,6 +104,9 @@ int agent_notify(uint8_t op, const void *body, size_t body_len);
 #define SW_CONNECT_REQUEST_MAX (1 + 19 + 1)
 /* 1 when the thread's control connection is open and the agent has not closed it (no round trip). */
 int agent_alive(void);
+/* agent_alive(), else a round trip that opens the thread's connection: 1 when the agent answers.
+ * The UDP relay's datagrams go out only then (docs/udp.md). */
+int agent_reachable(void);
 /* Called once from shim_init: thread-exit cleanup and fork handling. */
 void agent_wire_init(void);
 
@@ -170,6 +173,19 @@ void sw_plan_store(const uint8_t *key, size_t key_len, const uint8_t *plan, size
 void sw_plan_cache_after_fork(void);
 /* Is this peer one of the proxies a direct-path socket is connected to? (PROXIES, once per image) */
 int sw_direct_is_proxy(const struct wire_addr *peer);
+
+/* ---- relay-mac.c: the MAC on the UDP relay's datagrams (HMAC-SHA256, 8 bytes) ---- */
+
+#define SW_TAG_LEN 8
+struct sw_mac_key {
+	uint32_t inner[8];        /* SHA-256 state after the key's ipad block */
+	uint32_t outer[8];        /* ... after its opad block */
+};
+struct iovec;
+void sw_mac_init(struct sw_mac_key *k, const uint8_t *key, size_t key_len);
+/* 1 when tag is HMAC(key, head | the first len bytes of iov)'s first SW_TAG_LEN bytes. */
+int sw_mac_check(const struct sw_mac_key *k, const uint8_t tag[SW_TAG_LEN], const uint8_t *head, size_t head_len,
+		 const struct iovec *iov, size_t iov_n, size_t len);
 
 /* ---- io-hooks.c: receive hooks (read, readv, recv, recvfrom, recvmsg, recvmmsg, getsockopt) ---- */
 

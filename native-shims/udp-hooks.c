@@ -1,16 +1,24 @@
 /* UDP through the agent's loopback UDP relay (docs/udp.md): the send hooks (sendto, sendmsg,
- * sendmmsg), datagram connect(), and what the receive hooks in io-hooks.c call for sockets this
- * file owns (sw_udp_owns, sw_udp_recvmsg).
+ * sendmmsg, and send, write, writev for connected sockets), datagram connect(), and what the
+ * receive hooks in io-hooks.c call for sockets this file owns (sw_udp_owns, sw_udp_recvmsg).
  *
- * An unconnected program socket sends each proxied datagram to the relay with a fixed 27-byte
- * header in front: association id (8) | fam (1) | address (16) | port (2). Replies come back the
- * same way with the real source in the header, which sw_udp_recvmsg strips and reports as the
- * source. A datagram counts as relayed only if it comes from the relay's address and port and
- * carries this socket's association id; anything else is passed to the program untouched.
+ * An unconnected socket sends each proxied datagram to the relay with a fixed 27-byte header in
+ * front: association id (8) | fam (1) | address (16) | port (2) — the id, which only the control
+ * socket told us, is what makes the agent take it as this socket's. Replies come back with the
+ * real source in the header and a MAC in place of the id (8 bytes of HMAC-SHA256 with the
+ * association's reply key, which never travels over UDP); sw_udp_recvmsg strips the header and
+ * reports the source. A datagram counts as relayed only if it comes from the relay's address and
+ * port and its MAC is right; from the relay's address with a wrong MAC it is dropped; anything
+ * else is passed on untouched.
  *
- * A connected program socket is connected by the kernel to the relay itself: send/write/recv/read
- * need no hook and carry no header; the agent knows the peer, getpeername and the receive source
- * report it.
+ * A connected program socket is connected by the kernel to the relay itself: its datagrams carry
+ * no header either way, so sends and receives that bypass libc (libuv's raw sendmmsg/recvmmsg)
+ * still work. The agent takes them only from the socket's exact address and port, which no other
+ * user can bind while the socket holds it; getpeername and the receive source report the peer.
+ *
+ * Nothing is sent to the relay, and nothing from it delivered, unless the agent is still at the
+ * other end of this thread's control connection (one non-blocking peek): after the agent died,
+ * anyone may own the relay's port.
  *
  * The TCP Fast Open path (a stream sendto/sendmsg with MSG_FASTOPEN and an address) is an implicit
  * connect: it runs the connect() hook, then sends without MSG_FASTOPEN. */
@@ -34,6 +42,9 @@
 #define UDP_FDS 65536
 #define HDR_LEN 27
 #define ID_LEN 8
+#define KEY_LEN 16
+/* The largest datagram over loopback UDP (IPv4), less our header. */
+#define MAX_RELAYED (65507 - HDR_LEN)
 
 enum { ROUTE_FLAG_CONNECT = 1 };
 enum { RELEASE_DISCONNECTED = 0, RELEASE_CLOSED = 1 };
@@ -46,6 +57,7 @@ struct udp_socket {
 	uint8_t relay;                        /* 4 or 6 */
 	uint8_t domain_is_v6;
 	uint8_t id[ID_LEN];
+	struct sw_mac_key mac;                /* the association's reply key, prepared */
 	_Atomic int connected;                /* kernel-connected to the relay; peer below */
 	socklen_t peer_len;
 	struct sockaddr_in6 peer;             /* also holds a sockaddr_in */
@@ -205,7 +217,7 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 		return -status;
 	if (resp_len >= 1 && resp[0] == ROUTE_DIRECT)
 		return ROUTE_DIRECT;
-	if (resp_len < 1 + ID_LEN || resp[0] != ROUTE_RELAY || fd >= UDP_FDS)
+	if (resp_len < 1 + ID_LEN + KEY_LEN || resp[0] != ROUTE_RELAY || fd >= UDP_FDS)
 		return -ECONNREFUSED;
 	struct udp_socket *e = &udp_table[fd];
 	uint32_t old = atomic_load(&e->local_port);
@@ -214,6 +226,7 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 		e->relay = (uint8_t)relay;
 		e->domain_is_v6 = domain == AF_INET6;
 		memcpy(e->id, resp + 1, ID_LEN);
+		sw_mac_init(&e->mac, resp + 1 + ID_LEN, KEY_LEN);
 		atomic_store(&e->connected, 0);
 		atomic_store(&e->local_port, (uint32_t)port);
 	}
@@ -262,6 +275,19 @@ static void cache_route(const struct wire_addr *dest, const struct udp_socket *e
 }
 
 /* ---- sending ---- */
+
+/* The agent is no longer at the other end of the control socket: nothing may go to (or be taken
+ * from) its relay port, which anyone may bind now. errno is ECONNREFUSED when so, else kept. */
+static int agent_gone(void)
+{
+	int saved_errno = errno;
+	if (agent_reachable()) {
+		errno = saved_errno;
+		return 0;
+	}
+	errno = ECONNREFUSED;
+	return 1;
+}
 
 enum plan { PLAN_AS_IS, PLAN_RELAY, PLAN_WITHOUT_NAME, PLAN_FASTOPEN_CONNECTED, PLAN_REFUSED };
 
@@ -361,7 +387,7 @@ static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, i
 		/* A connected socket: its own peer needs no address; any other would leave the relay. */
 		struct wire_addr peer;
 		if (wire_addr_from_sockaddr((struct sockaddr *)&e->peer, e->peer_len, &peer) == 0 && same_dest(&peer, dest))
-			return PLAN_WITHOUT_NAME;
+			return agent_gone() ? PLAN_REFUSED : PLAN_WITHOUT_NAME;
 		errno = EISCONN;
 		return PLAN_REFUSED;
 	}
@@ -428,6 +454,9 @@ static int iov_with_header(const struct msghdr *msg, uint8_t hdr[HDR_LEN], struc
 static ssize_t send_relayed(int fd, const struct udp_socket *e, const struct wire_addr *dest, const struct msghdr *msg,
 			   int flags)
 {
+	/* The agent must still be there: once it is gone its port is anyone's (docs/udp.md). */
+	if (agent_gone())
+		return -1;
 	uint8_t hdr[HDR_LEN];
 	struct iovec small[SMALL_IOV], *iov;
 	if (iov_with_header(msg, hdr, small, &iov) != 0)
@@ -477,11 +506,86 @@ static ssize_t send_one(int fd, const struct msghdr *msg, int flags)
 	}
 }
 
+/* ---- sends without an address: a socket connected through the relay adds the header ---- */
+
+static struct {
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*writev)(int, const struct iovec *, int);
+} plain;
+static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
+
+static void plain_resolve(void)
+{
+	plain.send = (__typeof__(plain.send))dlsym(RTLD_NEXT, "send");
+	plain.write = (__typeof__(plain.write))dlsym(RTLD_NEXT, "write");
+	plain.writev = (__typeof__(plain.writev))dlsym(RTLD_NEXT, "writev");
+	if (!plain.send || !plain.write || !plain.writev) {
+		shim_log_fatal("cannot find libc's send, write or writev (dlsym RTLD_NEXT failed)");
+		abort();
+	}
+}
+
+/* 1 when fd is a socket connected through the relay: *result is the send's (bare, as the kernel
+ * connection takes it; refused when the agent is gone). */
+static int connected_send(int fd, const struct msghdr *msg, int flags, ssize_t *result)
+{
+	udp_inherited();
+	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
+		return 0;
+	udp_init();
+	struct udp_socket *e = lookup(fd);
+	if (!e || !atomic_load(&e->connected))
+		return 0;
+	*result = agent_gone() ? -1 : real.sendmsg(fd, msg, flags);
+	return 1;
+}
+
+SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	pthread_once(&plain_once, plain_resolve);
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t r;
+	if (connected_send(fd, &msg, flags, &r))
+		return r;
+	return plain.send(fd, buf, n, flags);
+}
+
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	pthread_once(&plain_once, plain_resolve);
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t r;
+	if (connected_send(fd, &msg, 0, &r))
+		return r;
+	return plain.write(fd, buf, n);
+}
+
+SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count)
+{
+	pthread_once(&plain_once, plain_resolve);
+	ssize_t r;
+	if (count >= 0) {
+		struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)count };
+		if (connected_send(fd, &msg, 0, &r))
+			return r;
+	}
+	return plain.writev(fd, iov, count);
+}
+
 SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len)
 {
 	udp_init();
-	if (!addr)
+	if (!addr) {
+		struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t r;
+		if (connected_send(fd, &msg, flags, &r))
+			return r;
 		return real.sendto(fd, buf, n, flags, addr, len);
+	}
 	struct sockaddr_storage addr_copy;
 	if (!sw_copy_sockaddr(&addr, len, &addr_copy))
 		return real.sendto(fd, buf, n, flags, addr, len);
@@ -497,8 +601,12 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	struct sockaddr_storage name_copy;
 	if (!sw_copy_msghdr(&msg, &msg_copy, &name_copy))
 		return real.sendmsg(fd, msg, flags);
-	if (!msg->msg_name)
+	if (!msg->msg_name) {
+		ssize_t r;
+		if (connected_send(fd, msg, flags, &r))
+			return r;
 		return real.sendmsg(fd, msg, flags);
+	}
 	return send_one(fd, msg, flags);
 }
 
@@ -515,13 +623,16 @@ SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int count, int fl
 	int any_named = 0;
 	for (unsigned int i = 0; i < count && !any_named; i++)
 		any_named = vec[i].msg_hdr.msg_name != NULL;
-	if (!any_named)
+	struct udp_socket *e = lookup(fd);
+	if (!any_named && !(e && atomic_load(&e->connected)))
 		return real.sendmmsg(fd, vec, count, flags);
 	/* One at a time, so each datagram is planned on its own; an error ends the batch as the
 	 * kernel's would (the count so far, or -1 if nothing was sent). */
 	unsigned int sent = 0;
 	for (; sent < count; sent++) {
-		ssize_t r = send_one(fd, &vec[sent].msg_hdr, flags & ~MSG_FASTOPEN);
+		ssize_t r;
+		if (vec[sent].msg_hdr.msg_name || !connected_send(fd, &vec[sent].msg_hdr, flags & ~MSG_FASTOPEN, &r))
+			r = send_one(fd, &vec[sent].msg_hdr, flags & ~MSG_FASTOPEN);
 		if (r < 0)
 			break;
 		vec[sent].msg_len = (unsigned int)r;
@@ -556,15 +667,18 @@ static void adopt_inherited(int fd)
 	int relay = choose_relay(fd, domain, &bound);
 	uint8_t req[3] = { (uint8_t)relay, (uint8_t)(port >> 8), (uint8_t)port }, resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	if (agent_call(OP_UDP_LOOKUP, req, sizeof req, resp, &resp_len) != 0 || resp_len < ID_LEN + 1)
+	if (agent_call(OP_UDP_LOOKUP, req, sizeof req, resp, &resp_len) != 0 || resp_len < ID_LEN + KEY_LEN + 1)
 		return;
 	struct udp_socket *e = &udp_table[fd];
 	e->relay = (uint8_t)relay;
 	e->domain_is_v6 = domain == AF_INET6;
 	memcpy(e->id, resp, ID_LEN);
+	sw_mac_init(&e->mac, resp + ID_LEN, KEY_LEN);
+	const uint8_t *rest = resp + ID_LEN + KEY_LEN;
+	size_t rest_len = resp_len - ID_LEN - KEY_LEN;
 	int connected = 0;
 	struct wire_addr peer;
-	if (resp[ID_LEN] == 1 && wire_addr_decode(resp + ID_LEN + 1, resp_len - ID_LEN - 1, 1, &peer)) {
+	if (rest[0] == 1 && wire_addr_decode(rest + 1, rest_len - 1, 1, &peer)) {
 		struct sockaddr_storage ss;
 		socklen_t len = wire_addr_to_sockaddr(&peer, domain, &ss);
 		if (len > 0 && len <= sizeof e->peer) {
@@ -796,6 +910,60 @@ static void discard_one(int fd)
 	real_recvmsg(fd, &m, MSG_DONTWAIT);
 }
 
+/* The reply's real source from a relayed header (whose MAC was checked); 0 if malformed. */
+static socklen_t header_source(const struct udp_socket *e, const uint8_t hdr[HDR_LEN], struct sockaddr_storage *visible)
+{
+	uint8_t packed[19];
+	struct wire_addr source;
+	packed[0] = hdr[ID_LEN];
+	size_t alen = packed[0] == 4 ? 4 : 16;
+	memcpy(packed + 1, hdr + ID_LEN + 1, alen);
+	packed[1 + alen] = hdr[ID_LEN + 17];
+	packed[2 + alen] = hdr[ID_LEN + 18];
+	if (!wire_addr_decode(packed, 3 + alen, 1, &source))
+		return 0;
+	return wire_addr_to_sockaddr(&source, e->domain_is_v6 ? AF_INET6 : AF_INET, visible);
+}
+
+/* A relayed datagram bigger than the program's buffers: its MAC needs all of it, so it is read
+ * whole into a buffer of ours (the rare case, so allocated), checked, and copied. Returns the
+ * datagram's length, or -1; *ok says whether the MAC was right. */
+static ssize_t receive_whole(int fd, const struct udp_socket *e, struct msghdr *msg, int flags, size_t full,
+			     uint8_t hdr[HDR_LEN], int *ok)
+{
+	uint8_t *buf = malloc(full);
+	if (!buf) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	struct iovec iov = { .iov_base = buf, .iov_len = full };
+	struct msghdr m = *msg;
+	struct sockaddr_storage from;
+	m.msg_name = &from;
+	m.msg_namelen = sizeof from;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	ssize_t r = real_recvmsg(fd, &m, flags | MSG_TRUNC);
+	*ok = 0;
+	if (r >= HDR_LEN && (size_t)r <= full && from_relay(e, &from, m.msg_namelen)) {
+		struct iovec payload = { .iov_base = buf + HDR_LEN, .iov_len = (size_t)r - HDR_LEN };
+		*ok = sw_mac_check(&e->mac, buf, buf + ID_LEN, HDR_LEN - ID_LEN, &payload, 1, payload.iov_len);
+		memcpy(hdr, buf, HDR_LEN);
+		size_t left = payload.iov_len;
+		const uint8_t *p = buf + HDR_LEN;
+		for (size_t i = 0; i < msg->msg_iovlen && left; i++) {
+			size_t take = msg->msg_iov[i].iov_len < left ? msg->msg_iov[i].iov_len : left;
+			memcpy(msg->msg_iov[i].iov_base, p, take);
+			p += take;
+			left -= take;
+		}
+		msg->msg_controllen = m.msg_controllen;
+		msg->msg_flags = m.msg_flags & ~MSG_TRUNC;
+	}
+	free(buf);
+	return r;
+}
+
 ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	udp_init();
@@ -803,8 +971,14 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 	if (!e || !msg || (flags & MSG_ERRQUEUE))
 		return real_recvmsg(fd, msg, flags);
 	if (atomic_load(&e->connected)) {
-		/* Kernel-connected to the relay: only the relay's bare datagrams arrive. */
+		/* Kernel-connected to the relay: only the relay's bare datagrams arrive — and once the
+		 * agent is gone, whoever binds its port sends them: dropped, and the receive fails. */
 		ssize_t r = real_recvmsg(fd, msg, flags);
+		if (r >= 0 && agent_gone()) {
+			if (flags & MSG_PEEK)
+				discard_one(fd);
+			return -1;
+		}
 		if (r >= 0)
 			report_source(msg, &e->peer, e->peer_len);
 		return r;
@@ -822,6 +996,37 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 		m.msg_namelen = sizeof from;
 		m.msg_iov = iov;
 		m.msg_iovlen = msg->msg_iovlen + 1;
+		/* A relayed datagram that may not fit: look at its length first (see receive_whole). */
+		if (cap < MAX_RELAYED) {
+			ssize_t peeked = real_recvmsg(fd, &m, flags | MSG_PEEK | MSG_TRUNC);
+			if (peeked < 0) {
+				result = -1;
+				break;
+			}
+			if ((size_t)peeked > HDR_LEN + cap && from_relay(e, &from, m.msg_namelen)) {
+				int ok;
+				ssize_t r = receive_whole(fd, e, msg, flags, (size_t)peeked, hdr, &ok);
+				if (r < 0) {
+					result = -1;
+					break;
+				}
+				struct sockaddr_storage visible;
+				socklen_t visible_len = ok ? header_source(e, hdr, &visible) : 0;
+				if (visible_len == 0) {
+					if (flags & MSG_PEEK)
+						discard_one(fd);
+					continue;
+				}
+				size_t payload = (size_t)r - HDR_LEN;
+				msg->msg_flags |= MSG_TRUNC;
+				report_source(msg, &visible, visible_len);
+				result = (flags & MSG_TRUNC) ? (ssize_t)payload : (ssize_t)cap;
+				break;
+			}
+			m.msg_namelen = sizeof from;
+			m.msg_flags = 0;
+			m.msg_controllen = msg->msg_controllen;
+		}
 		/* MSG_TRUNC: the datagram's real length, whatever fits. */
 		ssize_t r = real_recvmsg(fd, &m, flags | MSG_TRUNC);
 		if (r < 0) {
@@ -840,30 +1045,22 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 			result = (flags & MSG_TRUNC) ? (ssize_t)full : (ssize_t)shown;
 			break;
 		}
-		struct wire_addr source;
 		struct sockaddr_storage visible;
 		socklen_t visible_len = 0;
-		if (full >= HDR_LEN && memcmp(hdr, e->id, ID_LEN) == 0) {
-			uint8_t packed[19];
-			packed[0] = hdr[ID_LEN];
-			size_t alen = packed[0] == 4 ? 4 : 16;
-			memcpy(packed + 1, hdr + ID_LEN + 1, alen);
-			packed[1 + alen] = hdr[ID_LEN + 17];
-			packed[2 + alen] = hdr[ID_LEN + 18];
-			if (wire_addr_decode(packed, 3 + alen, 1, &source))
-				visible_len = wire_addr_to_sockaddr(&source, e->domain_is_v6 ? AF_INET6 : AF_INET, &visible);
-		}
+		/* Ours only with the MAC of this association's key over the header and all of the payload
+		 * (a datagram that did not fit was taken by receive_whole, or arrived since the peek). */
+		if (full >= HDR_LEN && full - HDR_LEN <= cap &&
+		    sw_mac_check(&e->mac, hdr, hdr + ID_LEN, HDR_LEN - ID_LEN, msg->msg_iov, msg->msg_iovlen, full - HDR_LEN))
+			visible_len = header_source(e, hdr, &visible);
 		if (visible_len == 0) {
-			/* From the relay's address but not for this association: never shown. */
+			/* From the relay's address but not this association's (or forged): never shown. */
 			if (flags & MSG_PEEK)
 				discard_one(fd);
 			continue;
 		}
 		size_t payload = full - HDR_LEN;
-		if (payload > cap)
-			msg->msg_flags |= MSG_TRUNC;
 		report_source(msg, &visible, visible_len);
-		result = (flags & MSG_TRUNC) ? (ssize_t)payload : (ssize_t)(payload < cap ? payload : cap);
+		result = (ssize_t)payload;
 		break;
 	}
 	if (iov != small)

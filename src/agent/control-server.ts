@@ -338,7 +338,7 @@ export class ControlServer {
     const route = await this.deps.udp.route(relay, port, wire, connecting, requester);
     if ('direct' in route) return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
     if ('errno' in route) return encodeFrame(route.errno);
-    return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), route.id]));
+    return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), route.id, route.replyKey]));
   }
 
   private resolve(body: Buffer): Buffer {

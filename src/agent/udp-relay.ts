@@ -5,6 +5,7 @@
  * (relay, its port) once the control socket registered it (UDP_ROUTE); datagrams from any other
  * port, or with another association id, are dropped.
  */
+import { timingSafeEqual } from 'node:crypto';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -25,7 +26,7 @@ import { fitDnsAnswerToUdp, queryDnsOverTcp, type OpenStream } from './dns-over-
 import { wireTarget, type DnsService } from './dns-service';
 import type { FakeDnsTable } from './fake-dns-table';
 import { unmap, type RoutePolicy } from './route-policy';
-import { decodeShimDatagram, encodeShimDatagram } from './shim-datagram';
+import { decodeShimDatagram, encodeShimReply } from './shim-datagram';
 import { ProgramAssociation, closeProxy, receiveFromProxy, sendViaProxy, type Upstream } from './udp-association';
 
 export interface UdpRelayDeps {
@@ -41,7 +42,7 @@ export interface UdpRelayDeps {
   dns?: DnsService;
 }
 
-export type UdpRoute = { direct: true } | { id: Buffer } | { errno: number };
+export type UdpRoute = { direct: true } | { id: Buffer; replyKey: Buffer } | { errno: number };
 
 /** The one UDP-capable shape of chain: a single SOCKS5 hop. */
 export function udpCapableProxy(config: Pick<SockswrapConfig, 'proxies'>): ProxySpec | string {
@@ -160,7 +161,7 @@ export class UdpRelay {
     if (up.kind === 'dns-only' && !assoc.refusalLogged) {
       this.deps.log.info(`${who}: ${up.reason}; DNS goes over TCP through the chain`);
     }
-    return { id: assoc.id };
+    return { id: assoc.id, replyKey: assoc.replyKey };
   }
 
   private associationFor(relay: 4 | 6, port: number, requester: Requester): ProgramAssociation {
@@ -179,7 +180,7 @@ export class UdpRelay {
     if (!this.sockets.has(relay)) return { errno: constants.errno.ENETUNREACH };
     const assoc = this.associationFor(relay, port, requester);
     if (connecting) assoc.peer = { wire: Buffer.from(wire), target: wireTarget(wire) };
-    return { id: assoc.id };
+    return { id: assoc.id, replyKey: assoc.replyKey };
   }
 
   /** UDP_RELEASE: the program disconnected (connect AF_UNSPEC) or closed its socket. */
@@ -233,13 +234,13 @@ export class UdpRelay {
 
   /**
    * UDP_LOOKUP: the program socket at (relay, port), which a new image inherited across exec and
-   * does not know: `id (8) | connected u8 | peer address (when connected)`, or undefined.
+   * does not know: `id (8) | reply key (16) | connected u8 | peer address (when connected)`, or undefined.
    */
   lookup(relay: 4 | 6, port: number): Buffer | undefined {
     const assoc = this.associations.get(`${relay}:${port}`);
     if (!assoc || assoc.closed) return undefined;
     const peer = assoc.peer?.wire;
-    return Buffer.concat([assoc.id, Buffer.from([peer ? 1 : 0]), peer ?? Buffer.alloc(0)]);
+    return Buffer.concat([assoc.id, assoc.replyKey, Buffer.from([peer ? 1 : 0]), peer ?? Buffer.alloc(0)]);
   }
 
   private bind(relay: 4 | 6): Promise<number> {
@@ -319,18 +320,24 @@ export class UdpRelay {
   private fromProgram(relay: 4 | 6, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const assoc = this.associations.get(`${relay}:${rinfo.port}`);
     if (!assoc) return;
+    // The port alone is anyone's who binds it on another loopback address (issue 11).
     let wire: Buffer;
     let payload: Buffer;
     if (assoc.peer) {
+      // A connected socket's datagrams are bare (the kernel sends them, hooks or not): they are
+      // the program's only from its own address, 127.0.0.1 or ::1, which no other user can bind
+      // with its port while the program's socket holds it (docs/udp.md).
+      if (unmap(ipaddr.parse(rinfo.address)).toString() !== assoc.programHost) return;
       wire = assoc.peer.wire;
       payload = msg;
     } else {
+      // An unconnected socket's carry the association's id, which only the control socket told.
       const d = decodeShimDatagram(msg);
-      if (!d || !d.id.equals(assoc.id)) return;
+      if (!d || !timingSafeEqual(d.id, assoc.id)) return;
       wire = d.address;
       payload = d.payload;
+      assoc.programHost = unmap(ipaddr.parse(rinfo.address)).toString();
     }
-    assoc.programHost = rinfo.address;
     if (this.deps.dns?.claimsWire(wire)) {
       const who = `${assoc.requester.name}[${assoc.requester.pid}] udp ${formatTarget(wireTarget(wire))}`;
       void this.deps.dns.answer(payload, 'udp', who).then((answer) => {
@@ -395,7 +402,8 @@ export class UdpRelay {
   private toProgram(assoc: ProgramAssociation, source: Buffer, payload: Buffer): void {
     const socket = this.sockets.get(assoc.relay);
     if (!socket) return;
-    const msg = assoc.peer ? payload : encodeShimDatagram(assoc.id, source, payload);
+    // Bare to a connected socket (it hears only from the relay's port); with the MAC otherwise.
+    const msg = assoc.peer ? payload : encodeShimReply(assoc.replyKey, source, payload);
     socket.send(msg, assoc.programPort, assoc.programHost, () => {});
   }
 
