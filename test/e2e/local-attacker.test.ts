@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Op } from '../../src/agent/control-frame';
-import { requestFrame } from '../helpers/control-client';
+import { ControlClient, requestFrame } from '../helpers/control-client';
 import { createLab, type Lab } from '../helpers/net-lab';
 import { peerGate, startDanted, startTargets, bin, ECHO_PORT, type Danted } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
@@ -141,7 +141,7 @@ c.connect(("${lab.targetIp4}", ${UDP_ECHO_PORT}))
 c.send(b"c-1"); assert c.recv(100) == b"c-1"
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(10)
 u.sendto(b"u-1", ("${lab.targetIp4}", ${UDP_ECHO_PORT})); assert u.recvfrom(100)[0] == b"u-1"
-print(json.dumps({"ports": [c.getsockname()[1], u.getsockname()[1]], "relay": int(os.environ["SOCKSWRAP_UDP_PORT4"])}), flush=True)
+print(json.dumps({"ports": [c.getsockname()[1], u.getsockname()[1]], "relay": int(os.environ["SOCKSWRAP_UDP_PORT4"]), "sock": os.environ["SOCKSWRAP_SOCK"], "token": os.environ["SOCKSWRAP_TOKEN"]}), flush=True)
 while not os.path.exists(${JSON.stringify(go)}): time.sleep(0.02)
 out = {}
 for name, send in (("c", lambda: c.send(b"secret-c")), ("u", lambda: u.sendto(b"secret-u", ("${lab.targetIp4}", ${UDP_ECHO_PORT})))):
@@ -161,17 +161,25 @@ print(json.dumps(out), flush=True)
 `;
     const child = spawnSockswrap(lab, ['-x', `socks5h://${danted.host}:${danted.port}`, '--', 'setsid', bin('python3'), '-c', victim]);
     const next = lineReader(child);
-    const { ports, relay } = JSON.parse(await next((l) => l.startsWith('{"ports"'))) as { ports: number[]; relay: number };
+    const { ports, relay, sock, token } = JSON.parse(await next((l) => l.startsWith('{"ports"'))) as { ports: number[]; relay: number; sock: string; token: string };
+    // The worst case for the unconnected socket: its association id is known (as to anyone who
+    // held the port while the program still sent), so only the MAC can tell a forged reply.
+    const control = await ControlClient.open(sock, token, 1);
+    const known = await control.ask(Op.udpLookup, Buffer.from([4, ports[1]! >> 8, ports[1]! & 0xff]));
+    assert.equal(known.kind, 0, 'the agent knows the unconnected socket');
+    const id = known.body.subarray(0, 8).toString('hex');
+    await control.close();
     child.kill('SIGKILL'); // the launcher's node process, agent and all; python is in its own session
     await new Promise((r) => child.once('exit', r));
     // The other user takes the relay's port, forges "replies" to both sockets (bare for the
-    // connected one, with a header of zeros for the other), and collects what the program sends.
+    // connected one, with a header bearing the association's id for the other), and collects
+    // what the program sends.
     const attacker = `
 import json, socket, sys
 a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 a.bind(("127.0.0.1", int(sys.argv[1])))
 a.sendto(b"forged", ("127.0.0.1", int(sys.argv[2])))
-a.sendto(bytes(8) + bytes([4, ${lab.targetIp4.split('.').join(', ')}]) + bytes(12) + (${UDP_ECHO_PORT}).to_bytes(2, "big") + b"forged", ("127.0.0.1", int(sys.argv[3])))
+a.sendto(bytes.fromhex(sys.argv[4]) + bytes([4, ${lab.targetIp4.split('.').join(', ')}]) + bytes(12) + (${UDP_ECHO_PORT}).to_bytes(2, "big") + b"forged", ("127.0.0.1", int(sys.argv[3])))
 print("bound", flush=True)
 a.settimeout(4)
 got = []
@@ -181,7 +189,7 @@ except socket.timeout:
     pass
 print(json.dumps({"got": got}), flush=True)
 `;
-    const thief = lab.spawn(lab.client, [...OTHER_USER, bin('python3'), '-c', attacker, String(relay), String(ports[0]), String(ports[1])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const thief = lab.spawn(lab.client, [...OTHER_USER, bin('python3'), '-c', attacker, String(relay), String(ports[0]), String(ports[1]), id], { stdio: ['ignore', 'pipe', 'pipe'] });
     const thiefLines = lineReader(thief);
     await thiefLines((l) => l === 'bound');
     writeFileSync(go, '');
