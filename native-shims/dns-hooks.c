@@ -9,6 +9,7 @@
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "shim.h"
 
@@ -27,6 +28,24 @@ static int remote_dns(void)
 {
 	shim_init();
 	return shim_config()->remote_dns;
+}
+
+/* A name under .onion (RFC 7686): only Tor can resolve it, so with remote DNS off it goes to the
+ * agent anyway, which refuses it with a log line; it never reaches libc's resolver. */
+static int is_onion(const char *name)
+{
+	size_t len = strlen(name);
+	if (len && name[len - 1] == '.')
+		len--;
+	if (len == 5)
+		return strncasecmp(name, "onion", 5) == 0;
+	return len > 6 && strncasecmp(name + len - 6, ".onion", 6) == 0;
+}
+
+/* Whether a name lookup is the agent's: every name with remote DNS on, .onion names always. */
+static int by_agent(const char *name)
+{
+	return remote_dns() || is_onion(name);
 }
 
 /* The forms glibc's getaddrinfo accepts as numeric: dotted quads, inet_aton's shorter forms
@@ -91,7 +110,7 @@ static int is_soft_error(int eai)
 SHIM_EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 			    struct addrinfo **res)
 {
-	if (!remote_dns() || !node || (hints && (hints->ai_flags & AI_NUMERICHOST)))
+	if (!node || !by_agent(node) || (hints && (hints->ai_flags & AI_NUMERICHOST)))
 		return real.getaddrinfo(node, service, hints, res);
 	/* glibc's defaults when hints is NULL */
 	struct addrinfo h = { .ai_flags = AI_V4MAPPED | AI_ADDRCONFIG, .ai_family = AF_UNSPEC };
@@ -252,7 +271,7 @@ static __thread struct hostent_storage thread_hostent;
 SHIM_EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf, size_t buflen,
 				 struct hostent **result, int *h_errnop)
 {
-	if (!remote_dns() || !name)
+	if (!name || !by_agent(name))
 		return real.gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
 	return hostent_by_name(name, af, ret, buf, buflen, result, h_errnop);
 }
@@ -260,14 +279,14 @@ SHIM_EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, 
 SHIM_EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
 				struct hostent **result, int *h_errnop)
 {
-	if (!remote_dns() || !name)
+	if (!name || !by_agent(name))
 		return real.gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
 	return hostent_by_name(name, AF_INET, ret, buf, buflen, result, h_errnop);
 }
 
 SHIM_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
-	if (!remote_dns() || !name)
+	if (!name || !by_agent(name))
 		return real.gethostbyname2(name, af);
 	struct hostent *result;
 	hostent_by_name(name, af, &thread_hostent.entry, thread_hostent.buf, sizeof thread_hostent.buf,
@@ -277,7 +296,7 @@ SHIM_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 
 SHIM_EXPORT struct hostent *gethostbyname(const char *name)
 {
-	if (!remote_dns() || !name)
+	if (!name || !by_agent(name))
 		return real.gethostbyname(name);
 	return gethostbyname2(name, AF_INET);
 }

@@ -179,6 +179,16 @@ export class ControlServer {
     return { name, pid };
   }
 
+  /** One line per program and key (a destination, a name), not one per attempt. */
+  private logRefusalOnce(requester: Requester, key: string, line: string): void {
+    let logged = this.refusalsLogged.get(requester.pid);
+    if (!logged) this.refusalsLogged.set(requester.pid, (logged = new Set()));
+    if (logged.has(key)) return;
+    if (logged.size >= MAX_REFUSALS_LOGGED_PER_PID) logged.clear();
+    logged.add(key);
+    this.deps.log.error(line);
+  }
+
   private connectionGone(pid: number): void {
     const left = (this.connectionsByPid.get(pid) ?? 1) - 1;
     if (left > 0) {
@@ -195,7 +205,7 @@ export class ControlServer {
       case Op.connect:
         return this.connect(frame.body, requester);
       case Op.resolve:
-        return this.resolve(frame.body);
+        return this.resolve(frame.body, requester);
       case Op.reverse:
         return this.reverse(frame.body);
       case Op.peer: {
@@ -306,16 +316,11 @@ export class ControlServer {
     if (request === 'direct') return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
     const { socktype, flags, originalAddress, target, fixed } = request;
     if (socktype !== SOCKTYPE_STREAM) {
-      const key = formatTarget(target);
-      let logged = this.refusalsLogged.get(requester.pid);
-      if (!logged) this.refusalsLogged.set(requester.pid, (logged = new Set()));
-      if (!logged.has(key)) {
-        if (logged.size >= MAX_REFUSALS_LOGGED_PER_PID) logged.clear();
-        logged.add(key);
-        this.deps.log.error(
-          `${requester.name}[${requester.pid}] ${formatTarget(target)}: a datagram socket asked CONNECT, which carries only TCP (the shim uses UDP_ROUTE); refused (nothing is sent direct)`,
-        );
-      }
+      this.logRefusalOnce(
+        requester,
+        formatTarget(target),
+        `${requester.name}[${requester.pid}] ${formatTarget(target)}: a datagram socket asked CONNECT, which carries only TCP (the shim uses UDP_ROUTE); refused (nothing is sent direct)`,
+      );
       return encodeFrame(constants.errno.ENETUNREACH);
     }
     if ((flags & FLAG_BLOCKING) !== 0 && this.deps.direct) {
@@ -341,9 +346,15 @@ export class ControlServer {
     return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), route.id, route.replyKey]));
   }
 
-  private resolve(body: Buffer): Buffer {
+  private resolve(body: Buffer, requester: Requester): Buffer {
     const family = body[0];
     const name = body.subarray(1).toString('utf8');
+    if (!this.deps.remoteDns && isOnionName(name)) {
+      // The shim asks about .onion names even with remote DNS off (dns-hooks.c): only Tor can
+      // resolve them, and a local resolver would see the name.
+      this.logRefusalOnce(requester, `onion:${name}`, `${requester.name}[${requester.pid}] ${name.replace(/[^\x20-\x7e]/g, '?')}: refused: a .onion name can only be resolved by Tor, and remote DNS is off (use socks5h:// or proxy_dns); it was not sent to any resolver`);
+      return encodeFrame(STATUS_NOT_FOUND);
+    }
     if (name.length === 0 || name.length > 253 || !this.deps.remoteDns) return encodeFrame(STATUS_NOT_FOUND);
     const local = this.deps.hosts.lookup(name);
     let addresses: string[];
@@ -398,4 +409,10 @@ function answerFrame(action: number, rest: Buffer): Buffer {
   out[3 + ID_LEN] = action;
   rest.copy(out, 3 + ID_LEN + 1);
   return out;
+}
+
+/** A name under .onion (RFC 7686), which only Tor resolves. */
+export function isOnionName(name: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  return n === 'onion' || n.endsWith('.onion');
 }

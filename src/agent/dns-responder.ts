@@ -74,6 +74,19 @@ export class DnsResponder {
 }
 
 /**
+ * With remote DNS off, a query a program sends to a server of its choice goes through the chain
+ * to it, except one for a name under .onion (RFC 7686): only Tor resolves those, and the server
+ * would see the name. The REFUSED answer for such a query, or undefined for any other message.
+ */
+export function onionRefusal(raw: Buffer): { message: Buffer; name: string } | undefined {
+  const parsed = parseDnsQuery(raw);
+  if (parsed.kind !== 'query') return undefined;
+  const name = parsed.query.question.name.toLowerCase();
+  if (name !== 'onion' && !name.endsWith('.onion')) return undefined;
+  return { message: buildDnsReply(parsed.query, Rcode.refused), name: printable(parsed.query.question.name) };
+}
+
+/**
  * A name the agent may hand a fake address for: printable ASCII labels (what the proxy will be
  * sent as ATYP 0x03), at most 253 characters, not the root. dns-packet joins labels with '.', so a
  * label holding a dot, a space or non-UTF-8 bytes would reach the proxy as another name: refused.

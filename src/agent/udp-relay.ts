@@ -24,6 +24,7 @@ import type { Requester } from './connect-broker';
 import { decodeWireIp } from './control-frame';
 import { fitDnsAnswerToUdp, queryDnsOverTcp, type OpenStream } from './dns-over-tcp';
 import { wireTarget, type DnsService } from './dns-service';
+import { onionRefusal } from './dns-responder';
 import type { FakeDnsTable } from './fake-dns-table';
 import { unmap, type RoutePolicy } from './route-policy';
 import { decodeShimDatagram, encodeShimReply } from './shim-datagram';
@@ -352,6 +353,7 @@ export class UdpRelay {
       return;
     }
     if (target === 'direct') return;
+    if (target.port === 53 && !this.deps.config.proxyDns && this.refusedOnion(assoc, wire, target, payload)) return;
     const up = assoc.upstream;
     if (!up) {
       void assoc.ready();
@@ -397,6 +399,15 @@ export class UdpRelay {
       return;
     }
     this.refuseOnce(assoc, `${who}: dropped: ${up.kind === 'failed' ? up.reason : up.reason}`);
+  }
+
+  /** Remote DNS off: a query for a .onion name is answered REFUSED here (dns-responder.ts). */
+  private refusedOnion(assoc: ProgramAssociation, wire: Buffer, target: TargetAddress, payload: Buffer): boolean {
+    const refusal = onionRefusal(payload);
+    if (!refusal) return false;
+    this.deps.log.error(`${assoc.requester.name}[${assoc.requester.pid}] udp ${formatTarget(target)}: DNS ${refusal.name}: REFUSED: a .onion name can only be resolved by Tor, and remote DNS is off (use socks5h:// or proxy_dns); it was not sent`);
+    this.toProgram(assoc, wire, refusal.message);
+    return true;
   }
 
   private toProgram(assoc: ProgramAssociation, source: Buffer, payload: Buffer): void {

@@ -217,7 +217,32 @@ describe('e2e: DNS queries a program sends itself are answered by the agent', { 
     assert.match(await waitForLog(danted.log, re), re, 'danted connected to the IPv6-only target');
     assertNoLeaks(lab);
   });
+
+  test('remote DNS off: a .onion name is refused with a message, and never reaches a resolver', async () => {
+    const plain = ['-x', `socks5://${danted.host}:${danted.port}`];
+    const py = await sockswrap(lab, [...plain, '--', bin('python3'), '-c', PY_GAI_ERROR, 'hidden.onion']);
+    assert.equal(py.status, 0, show(py));
+    assert.equal(py.stdout.toString().trim(), 'gaierror', show(py));
+    assert.match(py.stderr, /hidden\.onion: refused: a \.onion name can only be resolved by Tor/, show(py));
+    const curl = await sockswrap(lab, [...plain, '--', 'curl', '-sS', '--max-time', '10', 'http://Other.Onion./']);
+    assert.equal(curl.status, 6, show(curl));
+    // A query the program sends itself goes through the chain to its server, but not this one.
+    const dig = await sockswrap(lab, [...plain, '--', 'dig', '+tries=1', '+time=5', 'abc.onion', 'A']);
+    assert.match(dig.stdout.toString(), /status: REFUSED/, show(dig));
+    assert.match(dig.stderr, /DNS abc\.onion: REFUSED: a \.onion name/, show(dig));
+    assert.doesNotMatch(danted.log(), /\.onion/i);
+    assertNoLeaks(lab);
+  });
 });
+
+const PY_GAI_ERROR = `
+import socket, sys
+try:
+    socket.getaddrinfo(sys.argv[1], 80)
+    print("resolved")
+except socket.gaierror:
+    print("gaierror")
+`;
 
 /** getaddrinfo(AF_UNSPEC), then only the IPv6 answers kept, as IPv6-only code does. */
 const PY_UNSPEC_V6_ONLY = `

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dnsPacket from 'dns-packet';
-import { DnsResponder, type DnsOutcome } from '../../src/agent/dns-responder';
+import { DnsResponder, onionRefusal, type DnsOutcome } from '../../src/agent/dns-responder';
 import { FakeDnsTable } from '../../src/agent/fake-dns-table';
 import { HostsFile } from '../../src/agent/hosts-file';
 import { DnsFrameReader, dnsUdpLimit, fitDnsAnswerToUdp, frameDnsMessage, reverseNameAddress } from '../../src/protocol/dns-message';
@@ -169,5 +169,17 @@ describe('DNS messages: names, framing, UDP size', () => {
     assert.ok(fitted.flag_tc);
     assert.deepEqual(fitted.questions, [{ name: 'big.lan', type: 'A', class: 'IN' }]);
     assert.deepEqual(fitted.answers, []);
+  });
+});
+
+describe('remote DNS off: .onion queries refused', () => {
+  it('a query for a name under .onion gets REFUSED (question echoed); any other message undefined', () => {
+    const refused = onionRefusal(query('Abc.ONION.', 'A', { id: 5 }))!;
+    assert.equal(refused.name, 'Abc.ONION');
+    const d = dnsPacket.decode(refused.message) as dnsPacket.DecodedPacket & { rcode?: string };
+    assert.equal(d.rcode, 'REFUSED');
+    assert.equal(d.id, 5);
+    assert.equal(onionRefusal(query('onion.example', 'A')), undefined);
+    assert.equal(onionRefusal(Buffer.from('junk')), undefined);
   });
 });
