@@ -97,7 +97,7 @@ static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
 		if (errno == EINTR)
 			continue;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, (int)ms_left(deadline));
+		int r = sw_real_poll(&p, 1, (int)ms_left(deadline));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

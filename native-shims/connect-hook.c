@@ -6,8 +6,9 @@
  * On a blocking socket the agent usually answers "execute": the fd is connected straight to the
  * first proxy and direct-path.c runs the handshake on it (docs/architecture.md, direct path).
  * On a non-blocking socket connect() returns EINPROGRESS as soon as the fd is connected to the
- * relay and the ticket is written; the verdict byte is then consumed by the receive hooks
- * (io-hooks.c) through sw_async_settle(). docs/async-connect.md has the whole story. */
+ * relay and the ticket is written. Until the chain answers (an urgent byte, or a reset) the fd must
+ * look like a connect in progress: sw_async_learn() tells the I/O hooks (io-hooks.c) and the
+ * readiness hooks (readiness-hooks.c) where it stands. docs/async-connect.md has the whole story. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@
 enum { SOCKTYPE_STREAM = 1, SOCKTYPE_DGRAM = 2 };
 enum { ACTION_DIRECT = 0, ACTION_PROXY = 1, ACTION_EXECUTE = 2 };
 /* CONNECT flags: a blocking socket (the agent may answer execute), which families it can reach. */
-enum { CONNECT_BLOCKING = 1, CONNECT_REACH4 = 2, CONNECT_REACH6 = 4 };
+enum { CONNECT_BLOCKING = 1, CONNECT_REACH4 = 2, CONNECT_REACH6 = 4, CONNECT_OUT_OF_BAND = 8 };
 
 /* What this process connected to the relay, or straight to a proxy (direct path: `via`), itself.
  * Entries are validated by the fd's local port (and real peer, for `via`), so a stale entry (fd
@@ -281,51 +282,66 @@ static int refuse_unproxiable(int fd, const struct sockaddr *addr, socklen_t len
 	return 1;
 }
 
-/* ---- asynchronous connects: the verdict byte is still on its way (docs/async-connect.md) ---- */
+/* ---- asynchronous connects: the chain is still being negotiated (docs/async-connect.md) ---- */
 
 /* The relay connect is loopback and the kernel completes it without the agent; only a full accept
  * backlog (SYN dropped, retried after 1 s, 3 s, ...) makes it slow. */
 #define RELAY_CONNECT_TIMEOUT_MS 15000
 
-enum { ASYNC_IDLE = 0, ASYNC_PENDING = 1, ASYNC_BUSY = 2 };
+/* PENDING: the chain has not answered, so the program must see a connect in progress (the
+ * readiness hooks hide writability, sends say EAGAIN). FAILED: the relay reset the socket, which
+ * now holds the kernel's ECONNRESET where a direct connect would hold the chain's errno: the next
+ * call that reports it reports async_errno instead. BUSY: a thread is learning the verdict. */
+enum { ASYNC_IDLE = 0, ASYNC_PENDING = 1, ASYNC_BUSY = 2, ASYNC_FAILED = 3 };
 
-/* sw_async_state[fd] != 0 is the whole cost of a receive hook on any other descriptor. The port
+/* sw_async_state[fd] != 0 is the whole cost of an I/O hook on any other descriptor. The port
  * identifies the socket: a pending fd the program closed and whose number came back as something
- * else is recognised as stale and forgotten, never read from. */
+ * else is recognised as stale and forgotten. */
 _Atomic uint8_t sw_async_state[SW_ASYNC_FDS];
+_Atomic int sw_async_used;
 static _Atomic uint32_t async_port[SW_ASYNC_FDS];
+static uint8_t async_ticket[SW_ASYNC_FDS][16];
+static _Atomic uint8_t async_errno[SW_ASYNC_FDS];
 
 static int relay_of_peer(const struct sockaddr_storage *peer);
 
-/* Is fd still the socket we connected to the relay (same local port, peer is the relay)? */
+/* Is fd still the socket we connected to the relay? Its local port survives a reset. */
 static int same_relayed_socket(int fd)
 {
-	struct sockaddr_storage peer;
-	socklen_t len = sizeof peer;
-	if (real.getpeername(fd, (struct sockaddr *)&peer, &len) != 0 || !relay_of_peer(&peer))
+	int type;
+	if (socket_int_option(fd, SOL_SOCKET, SO_TYPE, &type) != 0 || type != SOCK_STREAM)
 		return 0;
 	return local_port_of(fd) == (int)atomic_load(&async_port[fd]);
 }
 
-static void async_mark_pending(int fd, int local_port)
+static void async_mark_pending(int fd, int local_port, const uint8_t ticket[16])
 {
 	if (fd < 0 || fd >= SW_ASYNC_FDS)
 		return;
 	atomic_store(&async_port[fd], (uint32_t)local_port);
+	memcpy(async_ticket[fd], ticket, 16);
+	atomic_store(&sw_async_used, 1);
 	atomic_store(&sw_async_state[fd], ASYNC_PENDING);
 }
 
-/* Takes the fd's entry for this thread: another thread settling the same fd is waited out (it
- * holds the entry only for a non-blocking peek, or for a blocking read the program asked for).
- * Returns 1 with the entry held, 0 when there is nothing pending. */
+void sw_async_forget(int fd)
+{
+	if (!sw_async_maybe_pending(fd))
+		return;
+	atomic_store(&sw_async_state[fd], ASYNC_IDLE);
+	sw_readiness_restore(fd, 0);
+}
+
+/* Takes a PENDING entry for this thread; another thread learning the same verdict is waited out.
+ * Returns the state found when it is not PENDING (IDLE or FAILED), or ASYNC_BUSY with it held. */
 static int async_claim(int fd)
 {
 	for (;;) {
 		uint8_t expected = ASYNC_PENDING;
 		if (atomic_compare_exchange_strong(&sw_async_state[fd], &expected, ASYNC_BUSY))
-			return 1;
-		if (expected == ASYNC_IDLE)
-			return 0;
+			return ASYNC_BUSY;
+		if (expected != ASYNC_BUSY)
+			return expected;
 		struct timespec pause = { .tv_nsec = 200000 };
 		nanosleep(&pause, NULL);
 	}
@@ -337,46 +353,122 @@ static int fd_is_nonblocking(int fd)
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
-
-int sw_async_settle(int fd, int mode)
+/* The outcome, asked of the agent: after a reset, or an end the urgent byte did not explain. */
+static int ask_verdict(int fd)
 {
-	if (!sw_async_maybe_pending(fd) || !async_claim(fd))
+	uint8_t resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	int status = agent_call(OP_VERDICT, async_ticket[fd], 16, resp, &resp_len);
+	if (status != 0 || resp_len < 1)
+		return ECONNREFUSED;      /* no agent, or it forgot: fail closed */
+	return resp[0];
+}
+
+/* Ends PENDING with the outcome: 0 connected, else the errno (FAILED until reported once). */
+static int async_conclude(int fd, int verdict)
+{
+	if (verdict != 0) {
+		int peer_gone = 0;
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof peer;
+		/* Without the relay's reset (the agent died, or answered first), make the fd unconnected
+		 * ourselves: a socket left connected to the relay must never look usable. */
+		peer_gone = real.getpeername(fd, (struct sockaddr *)&peer, &len) != 0;
+		if (!peer_gone)
+			disconnect(fd);
+		atomic_store(&async_errno[fd], (uint8_t)verdict);
+		atomic_store(&sw_async_state[fd], ASYNC_FAILED);
+	} else {
+		atomic_store(&sw_async_state[fd], ASYNC_IDLE);
+	}
+	sw_readiness_restore(fd, 0);
+	return verdict;
+}
+
+int sw_async_learn(int fd, int wait)
+{
+	if (!sw_async_maybe_pending(fd))
+		return 0;
+	int state = async_claim(fd);
+	if (state == ASYNC_FAILED)
+		return atomic_load(&async_errno[fd]);
+	if (state != ASYNC_BUSY)
 		return 0;
 	if (!same_relayed_socket(fd)) {
 		atomic_store(&sw_async_state[fd], ASYNC_IDLE);
+		sw_readiness_restore(fd, 1);
 		return 0;
 	}
-	int flags = MSG_NOSIGNAL;
-	if (mode == SW_SETTLE_PEEK || (mode == SW_SETTLE_AUTO && fd_is_nonblocking(fd)))
-		flags |= MSG_DONTWAIT;
-	uint8_t verdict;
-	ssize_t n = sw_real_recv(fd, &verdict, 1, flags);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-		int err = errno;
+	struct timespec deadline;
+	sw_deadline_in(&deadline, wait ? VERDICT_TIMEOUT_MS : 0);
+	/* Connected: one urgent byte (POLLPRI, not in the stream). Failed: a reset (POLLERR/POLLHUP).
+	 * Anything else readable before either (a FIN from a dying agent) is asked about too. */
+	int err = sw_wait_for(fd, POLLPRI | POLLRDHUP, &deadline);
+	if (err == ETIMEDOUT) {
 		atomic_store(&sw_async_state[fd], ASYNC_PENDING);
-		return err;
+		return -1;
 	}
-	int result = n == 1 ? verdict : ECONNREFUSED;    /* EOF or reset before a verdict */
-	if (n < 0 && errno != ECONNRESET)
-		result = errno;
-	if (result != 0)
-		disconnect(fd);
-	atomic_store(&sw_async_state[fd], ASYNC_IDLE);
-	return result;
+	struct pollfd p = { .fd = fd, .events = POLLPRI | POLLIN };
+	sw_real_poll(&p, 1, 0);
+	if (p.revents & POLLPRI) {
+		uint8_t urgent;
+		if (sw_real_recv(fd, &urgent, 1, MSG_OOB | MSG_DONTWAIT) == 1)
+			return async_conclude(fd, 0);
+	}
+	return async_conclude(fd, ask_verdict(fd));
 }
 
-/* connect() again on a fd whose verdict has not been read: as the kernel answers it for a connect
- * in progress (EALREADY), done (0 once, then EISCONN) or failed (its errno, once). */
-static int connect_again(int fd)
+int sw_async_failed_errno(int fd, int err)
 {
-	int err = sw_async_settle(fd, SW_SETTLE_AUTO);
-	if (err == EAGAIN || err == EWOULDBLOCK)
-		err = EALREADY;
-	if (err) {
-		errno = err;
+	if (fd < 0 || fd >= SW_ASYNC_FDS || atomic_load(&sw_async_state[fd]) != ASYNC_FAILED)
+		return err;
+	if (err != ECONNRESET && err != ENOTCONN && err != EPIPE && err != 0)
+		return err;
+	uint8_t expected = ASYNC_FAILED;
+	if (!atomic_compare_exchange_strong(&sw_async_state[fd], &expected, ASYNC_IDLE))
+		return err;
+	return atomic_load(&async_errno[fd]);
+}
+
+int sw_async_before_io(int fd, int nonblocking_call)
+{
+	int verdict = sw_async_learn(fd, !(nonblocking_call || fd_is_nonblocking(fd)));
+	if (verdict == -1) {
+		errno = EAGAIN;
 		return -1;
 	}
 	return 0;
+}
+
+/* connect() again while the chain answers: as the kernel answers a connect in progress (EALREADY,
+ * or a wait on a blocking socket), done (0 once, then EISCONN: the real connect of a socket that is
+ * connected, which sends nothing) or failed (its errno, once; the socket is unconnected after). */
+static int is_connected(int fd);
+
+static int connect_again(int fd)
+{
+	int domain = AF_INET;
+	socket_int_option(fd, SOL_SOCKET, SO_DOMAIN, &domain);
+	int verdict = sw_async_learn(fd, !fd_is_nonblocking(fd));
+	if (verdict == -1) {
+		errno = EALREADY;
+		return -1;
+	}
+	if (verdict == 0) {
+		struct sockaddr_storage relay;
+		socklen_t relay_len;
+		if (relay_address(fd, domain, &relay, &relay_len) != 0 || !is_connected(fd)) {
+			errno = EISCONN;
+			return -1;
+		}
+		return real.connect(fd, (struct sockaddr *)&relay, relay_len);
+	}
+	int err = sw_async_failed_errno(fd, 0);
+	int pending;
+	socket_int_option(fd, SOL_SOCKET, SO_ERROR, &pending);
+	disconnect(fd);
+	errno = err ? err : verdict;
+	return -1;
 }
 
 static int is_connected(int fd)
@@ -393,8 +485,12 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	struct sockaddr_storage addr_copy;
 	if (!sw_copy_sockaddr(&addr, len, &addr_copy))
 		return real.connect(fd, addr, len);
-	if (sw_async_maybe_pending(fd))
-		return connect_again(fd);
+	if (sw_async_maybe_pending(fd)) {
+		if (addr && len >= (socklen_t)sizeof addr->sa_family && addr->sa_family == AF_UNSPEC)
+			sw_async_forget(fd);     /* the program disconnects: the kernel's to do */
+		else
+			return connect_again(fd);
+	}
 	/* A UDP socket the relay carries: udp-hooks.c also handles its disconnect and local peers. */
 	if (sw_udp_owns(fd))
 		return sw_udp_connect(fd, addr, len);
@@ -412,15 +508,22 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return real.connect(fd, addr, len);
 	if (type == SOCK_DGRAM)
 		return sw_udp_connect(fd, addr, len);
-	/* A connected stream socket: the kernel says EISCONN; asking the agent would waste a chain. */
-	if (is_connected(fd)) {
-		errno = EISCONN;
-		return -1;
-	}
+	/* A connected stream socket: the kernel says 0 (the first time after a non-blocking connect
+	 * completed) or EISCONN, and sends nothing; asking the agent would waste a chain. */
+	if (is_connected(fd))
+		return real.connect(fd, addr, len);
 
 	uint8_t ticket[16];
 	/* A blocking socket may take the direct path: the agent then answers execute (docs/architecture.md). */
 	int blocking = !fd_is_nonblocking(fd), flags = 0;
+	/* The verdict of a non-blocking connect travels out of band (an urgent byte): impossible when
+	 * the program reads urgent data inline, so that rare socket waits for it in the stream. */
+	int oob_inline = 0, out_of_band = 0;
+	if (!blocking && fd < SW_ASYNC_FDS && socket_int_option(fd, SOL_SOCKET, SO_OOBINLINE, &oob_inline) == 0 &&
+	    !oob_inline) {
+		out_of_band = 1;
+		flags = CONNECT_OUT_OF_BAND;
+	}
 	if (blocking) {
 		int v6only = 0;
 		if (domain == AF_INET6)
@@ -467,7 +570,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return 0;
 	}
 
-	if (!blocking && fd < SW_ASYNC_FDS) {
+	if (!blocking && fd < SW_ASYNC_FDS && out_of_band) {
 		struct timespec deadline;
 		sw_deadline_in(&deadline, RELAY_CONNECT_TIMEOUT_MS);
 		int err = present_ticket(fd, domain, ticket, &deadline);
@@ -478,7 +581,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		}
 		int port = local_port_of(fd);
 		remember_relayed(fd, port, addr, len, NULL);
-		async_mark_pending(fd, port);
+		async_mark_pending(fd, port, ticket);
 		errno = EINPROGRESS;
 		return -1;
 	}
@@ -590,6 +693,11 @@ SHIM_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 		return real.getpeername(fd, addr, len);
 	if (sw_check_peer_buffers(fd, addr, len) != 0)
 		return -1;
+	/* A connect in progress has no peer yet; a failed one never will. */
+	if (sw_async_maybe_pending(fd) && sw_async_learn(fd, 0) != 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
 	if (sw_udp_owns(fd) && sw_udp_getpeername(fd, addr, len) == 0)
 		return 0;
 	struct sockaddr_storage peer;

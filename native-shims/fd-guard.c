@@ -155,6 +155,7 @@ SHIM_EXPORT int close(int fd)
 		return 0;             /* the program never opened it, so it cannot tell */
 	shim_init();
 	sw_udp_closing(fd);       /* ends a UDP association (udp-hooks.c) */
+	sw_async_forget(fd);
 	return real.close(fd);
 }
 
@@ -208,15 +209,19 @@ SHIM_EXPORT void closefrom(int lowfd)
 SHIM_EXPORT int dup2(int oldfd, int newfd)
 {
 	shim_init();
-	if (oldfd != newfd && fcntl(oldfd, F_GETFD) != -1)
+	if (oldfd != newfd && fcntl(oldfd, F_GETFD) != -1) {
 		evacuate(newfd);
+		sw_async_forget(newfd);
+	}
 	return real.dup2(oldfd, newfd);
 }
 
 SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	shim_init();
-	if (oldfd != newfd && fcntl(oldfd, F_GETFD) != -1)
+	if (oldfd != newfd && fcntl(oldfd, F_GETFD) != -1) {
 		evacuate(newfd);
+		sw_async_forget(newfd);
+	}
 	return real.dup3(oldfd, newfd, flags);
 }

@@ -1,10 +1,12 @@
-/* The receive side: read, readv, recv, recvfrom, recvmsg, recvmmsg and getsockopt(SO_ERROR).
+/* Stream I/O: read, readv, recv, recvfrom, recvmsg, recvmmsg and getsockopt(SO_ERROR); the send
+ * side (send, write, writev, sendto, sendmsg) is in udp-hooks.c.
  *
- * A socket connected with a non-blocking connect() still has the relay's verdict byte in front of
- * its stream (docs/async-connect.md). Whichever of these the program calls first on it consumes
- * that byte (sw_async_settle in connect-hook.c): verdict 0 and the call goes on as if nothing
- * happened; a failed verdict becomes this call's errno (getsockopt: SO_ERROR's value). For every
- * other descriptor the cost is one atomic load of a static table, then the UDP check.
+ * A socket whose non-blocking connect() the chain has not answered yet must behave as a connect in
+ * progress (docs/async-connect.md): a non-blocking send or receive says EAGAIN, a blocking one
+ * waits for the outcome, and SO_ERROR waits for it. After a failed chain the relay's reset stands
+ * for the chain's errno, which the first call that reports it reports instead
+ * (sw_async_after_io). For every other descriptor the cost is one atomic load of a static table,
+ * then the UDP check.
  *
  * UDP sockets the UDP relay owns are handed to sw_udp_recvmsg (udp-hooks.c). The weak defaults
  * here keep the shim whole without it. */
@@ -59,7 +61,7 @@ static inline void io_init(void)
 ssize_t sw_real_recv(int fd, void *buf, size_t n, int flags)
 {
 	io_init();
-	return io.recv(fd, buf, n, flags);
+	return sw_async_after_io(fd, io.recv(fd, buf, n, flags));
 }
 
 int sw_real_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
@@ -79,7 +81,7 @@ __attribute__((weak)) int sw_udp_owns(int fd)
 __attribute__((weak)) ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	io_init();
-	return io.recvmsg(fd, msg, flags);
+	return sw_async_after_io(fd, io.recvmsg(fd, msg, flags));
 }
 
 /* Without a UDP relay: the agent says direct (connect for real) or an errno; "proxy" for a
@@ -99,17 +101,12 @@ __attribute__((weak)) int sw_udp_connect(int fd, const struct sockaddr *addr, so
 
 /* ---- the hooks ---- */
 
-/* Before a receive on fd: 0 to go on, or -1 with errno (EAGAIN: verdict not here yet on a
- * non-blocking call; or the failed connect's errno). */
+/* Before a send or receive on fd: 0 to go on, or -1 with EAGAIN (a connect in progress). */
 static inline int settle_before_receive(int fd, int flags)
 {
 	if (!sw_async_maybe_pending(fd))
 		return 0;
-	int err = sw_async_settle(fd, (flags & MSG_DONTWAIT) ? SW_SETTLE_PEEK : SW_SETTLE_AUTO);
-	if (!err)
-		return 0;
-	errno = err;
-	return -1;
+	return sw_async_before_io(fd, (flags & MSG_DONTWAIT) != 0);
 }
 
 static ssize_t udp_receive(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
@@ -133,7 +130,7 @@ SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n)
 		return -1;
 	if (sw_udp_owns(fd))
 		return udp_receive(fd, buf, n, 0, NULL, NULL);
-	return io.read(fd, buf, n);
+	return sw_async_after_io(fd, io.read(fd, buf, n));
 }
 
 SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int count)
@@ -145,7 +142,7 @@ SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int count)
 		struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)count };
 		return sw_udp_recvmsg(fd, &msg, 0);
 	}
-	return io.readv(fd, iov, count);
+	return sw_async_after_io(fd, io.readv(fd, iov, count));
 }
 
 SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
@@ -155,7 +152,7 @@ SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 		return -1;
 	if (sw_udp_owns(fd))
 		return udp_receive(fd, buf, n, flags, NULL, NULL);
-	return io.recv(fd, buf, n, flags);
+	return sw_async_after_io(fd, io.recv(fd, buf, n, flags));
 }
 
 SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
@@ -165,7 +162,7 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sock
 		return -1;
 	if (sw_udp_owns(fd))
 		return udp_receive(fd, buf, n, flags, from, fromlen);
-	return io.recvfrom(fd, buf, n, flags, from, fromlen);
+	return sw_async_after_io(fd, io.recvfrom(fd, buf, n, flags, from, fromlen));
 }
 
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
@@ -175,7 +172,7 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		return -1;
 	if (msg && sw_udp_owns(fd))
 		return sw_udp_recvmsg(fd, msg, flags);
-	return io.recvmsg(fd, msg, flags);
+	return sw_async_after_io(fd, io.recvmsg(fd, msg, flags));
 }
 
 /* UDP: one sw_udp_recvmsg per message; after the first, only what is already queued (as the
@@ -208,27 +205,24 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int count, int fl
 		errno = ENOSYS;
 		return -1;
 	}
-	return io.recvmmsg(fd, vec, count, flags, timeout);
+	return (int)sw_async_after_io(fd, io.recvmmsg(fd, vec, count, flags, timeout));
 }
 
-/* SO_ERROR on a pending fd: the verdict if it is already here (consumed, as the kernel clears a
- * socket error it reports); if not, 0 — the fd is connected to the relay, the program may write,
- * and a failed verdict reaches it as the first receive's errno. */
+/* SO_ERROR is 0 while the chain answers, as for a connect in progress (the readiness hooks call
+ * the fd writable only once the outcome is known); after a failure it reports the chain's errno
+ * once, as the kernel reports a direct connect's. */
 SHIM_EXPORT int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
 {
 	io_init();
 	if (level == SOL_SOCKET && name == SO_ERROR && value && len && *len >= (socklen_t)sizeof(int) &&
 	    sw_async_maybe_pending(fd)) {
 		int saved_errno = errno;
-		int err = sw_async_settle(fd, SW_SETTLE_PEEK);
+		sw_async_learn(fd, 0);
+		int r = io.getsockopt(fd, level, name, value, len);
+		if (r == 0)
+			*(int *)value = sw_async_failed_errno(fd, *(int *)value);
 		errno = saved_errno;
-		if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
-			err = 0;
-		if (err) {
-			*(int *)value = err;
-			*len = sizeof(int);
-			return 0;
-		}
+		return r;
 	}
 	return io.getsockopt(fd, level, name, value, len);
 }

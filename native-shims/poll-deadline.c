@@ -28,7 +28,7 @@ int sw_wait_for(int fd, short events, const struct timespec *deadline)
 		if (ms < 0)
 			ms = 0;
 		struct pollfd p = { .fd = fd, .events = events };
-		int r = poll(&p, 1, (int)ms);
+		int r = sw_real_poll(&p, 1, (int)ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

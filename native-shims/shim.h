@@ -3,6 +3,7 @@
 #ifndef SOCKSWRAP_SHIM_H
 #define SOCKSWRAP_SHIM_H
 
+#include <errno.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -87,6 +88,7 @@ enum agent_op {
 	OP_PROXIES = 0x0c,        /* direct-path.c: the proxies a direct-path socket can be connected to */
 	OP_NOTE = 0x0d,           /* direct-path.c: DONE note, the one request with no response */
 	OP_RESUME = 0x0e,         /* direct-path.c: a standing plan needs the agent after all */
+	OP_VERDICT = 0x0f,        /* connect-hook.c: a non-blocking connect's outcome, after a reset */
 };
 
 #define AGENT_MAX_BODY 1023
@@ -136,19 +138,40 @@ socklen_t wire_addr_to_sockaddr(const struct wire_addr *a, int socket_family,
 
 /* ---- connect-hook.c: asynchronous connects (docs/async-connect.md) ---- */
 
-/* Per fd: non-zero while a non-blocking connect's verdict byte may still be unread. */
+/* Per fd: non-zero while a non-blocking connect's outcome is not yet what the program has seen. */
 #define SW_ASYNC_FDS 65536
 extern _Atomic uint8_t sw_async_state[SW_ASYNC_FDS];
+/* Set once this process image made a non-blocking connect: the readiness hooks look no further. */
+extern _Atomic int sw_async_used;
 static inline int sw_async_maybe_pending(int fd)
 {
 	return fd >= 0 && fd < SW_ASYNC_FDS && atomic_load_explicit(&sw_async_state[fd], memory_order_acquire) != 0;
 }
-/* How sw_async_settle may wait for the verdict: as the fd's O_NONBLOCK says, never, or always. */
-enum { SW_SETTLE_AUTO = 0, SW_SETTLE_PEEK = 1, SW_SETTLE_BLOCK = 2 };
-/* Consumes a pending fd's verdict. Returns 0 when the stream may be used (verdict 0, or nothing
- * pending); EAGAIN (or EINTR) when it has not arrived; else the connect's errno, once (the fd is
- * then unconnected, as after a failed connect). */
-int sw_async_settle(int fd, int mode);
+/* Where a non-blocking connect stands: -1 still in progress (only when !wait), 0 connected (or not
+ * ours), else the errno it failed with. */
+int sw_async_learn(int fd, int wait);
+/* Before a send or receive: 0 to go on, or -1 with EAGAIN while the connect is in progress and
+ * the call must not block (nonblocking_call: MSG_DONTWAIT). A blocking call waits for the outcome. */
+int sw_async_before_io(int fd, int nonblocking_call);
+/* The errno a call reports after a failed connect: the relay's reset (ECONNRESET, or ENOTCONN and
+ * EPIPE after it) stands for the chain's errno, once; any other err is returned unchanged. */
+int sw_async_failed_errno(int fd, int err);
+static inline ssize_t sw_async_after_io(int fd, ssize_t r)
+{
+	if (r < 0 && sw_async_maybe_pending(fd))
+		errno = sw_async_failed_errno(fd, errno);
+	return r;
+}
+/* The program closed or replaced fd. */
+void sw_async_forget(int fd);
+
+/* ---- readiness-hooks.c: poll, ppoll, select, pselect, epoll_* for connects in progress ---- */
+
+struct pollfd;
+int sw_real_poll(struct pollfd *fds, unsigned long n, int timeout_ms);
+/* fd's connect is no longer in progress: its epoll registrations become the program's again
+ * (stale: the fd is another socket now, so they are only forgotten). */
+void sw_readiness_restore(int fd, int stale);
 /* The agent's CONNECT: ACTION 0 direct, 1 proxy (ticket filled), or a negative errno. */
 /* poll-deadline.c: wait for one descriptor against an absolute CLOCK_MONOTONIC deadline. */
 void sw_deadline_in(struct timespec *deadline, long ms);

@@ -544,47 +544,57 @@ static int connected_send(int fd, const struct msghdr *msg, int flags, ssize_t *
 SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	pthread_once(&plain_once, plain_resolve);
+	/* A TCP socket whose non-blocking connect is in progress (connect-hook.c). */
+	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, (flags & MSG_DONTWAIT) != 0) != 0)
+		return -1;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t r;
 	if (connected_send(fd, &msg, flags, &r))
 		return r;
-	return plain.send(fd, buf, n, flags);
+	return sw_async_after_io(fd, plain.send(fd, buf, n, flags));
 }
 
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
 	pthread_once(&plain_once, plain_resolve);
+	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, 0) != 0)
+		return -1;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t r;
 	if (connected_send(fd, &msg, 0, &r))
 		return r;
-	return plain.write(fd, buf, n);
+	return sw_async_after_io(fd, plain.write(fd, buf, n));
 }
 
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count)
 {
 	pthread_once(&plain_once, plain_resolve);
+	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, 0) != 0)
+		return -1;
 	ssize_t r;
 	if (count >= 0) {
 		struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)count };
 		if (connected_send(fd, &msg, 0, &r))
 			return r;
 	}
-	return plain.writev(fd, iov, count);
+	return sw_async_after_io(fd, plain.writev(fd, iov, count));
 }
 
 SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len)
 {
 	udp_init();
+	/* A TCP socket whose non-blocking connect is in progress (connect-hook.c). */
+	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, (flags & MSG_DONTWAIT) != 0) != 0)
+		return -1;
 	if (!addr) {
 		struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
 		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 		ssize_t r;
 		if (connected_send(fd, &msg, flags, &r))
 			return r;
-		return real.sendto(fd, buf, n, flags, addr, len);
+		return sw_async_after_io(fd, real.sendto(fd, buf, n, flags, addr, len));
 	}
 	struct sockaddr_storage addr_copy;
 	if (!sw_copy_sockaddr(&addr, len, &addr_copy))
@@ -597,6 +607,8 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const s
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	udp_init();
+	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, (flags & MSG_DONTWAIT) != 0) != 0)
+		return -1;
 	struct msghdr msg_copy;
 	struct sockaddr_storage name_copy;
 	if (!sw_copy_msghdr(&msg, &msg_copy, &name_copy))
@@ -605,7 +617,7 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		ssize_t r;
 		if (connected_send(fd, msg, flags, &r))
 			return r;
-		return real.sendmsg(fd, msg, flags);
+		return sw_async_after_io(fd, real.sendmsg(fd, msg, flags));
 	}
 	return send_one(fd, msg, flags);
 }

@@ -24,9 +24,16 @@ export interface PendingConnect {
   outcome: Promise<EstablishedChain | { errno: number }>;
   /** Abandon the negotiation: the program's socket went away. */
   abort(): void;
+  /**
+   * The program's socket is non-blocking: no verdict byte in its stream. Success is one urgent
+   * (MSG_OOB) byte, failure a reset; the shim reads the errno with VERDICT (docs/async-connect.md).
+   */
+  outOfBand: boolean;
 }
 
 const TICKET_TTL_MS = 30_000;
+/** How long after its ticket expired an out-of-band outcome can still be asked for. */
+const VERDICT_KEEP_MS = 30_000;
 
 /**
  * Where the chain is asked to go (dnat rewrites it; the program keeps seeing its own destination)
@@ -49,6 +56,8 @@ export function labelOf(requester: Requester, target: TargetAddress, effective: 
  */
 export class ConnectBroker {
   private readonly pending = new Map<string, { connect: PendingConnect; timer: NodeJS.Timeout }>();
+  /** Outcomes of out-of-band connects (errno, 0 = connected), by ticket, until asked once or expired. */
+  private readonly verdicts = new Map<string, Promise<number>>();
   /**
    * round_robin_chain's position, one for the whole run: every process of the run asks this agent,
    * so concurrent programs really rotate (proxychains keeps it per process, unlocked).
@@ -60,7 +69,7 @@ export class ConnectBroker {
     private readonly log: Logger,
   ) {}
 
-  open(target: TargetAddress, originalAddress: Buffer, requester: Requester): Buffer {
+  open(target: TargetAddress, originalAddress: Buffer, requester: Requester, outOfBand = false): Buffer {
     const ticket = randomBytes(16);
     const controller = new AbortController();
     const started = Date.now();
@@ -89,21 +98,27 @@ export class ConnectBroker {
         return { errno: constants.errno.ECONNABORTED };
       },
     );
-    return this.register(ticket, { target, requester, originalAddress, outcome, abort: () => controller.abort() });
+    return this.register(ticket, { target, requester, originalAddress, outcome, abort: () => controller.abort(), outOfBand });
   }
 
   /**
    * A ticket for a connect the agent serves itself instead of through the chain (DNS to a
    * resolv.conf nameserver: dns-stream-server.ts); `stream` stands where the chain would.
    */
-  openLocal(target: TargetAddress, originalAddress: Buffer, requester: Requester, stream: Promise<EstablishedChain>): Buffer {
+  openLocal(target: TargetAddress, originalAddress: Buffer, requester: Requester, stream: Promise<EstablishedChain>, outOfBand = false): Buffer {
     const outcome = stream.catch(() => ({ errno: constants.errno.ECONNREFUSED }));
-    return this.register(randomBytes(16), { target, requester, originalAddress, outcome, abort: () => {} });
+    return this.register(randomBytes(16), { target, requester, originalAddress, outcome, abort: () => {}, outOfBand });
   }
 
   private register(ticket: Buffer, connect: PendingConnect): Buffer {
     const { outcome } = connect;
     const key = ticket.toString('hex');
+    if (connect.outOfBand) {
+      this.verdicts.set(key, outcome.then((result) => ('socket' in result ? 0 : result.errno)));
+      // Asked only after a reset (or an end the shim cannot explain): kept a while, then dropped.
+      const forget = setTimeout(() => this.verdicts.delete(key), TICKET_TTL_MS + VERDICT_KEEP_MS);
+      forget.unref();
+    }
     const timer = setTimeout(() => {
       this.pending.delete(key);
       connect.abort();
@@ -114,6 +129,14 @@ export class ConnectBroker {
     timer.unref();
     this.pending.set(key, { connect, timer });
     return ticket;
+  }
+
+  /** An out-of-band connect's outcome (0 or the errno), once; undefined for an unknown ticket. */
+  verdictOf(ticket: Buffer): Promise<number> | undefined {
+    const key = ticket.toString('hex');
+    const verdict = this.verdicts.get(key);
+    this.verdicts.delete(key);
+    return verdict;
   }
 
   /** The negotiation behind a ticket, once; undefined for an unknown or used ticket. */
@@ -132,5 +155,6 @@ export class ConnectBroker {
       connect.abort();
     }
     this.pending.clear();
+    this.verdicts.clear();
   }
 }

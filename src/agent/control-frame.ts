@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 
 /** Operations of the shim's control connection (docs/wire-protocol.md). */
-export const Op = { hello: 0x01, connect: 0x02, resolve: 0x03, reverse: 0x04, peer: 0x05, udpRoute: 0x06, udpRelease: 0x07, udpLookup: 0x0a, step: 0x0b, proxies: 0x0c, note: 0x0d, resume: 0x0e } as const;
+export const Op = { hello: 0x01, connect: 0x02, resolve: 0x03, reverse: 0x04, peer: 0x05, udpRoute: 0x06, udpRelease: 0x07, udpLookup: 0x0a, step: 0x0b, proxies: 0x0c, note: 0x0d, resume: 0x0e, verdict: 0x0f } as const;
 /** The `len` field's limit: kind (1) + request id (4) + body (at most MAX_BODY). */
 export const MAX_BODY = 1023;
 export const ID_LEN = 4;

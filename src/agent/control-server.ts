@@ -19,10 +19,12 @@ const STATUS_NOT_FOUND = 1;
 const ACTION_DIRECT = 0;
 const ACTION_PROXY = 1;
 const ACTION_EXECUTE = 2;
-/** CONNECT flags (docs/wire-protocol.md): blocking socket, may reach IPv4, may reach IPv6. */
+/** CONNECT flags (docs/wire-protocol.md): blocking socket, may reach IPv4, may reach IPv6, and
+ * the verdict travels out of band (docs/async-connect.md). */
 const FLAG_BLOCKING = 1;
 const FLAG_REACH4 = 2;
 const FLAG_REACH6 = 4;
+const FLAG_OUT_OF_BAND = 8;
 const SOCKTYPE_STREAM = 1;
 const HELLO_WAIT_MS = 5_000;
 const MAX_REFUSALS_LOGGED_PER_PID = 256;
@@ -244,6 +246,13 @@ export class ControlServer {
         return encodeFrame(STATUS_OK, this.deps.direct.step(frame.body));
       case Op.resume:
         return this.resume(frame.body, requester);
+      case Op.verdict: {
+        // `ticket (16)`: the outcome of an out-of-band connect, once known (docs/async-connect.md).
+        if (frame.body.length !== 16) throw new Error('VERDICT needs a 16-byte ticket');
+        const verdict = this.deps.broker.verdictOf(frame.body);
+        if (verdict === undefined) return encodeFrame(STATUS_NOT_FOUND);
+        return verdict.then((errno) => encodeFrame(STATUS_OK, Buffer.from([errno & 0xff])));
+      }
       case Op.proxies: {
         const list = (this.deps.proxyAddresses ?? []).slice(0, 32);
         return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([list.length]), ...list]));
@@ -308,8 +317,10 @@ export class ControlServer {
     if (dns && body[0] === SOCKTYPE_STREAM && dns.claimsWire(body.subarray(1))) {
       // DNS over TCP to a resolv.conf nameserver: the agent answers (dns-stream-server.ts).
       const target = wireTarget(body.subarray(1));
-      const originalAddress = Buffer.from(body.subarray(1, 1 + (body[1] === 4 ? 5 : 17) + 2));
-      const ticket = this.deps.broker.openLocal(target, originalAddress, requester, dns.openStream(`${requester.name}[${requester.pid}] tcp ${formatTarget(target)}`));
+      const addressLength = (body[1] === 4 ? 5 : 17) + 2;
+      const originalAddress = Buffer.from(body.subarray(1, 1 + addressLength));
+      const outOfBand = ((body[1 + addressLength] ?? 0) & FLAG_OUT_OF_BAND) !== 0;
+      const ticket = this.deps.broker.openLocal(target, originalAddress, requester, dns.openStream(`${requester.name}[${requester.pid}] tcp ${formatTarget(target)}`), outOfBand);
       return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
     }
     const request = this.parseConnect(body);
@@ -327,7 +338,7 @@ export class ControlServer {
       const execute = this.deps.direct.open(target, originalAddress, requester, reachOf(flags), { mayStand: fixed });
       if (execute) return answerFrame(ACTION_EXECUTE, execute);
     }
-    const ticket = this.deps.broker.open(target, originalAddress, requester);
+    const ticket = this.deps.broker.open(target, originalAddress, requester, (flags & FLAG_OUT_OF_BAND) !== 0);
     return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
   }
 

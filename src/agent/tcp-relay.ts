@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { ConnectBroker, PendingConnect } from './connect-broker';
+import { sendUrgentByte } from './urgent-byte';
 
 const TICKET_LENGTH = 16;
 const TICKET_WAIT_MS = 5_000;
@@ -7,8 +8,9 @@ const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
  * The loopback listener the program's own sockets are connected to. A connection must open with
- * a live ticket; it then gets one verdict byte (0, or the errno for connect()) and, on success,
- * becomes a byte-exact pipe to the negotiated chain.
+ * a live ticket; it then gets its verdict and, on success, becomes a byte-exact pipe to the
+ * negotiated chain. The verdict of a blocking connect is one byte in the stream (0, or the errno);
+ * that of a non-blocking one is out of band: an urgent byte, or a reset (docs/async-connect.md).
  */
 export class TcpRelay {
   private readonly servers: net.Server[] = [];
@@ -97,7 +99,9 @@ export class TcpRelay {
       if (gone) forgetPeer();
       else app.once('close', forgetPeer);
       if (!('socket' in result)) {
-        if (!gone) app.end(Buffer.from([result.errno & 0xff]));
+        // Out of band, a reset leaves the program's socket as a refused connect does (closed,
+        // an error pending); the shim tells the program which errno with VERDICT.
+        if (!gone) pending.outOfBand ? app.resetAndDestroy() : app.end(Buffer.from([result.errno & 0xff]));
         return;
       }
       const upstream = result.socket;
@@ -107,7 +111,12 @@ export class TcpRelay {
       }
       this.sockets.add(upstream);
       upstream.on('close', () => this.sockets.delete(upstream));
-      app.write(Buffer.from([0]));
+      if (!pending.outOfBand) app.write(Buffer.from([0]));
+      else if (!sendUrgentByte(app)) {
+        upstream.destroy();
+        app.resetAndDestroy();
+        return;
+      }
       if (result.rest.length > 0) app.write(result.rest);
       // A reset on one side is a reset on the other; a FIN is passed on by pipe() as a FIN.
       upstream.on('error', () => app.resetAndDestroy());

@@ -27,6 +27,9 @@ const PEERS: Record<string, PeerInfo> = {
   dnsmasq: { bins: ['dnsmasq'], pkg: 'dnsmasq-base' },
   tinyproxy: { bins: ['tinyproxy'], pkg: 'tinyproxy' },
   setpriv: { bins: ['setpriv'], pkg: 'util-linux' },
+  gcc: { bins: ['gcc'], pkg: 'build-essential' },
+  ruby: { bins: ['ruby'], pkg: 'ruby' },
+  php: { bins: ['php'], pkg: 'php-cli' },
 };
 export type PeerName = keyof typeof PEERS & string;
 
