@@ -184,6 +184,43 @@ async function main() {
       });
     }
 
+    // 8. a burst of 200 non-blocking connects, half to a listening port and half to a refused one
+    // (issue 10): every outcome must be right, for sockswrap and for proxychains4 (which blocks).
+    if (want(8)) {
+      log('8: burst of 200 non-blocking connects, open and refused mixed');
+      const prog = `
+import errno, select, socket, sys, time
+host, open_port, closed_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+t0 = time.monotonic()
+socks, poller = {}, select.poll()
+for i in range(200):
+    s = socket.socket(); s.setblocking(False)
+    port = open_port if i % 2 == 0 else closed_port
+    e = s.connect_ex((host, port))
+    if e == 0: socks[s.fileno()] = (s, port, 0); continue
+    socks[s.fileno()] = (s, port, None); poller.register(s.fileno(), select.POLLOUT)
+right = sum(1 for (_, port, e) in socks.values() if e == 0 and port == open_port)
+pending = sum(1 for v in socks.values() if v[2] is None)
+while pending:
+    for fd, ev in poller.poll(30000):
+        s, port, _ = socks[fd]; poller.unregister(fd); pending -= 1
+        e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        right += (e == 0) == (port == open_port)
+print(right, (time.monotonic() - t0) * 1000)`;
+      let allRight = true;
+      const got = await sideBySide(RUNS, async (wrap) => {
+        const { out } = await run([...wrap, 'python3', '-c', prog, T, String(ECHO_PORT), '9']);
+        const [right, ms] = out.trim().split(' ').map(Number);
+        if (right !== 200) allRight = false;
+        return ms;
+      }, near);
+      const sw = median(got.sockswrap), pc = median(got.proxychains4);
+      addCase({
+        id: 8, name: 'burst of 200 non-blocking connects, half refused, every outcome checked (ms)', unit: 'ms', digits: 0, sockswrap: sw, proxychains4: pc,
+        ratio: sw / pc, target: 'every outcome right', met: allRight, verdict: `${fmt(sw / pc, 2)}×${allRight ? ', all 200 right on both' : ' (some outcome wrong)'}`,
+      });
+    }
+
     // 5. UDP: proxychains4 has none, so the other side is a SOCKS5 UDP client of our own
     // (bench/udp-client.py socks: UDP ASSOCIATE and RFC 1928 §7 headers, no wrapper).
     if (want(5)) {

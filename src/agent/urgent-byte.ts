@@ -15,9 +15,13 @@ let libcOpened = false;
 export function sendUrgentByte(socket: net.Socket): boolean {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return false;
-  if (!libcOpened) {
-    open({ library: 'libc', path: '' });
-    libcOpened = true;
+  try {
+    if (!libcOpened) {
+      open({ library: 'libc', path: '' });
+      libcOpened = true;
+    }
+  } catch {
+    return false;   // no ffi-rs build for this platform: the connect fails, closed
   }
   const sent = load({
     library: 'libc',

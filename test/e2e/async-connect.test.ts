@@ -18,7 +18,9 @@ import { startDelayForwarder, type Forwarder } from '../helpers/delay-forwarder'
 
 const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'python3']);
 
-/** 40 (argv) concurrent net.connect + echo; a setImmediate loop counts turns of the event loop. */
+/** 40 (argv) concurrent net.connect + echo; a setImmediate loop counts turns of the event loop.
+ * One family per connect: Node's happy eyeballs would abort each attempt held at the gate after
+ * 250 ms and start a second chain (docs/fake-dns.md). */
 const NODE_CONCURRENT = `
 const net = require('net');
 const [host, port, n] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
@@ -29,7 +31,7 @@ let done = 0, ok = 0, connectEvents = 0, turnsAtFirstData = -1;
 const bad = [];
 for (let i = 0; i < n; i++) {
   const payload = 'connection ' + i + ' ' + 'x'.repeat(i * 97) + '\\n';
-  const s = net.connect({ host, port });
+  const s = net.connect({ host, port, autoSelectFamily: false });
   let got = '';
   s.setEncoding('latin1');
   s.on('connect', () => { connectEvents++; s.write(payload); });
