@@ -197,9 +197,9 @@ for i in range(200):
     s = socket.socket(); s.setblocking(False)
     port = open_port if i % 2 == 0 else closed_port
     e = s.connect_ex((host, port))
-    if e == 0: socks[s.fileno()] = (s, port, 0); continue
+    if e != errno.EINPROGRESS: socks[s.fileno()] = (s, port, e); continue   # a blocking wrapper answers at once
     socks[s.fileno()] = (s, port, None); poller.register(s.fileno(), select.POLLOUT)
-right = sum(1 for (_, port, e) in socks.values() if e == 0 and port == open_port)
+right = sum(1 for (_, port, e) in socks.values() if e is not None and (e == 0) == (port == open_port))
 pending = sum(1 for v in socks.values() if v[2] is None)
 while pending:
     for fd, ev in poller.poll(30000):
@@ -207,17 +207,18 @@ while pending:
         e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         right += (e == 0) == (port == open_port)
 print(right, (time.monotonic() - t0) * 1000)`;
-      let allRight = true;
-      const got = await sideBySide(RUNS, async (wrap) => {
+      const wrong = { sockswrap: 0, proxychains4: 0 };
+      const got = await sideBySide(RUNS, async (wrap, w) => {
         const { out } = await run([...wrap, 'python3', '-c', prog, T, String(ECHO_PORT), '9']);
         const [right, ms] = out.trim().split(' ').map(Number);
-        if (right !== 200) allRight = false;
+        wrong[w] = Math.max(wrong[w], 200 - right);
         return ms;
       }, near);
+      const allRight = wrong.sockswrap === 0 && wrong.proxychains4 === 0;
       const sw = median(got.sockswrap), pc = median(got.proxychains4);
       addCase({
         id: 8, name: 'burst of 200 non-blocking connects, half refused, every outcome checked (ms)', unit: 'ms', digits: 0, sockswrap: sw, proxychains4: pc,
-        ratio: sw / pc, target: 'every outcome right', met: allRight, verdict: `${fmt(sw / pc, 2)}×${allRight ? ', all 200 right on both' : ' (some outcome wrong)'}`,
+        ratio: sw / pc, target: 'every outcome right', met: allRight, verdict: `${fmt(sw / pc, 2)}×${allRight ? ', all 200 right on both' : ` (outcomes wrong: sockswrap ${wrong.sockswrap}, proxychains4 ${wrong.proxychains4})`}`,
       });
     }
 
