@@ -390,8 +390,14 @@ int sw_async_learn(int fd, int wait)
 	if (!sw_async_maybe_pending(fd))
 		return 0;
 	int state = async_claim(fd);
-	if (state == ASYNC_FAILED)
-		return atomic_load(&async_errno[fd]);
+	if (state == ASYNC_FAILED) {
+		/* A failed connect's socket keeps its local port; another socket on the number does not. */
+		if (same_relayed_socket(fd))
+			return atomic_load(&async_errno[fd]);
+		uint8_t failed = ASYNC_FAILED;
+		atomic_compare_exchange_strong(&sw_async_state[fd], &failed, ASYNC_IDLE);
+		return 0;
+	}
 	if (state != ASYNC_BUSY)
 		return 0;
 	if (!same_relayed_socket(fd)) {
@@ -445,6 +451,9 @@ int sw_async_before_io(int fd, int nonblocking_call)
  * connected, which sends nothing) or failed (its errno, once; the socket is unconnected after). */
 static int is_connected(int fd);
 
+/* connect_again's answer for a descriptor that is not (or no longer) a relayed socket. */
+#define CONNECT_NOT_OURS (-2)
+
 static int connect_again(int fd)
 {
 	int domain = AF_INET;
@@ -457,7 +466,9 @@ static int connect_again(int fd)
 	if (verdict == 0) {
 		struct sockaddr_storage relay;
 		socklen_t relay_len;
-		if (relay_address(fd, domain, &relay, &relay_len) != 0 || !is_connected(fd)) {
+		if (!is_connected(fd))
+			return CONNECT_NOT_OURS;
+		if (relay_address(fd, domain, &relay, &relay_len) != 0) {
 			errno = EISCONN;
 			return -1;
 		}
@@ -488,8 +499,12 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (sw_async_maybe_pending(fd)) {
 		if (addr && len >= (socklen_t)sizeof addr->sa_family && addr->sa_family == AF_UNSPEC)
 			sw_async_forget(fd);     /* the program disconnects: the kernel's to do */
-		else
-			return connect_again(fd);
+		else {
+			int r = connect_again(fd);
+			if (r != CONNECT_NOT_OURS)
+				return r;
+			/* A stale entry for another socket on this number, now forgotten: connect it. */
+		}
 	}
 	/* A UDP socket the relay carries: udp-hooks.c also handles its disconnect and local peers. */
 	if (sw_udp_owns(fd))

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/close_range.h>
+
 #include "shim.h"
 
 #define TRACKED_FDS 65536
@@ -159,6 +161,15 @@ SHIM_EXPORT int close(int fd)
 	return real.close(fd);
 }
 
+/* Connects in progress on descriptors the program closes in bulk (connect-hook.c). */
+static void forget_async_range(unsigned int first, unsigned int last)
+{
+	if (!atomic_load_explicit(&sw_async_used, memory_order_relaxed))
+		return;
+	for (unsigned int fd = first; fd <= last && fd < SW_ASYNC_FDS; fd++)
+		sw_async_forget((int)fd);
+}
+
 /* close_range on every maximal sub-range of [first, last] that holds no shim fd. */
 static int for_each_unguarded_range(unsigned int first, unsigned int last, int flags)
 {
@@ -187,6 +198,8 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		errno = EINVAL;
 		return -1;
 	}
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		forget_async_range(first, last);
 	return for_each_unguarded_range(first, last, flags);
 }
 
@@ -195,6 +208,7 @@ SHIM_EXPORT void closefrom(int lowfd)
 	shim_init();
 	if (lowfd < 0)
 		lowfd = 0;
+	forget_async_range((unsigned int)lowfd, ~0U);
 	if (real.close_range && for_each_unguarded_range((unsigned int)lowfd, ~0U, 0) == 0)
 		return;
 	/* Kernel without close_range: close one by one, as glibc's fallback does, sparing ours. */

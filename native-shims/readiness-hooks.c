@@ -74,6 +74,15 @@ static int in_progress(int fd)
 	return sw_async_maybe_pending(fd) && sw_async_learn(fd, 0) == -1;
 }
 
+/* The state alone, without learning (callers hold ep_lock, which learning may take). */
+static int in_progress_now(int fd)
+{
+	if (fd < 0 || fd >= SW_ASYNC_FDS)
+		return 0;
+	uint8_t state = atomic_load(&sw_async_state[fd]);
+	return state == 1 || state == 2;   /* PENDING or BUSY (connect-hook.c) */
+}
+
 /* ---- deadlines: NULL is forever ---- */
 
 struct wait_until {
@@ -131,6 +140,19 @@ static int to_ms(const struct timespec *left)
 	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
+/* While fds are hidden, no kernel wait is longer than this: an outcome another thread learned
+ * meanwhile (and so consumed its urgent byte) is then seen at the next look. */
+#define HIDDEN_WAIT_MAX_NS 100000000L
+
+static const struct timespec *capped(const struct timespec *left, struct timespec *buf)
+{
+	if (left && (left->tv_sec > 0 || left->tv_nsec > HIDDEN_WAIT_MAX_NS) == 0)
+		return left;
+	buf->tv_sec = 0;
+	buf->tv_nsec = HIDDEN_WAIT_MAX_NS;
+	return buf;
+}
+
 /* ---- poll and ppoll ---- */
 
 /* The pending fds one poll can hide; more than that, and the rest look writable early (their
@@ -158,11 +180,13 @@ static int poll_core(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 				continue;
 			hidden[count].index = i;
 			hidden[count].events = fds[i].events;
-			fds[i].events = POLLPRI;
+			fds[i].events = POLLPRI | POLLRDHUP;
 			count++;
 		}
 		struct timespec left_buf;
 		const struct timespec *left = time_left(&until, &left_buf);
+		if (count > 0)
+			left = capped(left, &left_buf);
 		int r = with_mask ? ready.ppoll(fds, n, left, mask) : ready.poll(fds, n, to_ms(left));
 		if (count == 0)
 			return r;
@@ -173,7 +197,7 @@ static int poll_core(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 			if (r > 0 && p->revents != 0)
 				p->revents = sw_async_learn(p->fd, 0) == -1 ? 0 : revents_now(p->fd, p->events);
 		}
-		if (r <= 0) {
+		if (r < 0 || (r == 0 && expired(time_left(&until, &left_buf)))) {
 			errno = saved;
 			return r;
 		}
@@ -210,7 +234,21 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 {
 	struct wait_until until;
 	until_after(&until, timeout);
+	/* The kernel overwrites the sets: a second look must start from the program's interest. */
+	fd_set rd_in, wr_in, ex_in;
+	if (rd)
+		rd_in = *rd;
+	if (wr)
+		wr_in = *wr;
+	if (ex)
+		ex_in = *ex;
 	for (;;) {
+		if (rd)
+			*rd = rd_in;
+		if (wr)
+			*wr = wr_in;
+		if (ex)
+			*ex = ex_in;
 		struct { int fd; short events; } hidden[HIDDEN_MAX];
 		int count = 0;
 		fd_set r_local, e_local;
@@ -239,6 +277,8 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 		}
 		struct timespec left_buf;
 		const struct timespec *left = time_left(&until, &left_buf);
+		if (count > 0)
+			left = capped(left, &left_buf);
 		int result;
 		if (with_mask) {
 			result = ready.pselect(nfds, r, wr, e, left, mask);
@@ -296,16 +336,6 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 				tv_out->tv_usec = now_left->tv_nsec / 1000;
 			}
 			return ready_count;
-		}
-		/* Only our own events fired: the sets the program gave are its interest again. */
-		for (int k = 0; k < count; k++) {
-			int fd = hidden[k].fd;
-			if (rd && (hidden[k].events & POLLIN))
-				FD_SET(fd, rd);
-			if (wr && (hidden[k].events & POLLOUT))
-				FD_SET(fd, wr);
-			if (ex && (hidden[k].events & POLLPRI))
-				FD_SET(fd, ex);
 		}
 	}
 }
@@ -394,7 +424,7 @@ static void slot_free(struct ep_slot *s)
 
 static struct epoll_event tagged(const struct ep_slot *s)
 {
-	struct epoll_event ev = { .events = EPOLLPRI | (s->program.events & (EPOLLET | EPOLLONESHOT)) };
+	struct epoll_event ev = { .events = EPOLLPRI | EPOLLRDHUP | (s->program.events & (EPOLLET | EPOLLONESHOT)) };
 	ev.data.u64 = tag_base() | (uint64_t)(s - ep_slots);
 	return ev;
 }
@@ -425,13 +455,24 @@ SHIM_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		return ready.epoll_ctl(epfd, op, fd, event);
 	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && event && !(event->events & EPOLLEXCLUSIVE) && in_progress(fd)) {
 		pthread_mutex_lock(&ep_lock);
+		int existed = slot_of(epfd, fd, 0) != NULL;
 		struct ep_slot *s = slot_of(epfd, fd, 1);
 		if (s) {
+			struct epoll_event before = s->program;
 			s->program = *event;
 			struct epoll_event ev = tagged(s);
 			int r = ready.epoll_ctl(epfd, op, fd, &ev);
-			if (r != 0)
+			if (r != 0) {
+				if (existed)
+					s->program = before;
+				else
+					slot_free(s);
+			} else if (!in_progress_now(fd)) {
+				/* Settled by another thread meanwhile, before this slot existed to be restored. */
+				struct epoll_event mine = s->program;
+				ready.epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &mine);
 				slot_free(s);
+			}
 			pthread_mutex_unlock(&ep_lock);
 			return r;
 		}

@@ -29,10 +29,12 @@ export interface PendingConnect {
    * (MSG_OOB) byte, failure a reset; the shim reads the errno with VERDICT (docs/async-connect.md).
    */
   outOfBand: boolean;
+  /** The relay could not deliver a success out of band: VERDICT must say this errno instead. */
+  overrideVerdict?(errno: number): void;
 }
 
 const TICKET_TTL_MS = 30_000;
-/** How long after its ticket expired an out-of-band outcome can still be asked for. */
+/** How long after it is known an out-of-band outcome can still be asked for. */
 const VERDICT_KEEP_MS = 30_000;
 
 /**
@@ -57,7 +59,7 @@ export function labelOf(requester: Requester, target: TargetAddress, effective: 
 export class ConnectBroker {
   private readonly pending = new Map<string, { connect: PendingConnect; timer: NodeJS.Timeout }>();
   /** Outcomes of out-of-band connects (errno, 0 = connected), by ticket, until asked once or expired. */
-  private readonly verdicts = new Map<string, Promise<number>>();
+  private readonly verdicts = new Map<string, () => Promise<number>>();
   /**
    * round_robin_chain's position, one for the whole run: every process of the run asks this agent,
    * so concurrent programs really rotate (proxychains keeps it per process, unlocked).
@@ -114,10 +116,12 @@ export class ConnectBroker {
     const { outcome } = connect;
     const key = ticket.toString('hex');
     if (connect.outOfBand) {
-      this.verdicts.set(key, outcome.then((result) => ('socket' in result ? 0 : result.errno)));
-      // Asked only after a reset (or an end the shim cannot explain): kept a while, then dropped.
-      const forget = setTimeout(() => this.verdicts.delete(key), TICKET_TTL_MS + VERDICT_KEEP_MS);
-      forget.unref();
+      let override: number | undefined;
+      connect.overrideVerdict = (errno) => { override = errno; };
+      // Read when asked (after the reset), so an override the relay made meanwhile counts.
+      this.verdicts.set(key, () => outcome.then((result) => override ?? ('socket' in result ? 0 : result.errno)));
+      // Asked only after a reset (or an end the shim cannot explain): kept a while once known.
+      void outcome.then(() => setTimeout(() => this.verdicts.delete(key), VERDICT_KEEP_MS).unref());
     }
     const timer = setTimeout(() => {
       this.pending.delete(key);
@@ -136,7 +140,7 @@ export class ConnectBroker {
     const key = ticket.toString('hex');
     const verdict = this.verdicts.get(key);
     this.verdicts.delete(key);
-    return verdict;
+    return verdict?.();
   }
 
   /** The negotiation behind a ticket, once; undefined for an unknown or used ticket. */

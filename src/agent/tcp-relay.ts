@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { constants } from 'node:os';
 import type { ConnectBroker, PendingConnect } from './connect-broker';
 import { sendUrgentByte } from './urgent-byte';
 
@@ -113,6 +114,7 @@ export class TcpRelay {
       upstream.on('close', () => this.sockets.delete(upstream));
       if (!pending.outOfBand) app.write(Buffer.from([0]));
       else if (!sendUrgentByte(app)) {
+        pending.overrideVerdict?.(constants.errno.ECONNREFUSED);
         upstream.destroy();
         app.resetAndDestroy();
         return;
