@@ -364,17 +364,15 @@ static int ask_verdict(int fd)
 	return resp[0];
 }
 
+static int is_connected(int fd);
+
 /* Ends PENDING with the outcome: 0 connected, else the errno (FAILED until reported once). */
 static int async_conclude(int fd, int verdict)
 {
 	if (verdict != 0) {
-		int peer_gone = 0;
-		struct sockaddr_storage peer;
-		socklen_t len = sizeof peer;
 		/* Without the relay's reset (the agent died, or answered first), make the fd unconnected
 		 * ourselves: a socket left connected to the relay must never look usable. */
-		peer_gone = real.getpeername(fd, (struct sockaddr *)&peer, &len) != 0;
-		if (!peer_gone)
+		if (is_connected(fd))
 			disconnect(fd);
 		atomic_store(&async_errno[fd], (uint8_t)verdict);
 		atomic_store(&sw_async_state[fd], ASYNC_FAILED);
@@ -414,13 +412,10 @@ int sw_async_learn(int fd, int wait)
 		atomic_store(&sw_async_state[fd], ASYNC_PENDING);
 		return -1;
 	}
-	struct pollfd p = { .fd = fd, .events = POLLPRI | POLLIN };
-	sw_real_poll(&p, 1, 0);
-	if (p.revents & POLLPRI) {
-		uint8_t urgent;
-		if (sw_real_recv(fd, &urgent, 1, MSG_OOB | MSG_DONTWAIT) == 1)
-			return async_conclude(fd, 0);
-	}
+	/* Something arrived: the urgent byte if it is there (one call, no second poll to look first). */
+	uint8_t urgent;
+	if (sw_real_recv(fd, &urgent, 1, MSG_OOB | MSG_DONTWAIT) == 1)
+		return async_conclude(fd, 0);
 	return async_conclude(fd, ask_verdict(fd));
 }
 
@@ -449,8 +444,6 @@ int sw_async_before_io(int fd, int nonblocking_call)
 /* connect() again while the chain answers: as the kernel answers a connect in progress (EALREADY,
  * or a wait on a blocking socket), done (0 once, then EISCONN: the real connect of a socket that is
  * connected, which sends nothing) or failed (its errno, once; the socket is unconnected after). */
-static int is_connected(int fd);
-
 /* connect_again's answer for a descriptor that is not (or no longer) a relayed socket. */
 #define CONNECT_NOT_OURS (-2)
 
