@@ -4,7 +4,7 @@
  *   1. native-shims/build/libsockswrap.so: built from source, in a clone (`npm install`);
  *   2. prebuilds/linux-<arch>-<libc>/libsockswrap.so: carried by a packed sockswrap.
  *
- * A shim whose build identity (native-shims/shim-identity.c) names another version than this
+ * A shim whose build identity (native-shims/core/shim-identity.c) names another version than this
  * launcher's package.json is refused: the wire between them is not versioned, and a mismatch
  * would otherwise show up as odd failures in the wrapped program. No usable shim means the
  * program is not run at all: never unproxied.

@@ -1,4 +1,4 @@
-// The UDP relay's MAC (docs/udp.md): the shim's C HMAC-SHA256 (native-shims/relay-mac.c) accepts
+// The UDP relay's MAC (docs/udp.md): the shim's C HMAC-SHA256 (native-shims/core/relay-mac.c) accepts
 // exactly the tags the agent writes (src/agent/shim-datagram.ts, Node's crypto), for payloads of
 // every size around SHA-256's block boundaries and up to a full datagram, cut anywhere across the
 // program's buffers; and refuses a tag with one bit changed, or one made with another key.
@@ -30,7 +30,7 @@ test('the C check accepts the agent\'s tags and nothing else', { skip: needTool(
   try {
     const harness = join(dir, 'relay-mac-check');
     const cc = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-I', join(REPO, 'native-shims'), '-o', harness,
-      join(REPO, 'test', 'fixtures', 'relay-mac-check.c'), join(REPO, 'native-shims', 'relay-mac.c')], { encoding: 'utf8' });
+      join(REPO, 'test', 'fixtures', 'relay-mac-check.c'), join(REPO, 'native-shims', 'core', 'relay-mac.c')], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
     const sizes = [0, 1, 8, 36, 37, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 1472, 65480];
     const lines: string[] = [];

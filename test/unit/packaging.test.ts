@@ -75,8 +75,10 @@ test('hostLibc reads the loader of a binary: this Node is glibc; a musl loader s
 
 test("the built shim's identity: this version, and the sha256 of the shim's sources", () => {
   const dir = join(REPO, 'native-shims');
-  const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).sort().map((f) => readFileSync(join(dir, f)));
-  const hash = createHash('sha256').update(Buffer.concat([...sources, readFileSync(join(dir, 'shim.h'))])).digest('hex').slice(0, 12);
+  // As the Makefile hashes them: every layer's .c files in path order, then the headers.
+  const layer = (ext: string) => ['core', 'paths', 'hooks'].flatMap((d) => readdirSync(join(dir, d))
+    .filter((f) => f.endsWith(ext)).map((f) => `${d}/${f}`)).sort().map((f) => readFileSync(join(dir, f)));
+  const hash = createHash('sha256').update(Buffer.concat([...layer('.c'), ...layer('.h')])).digest('hex').slice(0, 12);
   const id = readShimIdentity(join(dir, 'build', 'libsockswrap.so'));
   const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   assert.equal(id?.version, version);

@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 struct real_functions real;
 

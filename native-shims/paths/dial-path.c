@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 enum { STATE_READ = 0, STATE_DONE = 2, STATE_DIAL = 3 };
 enum { EVENT_DATA = 0, EVENT_EOF = 1, EVENT_IO_ERROR = 2, EVENT_CONNECT_FAILED = 3,

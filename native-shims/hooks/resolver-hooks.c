@@ -8,7 +8,7 @@
 #include <netdb.h>
 #include <resolv.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 static int refuse(res_state statp)
 {

@@ -40,7 +40,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Checking a file. Only system calls; no allocation. */

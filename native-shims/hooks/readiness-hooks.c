@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 static struct {
 	int (*poll)(struct pollfd *, nfds_t, int);

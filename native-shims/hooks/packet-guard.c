@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 #ifndef AF_XDP
 #define AF_XDP 44

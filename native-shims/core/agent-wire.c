@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 /* The agent answers from memory or after starting a chain; a minute means it is wedged. */
 #define AGENT_REPLY_TIMEOUT_MS 60000

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 extern void __chk_fail(void) __attribute__((noreturn));
 

@@ -11,7 +11,7 @@
 
 #include <linux/close_range.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 #define TRACKED_FDS 65536
 #define BITS_PER_WORD 64

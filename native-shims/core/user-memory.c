@@ -26,7 +26,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 #define BLOCK 4096u
 /* Above the current frame, the stack the hook runs on: mapped, read and written by its callers. */

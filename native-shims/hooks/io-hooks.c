@@ -20,7 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 static struct {
 	ssize_t (*read)(int, void *, size_t);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 static struct shim_config config = { .remote_dns = 1 };
 static const char *config_problem;

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 typedef void *(*dlsym_fn)(void *, const char *);
 typedef void *(*dlvsym_fn)(void *, const char *, const char *);

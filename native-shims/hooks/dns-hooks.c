@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 #define MAX_NAME 255          /* a DNS name is at most 253 characters; leave room for a dot */
 #define MAX_ADDRS 64          /* more than a 1023-byte body can hold */

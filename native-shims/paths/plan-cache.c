@@ -12,7 +12,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 #define PLAN_SLOTS 32
 #define PLAN_MAX 384

@@ -4,7 +4,7 @@
 #include <poll.h>
 #include <time.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 void sw_deadline_in(struct timespec *deadline, long ms)
 {

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 SHIM_EXPORT int __connect(int fd, const struct sockaddr *addr, socklen_t len)
 {

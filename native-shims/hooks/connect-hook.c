@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 /* The agent bounds every chain with its own timeouts; this only catches a wedged agent. */
 #define VERDICT_TIMEOUT_MS 300000

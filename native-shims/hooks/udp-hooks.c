@@ -37,7 +37,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "core/shim.h"
 
 #define UDP_FDS 65536
 #define HDR_LEN 27
