@@ -30,6 +30,8 @@ const PEERS: Record<string, PeerInfo> = {
   gcc: { bins: ['gcc'], pkg: 'build-essential' },
   ruby: { bins: ['ruby'], pkg: 'ruby' },
   php: { bins: ['php'], pkg: 'php-cli' },
+  tor: { bins: ['tor'], pkg: 'tor' },
+  'tor-gencert': { bins: ['tor-gencert'], pkg: 'tor' },
 };
 export type PeerName = keyof typeof PEERS & string;
 
