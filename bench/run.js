@@ -333,8 +333,8 @@ const ANALYSIS = `
 - **4 (concurrency) is what issue 5 is about**: connect() on a non-blocking socket returns
   EINPROGRESS and the chains negotiate in parallel in the agent (docs/async-connect.md), while
   proxychains4 runs 40 handshakes one after another inside connect().
-- **2 and 3: the direct path.** bench-client and iperf3 connect with blocking sockets, so they take
-  the direct path (docs/architecture.md): the program's own fd is connected to danted and the
+- **2 and 3: the dial path.** bench-client and iperf3 connect with blocking sockets, so they take
+  the dial path (docs/architecture.md): the program's own fd is connected to danted and the
   shim runs the handshake on it, driven by the agent; after it the data path is the kernel's
   alone, as with proxychains4. Non-blocking programs (case 4, node) keep the relay.
 - **1** is mostly Node's own start-up (the launcher and agent are one Node process): \`node -e 0\`
@@ -351,7 +351,7 @@ const ANALYSIS = `
   \`--semi-space-growth-factor=1\` 50 ms into a run (\`v8.setFlagsFromString\`: no re-exec; not at
   start-up, because changing any V8 flag makes Node reject the code cache of built-in modules
   compiled afterwards, +9 ms). Beyond 10,000 connections RSS still creeps (~0.7 MiB per 1,000 on
-  the direct path, 75 MiB at 30,000), but heap snapshots at 10,000 and 30,000 connections hold the
+  the dial path, 75 MiB at 30,000), but heap snapshots at 10,000 and 30,000 connections hold the
   same 8.5 MiB: old-generation garbage awaiting a mark-compact, not kept state.
   test/integration/agent-leak.test.ts checks that 2,000 connections leave no state behind.
   With standing plans the agent's work per repeated connection is one NOTE (no session, no
@@ -359,11 +359,11 @@ const ANALYSIS = `
   54.4 → 58.0 MiB in two runs with them (the table's is one of the two), 56.6 → 66.8 MiB the run
   before them.
 
-## Direct path: before and after (cases 2 and 3)
+## Dial path: before and after (cases 2 and 3)
 
 Measured on the machine above on 2026-11-23 with \`npm run bench\`, in pairs of full runs;
-"relay" is the same build with \`SOCKSWRAP_DIRECT=0\` in sockswrap's environment (every proxied
-connect through the agent's loopback relay, as before the direct path). Other sessions were
+"relay" is the same build with \`SOCKSWRAP_DIAL=0\` in sockswrap's environment (every proxied
+connect through the agent's loopback relay, as before the dial path). Other sessions were
 running tests at the time (load average 2–4 on the 2 cores), so absolute figures move between
 runs; each ratio is a median of alternating runs against proxychains4 within one run.
 
@@ -379,7 +379,7 @@ runs; each ratio is a median of alternating runs against proxychains4 within one
 - **3 is met** (≥ 0.9×): without the relay no byte passes through Node; iperf3 through sockswrap
   and through proxychains4 run the same kernel path, and the ratio is 1.0 within noise.
 - **2 is met** (≥ 0.8×: 0.86–0.94× in the runs above) since *standing plans*
-  (docs/architecture.md, direct path, step 5): with one proxy the CONNECT answer depends on the
+  (docs/architecture.md, dial path, step 5): with one proxy the CONNECT answer depends on the
   destination alone, so the shim keeps it and runs it again for the next connect to the same
   place without asking; the agent hears of the connection from a NOTE after connect() has
   returned (log line, PEER) or, if the proxy says anything unexpected, from a RESUME that opens the

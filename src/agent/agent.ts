@@ -7,7 +7,7 @@ import type { SockswrapConfig } from '../config/config-types';
 import type { Logger } from '../cli/logger';
 import { ConnectBroker } from './connect-broker';
 import { ControlServer } from './control-server';
-import { DirectConnects } from './direct-connect';
+import { DialSessions } from './dial-sessions';
 import { encodeWireIp } from './control-frame';
 import { dnsServiceFor, type DnsService } from './dns-service';
 import { FakeDnsTable } from './fake-dns-table';
@@ -59,9 +59,9 @@ export class Agent {
       hosts,
       remoteDns: config.proxyDns,
       peerOf: (relayFamily, port) => relay.originalAddressFor(relayFamily, port),
-      // SOCKSWRAP_DIRECT=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.
-      // SOCKSWRAP_STANDING=0 (diagnostics): the direct path asks the agent for every connect.
-      direct: process.env.SOCKSWRAP_DIRECT === '0' ? undefined : new DirectConnects(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0'),
+      // SOCKSWRAP_DIAL=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.
+      // SOCKSWRAP_STANDING=0 (diagnostics): the dial path asks the agent for every connect.
+      dial: process.env.SOCKSWRAP_DIAL === '0' ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0'),
       proxyAddresses: proxyAddresses(config),
       dns,
       log,
@@ -101,7 +101,7 @@ export class Agent {
   }
 }
 
-/** The proxies given by IP address, wire form with port: what a socket on the direct path can be connected to. */
+/** The proxies given by IP address, wire form with port: what a socket on the dial path can be connected to. */
 function proxyAddresses(config: SockswrapConfig): Buffer[] {
   return config.proxies
     .filter((p) => isIP(p.host) !== 0)

@@ -39,7 +39,7 @@ const VERDICT_KEEP_MS = 30_000;
 
 /**
  * Where the chain is asked to go (dnat rewrites it; the program keeps seeing its own destination)
- * and how log lines name the connection: shared by the relay and the direct path (direct-connect.ts).
+ * and how log lines name the connection: shared by the relay and the dial path (dial-sessions.ts).
  */
 export function connectionLabel(config: SockswrapConfig, target: TargetAddress, requester: Requester): { effective: TargetAddress; who: string } {
   const effective = applyDnat(config.dnat, target);

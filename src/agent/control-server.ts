@@ -6,7 +6,7 @@ import type { Logger } from '../cli/logger';
 import type { TargetAddress } from '../protocol/target-address';
 import { formatTarget } from '../protocol/target-address';
 import type { ConnectBroker, Requester } from './connect-broker';
-import type { DirectConnects } from './direct-connect';
+import type { DialSessions } from './dial-sessions';
 import { wireTarget, type DnsService } from './dns-service';
 import { FrameDecoder, ID_LEN, Op, decodeWireIp, decodeWireIpParsed, encodeFrame, encodeWireIp, stampFrameId, type Frame } from './control-frame';
 import type { FakeDnsTable } from './fake-dns-table';
@@ -40,8 +40,8 @@ export interface ControlDeps {
   udp?: UdpRelay;
   /** Original destination of a relayed connection, by the program's local port. */
   peerOf(relay: 4 | 6, programPort: number): Buffer | undefined;
-  /** The direct path for blocking connects (CONNECT action 2, STEP); absent: always the relay. */
-  direct?: DirectConnects;
+  /** The dial path for blocking connects (CONNECT action 2, STEP); absent: always the relay. */
+  dial?: DialSessions;
   /** With remote DNS on: the resolv.conf nameservers the agent answers for (dns-service.ts). */
   dns?: DnsService;
   /** First-hop candidates given by IP address, wire form with port (PROXIES). */
@@ -119,7 +119,7 @@ export class ControlServer {
           socket.write(encodeFrame(STATUS_OK, undefined, frame.id));
           continue;
         }
-        // DONE note (direct path): the one request with no response (docs/wire-protocol.md).
+        // DONE note (dial path): the one request with no response (docs/wire-protocol.md).
         if (frame.kind === Op.note) {
           try {
             this.note(frame.body, requester);
@@ -213,9 +213,9 @@ export class ControlServer {
       case Op.peer: {
         const body = frame.body;
         const lookup = (): Buffer | undefined =>
-          // relay 0: a socket connected straight to a proxy (direct path): `port | 0 | peer address`.
+          // relay 0: a socket connected straight to a proxy (dial path): `port | 0 | peer address`.
           body.length > 3 && body[2] === 0
-            ? this.deps.direct?.originalAddressFor(body.readUInt16BE(0), body.subarray(3))
+            ? this.deps.dial?.originalAddressFor(body.readUInt16BE(0), body.subarray(3))
             : this.deps.peerOf(body.length > 2 && body[2] === 6 ? 6 : 4, body.readUInt16BE(0));
         const address = lookup();
         if (address) return encodeFrame(STATUS_OK, address);
@@ -242,8 +242,8 @@ export class ControlServer {
         return known ? encodeFrame(STATUS_OK, known) : encodeFrame(STATUS_NOT_FOUND);
       }
       case Op.step:
-        if (!this.deps.direct) throw new Error('STEP without a direct path');
-        return encodeFrame(STATUS_OK, this.deps.direct.step(frame.body));
+        if (!this.deps.dial) throw new Error('STEP without a dial path');
+        return encodeFrame(STATUS_OK, this.deps.dial.step(frame.body));
       case Op.resume:
         return this.resume(frame.body, requester);
       case Op.verdict: {
@@ -284,17 +284,17 @@ export class ControlServer {
    * (session 0) `0 u32 | local port u16 | ms u32 | CONNECT request`.
    */
   private note(body: Buffer, requester: Requester): void {
-    const direct = this.deps.direct;
-    if (!direct) return;
+    const dial = this.deps.dial;
+    if (!dial) return;
     if (body.length < 6) throw new Error('short NOTE');
     if (body.readUInt32BE(0) !== 0) {
-      direct.note(body);
+      dial.note(body);
       return;
     }
     if (body.length < 10 + 1 + 7) throw new Error('short NOTE');
     const request = this.parseConnect(body.subarray(10));
     if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM) return;
-    direct.noteStanding(request.target, request.originalAddress, requester, body.readUInt16BE(4), body.readUInt32BE(6));
+    dial.noteStanding(request.target, request.originalAddress, requester, body.readUInt16BE(4), body.readUInt32BE(6));
   }
 
   /**
@@ -303,13 +303,13 @@ export class ControlServer {
    * opened now and takes the step.
    */
   private resume(body: Buffer, requester: Requester): Buffer {
-    const direct = this.deps.direct;
+    const dial = this.deps.dial;
     const requestLength = body[0] ?? 0;
-    if (!direct || body.length < 1 + requestLength + 4 + 10) throw new Error('bad RESUME');
+    if (!dial || body.length < 1 + requestLength + 4 + 10) throw new Error('bad RESUME');
     const request = this.parseConnect(body.subarray(1, 1 + requestLength));
     if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM || !request.fixed) throw new Error('RESUME for no plan');
     const ms = body.readUInt32BE(1 + requestLength);
-    return encodeFrame(STATUS_OK, direct.resume(request.target, request.originalAddress, requester, reachOf(request.flags), body.subarray(1 + requestLength + 4), ms));
+    return encodeFrame(STATUS_OK, dial.resume(request.target, request.originalAddress, requester, reachOf(request.flags), body.subarray(1 + requestLength + 4), ms));
   }
 
   private connect(body: Buffer, requester: Requester): Buffer {
@@ -334,8 +334,8 @@ export class ControlServer {
       );
       return encodeFrame(constants.errno.ENETUNREACH);
     }
-    if ((flags & FLAG_BLOCKING) !== 0 && this.deps.direct) {
-      const execute = this.deps.direct.open(target, originalAddress, requester, reachOf(flags), { mayStand: fixed });
+    if ((flags & FLAG_BLOCKING) !== 0 && this.deps.dial) {
+      const execute = this.deps.dial.open(target, originalAddress, requester, reachOf(flags), { mayStand: fixed });
       if (execute) return answerFrame(ACTION_EXECUTE, execute);
     }
     const ticket = this.deps.broker.open(target, originalAddress, requester, (flags & FLAG_OUT_OF_BAND) !== 0);

@@ -13,7 +13,7 @@ import ipaddr from 'ipaddr.js';
 import type { SockswrapConfig, ProxySpec } from '../config/config-types';
 import type { Logger } from '../cli/logger';
 import { ChainError, connectChain, type RoundRobinCursor } from '../client/chain-connect';
-import { hopsPerConnection, planChain } from '../client/chain-plan';
+import { hopsPerConnection, selectHops } from '../client/hop-selection';
 import { describeHop } from '../client/proxy-hop';
 import { udpAssociate } from '../client/udp-associate';
 import { errnoFor } from '../protocol/errno-map';
@@ -55,11 +55,11 @@ export function udpCapableProxy(config: Pick<SockswrapConfig, 'proxies'>): Proxy
 
 /**
  * The hop that carries one association's UDP, or why none can. A random or round_robin chain
- * whose chain_len is 1 is a single hop per connection: the association is planned like one
+ * whose chain_len is 1 is a single hop per connection: the association picks its hop like one
  * connection (same rules, same round-robin cursor, advanced here), and carries UDP when the
  * proxy picked is SOCKS5. `dead`: indexes found unreachable for this association.
  */
-export function planUdpHop(
+export function selectUdpHop(
   config: Pick<SockswrapConfig, 'proxies' | 'chainType' | 'chainLen'>,
   options: { roundRobin?: RoundRobinCursor; random?: () => number; dead?: ReadonlySet<number> } = {},
 ): { proxy: ProxySpec; index: number } | { reason: string; noLiveProxy?: true } {
@@ -71,10 +71,10 @@ export function planUdpHop(
   }
   const hops = hopsPerConnection(type, proxies.length, chainLen);
   if (hops !== 1) return { reason: `the ${type} chain uses ${hops} hops per connection, and a SOCKS5 UDP relay can only be reached as the first` };
-  const plan = planChain({ proxies, type, chainLen, dead: options.dead, random: options.random, cursor: options.roundRobin?.cursor });
-  if (!plan.ok) return { reason: plan.reason, noLiveProxy: true };
-  if (options.roundRobin && plan.nextCursor !== undefined) options.roundRobin.cursor = plan.nextCursor;
-  const index = plan.hops[0]!;
+  const selection = selectHops({ proxies, type, chainLen, dead: options.dead, random: options.random, cursor: options.roundRobin?.cursor });
+  if (!selection.ok) return { reason: selection.reason, noLiveProxy: true };
+  if (options.roundRobin && selection.nextCursor !== undefined) options.roundRobin.cursor = selection.nextCursor;
+  const index = selection.hops[0]!;
   const proxy = proxies[index]!;
   if (proxy.type !== 'socks5') return { reason: `${describeHop(proxy)} (picked by the ${type} chain) cannot carry UDP` };
   return { proxy, index };
@@ -265,7 +265,7 @@ export class UdpRelay {
     let associated;
     let proxy: ProxySpec;
     for (;;) {
-      const hop = planUdpHop(config, { roundRobin: this.deps.roundRobin, random: this.deps.random, dead });
+      const hop = selectUdpHop(config, { roundRobin: this.deps.roundRobin, random: this.deps.random, dead });
       if ('reason' in hop) {
         if (!hop.noLiveProxy || dead.size === 0) return { kind: 'dns-only', reason: hop.reason };
         return { kind: 'failed', errno: constants.errno.ECONNREFUSED, reason: `no live SOCKS5 proxy left for UDP (${hop.reason})` };

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ChainType, SockswrapConfig } from '../config/config-types';
 import { ConfigError } from '../config/config-error';
-import { chainConfigProblem } from '../client/chain-plan';
+import { chainConfigProblem } from '../client/hop-selection';
 
 /** --chain values → chain types (the file's round_robin_chain is --chain round-robin). */
 const CHAIN_NAMES: ReadonlyMap<string, ChainType> = new Map<string, ChainType>([

@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 import { ChainError, connectChain, connectThroughChain, driveHandshake, openTcp, type ChainTimeouts } from '../client/chain-connect';
 import { ChainHandshake, DESTINATION_FAILURES } from '../client/chain-driver';
-import { hopsPerConnection } from '../client/chain-plan';
+import { hopsPerConnection } from '../client/hop-selection';
 import { describeHop, proxyAsTarget } from '../client/proxy-hop';
 import type { ProxySpec, SockswrapConfig } from '../config/config-types';
 import { chainDirective } from '../config/config-support';

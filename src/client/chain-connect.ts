@@ -37,7 +37,7 @@ export interface ChainOptions {
   signal?: AbortSignal;
   /** Uniform in [0, 1); Math.random when absent. */
   random?: () => number;
-  /** round_robin: where the next chain starts; advanced as each chain is planned. */
+  /** round_robin: where the next chain starts; advanced as each chain is picked. */
   roundRobin?: RoundRobinCursor;
   /** Told about each hop skipped as dead (dynamic, random, round_robin), for the log. */
   onDeadHop?(proxy: ProxySpec, cause: ChainError): void;
@@ -45,7 +45,7 @@ export interface ChainOptions {
 
 /**
  * Opens a chain of the configured type (docs/chains.md): the attempts are ChainAttempts
- * (chain-driver.ts), shared with the agent's direct path, so both skip dead hops alike.
+ * (chain-driver.ts), shared with the agent's dial path, so both skip dead hops alike.
  */
 export async function connectChain(target: TargetAddress, options: ChainOptions): Promise<EstablishedChain> {
   const { timeouts, signal } = options;

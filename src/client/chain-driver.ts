@@ -1,14 +1,14 @@
 // The proxy chain as a sans-IO state machine: no sockets, no timers. Two drivers run it:
 //   - connectThroughChain / connectChain (chain-connect.ts), over a net.Socket in the agent — the
 //     relay path, used for non-blocking connects;
-//   - DirectConnects (src/agent/direct-connect.ts), where the shim does the I/O on the program's
-//     own fd and the agent only decides (docs/architecture.md, "direct path").
+//   - DialSessions (src/agent/dial-sessions.ts), where the shim does the I/O on the program's
+//     own fd and the agent only decides (docs/architecture.md, "dial path").
 // Both get the same hop order, the same dead-hop rules, the same error values and messages.
 import type { ChainType, ProxySpec } from '../config/config-types';
 import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
 import { ChainError } from './chain-error';
-import { planChain } from './chain-plan';
+import { selectHops } from './hop-selection';
 import { createHandshake, type ClientHandshake, type HandshakeEvent } from './hop-codec';
 import { proxyAsTarget } from './proxy-hop';
 
@@ -163,7 +163,7 @@ function likelyReplies(proxy: ProxySpec, target: TargetAddress): { prefix: numbe
  */
 export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress, maxEntries = Infinity): Expectation[] {
   // Every hop but a raw one answers at least once: a chain with more such hops than the caller can
-  // carry is rejected before any codec is built. Without this the direct path predicted the whole
+  // carry is rejected before any codec is built. Without this the dial path predicted the whole
   // chain at every attempt, to drop it: with 1,000 dynamic hops that was the quadratic part
   // (issue 11). Counting stops at the cap, so this costs O(min(hops, maxEntries)).
   let answering = 0;
@@ -226,7 +226,7 @@ export const DESTINATION_FAILURES: ReadonlySet<string> = new Set([
 /**
  * Which chains a connection tries (docs/chains.md). strict: one attempt through every proxy.
  * dynamic, random, round_robin: a hop that cannot be reached over TCP, or whose handshake fails
- * or times out, is marked dead for this connection and the chain is planned again without it;
+ * or times out, is marked dead for this connection and the hops are picked again without it;
  * the connection fails when too few live proxies remain. A failure to reach the target itself
  * (the last proxy answered "refused", say) is final: another chain would meet the same target.
  */
@@ -234,14 +234,14 @@ export class ChainAttempts {
   private readonly dead = new Set<number>();
   /**
    * The live indexes in list order, kept up to date as hops die (built at the first failure), so
-   * a re-plan does not scan the whole list for the dead ones again: with n proxies and k dead hops
+   * picking again does not scan the whole list for the dead ones again: with n proxies and k dead hops
    * that scan was O(n) per attempt, O(n·k) per connection.
    */
   private alive?: number[];
   /** proxies[alive[i]] for each i (dynamic chains: the next attempt's hops, copied natively). */
   private aliveHops?: ProxySpec[];
   private last?: ChainError;
-  private planned: number[] = [];
+  private picked: number[] = [];
   private attempts = 0;
 
   constructor(private readonly options: AttemptOptions) {}
@@ -252,32 +252,32 @@ export class ChainAttempts {
     if (type === 'strict' && this.attempts > 0) throw this.last!;
     this.attempts++;
     const cursor = this.options.roundRobin?.cursor;
-    const plan = planChain({ proxies, type, chainLen: this.options.chainLen, dead: this.dead, alive: this.alive, random: this.options.random, cursor });
-    if (!plan.ok) {
+    const selection = selectHops({ proxies, type, chainLen: this.options.chainLen, dead: this.dead, alive: this.alive, random: this.options.random, cursor });
+    if (!selection.ok) {
       const last = this.last;
       if (last) {
         throw new ChainError(
-          new SockswrapError(last.error.code, `no live proxy chain left (${plan.reason}); last failure: ${last.error.message}`, last.error.replyCode),
+          new SockswrapError(last.error.code, `no live proxy chain left (${selection.reason}); last failure: ${last.error.message}`, last.error.replyCode),
           last.hopIndex,
           last.hop,
         );
       }
-      throw new ChainError(new SockswrapError('no-proxy', plan.reason), 0, proxies[0] ?? { type: 'socks5', host: '-', port: 0 } as ProxySpec);
+      throw new ChainError(new SockswrapError('no-proxy', selection.reason), 0, proxies[0] ?? { type: 'socks5', host: '-', port: 0 } as ProxySpec);
     }
     // Advanced before the attempt, synchronously: concurrent connections each get the next slot.
-    if (this.options.roundRobin && plan.nextCursor !== undefined) this.options.roundRobin.cursor = plan.nextCursor;
-    this.planned = plan.hops;
+    if (this.options.roundRobin && selection.nextCursor !== undefined) this.options.roundRobin.cursor = selection.nextCursor;
+    this.picked = selection.hops;
     if (type === 'dynamic' && this.aliveHops) return this.aliveHops.slice();
-    return plan.hops.map((i) => proxies[i]!);
+    return selection.hops.map((i) => proxies[i]!);
   }
 
   /** After an attempt failed with err: true when another attempt is worth making (call next()). */
   failed(err: ChainError): boolean {
     this.last = err;
     if (this.options.type === 'strict') return false;
-    const position = deadPosition(err, this.planned.length);
+    const position = deadPosition(err, this.picked.length);
     if (position === undefined) return false;
-    const index = this.planned[position]!;
+    const index = this.picked[position]!;
     this.dead.add(index);
     this.forgetAlive(index);
     this.options.onDeadHop?.(this.options.proxies[index]!, err);

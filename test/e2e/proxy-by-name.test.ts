@@ -44,7 +44,7 @@ describe('a proxy given by hostname', { skip: gate.skip }, () => {
     const r = await sockswrap(lab, ['-f', conf, '--', bin('python3'), '-c', PY_BANNER, 'target.test', String(BANNER_PORT)]);
     assert.equal(r.status, 0, show(r));
     assert.equal(JSON.parse(r.stdout.toString()).first, BANNER, show(r));
-    // A blocking connect with a proxy given by name keeps the relay path (the direct path dials
+    // A blocking connect with a proxy given by name keeps the relay path (the dial path dials
     // IP addresses only); the refusal still comes back as the real errno.
     const refused = await sockswrap(lab, ['-f', conf, '--', bin('python3'), '-c', PY_CONNECT_ERRNO, 'target.test', String(CLOSED_PORT)]);
     assert.equal(refused.stdout.toString().trim(), 'errno 111', show(refused));

@@ -1,4 +1,4 @@
-// Standing plans (docs/architecture.md, direct path): with a one-proxy chain the agent marks its
+// Standing plans (docs/architecture.md, dial path): with a one-proxy chain the agent marks its
 // CONNECT answer reusable, and the shim runs it again for the next blocking connect to the same
 // destination without asking (native-shims/plan-cache.c). Every case is one wrapped program that
 // connects to the SAME destination several times: the first connect asks the agent and stores the

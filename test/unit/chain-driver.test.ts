@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChainHandshake, ChainAttempts, predictHandshake, streamFailure } from '../../src/client/chain-driver';
 import { ChainError } from '../../src/client/chain-error';
-import { DirectConnects, DirectEvent, DirectState } from '../../src/agent/direct-connect';
+import { DialSessions, DialEvent, DialState } from '../../src/agent/dial-sessions';
 import type { ProxySpec, SockswrapConfig } from '../../src/config/config-types';
 import type { TargetAddress } from '../../src/protocol/target-address';
 
@@ -13,7 +13,7 @@ const METHOD_OK = Buffer.from([5, 0]);
 const REPLY_OK = Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
 const BANNER = Buffer.from('SSH-2.0-x\r\n');
 
-describe('ChainHandshake (sans-IO, shared by the relay and the direct path)', () => {
+describe('ChainHandshake (sans-IO, shared by the relay and the dial path)', () => {
   it('one SOCKS5 hop: greeting, request, and a banner in the final chunk is not consumed', () => {
     const hs = new ChainHandshake([S5], TARGET);
     const first = hs.start();
@@ -68,7 +68,7 @@ describe('ChainHandshake (sans-IO, shared by the relay and the direct path)', ()
   });
 });
 
-describe('predictHandshake (the direct path\'s script of expected replies)', () => {
+describe('predictHandshake (the dial path\'s script of expected replies)', () => {
   it('a 2-hop SOCKS5 chain: both hops\' method and reply, each answered with what the chain sends next', () => {
     const script = predictHandshake([S5, S5b], TARGET);
     assert.deepEqual(script.map((e) => [[...e.prefix], e.total]), [[[5, 0], 2], [[5, 0, 0, 1], 10], [[5, 0], 2], [[5, 0, 0, 1], 10]]);
@@ -117,25 +117,25 @@ function stepBody(session: Buffer, event: number, bytes: Buffer = Buffer.alloc(0
   return Buffer.concat([head, bytes]);
 }
 
-describe('DirectConnects (CONNECT execute + STEP)', () => {
+describe('DialSessions (CONNECT execute + STEP)', () => {
   const requester = { name: 'py', pid: 1 };
   const original = Buffer.from([4, 192, 0, 2, 7, 0, 22]);
 
   it('dials the first proxy with its greeting, then counts only the handshake as consumed', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
     const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
     const session = open.subarray(0, 4);
-    assert.equal(open[4], DirectState.dial);
+    assert.equal(open[4], DialState.dial);
     assert.deepEqual([...open.subarray(12, 19)], [4, 10, 0, 0, 1, 0x04, 0x38], 'the proxy address');
     assert.equal(open[5]! & 2, 2, 'a script of expected replies comes with the DIAL');
     assert.equal(open[5]! & 4, 4, 'one proxy: the answer is a standing plan');
     assert.deepEqual([...open.subarray(-3)], [5, 1, 0], 'greeting');
-    const r1 = direct.step(stepBody(session, DirectEvent.data, METHOD_OK));
-    assert.equal(r1[0], DirectState.read);
+    const r1 = direct.step(stepBody(session, DialEvent.data, METHOD_OK));
+    assert.equal(r1[0], DialState.read);
     assert.equal(r1.readUInt16BE(2), 2);
-    const r2 = direct.step(stepBody(session, DirectEvent.data, Buffer.concat([REPLY_OK, BANNER])));
-    assert.equal(r2[0], DirectState.done);
+    const r2 = direct.step(stepBody(session, DialEvent.data, Buffer.concat([REPLY_OK, BANNER])));
+    assert.equal(r2[0], DialState.done);
     assert.equal(r2[1], 0);
     assert.equal(r2.readUInt16BE(2), REPLY_OK.length);
     assert.match(lines.join('\n'), /py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: connected in \d+ ms/);
@@ -144,7 +144,7 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
 
   it('the shim matched the whole script: a DONE note logs the connection and records PEER', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
     const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
     const note = Buffer.alloc(6);
     open.copy(note, 0, 0, 4);
@@ -156,19 +156,19 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
 
   it('the script matched the method reply only: the agent replays it and reads the refusal', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
     const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
-    const body = stepBody(open.subarray(0, 4), DirectEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    const body = stepBody(open.subarray(0, 4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
     body[9] = 1;
     const r = direct.step(body);
-    assert.equal(r[0], DirectState.done);
+    assert.equal(r[0], DialState.done);
     assert.equal(r[1], 111);
     assert.match(lines.join('\n'), /via socks5 10\.0\.0\.1:1080: .*refused/i);
   });
 
   it('repeated connects to one destination get the same DIAL (cached plan) and each session still replays its own script', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
     const first = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
     const second = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
     assert.notDeepEqual([...first.subarray(0, 4)], [...second.subarray(0, 4)], 'two sessions');
@@ -178,41 +178,41 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
     first.copy(note, 0, 0, 4);
     note.writeUInt16BE(40002, 4);
     direct.note(note);
-    const body = stepBody(second.subarray(0, 4), DirectEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    const body = stepBody(second.subarray(0, 4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
     body[9] = 1;
     const r = direct.step(body);
-    assert.equal(r[0], DirectState.done);
+    assert.equal(r[0], DialState.done);
     assert.equal(r[1], 111);
     assert.match(lines[0]!, /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: connected in \d+ ms$/);
     assert.match(lines[1]!, /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: .*refused/i);
     // A third, off the cache, through the whole handshake in STEPs.
     const third = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
-    const r1 = direct.step(stepBody(third.subarray(0, 4), DirectEvent.data, METHOD_OK));
-    assert.equal(r1[0], DirectState.read);
-    const r2 = direct.step(stepBody(third.subarray(0, 4), DirectEvent.data, REPLY_OK, 40003));
-    assert.equal(r2[0], DirectState.done);
+    const r1 = direct.step(stepBody(third.subarray(0, 4), DialEvent.data, METHOD_OK));
+    assert.equal(r1[0], DialState.read);
+    const r2 = direct.step(stepBody(third.subarray(0, 4), DialEvent.data, REPLY_OK, 40003));
+    assert.equal(r2[0], DialState.done);
     assert.equal(r2[1], 0);
     assert.deepEqual(direct.originalAddressFor(40003, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
   });
 
   it('a destination whose meaning may change (mayStand false) gets no standing plan', () => {
-    const direct = new DirectConnects(config([S5]), { error: () => {}, info: () => {} }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: () => {}, info: () => {} }, { cursor: 0 });
     const open = direct.open(TARGET, original, requester, { v4: true, v6: true }, { mayStand: false })!;
-    assert.equal(open[4], DirectState.dial);
+    assert.equal(open[4], DialState.dial);
     assert.equal(open[5]! & 4, 0);
   });
 
   it('a strict 2-hop chain stands; a STEP after three matched replies replays them, hop 1\'s whole reply included', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects({ ...config([S5, S5b]), chainType: 'strict' }, { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
+    const direct = new DialSessions({ ...config([S5, S5b]), chainType: 'strict' }, { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
     const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
-    assert.equal(open[4], DirectState.dial);
+    assert.equal(open[4], DialState.dial);
     assert.equal(open[5]! & 6, 6, 'scripted and standing');
     // Hop 1 said yes, hop 2 chose no-auth, then refused the target.
-    const body = stepBody(open.subarray(0, 4), DirectEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    const body = stepBody(open.subarray(0, 4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
     body[9] = 3;
     const r = direct.step(body);
-    assert.equal(r[0], DirectState.done);
+    assert.equal(r[0], DialState.done);
     assert.equal(r[1], 111);
     // Judged at hop 2 (the replay left the codec there), named by that hop.
     assert.deepEqual(lines, ['py[1] 192.0.2.7:22 via socks5 10.0.0.2:1081: CONNECT 192.0.2.7:22 refused by proxy (reply 0x05 connection refused)']);
@@ -220,45 +220,45 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
 
   it('a round_robin chain over two proxies gets no standing plan', () => {
     const log = { error: () => {}, info: () => {} };
-    const rotating = new DirectConnects({ ...config([S5, S5b]), chainType: 'round_robin', chainLen: 1 }, log, { cursor: 0 });
+    const rotating = new DialSessions({ ...config([S5, S5b]), chainType: 'round_robin', chainLen: 1 }, log, { cursor: 0 });
     const open = rotating.open(TARGET, original, requester, { v4: true, v6: true })!;
-    assert.equal(open[4], DirectState.dial);
+    assert.equal(open[4], DialState.dial);
     assert.equal(open[5]! & 2, 2, 'scripted');
     assert.equal(open[5]! & 4, 0, 'but the next connection may take the other proxy: not standing');
   });
 
   it('a standing plan that met a refusal resumes as the session CONNECT would have opened', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
     const standing = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
-    const body = stepBody(Buffer.alloc(4), DirectEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
+    const body = stepBody(Buffer.alloc(4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
     body[9] = 1;
     const r = direct.resume(TARGET, original, requester, { v4: true, v6: true }, body);
     assert.notEqual(r.readUInt32BE(0), 0, 'a session of its own');
     assert.notEqual(r.readUInt32BE(0), standing.readUInt32BE(0));
-    assert.equal(r[4], DirectState.done);
+    assert.equal(r[4], DialState.done);
     assert.equal(r[5], 111);
     assert.match(lines.join('\n'), /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: .*refused/i);
     // A proxy that asked for a method the plan did not expect: the agent takes over with READ.
-    const other = stepBody(Buffer.alloc(4), DirectEvent.data, Buffer.from([5, 0xff]));
+    const other = stepBody(Buffer.alloc(4), DialEvent.data, Buffer.from([5, 0xff]));
     const r2 = direct.resume(TARGET, original, requester, { v4: true, v6: true }, other);
-    assert.equal(r2[4], DirectState.done);
+    assert.equal(r2[4], DialState.done);
     assert.notEqual(r2[5], 0);
   });
 
   it('a standing plan resumed on a split reply finishes in STEPs and logs the time since connect()', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
     direct.open(TARGET, original, requester, { v4: true, v6: true });
     // The method choice matched; the final reply came in two pieces (the shim hands over the first).
-    const body = stepBody(Buffer.alloc(4), DirectEvent.data, REPLY_OK.subarray(0, 4));
+    const body = stepBody(Buffer.alloc(4), DialEvent.data, REPLY_OK.subarray(0, 4));
     body[9] = 1;
     const r = direct.resume(TARGET, original, requester, { v4: true, v6: true }, body, 250);
-    assert.equal(r[4], DirectState.read, 'waits for the rest of the reply');
+    assert.equal(r[4], DialState.read, 'waits for the rest of the reply');
     assert.equal(r.readUInt16BE(6), 4, 'after consuming the piece it has');
     assert.ok(r.readUInt32BE(8) <= 15000 - 250, `the hop's read deadline runs from the dial, not the RESUME (wait ${r.readUInt32BE(8)} ms)`);
-    const done = direct.step(stepBody(r.subarray(0, 4), DirectEvent.data, REPLY_OK.subarray(4), 40006));
-    assert.equal(done[0], DirectState.done);
+    const done = direct.step(stepBody(r.subarray(0, 4), DialEvent.data, REPLY_OK.subarray(4), 40006));
+    assert.equal(done[0], DialState.done);
     assert.equal(done[1], 0);
     assert.equal(done.readUInt16BE(2), REPLY_OK.length - 4);
     assert.match(lines.join('\n'), /via socks5 10\.0\.0\.1:1080: connected in (2[5-9]\d|[3-9]\d\d) ms/);
@@ -267,7 +267,7 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
 
   it('a standing plan that matched: its NOTE logs the connection and records PEER', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
     direct.noteStanding(TARGET, original, requester, 40005, 3);
     assert.deepEqual(lines, ['py[1] 192.0.2.7:22 via socks5 10.0.0.1:1080: connected in 3 ms']);
     assert.deepEqual(direct.originalAddressFor(40005, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
@@ -275,7 +275,7 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
 
   it('a logger that drops info lines is not handed one', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: false }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: false }, { cursor: 0 });
     const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
     const note = Buffer.alloc(6);
     open.copy(note, 0, 0, 4);
@@ -287,18 +287,18 @@ describe('DirectConnects (CONNECT execute + STEP)', () => {
 
   it('a proxy named by host name, or of a family the socket cannot reach, stays on the relay', () => {
     const log = { error: () => {}, info: () => {} };
-    assert.equal(new DirectConnects(config([{ type: 'socks5', host: 'proxy.example', port: 1 }]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: true, v6: true }), undefined);
-    assert.equal(new DirectConnects(config([S5]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: false, v6: true }), undefined);
+    assert.equal(new DialSessions(config([{ type: 'socks5', host: 'proxy.example', port: 1 }]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: true, v6: true }), undefined);
+    assert.equal(new DialSessions(config([S5]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: false, v6: true }), undefined);
   });
 
   it('a refused connect to the proxy ends with ECONNREFUSED and the same log line as the relay', () => {
     const lines: string[] = [];
-    const direct = new DirectConnects(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
+    const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
     const open = direct.open(TARGET, original, requester, { v4: true, v6: false })!;
-    const body = stepBody(open.subarray(0, 4), DirectEvent.connectFailed);
+    const body = stepBody(open.subarray(0, 4), DialEvent.connectFailed);
     body.writeUInt16BE(111, 5);
     const r = direct.step(body);
-    assert.equal(r[0], DirectState.done);
+    assert.equal(r[0], DialState.done);
     assert.equal(r[1], 111);
     assert.deepEqual(lines, ['py[1] 192.0.2.7:22 via socks5 10.0.0.1:1080: cannot reach the proxy: ECONNREFUSED']);
   });

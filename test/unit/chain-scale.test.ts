@@ -1,5 +1,5 @@
 // One connect through a dynamic chain of 1,000 proxies took 78 s (issue 11, item 9): every
-// re-plan after a dead hop looked at the whole list again, and the direct path predicted the
+// re-plan after a dead hop looked at the whole list again, and the dial path predicted the
 // whole chain's replies at every attempt only to drop the script (it carries 8 entries at most).
 // These tests count the work, not the time: how often the planner reads an entry of the proxy
 // list, and how often a hop's type is read (each codec built or predicted reads it).
@@ -9,7 +9,7 @@ import { ChainAttempts, streamFailure } from '../../src/client/chain-driver';
 import { ChainError } from '../../src/client/chain-error';
 import { SockswrapError } from '../../src/protocol/sockswrap-error';
 import { constants } from 'node:os';
-import { DirectConnects, DirectEvent, DirectState } from '../../src/agent/direct-connect';
+import { DialSessions, DialEvent, DialState } from '../../src/agent/dial-sessions';
 import type { ProxySpec, SockswrapConfig } from '../../src/config/config-types';
 import type { TargetAddress } from '../../src/protocol/target-address';
 
@@ -114,28 +114,28 @@ describe('chain planning scales linearly with the list (1,000 hops)', () => {
     }
   });
 
-  it('the direct path: 1,000 dead proxies, 1,000 DIALs, no whole-chain prediction per attempt', () => {
+  it('the dial path: 1,000 dead proxies, 1,000 DIALs, no whole-chain prediction per attempt', () => {
     const c = countedProxies();
     const config: SockswrapConfig = {
       chainType: 'dynamic', proxies: c.proxies, proxyDns: true, remoteDnsSubnet: 240,
       tcpReadTimeoutMs: 15000, tcpConnectTimeoutMs: 8000, localnets: [], quiet: true, source: '-x',
     };
     const lines: string[] = [];
-    const direct = new DirectConnects(config, { error: (l) => lines.push(l), info: () => {}, showsInfo: false }, { cursor: 0 });
+    const direct = new DialSessions(config, { error: (l) => lines.push(l), info: () => {}, showsInfo: false }, { cursor: 0 });
     let out = direct.open(TARGET, Buffer.from([4, 192, 0, 2, 7, 0, 22]), { name: 'py', pid: 1 }, { v4: true, v6: true })!;
     const session = out.subarray(0, 4);
     out = out.subarray(4);
     let dials = 0;
-    while (out[0] === DirectState.dial) {
+    while (out[0] === DialState.dial) {
       dials++;
       const step = Buffer.alloc(10);
       session.copy(step, 0);
-      step[4] = DirectEvent.connectFailed;
+      step[4] = DialEvent.connectFailed;
       step.writeUInt16BE(111, 5); // ECONNREFUSED
       out = direct.step(step);
     }
     assert.equal(dials, N);
-    assert.equal(out[0], DirectState.done);
+    assert.equal(out[0], DialState.done);
     assert.equal(out[1], constants.errno.ECONNREFUSED, 'the program gets the errno of the last failure');
     assert.equal(lines.filter((l) => l.endsWith('skipping that hop')).length, N);
     assert.match(lines[lines.length - 1]!, /no live proxy chain left/);

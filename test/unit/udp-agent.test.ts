@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeShimDatagram, encodeShimDatagram, SHIM_HEADER_LENGTH } from '../../src/agent/shim-datagram';
 import { DnsStreamReader, dnsUdpLimit, fitDnsAnswerToUdp, frameDnsMessage } from '../../src/agent/dns-over-tcp';
-import { planUdpHop, processAlive, udpCapableProxy, udpTarget } from '../../src/agent/udp-relay';
+import { selectUdpHop, processAlive, udpCapableProxy, udpTarget } from '../../src/agent/udp-relay';
 import { FakeDnsTable } from '../../src/agent/fake-dns-table';
 import { RoutePolicy } from '../../src/agent/route-policy';
 import { encodeWireIp } from '../../src/agent/control-frame';
@@ -128,23 +128,23 @@ describe('the hop that carries an association\'s UDP', () => {
   const b = { type: 'socks5' as const, host: '10.0.0.2', port: 1080 };
   const h = { type: 'http' as const, host: '10.0.0.3', port: 8080 };
   it('strict and dynamic: only a lone SOCKS5 proxy', () => {
-    assert.deepEqual(planUdpHop({ proxies: [a], chainType: 'strict' }), { proxy: a, index: 0 });
-    assert.match((planUdpHop({ proxies: [a, b], chainType: 'dynamic' }) as { reason: string }).reason, /2 hops/);
+    assert.deepEqual(selectUdpHop({ proxies: [a], chainType: 'strict' }), { proxy: a, index: 0 });
+    assert.match((selectUdpHop({ proxies: [a, b], chainType: 'dynamic' }) as { reason: string }).reason, /2 hops/);
   });
   it('round_robin with chain_len 1: one SOCKS5 proxy per association, the shared cursor moving on', () => {
     const roundRobin = { cursor: 0 };
     const config = { proxies: [a, h, b], chainType: 'round_robin' as const, chainLen: 1 };
-    assert.deepEqual(planUdpHop(config, { roundRobin }), { proxy: a, index: 0 });
-    assert.match((planUdpHop(config, { roundRobin }) as { reason: string }).reason, /picked by the round_robin chain\) cannot carry UDP/);
-    assert.deepEqual(planUdpHop(config, { roundRobin }), { proxy: b, index: 2 });
+    assert.deepEqual(selectUdpHop(config, { roundRobin }), { proxy: a, index: 0 });
+    assert.match((selectUdpHop(config, { roundRobin }) as { reason: string }).reason, /picked by the round_robin chain\) cannot carry UDP/);
+    assert.deepEqual(selectUdpHop(config, { roundRobin }), { proxy: b, index: 2 });
     assert.equal(roundRobin.cursor, 0);
-    assert.deepEqual(planUdpHop(config, { roundRobin, dead: new Set([0, 1]) }), { proxy: b, index: 2 }, 'dead hops are skipped');
-    assert.match((planUdpHop({ ...config, chainLen: 2 }, { roundRobin }) as { reason: string }).reason, /2 hops per connection/);
+    assert.deepEqual(selectUdpHop(config, { roundRobin, dead: new Set([0, 1]) }), { proxy: b, index: 2 }, 'dead hops are skipped');
+    assert.match((selectUdpHop({ ...config, chainLen: 2 }, { roundRobin }) as { reason: string }).reason, /2 hops per connection/);
   });
   it('random with chain_len 1: the proxy the random source picks', () => {
     const config = { proxies: [a, b], chainType: 'random' as const };
-    assert.deepEqual(planUdpHop(config, { random: () => 0.9 }), { proxy: b, index: 1 });
-    assert.deepEqual(planUdpHop(config, { random: () => 0 }), { proxy: a, index: 0 });
+    assert.deepEqual(selectUdpHop(config, { random: () => 0.9 }), { proxy: b, index: 1 });
+    assert.deepEqual(selectUdpHop(config, { random: () => 0 }), { proxy: a, index: 0 });
   });
   it('knows a live process from a gone one', () => {
     assert.equal(processAlive(process.pid), true);

@@ -1,4 +1,4 @@
-// The direct path (docs/architecture.md): a blocking connect() connects the program's own fd to
+// The dial path (docs/architecture.md): a blocking connect() connects the program's own fd to
 // the first proxy and the shim runs the handshake the agent drives over the control socket; a
 // non-blocking one keeps the relay. Proved from inside the program: /proc/net/tcp says who the
 // kernel connected its socket to, getpeername still says the original destination, and the
@@ -70,7 +70,7 @@ const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3']);
 const NO_TINYPROXY = needTool('tinyproxy', 'tinyproxy');
 const TINYPROXY_PORT = 8888;
 
-describe('direct path for blocking connects', { skip: gate.skip }, () => {
+describe('dial path for blocking connects', { skip: gate.skip }, () => {
   let lab: Lab;
   let danted: Danted;
   let micro: Peer;
@@ -144,7 +144,7 @@ describe('direct path for blocking connects', { skip: gate.skip }, () => {
     assertNoLeaks(lab);
   });
 
-  test('2-hop chain microsocks > danted on the direct path: banner intact, -v logs the chain', async () => {
+  test('2-hop chain microsocks > danted on the dial path: banner intact, -v logs the chain', async () => {
     const conf = join(lab.dir, 'direct-chain.conf');
     writeFileSync(conf, ['strict_chain', 'proxy_dns', '[ProxyList]', `socks5 ${micro.host} ${micro.port}`, `socks5 ${danted.innerHost} ${danted.port}`, ''].join('\n'));
     const { r, out } = await run(['-v', '-f', conf], 'block', 'target.test');
@@ -155,7 +155,7 @@ describe('direct path for blocking connects', { skip: gate.skip }, () => {
     assertNoLeaks(lab);
   });
 
-  test('strict_chain whose second hop is given by name: still the direct path (only the first hop is dialled), banner intact', async () => {
+  test('strict_chain whose second hop is given by name: still the dial path (only the first hop is dialled), banner intact', async () => {
     // Only the proxy namespace knows the name: danted (hop 1) resolves it, as it would any target.
     appendFileSync(join('/etc/netns', lab.proxy, 'hosts'), `${micro.host}\tsocks.inner.lab\n`);
     const conf = join(lab.dir, 'direct-named-hop.conf');
@@ -178,7 +178,7 @@ describe('direct path for blocking connects', { skip: gate.skip }, () => {
     assertNoLeaks(lab);
   });
 
-  test('a refused target on the direct path: errno 111, logged with the hop', async () => {
+  test('a refused target on the dial path: errno 111, logged with the hop', async () => {
     const r = await sockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c',
       'import socket,sys\ns=socket.socket()\ntry:\n s.connect((sys.argv[1], int(sys.argv[2]))); print("connected")\nexcept OSError as e:\n print("errno", e.errno)\n s.connect((sys.argv[1], int(sys.argv[3]))); print("retry connected")',
       lab.targetIp4, String(CLOSED_PORT), String(ECHO_PORT)]);
@@ -221,7 +221,7 @@ while True:
     assertNoLeaks(lab);
   });
 
-  test('a descriptor inherited across exec still reports the original destination (PEER for the direct path)', async () => {
+  test('a descriptor inherited across exec still reports the original destination (PEER for the dial path)', async () => {
     const r = await sockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', PY_EXEC_PEER, lab.targetIp4, String(ECHO_PORT)]);
     assert.equal(r.status, 0, show(r));
     assert.deepEqual(JSON.parse(r.stdout.toString()), [lab.targetIp4, ECHO_PORT]);

@@ -14,7 +14,7 @@ import { applyDnat } from './dnat';
 import { encodeWireIp } from './control-frame';
 
 /**
- * The direct path (docs/architecture.md): for a blocking connect the shim connects the program's
+ * The dial path (docs/architecture.md): for a blocking connect the shim connects the program's
  * own fd to the first proxy and does every read and write of the handshake; this class decides
  * what to write, how much of what arrived belongs to the handshake, and when it is over. It holds
  * no socket: the chain logic is ChainAttempts + ChainHandshake (src/client/chain-driver.ts), the
@@ -28,8 +28,8 @@ import { encodeWireIp } from './control-frame';
  *   STEP request := session u32be | event u8 | errno u16be | local port u16be | matched u8 | bytes
  *   DONE note    := session u32be | local port u16be   (no response)
  */
-export const DirectState = { read: 0, done: 2, dial: 3 } as const;
-export const DirectEvent = { data: 0, eof: 1, ioError: 2, connectFailed: 3, connectTimeout: 4, readTimeout: 5, sent: 6 } as const;
+export const DialState = { read: 0, done: 2, dial: 3 } as const;
+export const DialEvent = { data: 0, eof: 1, ioError: 2, connectFailed: 3, connectTimeout: 4, readTimeout: 5, sent: 6 } as const;
 /** `arg` of READ and DIAL: more bytes to write before reading; the shim answers STEP `sent`. */
 const ARG_MORE = 1;
 /** `arg` of DIAL: a script of expected replies follows (predictHandshake). */
@@ -38,7 +38,7 @@ const ARG_SCRIPT = 2;
  * `arg` of a CONNECT's DIAL: a standing plan. The shim may run this same answer again for the same
  * CONNECT request without asking (session 0), and reports with NOTE or RESUME. Given when the
  * first attempt's answer depends on the destination alone: one proxy, or a strict or dynamic chain
- * (every proxy in list order; dynamic re-plans only after a failure, which the agent then sees).
+ * (every proxy in list order; dynamic re-picks hops only after a failure, which the agent then sees).
  * Round-robin and random chains change hops from one connection to the next.
  */
 const ARG_STANDING = 4;
@@ -99,7 +99,7 @@ interface Session {
  * deterministic): the opening bytes and the script of expected replies, built once per
  * destination and proxy instead of once per connection (two scratch handshakes each).
  */
-interface DialPlan {
+interface DialTemplate {
   opening: Buffer;
   establishedAtConnect: boolean;
   hopIndex: number;
@@ -107,7 +107,7 @@ interface DialPlan {
   /** encodeScript(script), or undefined when there is none. */
   encoded: Buffer | undefined;
 }
-const DIAL_PLAN_CAP = 256;
+const DIAL_TEMPLATE_CAP = 256;
 
 /** Per proxy: its wire address and that address in hex (PEER keys), computed once. */
 const proxyWires = new WeakMap<ProxySpec, { wire: Buffer; hex: string; id: number }>();
@@ -122,13 +122,13 @@ function proxyWire(proxy: ProxySpec): { wire: Buffer; hex: string; id: number } 
   return known;
 }
 
-export class DirectConnects {
+export class DialSessions {
   private readonly sessions = new Map<number, Session>();
   private nextId = 1;
   /** Original destinations by `${local port}/${first proxy wire hex}`, for PEER (bounded). */
   private readonly peers = new Map<string, Buffer>();
-  /** Single-hop dial plans by proxy and destination (bounded, oldest forgotten first). */
-  private readonly plans = new Map<string, DialPlan>();
+  /** Single-hop dial templates by proxy and destination (bounded, oldest forgotten first). */
+  private readonly templates = new Map<string, DialTemplate>();
   /** The hops of every standing plan (chainStands()), computed at the first NOTE of one. */
   private standingHops?: readonly ProxySpec[];
   /** isIP() of each proxy the shim may dial first; computed at the first CONNECT. */
@@ -209,7 +209,7 @@ export class DirectConnects {
     const matched = body[9]!;
     const bytes = body.subarray(STEP_HEADER);
     const session = this.sessions.get(id);
-    if (!session) return instruction(DirectState.done, E.ECONNABORTED, 0, 0);
+    if (!session) return instruction(DialState.done, E.ECONNABORTED, 0, 0);
     session.timer.refresh();
     const handshake = this.handshakeOf(session);
     // The shim matched (and consumed) the first expectations of the script by itself: replay
@@ -223,21 +223,21 @@ export class DirectConnects {
     }
     const hop0 = session.hops[0]!;
     switch (event) {
-      case DirectEvent.data:
+      case DialEvent.data:
         if (bytes.length === 0) throw new Error('empty STEP data');
         return this.after(session, handshake.receive(Buffer.from(bytes)), localPort);
-      case DirectEvent.sent:
+      case DialEvent.sent:
         if (session.establishedAtConnect && session.outbox.length === 0) return this.established(session, 0, localPort);
         return this.flush(session, 0);
-      case DirectEvent.eof:
+      case DialEvent.eof:
         return this.after(session, handshake.fail(streamFailure.closed()), localPort);
-      case DirectEvent.ioError:
+      case DialEvent.ioError:
         return this.after(session, handshake.fail(streamFailure.broken(errnoName(errno))), localPort);
-      case DirectEvent.readTimeout:
+      case DialEvent.readTimeout:
         return this.after(session, handshake.fail(streamFailure.readTimeout(this.config.tcpReadTimeoutMs)), localPort);
-      case DirectEvent.connectFailed:
+      case DialEvent.connectFailed:
         return this.failed(session, new ChainError(streamFailure.unreachable(errnoName(errno)), 0, hop0));
-      case DirectEvent.connectTimeout:
+      case DialEvent.connectTimeout:
         return this.failed(session, new ChainError(streamFailure.connectTimeout(this.config.tcpConnectTimeoutMs), 0, hop0));
       default:
         throw new Error(`unknown STEP event ${event}`);
@@ -253,7 +253,7 @@ export class DirectConnects {
   resume(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: Buffer, elapsedMs = 0): Buffer {
     const started = Date.now() - elapsedMs;
     const opened = this.open(target, originalAddress, requester, reach, { started });
-    if (!opened || opened.length < 6 || opened[4] !== DirectState.dial || (opened[5]! & ARG_STANDING) === 0) {
+    if (!opened || opened.length < 6 || opened[4] !== DialState.dial || (opened[5]! & ARG_STANDING) === 0) {
       // The answer would not be a standing plan now: nothing to resume (fails closed).
       if (opened && opened.length >= 4) this.forget(opened.readUInt32BE(0));
       throw new Error('RESUME of a destination without a standing plan');
@@ -308,7 +308,7 @@ export class DirectConnects {
   }
 
   /**
-   * The session's handshake. A dial from a cached plan leaves it unbuilt (the happy path never
+   * The session's handshake. A dial from a cached template leaves it unbuilt (the happy path never
    * needs it): it is started here as dial() would have, with the same opening bytes.
    */
   private handshakeOf(session: Session): ChainHandshake {
@@ -319,20 +319,20 @@ export class DirectConnects {
     return session.handshake;
   }
 
-  /** The single-hop plan for this proxy and destination, from the cache or built and kept. */
-  private planFor(proxy: ProxySpec, target: TargetAddress): DialPlan | undefined {
+  /** The single-hop template for this proxy and destination, from the cache or built and kept. */
+  private templateFor(proxy: ProxySpec, target: TargetAddress): DialTemplate | undefined {
     const key = `${proxyWire(proxy).id}|${target.kind}|${target.host}|${target.port}`;
-    let plan = this.plans.get(key);
-    if (plan) return plan;
+    let template = this.templates.get(key);
+    if (template) return template;
     const hops = [proxy];
     const first = new ChainHandshake(hops, target).start();
     // Raw hops (established at connect), failures and long openings take dialFresh().
     if (first.outcome !== undefined || first.send.length > SEND_CHUNK) return undefined;
     const script = predictHandshake(hops, target, MAX_SCRIPT_ENTRIES);
-    plan = { opening: first.send, establishedAtConnect: false, hopIndex: first.hopIndex, script, encoded: encodeScript(script) };
-    this.plans.set(key, plan);
-    if (this.plans.size > DIAL_PLAN_CAP) this.plans.delete(this.plans.keys().next().value as string);
-    return plan;
+    template = { opening: first.send, establishedAtConnect: false, hopIndex: first.hopIndex, script, encoded: encodeScript(script) };
+    this.templates.set(key, template);
+    if (this.templates.size > DIAL_TEMPLATE_CAP) this.templates.delete(this.templates.keys().next().value as string);
+    return template;
   }
 
   /**
@@ -348,29 +348,29 @@ export class DirectConnects {
     }
     session.hops = hops;
     if (hops.length === 1) {
-      const plan = this.planFor(hops[0]!, session.effective);
-      if (plan) return this.dialPlanned(session, plan, id);
+      const template = this.templateFor(hops[0]!, session.effective);
+      if (template) return this.dialFromTemplate(session, template, id);
     }
     return withSession(id, this.dialFresh(session, hops, id));
   }
 
-  /** dial() from a cached plan: the same instruction dialFresh() builds, in one allocation. */
-  private dialPlanned(session: Session, plan: DialPlan, id: number | undefined): Buffer {
+  /** dial() from a cached template: the same instruction dialFresh() builds, in one allocation. */
+  private dialFromTemplate(session: Session, template: DialTemplate, id: number | undefined): Buffer {
     session.handshake = undefined as unknown as ChainHandshake;
     session.hop = -1;
     session.establishedAtConnect = false;
-    this.trackHop(session, { consumed: 0, send: plan.opening, hopIndex: plan.hopIndex });
+    this.trackHop(session, { consumed: 0, send: template.opening, hopIndex: template.hopIndex });
     const proxy = proxyWire(session.hops[0]!).wire;
-    const chunk = plan.opening;
+    const chunk = template.opening;
     session.outbox = EMPTY;
-    const script = plan.encoded;
+    const script = template.encoded;
     const scripted = script !== undefined && proxy.length + 4 + script.length + chunk.length <= SEND_CHUNK + 40;
-    session.script = scripted ? plan.script : [];
+    session.script = scripted ? template.script : [];
     const lead = id === undefined ? 0 : 4;
     const out = Buffer.allocUnsafe(lead + 8 + proxy.length + 4 + (scripted ? script.length : 0) + chunk.length);
     let at = 0;
     if (id !== undefined) at = out.writeUInt32BE(id, 0);
-    out[at] = DirectState.dial;
+    out[at] = DialState.dial;
     out[at + 1] = scripted ? ARG_SCRIPT | this.standing(session, id) : 0;
     out.writeUInt16BE(0, at + 2);
     at = out.writeUInt32BE(clampMs(this.config.tcpConnectTimeoutMs), at + 4);
@@ -412,9 +412,9 @@ export class DirectConnects {
     const script = encodeScript(session.script);
     if (!script || proxy.length + 4 + script.length + chunk.length > SEND_CHUNK + 40) {
       session.script = [];
-      return instruction(DirectState.dial, more, 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs]), chunk);
+      return instruction(DialState.dial, more, 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs]), chunk);
     }
-    return instruction(DirectState.dial, ARG_SCRIPT | this.standing(session, id), 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs, script]), chunk);
+    return instruction(DialState.dial, ARG_SCRIPT | this.standing(session, id), 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs, script]), chunk);
   }
 
   /** Next piece of the outbox, or READ once it is all out. */
@@ -422,7 +422,7 @@ export class DirectConnects {
     const chunk = session.outbox.subarray(0, SEND_CHUNK);
     session.outbox = session.outbox.subarray(chunk.length);
     const more = session.outbox.length > 0 ? ARG_MORE : 0;
-    return instruction(DirectState.read, more, consume, Math.max(1, session.hopDeadline - Date.now()), undefined, chunk);
+    return instruction(DialState.read, more, consume, Math.max(1, session.hopDeadline - Date.now()), undefined, chunk);
   }
 
   private trackHop(session: Session, step: ChainStep): void {
@@ -443,7 +443,7 @@ export class DirectConnects {
     this.sessions.delete(session.id);
     clearTimeout(session.timer);
     this.connected(() => session.who, session.hops, Date.now() - session.started, localPort, session.originalAddress);
-    return instruction(DirectState.done, 0, consume, 0);
+    return instruction(DialState.done, 0, consume, 0);
   }
 
   /** A chain is up: the `-v` line (its label built only if printed) and the PEER entry. */
@@ -463,10 +463,10 @@ export class DirectConnects {
     clearTimeout(session.timer);
     if (err instanceof ChainError) {
       this.log.error(`${session.who} ${err.message}`);
-      return instruction(DirectState.done, errnoFor(err.error.code), 0, 0);
+      return instruction(DialState.done, errnoFor(err.error.code), 0, 0);
     }
     this.log.error(`${session.who}: internal error: ${err instanceof Error ? err.message : String(err)}`);
-    return instruction(DirectState.done, E.ECONNABORTED, 0, 0);
+    return instruction(DialState.done, E.ECONNABORTED, 0, 0);
   }
 
   /** A reused local port to the same proxy replaces the old entry; beyond PEER_CAP the oldest go. */

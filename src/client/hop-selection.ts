@@ -14,7 +14,7 @@ import type { ChainType, ProxySpec } from '../config/config-types';
 /** proxychains' default when chain_len is not written. */
 export const DEFAULT_CHAIN_LEN = 1;
 
-export interface PlanInput {
+export interface HopSelectionInput {
   proxies: readonly ProxySpec[];
   type: ChainType;
   /** Hops per connection for random / round_robin; ignored by strict and dynamic. */
@@ -23,8 +23,8 @@ export interface PlanInput {
   dead?: ReadonlySet<number>;
   /**
    * The indexes not in `dead`, in list order, when the caller keeps them (ChainAttempts does, as
-   * hops die): planning then never scans the whole list, so re-planning after each of k dead hops
-   * costs O(hops planned), not O(list length).
+   * hops die): selection then never scans the whole list, so picking again after each of k dead hops
+   * costs O(hops picked), not O(list length).
    */
   alive?: readonly number[];
   /** Uniform in [0, 1), as Math.random. Only random chains draw from it. */
@@ -33,7 +33,7 @@ export interface PlanInput {
   cursor?: number;
 }
 
-export type ChainPlan =
+export type HopSelection =
   | {
       ok: true;
       /** Indexes into `proxies`, first hop first. */
@@ -58,7 +58,7 @@ export function chainConfigProblem(type: ChainType, proxyCount: number, chainLen
   return undefined;
 }
 
-export function planChain(input: PlanInput): ChainPlan {
+export function selectHops(input: HopSelectionInput): HopSelection {
   const { proxies, type } = input;
   const dead = input.dead ?? new Set<number>();
   // Only dynamic and random chains need the live list itself; the others need its length.
