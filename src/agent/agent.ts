@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { SockswrapConfig } from '../config/config-types';
-import type { Logger } from '../cli/logger';
+import type { Logger } from '../log/logger';
 import { ConnectBroker } from './connect-broker';
 import { ControlServer } from './control-server';
 import { DialSessions } from './dial-sessions';

@@ -5,7 +5,7 @@ import { ChainError, connectChain, type EstablishedChain, type RoundRobinCursor 
 import { describeHop } from '../client/proxy-hop';
 import { errnoFor } from '../protocol/errno-map';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
-import type { Logger } from '../cli/logger';
+import type { Logger } from '../log/logger';
 import { applyDnat } from './dnat';
 
 /** Who asked, for log lines: `curl[4121]`. */

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { constants } from 'node:os';
 import ipaddr from 'ipaddr.js';
-import type { Logger } from '../cli/logger';
+import type { Logger } from '../log/logger';
 import type { TargetAddress } from '../protocol/target-address';
 import { formatTarget } from '../protocol/target-address';
 import type { ConnectBroker, Requester } from './connect-broker';

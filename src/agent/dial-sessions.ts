@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import type { SockswrapConfig } from '../config/config-types';
-import type { Logger } from '../cli/logger';
+import type { Logger } from '../log/logger';
 import { ChainAttempts, ChainHandshake, predictHandshake, streamFailure, type ChainStep, type Expectation } from '../client/chain-driver';
 import { ChainError } from '../client/chain-error';
 import type { RoundRobinCursor } from '../client/chain-connect';

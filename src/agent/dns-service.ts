@@ -6,7 +6,7 @@
  * (--dns-server / remote_dns_server), or is REFUSED with one log line.
  */
 import ipaddr from 'ipaddr.js';
-import type { Logger } from '../cli/logger';
+import type { Logger } from '../log/logger';
 import { connectChain, type EstablishedChain, type RoundRobinCursor } from '../client/chain-connect';
 import type { SockswrapConfig } from '../config/config-types';
 import { Rcode, buildDnsReply, fitDnsAnswerToUdp } from '../protocol/dns-message';

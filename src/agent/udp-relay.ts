@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { SockswrapConfig, ProxySpec } from '../config/config-types';
-import type { Logger } from '../cli/logger';
+import type { Logger } from '../log/logger';
 import { ChainError, connectChain, type RoundRobinCursor } from '../client/chain-connect';
 import { hopsPerConnection, selectHops } from '../client/hop-selection';
 import { describeHop } from '../client/proxy-hop';

@@ -16,7 +16,7 @@ import { SockswrapError } from '../protocol/sockswrap-error';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import { addChainOptions, applyChainOptions, type ChainCliOptions } from './chain-options';
 import { loadConfig } from './load-config';
-import { escapeControl } from './terminal-text';
+import { escapeControl } from '../log/terminal-text';
 
 export const EXIT_OK = 0;
 export const EXIT_BROKEN = 1;

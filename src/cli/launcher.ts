@@ -3,7 +3,7 @@ import { symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { locateShim } from './shim-locator';
-import { escapeControl } from './terminal-text';
+import { escapeControl } from '../log/terminal-text';
 
 /** Signals passed on to the program. SIGINT is not: Ctrl-C already reaches the whole process group. */
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];

@@ -6,10 +6,10 @@ import { addChainOptions, applyChainOptions } from './chain-options';
 import { loadConfig } from './load-config';
 import { assertShimBuilt, exitLike, preloadablePath, runProgram, shimPath } from './launcher';
 import { gateProgram } from './program-check';
-import { StderrLogger, type Verbosity } from './logger';
+import { StderrLogger, type Verbosity } from '../log/logger';
 import { helpExamples } from './help-examples';
 import { versionText } from './version-text';
-import { escapeControl } from './terminal-text';
+import { escapeControl } from '../log/terminal-text';
 
 /** Bad input (options, URLs, config files) exits 2, as the design brief asks. */
 const EXIT_USAGE = 2;

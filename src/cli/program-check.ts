@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { escapeControl } from './terminal-text';
+import { escapeControl } from '../log/terminal-text';
 
 export type UnhookedKind = 'static' | 'go' | 'setuid' | 'setgid' | 'caps' | 'foreign' | 'unreadable';
 

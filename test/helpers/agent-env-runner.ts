@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { Agent } from '../../src/agent/agent';
 import { loadConfig } from '../../src/cli/load-config';
-import { StderrLogger } from '../../src/cli/logger';
+import { StderrLogger } from '../../src/log/logger';
 
 async function main(): Promise<void> {
   const [url, dashdash, ...argv] = process.argv.slice(2);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedMessage, fuzzConfig } from '../helpers/config-fuzz';
-import { escapeControl } from '../../src/cli/terminal-text';
+import { escapeControl } from '../../src/log/terminal-text';
 
 const SOCKSWRAP = join(__dirname, '..', '..', '..', 'bin', 'sockswrap.js');
 const BAD = 170;

@@ -11,7 +11,7 @@ import { MAX_CONFIG_BYTES, readConfigFile } from '../../src/config/read-config-f
 import { parseProxychainsConf } from '../../src/config/proxychains-conf';
 import { applyChainOptions } from '../../src/cli/chain-options';
 import { loadConfig, loadProxyFile } from '../../src/cli/load-config';
-import { escapeControl } from '../../src/cli/terminal-text';
+import { escapeControl } from '../../src/log/terminal-text';
 
 function configError(fn: () => unknown, message: string): void {
   assert.throws(fn, (e: unknown) => {

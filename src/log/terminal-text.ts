@@ -1,7 +1,7 @@
 // Text from outside (a config file's words, a hostname a program asked for, a URL) is printed
 // on the user's terminal: a control character in it could move the cursor, retitle the window,
 // rewrite earlier lines or hide the rest. Every line sockswrap writes to stderr goes through
-// escapeControl() once, at the writer (logger.ts, main.ts), so no caller needs to remember.
+// escapeControl() once, at the writer (logger.ts, cli/main.ts), so no caller needs to remember.
 
 // C0 controls, DEL, C1 controls, and the Unicode controls that reorder or hide text
 // (bidirectional overrides and isolates, zero-width characters, line/paragraph separators).
