@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
 import ipaddr from 'ipaddr.js';
+import type { ProxySpec } from '../config/config-types';
 import type { UdpAssociation as ProxyAssociation } from '../client/udp-associate';
 import { decodeUdpDatagram, encodeUdpDatagram } from '../protocol/udp-header-codec';
 import { UdpReassembler } from '../protocol/udp-reassembly';
@@ -15,7 +16,7 @@ import { ASSOC_ID_LENGTH, REPLY_KEY_LENGTH } from './shim-datagram';
 import type { Requester } from './connect-broker';
 
 export type Upstream =
-  | { kind: 'socks'; proxy: ProxyAssociation; reassembler: UdpReassembler }
+  | { kind: 'socks'; proxy: ProxyAssociation; reassembler: UdpReassembler; hop: ProxySpec }
   /** The chain cannot carry UDP: only port 53, as DNS over TCP. */
   | { kind: 'dns-only'; reason: string }
   /** Nothing can be carried (the proxy is unreachable, refuses our login, ...). */
@@ -73,6 +74,13 @@ export class ProgramAssociation {
   upstreamLost(): void {
     this.upstream = undefined;
     this.starting = undefined;
+  }
+
+  /** The upstream becomes `up` at once (its proxy was found to have no UDP): the old one is closed. */
+  replaceUpstream(up: Upstream): void {
+    if (this.upstream?.kind === 'socks') closeProxy(this.upstream.proxy);
+    this.upstream = up;
+    this.starting = Promise.resolve(up);
   }
 
   /** Remembers how to report replies from `target` to the program, which knows it as `wire`. */

@@ -29,6 +29,7 @@ import type { FakeDnsTable } from './fake-dns-table';
 import { unmap, type RoutePolicy } from './route-policy';
 import { decodeShimDatagram, encodeShimReply } from './shim-datagram';
 import { ProgramAssociation, closeProxy, receiveFromProxy, sendViaProxy, type Upstream } from './udp-association';
+import { UdpCapability, UDP_SILENCE_MS, noUdpFinding } from './udp-capability';
 
 export interface UdpRelayDeps {
   config: SockswrapConfig;
@@ -97,6 +98,9 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** DNS queries per association that may wait on an unproven relay at once (each holds a timer). */
+const SILENCE_WATCHED = 16;
+
 /** How often a process whose control connections are all gone is checked for having exited. */
 const PROCESS_POLL_MS = 300;
 
@@ -117,6 +121,10 @@ export class UdpRelay {
   /** Processes with associations but no control connection left: exited, or exec'd (kept). */
   private readonly watched = new Set<number>();
   private watchTimer: NodeJS.Timeout | undefined;
+  /** What this run found about each proxy's UDP (udp-capability.ts). */
+  readonly capability = new UdpCapability();
+  /** DNS queries waiting on an unproven relay, per association (at most SILENCE_WATCHED each). */
+  private readonly silenceWatched = new WeakMap<ProgramAssociation, number>();
 
   constructor(private readonly deps: UdpRelayDeps) {}
 
@@ -147,7 +155,7 @@ export class UdpRelay {
     if (target === 'direct') return { direct: true };
     if (!this.sockets.has(relay)) return { errno: constants.errno.ENETUNREACH };
     const assoc = this.associationFor(relay, port, requester);
-    const up = await assoc.ready();
+    const up = this.withoutUdpFound(assoc, await assoc.ready());
     if (assoc.closed) return { errno: constants.errno.EBADF };
     const who = `${requester.name}[${requester.pid}] udp ${formatTarget(target)}`;
     if (up.kind === 'failed') {
@@ -271,13 +279,17 @@ export class UdpRelay {
         return { kind: 'failed', errno: constants.errno.ECONNREFUSED, reason: `no live SOCKS5 proxy left for UDP (${hop.reason})` };
       }
       proxy = hop.proxy;
+      const known = this.capability.noUdp(proxy);
+      if (known) return { kind: 'dns-only', reason: `${describeHop(proxy)} has no UDP (found earlier in this run: ${known})` };
       try {
         associated = await udpAssociate(proxy, { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs });
         break;
       } catch (err) {
-        if (err instanceof ChainError && err.error.replyCode !== undefined && err.error.code !== 'proxy-auth-failed') {
-          // The proxy works but will not relay UDP for us (0x07 from microsocks, Tor, ssh -D).
-          return { kind: 'dns-only', reason: `${describeHop(proxy)} refused UDP ASSOCIATE (${err.error.message})` };
+        const finding = noUdpFinding(err);
+        if (finding) {
+          // The proxy works but will not relay UDP for us (0x07 from microsocks and Tor; ssh -D hangs up).
+          this.foundNoUdp(proxy, finding);
+          return { kind: 'dns-only', reason: `${describeHop(proxy)} has no UDP (${finding})` };
         }
         const error = err instanceof ChainError ? err.error : new SockswrapError('proxy-protocol', String(err));
         const perConnection = config.proxies.length > 1 && (config.chainType === 'random' || config.chainType === 'round_robin');
@@ -294,7 +306,7 @@ export class UdpRelay {
       closeProxy(associated);
       return { kind: 'failed', errno: constants.errno.EBADF, reason: 'socket closed' };
     }
-    const up: Extract<Upstream, { kind: 'socks' }> = { kind: 'socks', proxy: associated, reassembler: new UdpReassembler() };
+    const up: Extract<Upstream, { kind: 'socks' }> = { kind: 'socks', proxy: associated, reassembler: new UdpReassembler(), hop: proxy };
     log.info(`${who} via ${describeHop(proxy)}: UDP relay at ${associated.relay.host}:${associated.relay.port}`);
     associated.socket.on('message', (msg, rinfo) => {
       const got = receiveFromProxy(up, msg, rinfo, Date.now());
@@ -303,6 +315,7 @@ export class UdpRelay {
         this.refuseOnce(assoc, `${who}: ${got.message}`);
         return;
       }
+      this.capability.prove(proxy);
       const source = assoc.visibleSource(got.address);
       if (source) this.toProgram(assoc, source, got.payload);
     });
@@ -311,7 +324,7 @@ export class UdpRelay {
     associated.control.resume();
     associated.control.once('close', () => {
       closeProxy(associated);
-      if (assoc.closed) return;
+      if (assoc.closed || assoc.upstream !== up) return;
       log.error(`${who}: the proxy closed the UDP association; the next datagram opens a new one`);
       assoc.upstreamLost();
     });
@@ -354,7 +367,7 @@ export class UdpRelay {
     }
     if (target === 'direct') return;
     if (target.port === 53 && !this.deps.config.proxyDns && this.refusedOnion(assoc, wire, target, payload)) return;
-    const up = assoc.upstream;
+    const up = assoc.upstream && this.withoutUdpFound(assoc, assoc.upstream);
     if (!up) {
       void assoc.ready();
       return;
@@ -366,39 +379,89 @@ export class UdpRelay {
         sendViaProxy(up, target, payload);
       } catch (err) {
         this.refuseOnce(assoc, `${who}: ${err instanceof Error ? err.message : String(err)}; dropped`);
+        return;
       }
+      if (target.port === 53 && !this.capability.proven(up.hop)) this.watchSilence(assoc, up, target, wire, payload, who);
       return;
     }
     if (up.kind === 'dns-only' && target.port === 53) {
-      const { config } = this.deps;
-      const open: OpenStream = (t, signal) =>
-        connectChain(t, {
-          proxies: config.proxies,
-          type: config.chainType,
-          chainLen: config.chainLen,
-          timeouts: { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs },
-          signal,
-          roundRobin: this.deps.roundRobin,
-          random: this.deps.random,
-        });
-      const started = Date.now();
-      queryDnsOverTcp(open, target, payload, config.tcpConnectTimeoutMs + config.tcpReadTimeoutMs).then(
-        (whole) => {
-          // As a server over UDP would: an answer past the client's UDP size is sent truncated
-          // (TC set), and the client asks again over TCP, which is proxied like any TCP.
-          const answer = fitDnsAnswerToUdp(payload, whole);
-          const note = answer === whole ? '' : ` (${whole.length} bytes, more than the client takes over UDP: sent truncated, TC set)`;
-          this.deps.log.info(`${who}: DNS over TCP answered in ${Date.now() - started} ms${note}`);
-          if (!assoc.closed) this.toProgram(assoc, wire, answer);
-        },
-        (err: unknown) => {
-          const message = err instanceof ChainError || err instanceof Error ? err.message : String(err);
-          this.deps.log.error(`${who}: DNS over TCP failed: ${message}`);
-        },
-      );
+      void this.dnsOverTcp(assoc, target, wire, payload, who);
       return;
     }
     this.refuseOnce(assoc, `${who}: dropped: ${up.kind === 'failed' ? up.reason : up.reason}`);
+  }
+
+  /**
+   * One DNS query as DNS over TCP through the chain (the same chain a TCP connect uses), its
+   * answer sent to the program as the server's datagram. Resolves whether it was answered.
+   */
+  private dnsOverTcp(assoc: ProgramAssociation, target: TargetAddress, wire: Buffer, payload: Buffer, who: string): Promise<boolean> {
+    const { config } = this.deps;
+    const open: OpenStream = (t, signal) =>
+      connectChain(t, {
+        proxies: config.proxies,
+        type: config.chainType,
+        chainLen: config.chainLen,
+        timeouts: { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs },
+        signal,
+        roundRobin: this.deps.roundRobin,
+        random: this.deps.random,
+      });
+    const started = Date.now();
+    return queryDnsOverTcp(open, target, payload, config.tcpConnectTimeoutMs + config.tcpReadTimeoutMs).then(
+      (whole) => {
+        // As a server over UDP would: an answer past the client's UDP size is sent truncated
+        // (TC set), and the client asks again over TCP, which is proxied like any TCP.
+        const answer = fitDnsAnswerToUdp(payload, whole);
+        const note = answer === whole ? '' : ` (${whole.length} bytes, more than the client takes over UDP: sent truncated, TC set)`;
+        this.deps.log.info(`${who}: DNS over TCP answered in ${Date.now() - started} ms${note}`);
+        if (!assoc.closed) this.toProgram(assoc, wire, answer);
+        return true;
+      },
+      (err: unknown) => {
+        const message = err instanceof ChainError || err instanceof Error ? err.message : String(err);
+        this.deps.log.error(`${who}: DNS over TCP failed: ${message}`);
+        return false;
+      },
+    );
+  }
+
+  /**
+   * A DNS query went to a relay that has delivered nothing yet. If no datagram comes back from it
+   * within UDP_SILENCE_MS, the query is asked over TCP through the chain; answered there, the relay
+   * is found to carry no UDP (the server works, the relay drops), once for the run, and the
+   * association goes DNS-only. A relay that delivers anything meanwhile is proven and not judged.
+   */
+  private watchSilence(assoc: ProgramAssociation, up: Extract<Upstream, { kind: 'socks' }>, target: TargetAddress, wire: Buffer, payload: Buffer, who: string): void {
+    const waiting = this.silenceWatched.get(assoc) ?? 0;
+    if (waiting >= SILENCE_WATCHED) return;
+    this.silenceWatched.set(assoc, waiting + 1);
+    const timer = setTimeout(() => {
+      this.silenceWatched.set(assoc, (this.silenceWatched.get(assoc) ?? 1) - 1);
+      if (assoc.closed || this.capability.proven(up.hop)) return;
+      void this.dnsOverTcp(assoc, target, wire, payload, who).then((answered) => {
+        if (!answered || this.capability.proven(up.hop)) return;
+        this.foundNoUdp(up.hop, `it granted UDP ASSOCIATE, but its relay answered no DNS query within ${UDP_SILENCE_MS} ms that the same server answered over TCP through the chain`);
+        this.withoutUdpFound(assoc, up);
+      });
+    }, UDP_SILENCE_MS);
+    timer.unref();
+  }
+
+  /** Once per run and proxy: the one-time message of a SOCKS5 hop with no UDP. */
+  private foundNoUdp(proxy: ProxySpec, reason: string): void {
+    if (!this.capability.record(proxy, reason)) return;
+    this.deps.log.error(`${describeHop(proxy)} has no UDP: ${reason}. For the rest of this run DNS (port 53) goes as DNS over TCP through the chain, and other UDP fails with ENETUNREACH`);
+  }
+
+  /** A SOCKS upstream whose proxy was since found to have no UDP becomes DNS-only. */
+  private withoutUdpFound(assoc: ProgramAssociation, up: Upstream): Upstream {
+    if (up.kind !== 'socks') return up;
+    const why = this.capability.noUdp(up.hop);
+    if (!why) return up;
+    const dnsOnly: Upstream = { kind: 'dns-only', reason: `${describeHop(up.hop)} has no UDP (${why})` };
+    assoc.replaceUpstream(dnsOnly);
+    return dnsOnly;
   }
 
   /** Remote DNS off: a query for a .onion name is answered REFUSED here (dns-responder.ts). */

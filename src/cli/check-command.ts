@@ -280,8 +280,17 @@ function socks5Probe(socket: net.Socket, proxy: ProxySpec, pending: Buffer, time
     const onData = (chunk: Buffer) => onEvents(handshake.receive(chunk));
     const timer = setTimeout(() => fail(new SockswrapError('proxy-timeout', `no complete reply from the proxy within ${timeoutMs} ms`)), timeoutMs);
     socket.on('data', onData);
-    socket.once('end', () => fail(new SockswrapError('proxy-closed', 'the proxy closed the connection during the handshake')));
-    socket.once('error', (err: NodeJS.ErrnoException) => fail(new SockswrapError('proxy-closed', `connection to the proxy failed: ${err.code ?? err.message}`)));
+    // Hung up on the request itself (ssh -D): the hop works, and has no UDP (docs/udp.md).
+    const closedOnRequest = (how: string) =>
+      finish({ udp: { granted: false, detail: `no (${how} the connection on UDP ASSOCIATE)` } }, 'ok');
+    socket.once('end', () => {
+      if (handshake.state === 'request') closedOnRequest('closed');
+      else fail(new SockswrapError('proxy-closed', 'the proxy closed the connection during the handshake'));
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (handshake.state === 'request') closedOnRequest(err.code === 'ECONNRESET' ? 'reset' : 'closed');
+      else fail(new SockswrapError('proxy-closed', `connection to the proxy failed: ${err.code ?? err.message}`));
+    });
     onEvents(handshake.start());
     if (pending.length > 0) onData(pending);
     socket.resume();

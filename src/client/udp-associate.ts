@@ -21,6 +21,13 @@ export interface UdpAssociation {
   relay: { host: string; port: number; family: 4 | 6 };
 }
 
+/**
+ * The `cause` of the error raised when the proxy accepted the greeting (and login) but hung up
+ * on the UDP ASSOCIATE request itself: OpenSSH's ssh -D does that (it knows only CONNECT), so
+ * the agent takes it as "no UDP here", as a 0x07 reply (src/agent/udp-capability.ts).
+ */
+export const CLOSED_ON_ASSOCIATE = 'closed-on-associate';
+
 export interface AssociateOptions {
   connectMs: number;
   readMs: number;
@@ -97,6 +104,7 @@ function handshake(control: net.Socket, proxy: ProxySpec, announced: TargetAddre
       control.off('data', onData);
       control.off('end', onEnd);
       control.off('close', onEnd);
+      control.off('error', onError);
       options.signal?.removeEventListener('abort', onAbort);
       if ('error' in outcome) reject(new ChainError(outcome.error, 0, proxy));
       else resolve(outcome.bound);
@@ -115,12 +123,24 @@ function handshake(control: net.Socket, proxy: ProxySpec, announced: TargetAddre
         finish({ error: new SockswrapError('proxy-protocol', err instanceof Error ? err.message : String(err)) });
       }
     };
-    const onEnd = () => finish({ error: new SockswrapError('proxy-closed', 'the proxy closed the connection during the UDP ASSOCIATE handshake') });
+    let reset = false;
+    const onError = (err: NodeJS.ErrnoException) => { reset = err.code === 'ECONNRESET'; };
+    const onEnd = () => {
+      if (hs.state !== 'request') {
+        finish({ error: new SockswrapError('proxy-closed', 'the proxy closed the connection during the UDP ASSOCIATE handshake') });
+        return;
+      }
+      const how = reset ? 'reset' : 'closed';
+      const error = new SockswrapError('proxy-closed', `${how} the connection on the UDP ASSOCIATE request, after accepting the greeting`);
+      error.cause = CLOSED_ON_ASSOCIATE;
+      finish({ error });
+    };
     const onAbort = () => finish({ error: new SockswrapError('proxy-closed', 'the association was given up') });
     const timer = setTimeout(() => finish({ error: new SockswrapError('proxy-timeout', `no complete reply from the proxy within ${options.readMs} ms`) }), options.readMs);
     control.on('data', onData);
     control.once('end', onEnd);
     control.once('close', onEnd);
+    control.on('error', onError);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     handle(hs.start());
   });
