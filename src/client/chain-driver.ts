@@ -221,6 +221,15 @@ export const DESTINATION_FAILURES: ReadonlySet<string> = new Set([
   'host-unreachable',
   'connection-refused',
   'ttl-expired',
+  // Tor's onion errors (tor-socks-replies.ts): Tor works, the onion service does not.
+  'onion-descriptor-not-found',
+  'onion-descriptor-invalid',
+  'onion-introduction-failed',
+  'onion-rendezvous-failed',
+  'onion-auth-missing',
+  'onion-auth-wrong',
+  'onion-address-invalid',
+  'onion-introduction-timeout',
 ]);
 
 /**

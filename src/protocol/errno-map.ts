@@ -25,6 +25,17 @@ const ERRNO_BY_CODE: Record<ErrorCode, number> = {
   'command-not-supported': E.ECONNABORTED,
   'address-not-supported': E.EAFNOSUPPORT,
   'unknown-reply': E.ECONNABORTED,
+  // Tor's onion errors (docs/tor.md): a service that cannot be reached is EHOSTUNREACH, as a name
+  // Tor cannot resolve (0x04) is; an address that is no onion address is EINVAL; a refused or
+  // missing client key EACCES, as a proxy's auth failure; an introduction that timed out ETIMEDOUT.
+  'onion-descriptor-not-found': E.EHOSTUNREACH,
+  'onion-descriptor-invalid': E.EHOSTUNREACH,
+  'onion-introduction-failed': E.EHOSTUNREACH,
+  'onion-rendezvous-failed': E.EHOSTUNREACH,
+  'onion-auth-missing': E.EACCES,
+  'onion-auth-wrong': E.EACCES,
+  'onion-address-invalid': E.EINVAL,
+  'onion-introduction-timeout': E.ETIMEDOUT,
   'no-proxy': E.ENETUNREACH,
   'agent-unavailable': E.ECONNREFUSED,
 };

@@ -9,6 +9,7 @@
 import ipaddr from 'ipaddr.js';
 import { SockswrapError, type ErrorCode } from './sockswrap-error';
 import { formatTarget, type TargetAddress } from './target-address';
+import { TOR_REPLIES } from './tor-socks-replies';
 
 export interface Socks5Credentials {
   username: string;
@@ -45,6 +46,7 @@ const REPLIES: Record<number, [ErrorCode, string]> = {
   0x06: ['ttl-expired', 'TTL expired'],
   0x07: ['command-not-supported', 'command not supported'],
   0x08: ['address-not-supported', 'address type not supported'],
+  ...TOR_REPLIES,
 };
 
 function hex(byte: number): string {
@@ -291,6 +293,9 @@ export class Socks5ClientHandshake {
         // report it now: the reply code tells the user more than a truncation would.
         if (rep !== 0x00) {
           const [code, text] = REPLIES[rep] ?? ['unknown-reply', 'unassigned reply code'];
+          if (Object.hasOwn(TOR_REPLIES, rep)) {
+            return this.fail(code, `${this.what} refused by proxy (reply ${hex(rep)}, Tor's extended error: ${text})`, rep);
+          }
           return this.fail(code, `${this.what} refused by proxy (reply ${hex(rep)} ${text})`, rep);
         }
         if (b.length < 3) return 'incomplete';

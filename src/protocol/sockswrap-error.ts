@@ -18,6 +18,15 @@ export type ErrorCode =
   | 'command-not-supported' // SOCKS5 0x07
   | 'address-not-supported' // SOCKS5 0x08, or a hop that cannot carry this address
   | 'unknown-reply' // any other reply code
+  // Tor's extended SOCKS5 replies 0xF0-0xF7 (tor-socks-replies.ts)
+  | 'onion-descriptor-not-found'
+  | 'onion-descriptor-invalid'
+  | 'onion-introduction-failed'
+  | 'onion-rendezvous-failed'
+  | 'onion-auth-missing'
+  | 'onion-auth-wrong'
+  | 'onion-address-invalid'
+  | 'onion-introduction-timeout'
   | 'no-proxy' // nothing configured that can carry this traffic (fail closed)
   | 'agent-unavailable'; // the shim lost the agent
 

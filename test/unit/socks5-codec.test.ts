@@ -9,6 +9,8 @@ import {
 } from '../../src/protocol/socks5-codec';
 import { SockswrapError, type ErrorCode } from '../../src/protocol/sockswrap-error';
 import type { TargetAddress } from '../../src/protocol/target-address';
+import { errnoFor } from '../../src/protocol/errno-map';
+import { constants as osConstants } from 'node:os';
 import { ascii, h, norm, prng, type Norm } from '../helpers/codec-vectors';
 
 interface Opts {
@@ -170,6 +172,31 @@ describe('failures', () => {
         isSockswrap: true,
       });
       assert.equal(hs.state, 'failed');
+    });
+  }
+
+  // Tor's extended errors (SocksPort ExtendedErrors, proposal 304): code, errno and the words a
+  // user reads, each from the one table and the one errno map.
+  const tor: Array<[number, ErrorCode, string, string]> = [
+    [0xf0, 'onion-descriptor-not-found', 'onion service descriptor can not be found', 'EHOSTUNREACH'],
+    [0xf1, 'onion-descriptor-invalid', 'onion service descriptor is invalid', 'EHOSTUNREACH'],
+    [0xf2, 'onion-introduction-failed', 'onion service introduction failed', 'EHOSTUNREACH'],
+    [0xf3, 'onion-rendezvous-failed', 'onion service rendezvous failed', 'EHOSTUNREACH'],
+    [0xf4, 'onion-auth-missing', 'onion service missing client authorization', 'EACCES'],
+    [0xf5, 'onion-auth-wrong', 'onion service wrong client authorization', 'EACCES'],
+    [0xf6, 'onion-address-invalid', 'onion service invalid address', 'EINVAL'],
+    [0xf7, 'onion-introduction-timeout', 'onion service introduction timed out', 'ETIMEDOUT'],
+  ];
+  for (const [rep, code, words, errno] of tor) {
+    const hx = `0x${rep.toString(16)}`;
+    it(`Tor extended reply ${hx} → ${code} (${errno}), named in the message`, () => {
+      // Tor sends a full reply (BND 0.0.0.0:0) after the code; split after REP to show it is not needed.
+      const { events } = run({ target: TD }, [h('05 00'), h('05', [rep]), h('00 01 00000000 0000')]);
+      const last = events.at(-1) as Extract<Norm, { type: 'failed' }>;
+      assert.equal(last.code, code);
+      assert.equal(last.replyCode, rep);
+      assert.ok(last.message.startsWith(`CONNECT example.com:443 refused by proxy (reply ${hx}, Tor's extended error: ${words}`), last.message);
+      assert.equal(errnoFor(code), osConstants.errno[errno as keyof typeof osConstants.errno]);
     });
   }
 
