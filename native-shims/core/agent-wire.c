@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,7 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/shim.h"
+#include "core/agent-wire.h"
+#include "core/deadline.h"
+#include "core/fd-guard.h"
+#include "core/libc.h"
+#include "core/shim-env.h"
 
 /* The agent answers from memory or after starting a chain; a minute means it is wedged. */
 #define AGENT_REPLY_TIMEOUT_MS 60000
@@ -40,30 +45,24 @@ static void close_thread_conn(void *conn)
 	fdguard_release(&((struct control_conn *)conn)->fd);
 }
 
-static void forget_parent_conns_in_child(void)
+static pthread_once_t wire_once = PTHREAD_ONCE_INIT;
+
+static void wire_init(void)
 {
-	fdguard_forget_all_after_fork();
-	sw_plan_cache_after_fork();
+	sw_libc_init();
+	pthread_key_create(&thread_exit_key, close_thread_conn);
+	pthread_atfork(NULL, NULL, fdguard_forget_all_after_fork);
 }
 
 void agent_wire_init(void)
 {
-	pthread_key_create(&thread_exit_key, close_thread_conn);
-	pthread_atfork(NULL, NULL, forget_parent_conns_in_child);
-}
-
-static long ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms;
+	pthread_once(&wire_once, wire_init);
 }
 
 static int send_all(int fd, const uint8_t *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = real.send(fd, buf, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -81,7 +80,7 @@ static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
 {
 	size_t have = 0, want = 3;
 	while (have < want) {
-		ssize_t n = recv(fd, buf + have, AGENT_HEAD_LEN + AGENT_MAX_BODY - have, MSG_DONTWAIT);
+		ssize_t n = real.recv(fd, buf + have, AGENT_HEAD_LEN + AGENT_MAX_BODY - have, MSG_DONTWAIT);
 		if (n > 0) {
 			have += (size_t)n;
 			if (want == 3 && have >= 3) {
@@ -97,7 +96,7 @@ static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
 		if (errno == EINTR)
 			continue;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = sw_real_poll(&p, 1, (int)ms_left(deadline));
+		int r = real.poll(&p, 1, (int)sw_ms_left(deadline));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -142,8 +141,7 @@ static int round_trip(struct control_conn *conn, uint8_t op, const void *body, s
 		return -1;
 
 	struct timespec deadline;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += AGENT_REPLY_TIMEOUT_MS / 1000;
+	sw_deadline_in(&deadline, AGENT_REPLY_TIMEOUT_MS);
 	/* The request frame is sent; its buffer now takes the response. */
 	ssize_t got = recv_frame(fd, frame, &deadline);
 	if (got < 0)
@@ -175,7 +173,7 @@ static int say_hello(struct control_conn *conn)
 static int open_conn(struct control_conn *conn)
 {
 	const struct shim_config *cfg = shim_config();
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = real.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	if (fdguard_adopt(fd, &conn->fd) < 0)
@@ -200,7 +198,7 @@ static int open_conn(struct control_conn *conn)
 	return 0;
 }
 
-/* A request with no response (DONE note of the direct path) on the thread's open connection;
+/* A request with no response (DONE note of the dial path) on the thread's open connection;
  * -1 when there is none to use (the note is then lost: best effort). Marked in use while the
  * frame goes out, so a signal handler's request cannot interleave with it. */
 int agent_notify(uint8_t op, const void *body, size_t body_len)
@@ -229,7 +227,7 @@ int agent_alive(void)
 		return 0;
 	int saved_errno = errno;
 	uint8_t byte;
-	ssize_t n = sw_real_recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	ssize_t n = real.recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 	int alive = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 	errno = saved_errno;
 	return alive;
@@ -249,7 +247,7 @@ int agent_reachable(void)
 int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT_MAX_BODY],
 	       size_t *resp_len)
 {
-	shim_init();
+	agent_wire_init();
 	if (!shim_config()->ok) {
 		shim_report_config_problem();
 		return -1;

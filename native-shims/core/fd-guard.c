@@ -3,6 +3,7 @@
  * dup2 onto arbitrary numbers. They sit at high numbers, are O_CLOEXEC, and are tracked here. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -11,7 +12,8 @@
 
 #include <linux/close_range.h>
 
-#include "core/shim.h"
+#include "core/fd-guard.h"
+#include "core/libc.h"
 
 #define TRACKED_FDS 65536
 #define BITS_PER_WORD 64
@@ -130,7 +132,7 @@ void fdguard_forget_all_after_fork(void)
 
 /* Before the program's dup2/dup3 replaces one of our fds, move ours elsewhere and tell its owner.
  * If no number is free, the owner loses its connection (slot -1) and reconnects lazily. */
-static void evacuate(int fd)
+void fdguard_evacuate(int fd)
 {
 	if (!fdguard_is_shim_fd(fd))
 		return;
@@ -151,27 +153,8 @@ static void evacuate(int fd)
 	/* The program's dup2 closes the old number for us. */
 }
 
-SHIM_EXPORT int close(int fd)
-{
-	if (fdguard_is_shim_fd(fd))
-		return 0;             /* the program never opened it, so it cannot tell */
-	shim_init();
-	sw_udp_closing(fd);       /* ends a UDP association (udp-hooks.c) */
-	sw_async_forget(fd);
-	return real.close(fd);
-}
-
-/* Connects in progress on descriptors the program closes in bulk (connect-hook.c). */
-static void forget_async_range(unsigned int first, unsigned int last)
-{
-	if (!atomic_load_explicit(&sw_async_used, memory_order_relaxed))
-		return;
-	for (unsigned int fd = first; fd <= last && fd < SW_ASYNC_FDS; fd++)
-		sw_async_forget((int)fd);
-}
-
 /* close_range on every maximal sub-range of [first, last] that holds no shim fd. */
-static int for_each_unguarded_range(unsigned int first, unsigned int last, int flags)
+int fdguard_close_range(unsigned int first, unsigned int last, int flags)
 {
 	unsigned int start = first;
 	unsigned int scan_end = last < TRACKED_FDS - 1 ? last : TRACKED_FDS - 1;
@@ -187,55 +170,12 @@ static int for_each_unguarded_range(unsigned int first, unsigned int last, int f
 	return 0;
 }
 
-SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+void fdguard_close_from(int lowfd)
 {
-	shim_init();
-	if (!real.close_range) {
-		errno = ENOSYS;
-		return -1;
-	}
-	if (first > last) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (!(flags & CLOSE_RANGE_CLOEXEC))
-		forget_async_range(first, last);
-	return for_each_unguarded_range(first, last, flags);
-}
-
-SHIM_EXPORT void closefrom(int lowfd)
-{
-	shim_init();
-	if (lowfd < 0)
-		lowfd = 0;
-	forget_async_range((unsigned int)lowfd, ~0U);
-	if (real.close_range && for_each_unguarded_range((unsigned int)lowfd, ~0U, 0) == 0)
-		return;
-	/* Kernel without close_range: close one by one, as glibc's fallback does, sparing ours. */
 	long max = sysconf(_SC_OPEN_MAX);
 	if (max < 0 || max > 1 << 20)
 		max = 1 << 20;
 	for (long fd = lowfd; fd < max; fd++)
 		if (!fdguard_is_shim_fd((int)fd))
 			close_for_real((int)fd);
-}
-
-SHIM_EXPORT int dup2(int oldfd, int newfd)
-{
-	shim_init();
-	if (oldfd != newfd && fcntl(oldfd, F_GETFD) != -1) {
-		evacuate(newfd);
-		sw_async_forget(newfd);
-	}
-	return real.dup2(oldfd, newfd);
-}
-
-SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
-{
-	shim_init();
-	if (oldfd != newfd && fcntl(oldfd, F_GETFD) != -1) {
-		evacuate(newfd);
-		sw_async_forget(newfd);
-	}
-	return real.dup3(oldfd, newfd, flags);
 }

@@ -4,7 +4,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "core/shim.h"
+#include "core/net-addr.h"
+#include "core/shim-env.h"
 
 static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -34,6 +35,23 @@ int wire_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct wir
 		return 0;
 	}
 	return -1;
+}
+
+int wire_addr_equal(const struct wire_addr *a, const struct wire_addr *b)
+{
+	return a->family == b->family && a->port == b->port && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
+struct wire_addr wire_addr_loopback(int family, uint16_t port)
+{
+	struct wire_addr a = { .family = (uint8_t)family, .port = port };
+	if (family == 4) {
+		a.bytes[0] = 127;
+		a.bytes[3] = 1;
+	} else {
+		a.bytes[15] = 1;
+	}
+	return a;
 }
 
 int wire_addr_is_local(const struct wire_addr *a)

@@ -1,20 +1,27 @@
-/* Reads the launcher's environment once per process image. A fork child shares the parent's
+/* Reads the launcher's environment once per process image (the constructor asks first, so it is
+ * read before main can change it). A fork child shares the parent's
  * image and environment, so the parsed copy stays valid there; exec re-runs the constructor. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/shim.h"
+#include "core/shim-env.h"
 
 static struct shim_config config = { .remote_dns = 1 };
 static const char *config_problem;
 static atomic_int problem_reported;
 
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static void env_load(void);
+
 const struct shim_config *shim_config(void)
 {
+	pthread_once(&env_once, env_load);
 	return &config;
 }
 
@@ -31,8 +38,8 @@ void shim_log_fatal(const char *msg)
 	n = plen + mlen;
 	line[n++] = '\n';
 	int saved = errno;
-	ssize_t w = write(2, line, n);
-	(void)w;
+	/* The system call: write() is the shim's own hook, and this runs before libc is looked up. */
+	syscall(SYS_write, 2, line, n);
 	errno = saved;
 }
 
@@ -83,7 +90,7 @@ static int parse_port(const char *s, int allow_zero, uint16_t *out)
 	return 0;
 }
 
-void shim_env_load(void)
+static void env_load(void)
 {
 	struct shim_config c = { .remote_dns = 1 };
 	const char *sock = getenv("SOCKSWRAP_SOCK");

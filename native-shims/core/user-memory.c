@@ -26,7 +26,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "core/shim.h"
+#include "core/libc.h"
+#include "core/user-memory.h"
 
 #define BLOCK 4096u
 /* Above the current frame, the stack the hook runs on: mapped, read and written by its callers. */

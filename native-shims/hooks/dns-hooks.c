@@ -11,6 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/agent-wire.h"
+#include "core/libc.h"
+#include "core/shim-init.h"
+#include "core/net-addr.h"
+#include "core/shim-env.h"
 #include "core/shim.h"
 
 #define MAX_NAME 255          /* a DNS name is at most 253 characters; leave room for a dot */

@@ -40,6 +40,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "core/libc.h"
+#include "core/shim-env.h"
 #include "core/shim.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -346,15 +348,6 @@ static size_t session_count;
 static char shim_file[PATH_MAX];
 static int allow_unhooked;
 
-static int (*real_execve)(const char *, char *const[], char *const[]);
-static int (*real_execvpe)(const char *, char *const[], char *const[]);
-static int (*real_fexecve)(int, char *const[], char *const[]);
-static int (*real_execveat)(int, const char *, char *const[], char *const[], int);
-static int (*real_posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-			       const posix_spawnattr_t *, char *const[], char *const[]);
-static int (*real_posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-				const posix_spawnattr_t *, char *const[], char *const[]);
-
 /* glibc declares the path arguments nonnull, but a program may still pass NULL (the kernel
  * answers EFAULT): hide the pointer from the optimiser so the NULL checks stay. */
 static const char *maybe_null(const char *p)
@@ -368,14 +361,13 @@ static int has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Set once exec_guard_init ran: an exec from another library's constructor may come first. */
+static int guard_ready;
+
 __attribute__((constructor)) static void exec_guard_init(void)
 {
-	real_execve = dlsym(RTLD_NEXT, "execve");
-	real_execvpe = dlsym(RTLD_NEXT, "execvpe");
-	real_fexecve = dlsym(RTLD_NEXT, "fexecve");
-	real_execveat = dlsym(RTLD_NEXT, "execveat");
-	real_posix_spawn = dlsym(RTLD_NEXT, "posix_spawn");
-	real_posix_spawnp = dlsym(RTLD_NEXT, "posix_spawnp");
+	sw_libc_init();
+	guard_ready = 1;
 	remember_loader();
 
 	Dl_info info;
@@ -652,12 +644,12 @@ static int prepare_found(const char *target, char *const envp[], struct scratch 
 
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	if (!real_execve)
+	if (!guard_ready)
 		exec_guard_init();
 	WITH_SCRATCH(s, envp, errno = E2BIG; return -1)
 	char **env = NULL;
 	int err = maybe_null(path) ? prepare(AT_FDCWD, path, -1, 0, path, envp, &s, &env) : 0;
-	EXEC_PREPARED(s, err, real_execve(path, argv, env ? env : envp));
+	EXEC_PREPARED(s, err, real.execve(path, argv, env ? env : envp));
 }
 
 SHIM_EXPORT int execv(const char *path, char *const argv[])
@@ -667,16 +659,16 @@ SHIM_EXPORT int execv(const char *path, char *const argv[])
 
 SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	if (!real_execve)
+	if (!guard_ready)
 		exec_guard_init();
 	if (!maybe_null(file) || !*file)
-		return real_execvpe(file, argv, envp);
+		return real.execvpe(file, argv, envp);
 	WITH_SCRATCH(s, envp, errno = E2BIG; return -1)
 	char found[PATH_MAX];
 	const char *target = search_path(file, found, sizeof found);
 	char **env = NULL;
 	int err = prepare_found(target, envp, &s, &env);
-	EXEC_PREPARED(s, err, real_execvpe(file, argv, env ? env : envp));
+	EXEC_PREPARED(s, err, real.execvpe(file, argv, env ? env : envp));
 }
 
 SHIM_EXPORT int execvp(const char *file, char *const argv[])
@@ -686,19 +678,19 @@ SHIM_EXPORT int execvp(const char *file, char *const argv[])
 
 SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	if (!real_execve)
+	if (!guard_ready)
 		exec_guard_init();
 	WITH_SCRATCH(s, envp, errno = E2BIG; return -1)
 	char **env = NULL;
 	int err = prepare(AT_FDCWD, NULL, fd, 0, "(fexecve descriptor)", envp, &s, &env);
-	EXEC_PREPARED(s, err, real_fexecve(fd, argv, env ? env : envp));
+	EXEC_PREPARED(s, err, real.fexecve(fd, argv, env ? env : envp));
 }
 
 SHIM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
-	if (!real_execve)
+	if (!guard_ready)
 		exec_guard_init();
-	if (!real_execveat) {
+	if (!real.execveat) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -709,7 +701,7 @@ SHIM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *
 		err = prepare(AT_FDCWD, NULL, dirfd, 0, "(execveat descriptor)", envp, &s, &env);
 	else
 		err = maybe_null(path) ? prepare(dirfd, path, -1, flags & AT_SYMLINK_NOFOLLOW, path, envp, &s, &env) : 0;
-	EXEC_PREPARED(s, err, real_execveat(dirfd, path, argv, env ? env : envp, flags));
+	EXEC_PREPARED(s, err, real.execveat(dirfd, path, argv, env ? env : envp, flags));
 }
 
 /* execl, execle, execlp: the arguments into an array on the stack. */
@@ -753,7 +745,7 @@ SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 static int spawn_common(int search, pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	if (!real_execve)
+	if (!guard_ready)
 		exec_guard_init();
 	WITH_SCRATCH(s, envp, return E2BIG)
 	char found[PATH_MAX];
@@ -764,7 +756,7 @@ static int spawn_common(int search, pid_t *pid, const char *file, const posix_sp
 		scratch_unmap(&s);
 		return err;
 	}
-	int r = (search ? real_posix_spawnp : real_posix_spawn)(pid, file, fa, attr, argv, env ? env : envp);
+	int r = (search ? real.posix_spawnp : real.posix_spawn)(pid, file, fa, attr, argv, env ? env : envp);
 	scratch_unmap(&s);
 	return r;
 }
@@ -791,7 +783,7 @@ static char restored_preload[PATH_MAX + 4096];
 
 static void restore_session_environ(void)
 {
-	if (!real_execve)
+	if (!guard_ready)
 		exec_guard_init();
 	for (size_t i = 0; i < session_count; i++) {
 		const char *eq = strchr(session_vars[i], '=');
@@ -820,21 +812,17 @@ static void restore_session_environ(void)
 
 SHIM_EXPORT int system(const char *command)
 {
-	static int (*real_system)(const char *);
-	if (!real_system)
-		real_system = dlsym(RTLD_NEXT, "system");
+	sw_libc_init();
 	if (command)
 		restore_session_environ();
-	return real_system(command);
+	return real.system(command);
 }
 
 SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 {
-	static FILE *(*real_popen)(const char *, const char *);
-	if (!real_popen)
-		real_popen = dlsym(RTLD_NEXT, "popen");
+	sw_libc_init();
 	restore_session_environ();
-	return real_popen(command, mode);
+	return real.popen(command, mode);
 }
 
 #endif /* EXEC_GUARD_STANDALONE */

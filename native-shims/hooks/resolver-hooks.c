@@ -8,6 +8,10 @@
 #include <netdb.h>
 #include <resolv.h>
 
+#include "core/libc.h"
+#include "core/shim-init.h"
+#include "core/next-dlsym.h"
+#include "core/shim-env.h"
 #include "core/shim.h"
 
 static int refuse(res_state statp)
@@ -25,8 +29,9 @@ static int remote_dns(void)
 	return shim_config()->remote_dns;
 }
 
-/* libc's own definition; looked up on first use, since these calls are rare. */
-#define NEXT(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
+/* libc's own definition (core/libc.c). Before glibc 2.34 these live in libresolv, which a
+ * program may dlopen after the shim looked: then it is looked up again, as RTLD_NEXT finds it. */
+#define NEXT(name) (real.name ? real.name : (__typeof__(real.name))sw_next_dlsym()(RTLD_NEXT, #name))
 
 #define QUERY_HOOK(name, old_name)                                                                  \
 	SHIM_EXPORT int name(const char *dname, int class, int type, unsigned char *answer, int anslen) \

@@ -1,4 +1,4 @@
-/* The direct path for blocking connects: "the shim executes, the agent decides".
+/* The dial path for blocking connects: "the shim executes, the agent decides".
  *
  * The agent answered CONNECT with action 2 (execute): this file connects the program's own fd to
  * the first proxy, writes the handshake bytes the agent gives it, peeks at what the proxy answers
@@ -6,7 +6,7 @@
  * the handshake; only those are read, so a server's first bytes (a banner that came with the final
  * reply) stay in the socket for the program. Afterwards the fd is a plain TCP connection through
  * the chain and the data path is the kernel's alone. docs/wire-protocol.md (CONNECT, STEP) and
- * docs/architecture.md ("direct path").
+ * docs/architecture.md ("the dial path").
  *
  * No allocation, no lock: two stack buffers of one frame each. O_NONBLOCK is switched on only for
  * the connect() to the proxy (so tcp_connect_time_out holds) and restored at once; the program is
@@ -15,11 +15,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include "core/shim.h"
+#include "core/agent-wire.h"
+#include "core/deadline.h"
+#include "core/libc.h"
+#include "core/net-addr.h"
+#include "core/socket-ops.h"
+#include "paths/connect-request.h"
+#include "paths/dial-path.h"
 
 enum { STATE_READ = 0, STATE_DONE = 2, STATE_DIAL = 3 };
 enum { EVENT_DATA = 0, EVENT_EOF = 1, EVENT_IO_ERROR = 2, EVENT_CONNECT_FAILED = 3,
@@ -88,15 +95,6 @@ static int parse_instruction(const uint8_t *buf, size_t len, struct instruction 
 	return 0;
 }
 
-static void unconnect(int fd)
-{
-	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
-	real.connect(fd, &unspec, sizeof unspec);
-	int ignored;
-	socklen_t len = sizeof ignored;
-	sw_real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &ignored, &len);
-}
-
 /* connect() to the proxy within ms: O_NONBLOCK on for the call, the file flags restored exactly. */
 static int dial(int fd, int domain, const struct wire_addr *proxy, uint32_t ms)
 {
@@ -116,7 +114,7 @@ static int dial(int fd, int domain, const struct wire_addr *proxy, uint32_t ms)
 			err = sw_wait_for(fd, POLLOUT, &deadline);
 			if (err == 0) {
 				socklen_t len = sizeof err;
-				if (sw_real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+				if (real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
 					err = errno;
 			}
 		}
@@ -130,7 +128,7 @@ static int dial(int fd, int domain, const struct wire_addr *proxy, uint32_t ms)
 static int send_exact(int fd, const uint8_t *buf, size_t len, const struct timespec *deadline)
 {
 	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = real.send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
@@ -153,7 +151,7 @@ static int send_exact(int fd, const uint8_t *buf, size_t len, const struct times
 static int consume(int fd, size_t n, uint8_t *scratch, size_t cap)
 {
 	while (n) {
-		ssize_t got = sw_real_recv(fd, scratch, n < cap ? n : cap, MSG_DONTWAIT);
+		ssize_t got = real.recv(fd, scratch, n < cap ? n : cap, MSG_DONTWAIT);
 		if (got > 0) {
 			n -= (size_t)got;
 			continue;
@@ -197,7 +195,7 @@ static int run_script(int fd, const uint8_t *script, size_t len, struct timespec
 				*err = e;
 				return e == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
 			}
-			ssize_t n = sw_real_recv(fd, buf, total, MSG_PEEK | MSG_DONTWAIT);
+			ssize_t n = real.recv(fd, buf, total, MSG_PEEK | MSG_DONTWAIT);
 			if (n == 0)
 				return EVENT_EOF;
 			if (n < 0) {
@@ -234,20 +232,7 @@ static int run_script(int fd, const uint8_t *script, size_t len, struct timespec
 	return *matched == (int)count && count > 0 ? -1 : EVENT_IO_ERROR;
 }
 
-static int local_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-		return 0;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return 0;
-}
-
-int sw_direct_is_standing(const uint8_t *answer, size_t answer_len)
+int sw_dial_is_standing(const uint8_t *answer, size_t answer_len)
 {
 	return answer_len >= 4 + 8 && answer[4] == STATE_DIAL && (answer[5] & ARG_STANDING);
 }
@@ -255,13 +240,6 @@ int sw_direct_is_standing(const uint8_t *answer, size_t answer_len)
 static int session_is_standing(const uint8_t *req)
 {
 	return (req[0] | req[1] | req[2] | req[3]) == 0;
-}
-
-static long ms_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
 /* The chain is up with no question asked. A session's NOTE is `session | port`; a standing
@@ -275,14 +253,14 @@ static void note_established(const uint8_t *req, int port, const uint8_t *reques
 	note[5] = (uint8_t)port;
 	size_t len = 6;
 	if (session_is_standing(req) && request_len <= SW_CONNECT_REQUEST_MAX) {
-		put_be32(note + 6, (uint32_t)ms_since(start));
+		put_be32(note + 6, (uint32_t)sw_ms_since(start));
 		memcpy(note + 10, request, request_len);
 		len = 10 + request_len;
 	}
 	agent_notify(OP_NOTE, note, len);
 }
 
-int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
+int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
 		      int *port_out, const uint8_t *request, size_t request_len)
 {
 	*port_out = 0;
@@ -320,7 +298,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 		uint32_t wait_ms = ins.wait_ms;
 		if (ins.state == STATE_DIAL) {
 			if (dialed)
-				unconnect(fd);   /* after a dead hop: free the fd for the next proxy */
+				sw_disconnect(fd);   /* after a dead hop: free the fd for the next proxy */
 			dialed = 1;
 			read_ms = ins.read_ms;
 			*via = ins.proxy;
@@ -329,7 +307,9 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 				event = err == ETIMEDOUT ? EVENT_CONNECT_TIMEOUT : EVENT_CONNECT_FAILED;
 				goto report;
 			}
-			port = local_port(fd);
+			port = sw_local_port(fd, NULL);
+			if (port < 0)
+				port = 0;
 			*port_out = port;
 			wait_ms = read_ms;
 		} else if (ins.state != STATE_READ) {
@@ -364,7 +344,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 				event = err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
 				break;
 			}
-			ssize_t n = sw_real_recv(fd, req + STEP_HEADER, data_cap, MSG_PEEK | MSG_DONTWAIT);
+			ssize_t n = real.recv(fd, req + STEP_HEADER, data_cap, MSG_PEEK | MSG_DONTWAIT);
 			if (n > 0) {
 				data_len = (size_t)n;
 				event = EVENT_DATA;
@@ -397,7 +377,7 @@ int sw_direct_execute(int fd, int domain, const uint8_t *answer, size_t answer_l
 		memmove(req + resume_room, req, STEP_HEADER + data_len);
 		req[0] = (uint8_t)request_len;
 		memcpy(req + 1, request, request_len);
-		put_be32(req + 1 + request_len, (uint32_t)ms_since(&start));   /* for "connected in" */
+		put_be32(req + 1 + request_len, (uint32_t)sw_ms_since(&start));   /* for "connected in" */
 		if (agent_call(OP_RESUME, req, resume_room + STEP_HEADER + data_len, resp, &resp_len) != 0 ||
 		    resp_len < 4 + 8 || session_is_standing(resp))
 			return ECONNREFUSED;
@@ -434,14 +414,13 @@ static int fetch_proxies(struct wire_addr *out)
 
 static int in_list(const struct wire_addr *list, int n, const struct wire_addr *peer)
 {
-	size_t size = peer->family == 4 ? 4 : 16;
 	for (int i = 0; i < n; i++)
-		if (list[i].family == peer->family && list[i].port == peer->port && memcmp(list[i].bytes, peer->bytes, size) == 0)
+		if (wire_addr_equal(&list[i], peer))
 			return 1;
 	return 0;
 }
 
-int sw_direct_is_proxy(const struct wire_addr *peer)
+int sw_dial_is_proxy(const struct wire_addr *peer)
 {
 	int n = atomic_load(&proxy_count);
 	if (n >= 0)

@@ -1,4 +1,4 @@
-/* Standing plans (direct path): a CONNECT answer the agent marked reusable, kept per request.
+/* Standing plans (dial path): a CONNECT answer the agent marked reusable, kept per request.
  *
  * For a chain whose handshake depends on the destination alone (one proxy), the agent's DIAL for a
  * destination is the same every time. The shim keeps it, keyed by the exact CONNECT request bytes,
@@ -10,9 +10,12 @@
  * and makes it even again; a reader copies and keeps the copy only if the sequence was the same
  * even number before and after. A writer that loses the claim simply does not store. */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
-#include "core/shim.h"
+#include "paths/connect-request.h"
+#include "paths/plan-cache.h"
 
 #define PLAN_SLOTS 32
 #define PLAN_MAX 384
@@ -68,7 +71,7 @@ void sw_plan_store(const uint8_t *key, size_t key_len, const uint8_t *plan, size
 }
 
 /* In a fork child: a slot another thread of the parent was writing stays odd forever; empty it. */
-void sw_plan_cache_after_fork(void)
+static void plan_cache_after_fork(void)
 {
 	for (int i = 0; i < PLAN_SLOTS; i++) {
 		uint32_t seq = atomic_load_explicit(&slots[i].seq, memory_order_relaxed);
@@ -77,4 +80,9 @@ void sw_plan_cache_after_fork(void)
 			atomic_store_explicit(&slots[i].seq, seq + 1, memory_order_relaxed);
 		}
 	}
+}
+
+__attribute__((constructor)) static void plan_cache_init(void)
+{
+	pthread_atfork(NULL, NULL, plan_cache_after_fork);
 }

@@ -1,5 +1,5 @@
-/* Stream I/O: read, readv, recv, recvfrom, recvmsg, recvmmsg and getsockopt(SO_ERROR); the send
- * side (send, write, writev, sendto, sendmsg) is in udp-hooks.c.
+/* The receive side: read, readv, recv, recvfrom, recvmsg, recvmmsg and getsockopt(SO_ERROR); the
+ * send side is hooks/send-hooks.c.
  *
  * A socket whose non-blocking connect() the chain has not answered yet must behave as a connect in
  * progress (docs/async-connect.md): a non-blocking send or receive says EAGAIN, a blocking one
@@ -8,98 +8,21 @@
  * (sw_async_after_io). For every other descriptor the cost is one atomic load of a static table,
  * then the UDP check.
  *
- * UDP sockets the UDP relay owns are handed to sw_udp_recvmsg (udp-hooks.c). The weak defaults
- * here keep the shim whole without it. */
+ * UDP sockets the UDP relay owns are handed to sw_udp_recvmsg (paths/udp-path.c). */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
+#include "core/libc.h"
+#include "core/shim-init.h"
 #include "core/shim.h"
+#include "paths/async-connect.h"
+#include "paths/udp-path.h"
 
-static struct {
-	ssize_t (*read)(int, void *, size_t);
-	ssize_t (*readv)(int, const struct iovec *, int);
-	ssize_t (*recv)(int, void *, size_t, int);
-	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
-	ssize_t (*recvmsg)(int, struct msghdr *, int);
-	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
-	int (*getsockopt)(int, int, int, void *, socklen_t *);
-} io;
-
-static pthread_once_t io_once = PTHREAD_ONCE_INIT;
-
-#define RESOLVE_IO(name) (io.name = (__typeof__(io.name))dlsym(RTLD_NEXT, #name))
-
-static void io_resolve(void)
-{
-	RESOLVE_IO(read);
-	RESOLVE_IO(readv);
-	RESOLVE_IO(recv);
-	RESOLVE_IO(recvfrom);
-	RESOLVE_IO(recvmsg);
-	RESOLVE_IO(recvmmsg);
-	RESOLVE_IO(getsockopt);
-	if (!io.read || !io.readv || !io.recv || !io.recvfrom || !io.recvmsg || !io.getsockopt) {
-		shim_log_fatal("cannot find libc's receive functions (dlsym RTLD_NEXT failed)");
-		abort();
-	}
-}
-
-/* Not shim_init(): read() runs before our constructor in other libraries' constructors, and the
- * environment is not needed to pass a call through. */
-static inline void io_init(void)
-{
-	pthread_once(&io_once, io_resolve);
-}
-
-ssize_t sw_real_recv(int fd, void *buf, size_t n, int flags)
-{
-	io_init();
-	return sw_async_after_io(fd, io.recv(fd, buf, n, flags));
-}
-
-int sw_real_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
-{
-	io_init();
-	return io.getsockopt(fd, level, name, value, len);
-}
-
-/* ---- weak defaults for udp-hooks.c ---- */
-
-__attribute__((weak)) int sw_udp_owns(int fd)
-{
-	(void)fd;
-	return 0;
-}
-
-__attribute__((weak)) ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
-{
-	io_init();
-	return sw_async_after_io(fd, io.recvmsg(fd, msg, flags));
-}
-
-/* Without a UDP relay: the agent says direct (connect for real) or an errno; "proxy" for a
- * datagram socket is a protocol error, so fail closed. */
-__attribute__((weak)) int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
-{
-	struct wire_addr dest;
-	uint8_t ticket[16];
-	if (wire_addr_from_sockaddr(addr, len, &dest) != 0)
-		return real.connect(fd, addr, len);
-	int action = sw_ask_agent_connect(2, &dest, ticket);
-	if (action == 0)
-		return real.connect(fd, addr, len);
-	errno = action < 0 ? -action : ECONNREFUSED;
-	return -1;
-}
-
-/* ---- the hooks ---- */
+/* Every hook here starts with sw_libc_init(), not shim_init(): read() runs before our constructor
+ * in other libraries' constructors, and the environment is not needed to pass a call through. */
 
 /* Before a send or receive on fd: 0 to go on, or -1 with EAGAIN (a connect in progress). */
 static inline int settle_before_receive(int fd, int flags)
@@ -125,54 +48,54 @@ static ssize_t udp_receive(int fd, void *buf, size_t n, int flags, struct sockad
 
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
-	io_init();
+	sw_libc_init();
 	if (settle_before_receive(fd, 0) != 0)
 		return -1;
 	if (sw_udp_owns(fd))
 		return udp_receive(fd, buf, n, 0, NULL, NULL);
-	return sw_async_after_io(fd, io.read(fd, buf, n));
+	return sw_async_after_io(fd, real.read(fd, buf, n));
 }
 
 SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int count)
 {
-	io_init();
+	sw_libc_init();
 	if (settle_before_receive(fd, 0) != 0)
 		return -1;
 	if (sw_udp_owns(fd) && count >= 0) {
 		struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)count };
 		return sw_udp_recvmsg(fd, &msg, 0);
 	}
-	return sw_async_after_io(fd, io.readv(fd, iov, count));
+	return sw_async_after_io(fd, real.readv(fd, iov, count));
 }
 
 SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
-	io_init();
+	sw_libc_init();
 	if (settle_before_receive(fd, flags) != 0)
 		return -1;
 	if (sw_udp_owns(fd))
 		return udp_receive(fd, buf, n, flags, NULL, NULL);
-	return sw_async_after_io(fd, io.recv(fd, buf, n, flags));
+	return sw_async_after_io(fd, real.recv(fd, buf, n, flags));
 }
 
 SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
 {
-	io_init();
+	sw_libc_init();
 	if (settle_before_receive(fd, flags) != 0)
 		return -1;
 	if (sw_udp_owns(fd))
 		return udp_receive(fd, buf, n, flags, from, fromlen);
-	return sw_async_after_io(fd, io.recvfrom(fd, buf, n, flags, from, fromlen));
+	return sw_async_after_io(fd, real.recvfrom(fd, buf, n, flags, from, fromlen));
 }
 
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	io_init();
+	sw_libc_init();
 	if (settle_before_receive(fd, flags) != 0)
 		return -1;
 	if (msg && sw_udp_owns(fd))
 		return sw_udp_recvmsg(fd, msg, flags);
-	return sw_async_after_io(fd, io.recvmsg(fd, msg, flags));
+	return sw_async_after_io(fd, real.recvmsg(fd, msg, flags));
 }
 
 /* UDP: one sw_udp_recvmsg per message; after the first, only what is already queued (as the
@@ -196,16 +119,16 @@ static int udp_receive_many(int fd, struct mmsghdr *vec, unsigned int count, int
 
 SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int count, int flags, struct timespec *timeout)
 {
-	io_init();
+	sw_libc_init();
 	if (settle_before_receive(fd, flags) != 0)
 		return -1;
 	if (vec && sw_udp_owns(fd))
 		return udp_receive_many(fd, vec, count, flags);
-	if (!io.recvmmsg) {
+	if (!real.recvmmsg) {
 		errno = ENOSYS;
 		return -1;
 	}
-	return (int)sw_async_after_io(fd, io.recvmmsg(fd, vec, count, flags, timeout));
+	return (int)sw_async_after_io(fd, real.recvmmsg(fd, vec, count, flags, timeout));
 }
 
 /* SO_ERROR is 0 while the chain answers, as for a connect in progress (the readiness hooks call
@@ -213,16 +136,16 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int count, int fl
  * once, as the kernel reports a direct connect's. */
 SHIM_EXPORT int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
 {
-	io_init();
+	sw_libc_init();
 	if (level == SOL_SOCKET && name == SO_ERROR && value && len && *len >= (socklen_t)sizeof(int) &&
 	    sw_async_maybe_pending(fd)) {
 		int saved_errno = errno;
 		sw_async_learn(fd, 0);
-		int r = io.getsockopt(fd, level, name, value, len);
+		int r = real.getsockopt(fd, level, name, value, len);
 		if (r == 0)
 			*(int *)value = sw_async_failed_errno(fd, *(int *)value);
 		errno = saved_errno;
 		return r;
 	}
-	return io.getsockopt(fd, level, name, value, len);
+	return real.getsockopt(fd, level, name, value, len);
 }

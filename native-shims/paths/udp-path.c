@@ -1,6 +1,6 @@
-/* UDP through the agent's loopback UDP relay (docs/udp.md): the send hooks (sendto, sendmsg,
- * sendmmsg, and send, write, writev for connected sockets), datagram connect(), and what the
- * receive hooks in io-hooks.c call for sockets this file owns (sw_udp_owns, sw_udp_recvmsg).
+/* UDP through the agent's loopback UDP relay (docs/udp.md): what the send hooks
+ * (hooks/send-hooks.c), datagram connect() (hooks/connect-hook.c), getpeername, close and the
+ * receive hooks (hooks/recv-hooks.c) call for sockets this file owns.
  *
  * An unconnected socket sends each proxied datagram to the relay with a fixed 27-byte header in
  * front: association id (8) | fam (1) | address (16) | port (2) — the id, which only the control
@@ -19,11 +19,8 @@
  * Nothing is sent to the relay, and nothing from it delivered, unless the agent is still at the
  * other end of this thread's control connection (one non-blocking peek): after the agent died,
  * anyone may own the relay's port.
- *
- * The TCP Fast Open path (a stream sendto/sendmsg with MSG_FASTOPEN and an address) is an implicit
- * connect: it runs the connect() hook, then sends without MSG_FASTOPEN. */
+ */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -32,12 +29,21 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "core/shim.h"
+#include "core/agent-wire.h"
+#include "core/fd-guard.h"
+#include "core/libc.h"
+#include "core/shim-init.h"
+#include "core/net-addr.h"
+#include "core/relay-mac.h"
+#include "core/shim-env.h"
+#include "core/socket-ops.h"
+#include "paths/udp-path.h"
 
 #define UDP_FDS 65536
 #define HDR_LEN 27
@@ -64,43 +70,12 @@ struct udp_socket {
 };
 static struct udp_socket udp_table[UDP_FDS];
 
-static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
-static pthread_once_t udp_once = PTHREAD_ONCE_INIT;
-
-static void udp_resolve(void)
-{
-	real_recvmsg = (ssize_t (*)(int, struct msghdr *, int))dlsym(RTLD_NEXT, "recvmsg");
-	if (!real_recvmsg) {
-		shim_log_fatal("cannot find libc's recvmsg (dlsym RTLD_NEXT failed)");
-		abort();
-	}
-}
-
 static void udp_inherited(void);
 
-static void udp_init(void)
+void sw_udp_init(void)
 {
 	shim_init();
-	pthread_once(&udp_once, udp_resolve);
 	udp_inherited();
-}
-
-static int int_option(int fd, int level, int name, int *value)
-{
-	socklen_t len = sizeof *value;
-	return sw_real_getsockopt(fd, level, name, value, &len);
-}
-
-static int bound_port(int fd, struct sockaddr_storage *ss)
-{
-	socklen_t len = sizeof *ss;
-	if (getsockname(fd, (struct sockaddr *)ss, &len) != 0)
-		return -1;
-	if (ss->ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)ss)->sin_port);
-	if (ss->ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)ss)->sin6_port);
-	return -1;
 }
 
 static struct udp_socket *lookup(int fd)
@@ -112,12 +87,18 @@ static struct udp_socket *lookup(int fd)
 	if (port == 0)
 		return NULL;
 	struct sockaddr_storage ss;
-	if (bound_port(fd, &ss) != (int)port) {
+	if (sw_local_port(fd, &ss) != (int)port) {
 		/* The fd was closed behind our back (close_range, exec'd away) and reused. */
 		atomic_compare_exchange_strong(&e->local_port, &port, 0);
 		return NULL;
 	}
 	return e;
+}
+
+int sw_udp_is_connected(int fd)
+{
+	struct udp_socket *e = lookup(fd);
+	return e && atomic_load(&e->connected);
 }
 
 int sw_udp_owns(int fd)
@@ -133,11 +114,7 @@ int sw_udp_owns(int fd)
 static socklen_t relay_sockaddr(int relay, int v6_socket, struct sockaddr_storage *out)
 {
 	const struct shim_config *cfg = shim_config();
-	struct wire_addr a = { .family = 4, .bytes = { 127, 0, 0, 1 }, .port = cfg->udp_port4 };
-	if (relay == 6) {
-		a = (struct wire_addr){ .family = 6, .port = cfg->udp_port6 };
-		a.bytes[15] = 1;
-	}
+	struct wire_addr a = relay == 6 ? wire_addr_loopback(6, cfg->udp_port6) : wire_addr_loopback(4, cfg->udp_port4);
 	if (a.port == 0)
 		return 0;
 	return wire_addr_to_sockaddr(&a, v6_socket ? AF_INET6 : AF_INET, out);
@@ -150,10 +127,8 @@ static int from_relay(const struct udp_socket *e, const struct sockaddr_storage 
 	struct wire_addr a;
 	if (wire_addr_from_sockaddr((const struct sockaddr *)from, from_len, &a) != 0)
 		return 0;
-	static const uint8_t loopback4[4] = { 127, 0, 0, 1 }, loopback6[16] = { [15] = 1 };
-	if (e->relay == 4)
-		return a.family == 4 && a.port == cfg->udp_port4 && memcmp(a.bytes, loopback4, 4) == 0;
-	return a.family == 6 && a.port == cfg->udp_port6 && memcmp(a.bytes, loopback6, 16) == 0;
+	struct wire_addr relay = e->relay == 4 ? wire_addr_loopback(4, cfg->udp_port4) : wire_addr_loopback(6, cfg->udp_port6);
+	return wire_addr_equal(&a, &relay);
 }
 
 /* Which relay a socket reaches: 127.0.0.1 from AF_INET and dual-stack AF_INET6 sockets, ::1 from
@@ -163,7 +138,7 @@ static int choose_relay(int fd, int domain, const struct sockaddr_storage *bound
 	if (domain == AF_INET)
 		return 4;
 	int v6only = 0;
-	if (int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
+	if (sw_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
 		return 6;
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)bound;
 	if (!IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) && !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
@@ -174,7 +149,7 @@ static int choose_relay(int fd, int domain, const struct sockaddr_storage *bound
 /* Binds an unbound socket to the wildcard address (as its first send would); returns its port. */
 static int ensure_bound(int fd, int domain, struct sockaddr_storage *bound)
 {
-	int port = bound_port(fd, bound);
+	int port = sw_local_port(fd, bound);
 	if (port != 0)
 		return port;
 	struct sockaddr_storage any;
@@ -183,7 +158,7 @@ static int ensure_bound(int fd, int domain, struct sockaddr_storage *bound)
 	socklen_t len = domain == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	if (bind(fd, (struct sockaddr *)&any, len) != 0)
 		return -1;
-	return bound_port(fd, bound);
+	return sw_local_port(fd, bound);
 }
 
 /* ---- the agent ---- */
@@ -245,17 +220,12 @@ struct cached_route {
 static __thread struct cached_route route_cache[ROUTE_CACHE_SIZE];
 static __thread unsigned int route_cache_next;
 
-static int same_dest(const struct wire_addr *a, const struct wire_addr *b)
-{
-	return a->family == b->family && a->port == b->port && memcmp(a->bytes, b->bytes, 16) == 0;
-}
-
 /* 1: cached direct; 2: cached relay for this entry; 0: ask. */
 static int cached_route(const struct wire_addr *dest, const struct udp_socket *e)
 {
 	for (int i = 0; i < ROUTE_CACHE_SIZE; i++) {
 		const struct cached_route *c = &route_cache[i];
-		if (c->dest.family == 0 || !same_dest(&c->dest, dest))
+		if (c->dest.family == 0 || !wire_addr_equal(&c->dest, dest))
 			continue;
 		if (!c->relayed)
 			return 1;
@@ -289,13 +259,7 @@ static int agent_gone(void)
 	return 1;
 }
 
-enum plan { PLAN_AS_IS, PLAN_RELAY, PLAN_WITHOUT_NAME, PLAN_FASTOPEN_CONNECTED, PLAN_REFUSED };
-
-static int socket_is_ip(int fd, int *domain, int *type)
-{
-	return int_option(fd, SOL_SOCKET, SO_DOMAIN, domain) == 0 && (*domain == AF_INET || *domain == AF_INET6) &&
-	       int_option(fd, SOL_SOCKET, SO_TYPE, type) == 0;
-}
+enum plan { PLAN_AS_IS, PLAN_RELAY, PLAN_WITHOUT_NAME, PLAN_REFUSED };
 
 /*
  * The destination of a datagram send or connect as the kernel reads it, in the socket's own
@@ -346,13 +310,11 @@ static int normalize_dgram_dest(int domain, const struct sockaddr *addr, socklen
 	return 0;
 }
 
-/* Decides one send. PLAN_RELAY: *entry and *dest are set. PLAN_REFUSED: errno is set. */
-static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, int flags,
+/* Decides one send on an IP socket that is not a stream. PLAN_RELAY: *entry and *dest are set.
+ * PLAN_REFUSED: errno is set. */
+static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *addr, socklen_t len,
 			   struct udp_socket **entry, struct wire_addr *dest)
 {
-	int domain, type;
-	if (!addr || !socket_is_ip(fd, &domain, &type))
-		return PLAN_AS_IS;
 	if (type == SOCK_DGRAM) {
 		struct sockaddr_storage norm;
 		socklen_t norm_len;
@@ -360,16 +322,7 @@ static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, i
 			return PLAN_AS_IS;   /* no address the kernel would send to: it refuses by itself */
 		if (wire_addr_from_sockaddr((struct sockaddr *)&norm, norm_len, dest) != 0)
 			return PLAN_AS_IS;
-	} else if (type == SOCK_STREAM && (wire_addr_from_sockaddr(addr, len, dest) != 0 || domain != addr->sa_family)) {
-		return PLAN_AS_IS;
-	}
-	if (type == SOCK_STREAM) {
-		/* Without MSG_FASTOPEN the kernel ignores a stream send's address. */
-		if (!(flags & MSG_FASTOPEN) || wire_addr_skips_agent(dest))
-			return PLAN_AS_IS;
-		return connect(fd, addr, len) == 0 ? PLAN_FASTOPEN_CONNECTED : PLAN_REFUSED;
-	}
-	if (type != SOCK_DGRAM) {
+	} else {
 		/* Raw and other IP sockets cannot be proxied. The kernel reads their address in the
 		 * socket's family whatever sa_family says (0 included): judge it the same way. */
 		struct sockaddr_storage as_domain;
@@ -386,7 +339,7 @@ static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, i
 	if (e && atomic_load(&e->connected)) {
 		/* A connected socket: its own peer needs no address; any other would leave the relay. */
 		struct wire_addr peer;
-		if (wire_addr_from_sockaddr((struct sockaddr *)&e->peer, e->peer_len, &peer) == 0 && same_dest(&peer, dest))
+		if (wire_addr_from_sockaddr((struct sockaddr *)&e->peer, e->peer_len, &peer) == 0 && wire_addr_equal(&peer, dest))
 			return agent_gone() ? PLAN_REFUSED : PLAN_WITHOUT_NAME;
 		errno = EISCONN;
 		return PLAN_REFUSED;
@@ -394,7 +347,7 @@ static enum plan plan_send(int fd, const struct sockaddr *addr, socklen_t len, i
 	if (wire_addr_skips_agent(dest))
 		return PLAN_AS_IS;
 	int v6only = 0;
-	if (domain == AF_INET6 && dest->family == 4 && int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
+	if (domain == AF_INET6 && dest->family == 4 && sw_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
 		return PLAN_AS_IS;       /* the kernel refuses it by itself */
 	switch (cached_route(dest, e)) {
 	case 1:
@@ -481,20 +434,20 @@ static ssize_t send_relayed(int fd, const struct udp_socket *e, const struct wir
 	return r < 0 ? -1 : r - HDR_LEN;
 }
 
-static ssize_t send_one(int fd, const struct msghdr *msg, int flags)
+ssize_t sw_udp_send_one(int fd, int domain, int type, const struct msghdr *msg, int flags)
 {
+	sw_udp_init();
 	struct udp_socket *e = NULL;
 	struct wire_addr dest;
 	int saved_errno = errno;
-	switch (plan_send(fd, msg->msg_name, msg->msg_namelen, flags, &e, &dest)) {
+	switch (plan_send(fd, domain, type, msg->msg_name, msg->msg_namelen, &e, &dest)) {
 	case PLAN_REFUSED:
 		return -1;
 	case PLAN_RELAY: {
 		errno = saved_errno;
 		return send_relayed(fd, e, &dest, msg, flags);
 	}
-	case PLAN_WITHOUT_NAME:
-	case PLAN_FASTOPEN_CONNECTED: {
+	case PLAN_WITHOUT_NAME: {
 		struct msghdr without_name = *msg;
 		without_name.msg_name = NULL;
 		without_name.msg_namelen = 0;
@@ -508,150 +461,19 @@ static ssize_t send_one(int fd, const struct msghdr *msg, int flags)
 
 /* ---- sends without an address: a socket connected through the relay adds the header ---- */
 
-static struct {
-	ssize_t (*send)(int, const void *, size_t, int);
-	ssize_t (*write)(int, const void *, size_t);
-	ssize_t (*writev)(int, const struct iovec *, int);
-} plain;
-static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
-
-static void plain_resolve(void)
-{
-	plain.send = (__typeof__(plain.send))dlsym(RTLD_NEXT, "send");
-	plain.write = (__typeof__(plain.write))dlsym(RTLD_NEXT, "write");
-	plain.writev = (__typeof__(plain.writev))dlsym(RTLD_NEXT, "writev");
-	if (!plain.send || !plain.write || !plain.writev) {
-		shim_log_fatal("cannot find libc's send, write or writev (dlsym RTLD_NEXT failed)");
-		abort();
-	}
-}
-
 /* 1 when fd is a socket connected through the relay: *result is the send's (bare, as the kernel
  * connection takes it; refused when the agent is gone). */
-static int connected_send(int fd, const struct msghdr *msg, int flags, ssize_t *result)
+int sw_udp_connected_send(int fd, const struct msghdr *msg, int flags, ssize_t *result)
 {
 	udp_inherited();
 	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
 		return 0;
-	udp_init();
+	sw_udp_init();
 	struct udp_socket *e = lookup(fd);
 	if (!e || !atomic_load(&e->connected))
 		return 0;
 	*result = agent_gone() ? -1 : real.sendmsg(fd, msg, flags);
 	return 1;
-}
-
-SHIM_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
-{
-	pthread_once(&plain_once, plain_resolve);
-	/* A TCP socket whose non-blocking connect is in progress (connect-hook.c). */
-	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, (flags & MSG_DONTWAIT) != 0) != 0)
-		return -1;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t r;
-	if (connected_send(fd, &msg, flags, &r))
-		return r;
-	return sw_async_after_io(fd, plain.send(fd, buf, n, flags));
-}
-
-SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
-{
-	pthread_once(&plain_once, plain_resolve);
-	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, 0) != 0)
-		return -1;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t r;
-	if (connected_send(fd, &msg, 0, &r))
-		return r;
-	return sw_async_after_io(fd, plain.write(fd, buf, n));
-}
-
-SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count)
-{
-	pthread_once(&plain_once, plain_resolve);
-	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, 0) != 0)
-		return -1;
-	ssize_t r;
-	if (count >= 0) {
-		struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)count };
-		if (connected_send(fd, &msg, 0, &r))
-			return r;
-	}
-	return sw_async_after_io(fd, plain.writev(fd, iov, count));
-}
-
-SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr, socklen_t len)
-{
-	udp_init();
-	/* A TCP socket whose non-blocking connect is in progress (connect-hook.c). */
-	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, (flags & MSG_DONTWAIT) != 0) != 0)
-		return -1;
-	if (!addr) {
-		struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-		ssize_t r;
-		if (connected_send(fd, &msg, flags, &r))
-			return r;
-		return sw_async_after_io(fd, real.sendto(fd, buf, n, flags, addr, len));
-	}
-	struct sockaddr_storage addr_copy;
-	if (!sw_copy_sockaddr(&addr, len, &addr_copy))
-		return real.sendto(fd, buf, n, flags, addr, len);
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
-	struct msghdr msg = { .msg_name = (void *)addr, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1 };
-	return send_one(fd, &msg, flags);
-}
-
-SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	udp_init();
-	if (sw_async_maybe_pending(fd) && sw_async_before_io(fd, (flags & MSG_DONTWAIT) != 0) != 0)
-		return -1;
-	struct msghdr msg_copy;
-	struct sockaddr_storage name_copy;
-	if (!sw_copy_msghdr(&msg, &msg_copy, &name_copy))
-		return real.sendmsg(fd, msg, flags);
-	if (!msg->msg_name) {
-		ssize_t r;
-		if (connected_send(fd, msg, flags, &r))
-			return r;
-		return sw_async_after_io(fd, real.sendmsg(fd, msg, flags));
-	}
-	return send_one(fd, msg, flags);
-}
-
-SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int count, int flags)
-{
-	udp_init();
-	if (!vec)
-		return real.sendmmsg(fd, vec, count, flags);
-	/* Only the messages the hooks can read; the kernel refuses the first one they cannot. */
-	unsigned int readable = sw_readable_mmsgs(vec, count);
-	if (readable == 0 && count > 0)
-		return real.sendmmsg(fd, vec, 1, flags);
-	count = readable;
-	int any_named = 0;
-	for (unsigned int i = 0; i < count && !any_named; i++)
-		any_named = vec[i].msg_hdr.msg_name != NULL;
-	struct udp_socket *e = lookup(fd);
-	if (!any_named && !(e && atomic_load(&e->connected)))
-		return real.sendmmsg(fd, vec, count, flags);
-	/* One at a time, so each datagram is planned on its own; an error ends the batch as the
-	 * kernel's would (the count so far, or -1 if nothing was sent). */
-	unsigned int sent = 0;
-	for (; sent < count; sent++) {
-		ssize_t r;
-		if (vec[sent].msg_hdr.msg_name || !connected_send(fd, &vec[sent].msg_hdr, flags & ~MSG_FASTOPEN, &r))
-			r = send_one(fd, &vec[sent].msg_hdr, flags & ~MSG_FASTOPEN);
-		if (r < 0)
-			break;
-		vec[sent].msg_len = (unsigned int)r;
-	}
-	if (sent == 0 && count > 0)
-		return -1;
-	return (int)sent;
 }
 
 /* ---- sockets inherited across exec ----
@@ -669,11 +491,11 @@ static __thread int looking_here;         /* the scan's own agent calls come bac
 static void adopt_inherited(int fd)
 {
 	int domain, type;
-	if (fd >= UDP_FDS || !socket_is_ip(fd, &domain, &type) || type != SOCK_DGRAM ||
+	if (fd >= UDP_FDS || !sw_socket_is_ip(fd, &domain, &type) || type != SOCK_DGRAM ||
 	    atomic_load(&udp_table[fd].local_port) != 0)
 		return;
 	struct sockaddr_storage bound;
-	int port = bound_port(fd, &bound);
+	int port = sw_local_port(fd, &bound);
 	if (port <= 0)
 		return;
 	int relay = choose_relay(fd, domain, &bound);
@@ -753,7 +575,6 @@ static void udp_inherited(void)
 			 * there would leave the state at 1 and every other thread yielding forever. */
 			int cancel_state;
 			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
-			pthread_once(&udp_once, udp_resolve);
 			look_for_inherited();
 			looking_here = 0;
 			atomic_store_explicit(&inherited_state, 2, memory_order_release);
@@ -776,18 +597,18 @@ static void udp_inherited(void)
 
 int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	udp_init();
+	sw_udp_init();
 	struct udp_socket *e = lookup(fd);
 	struct wire_addr dest;
 	int domain, type;
 	struct sockaddr_storage norm;
 	socklen_t norm_len = 0;
-	int proxied_kind = addr && socket_is_ip(fd, &domain, &type) && type == SOCK_DGRAM &&
+	int proxied_kind = addr && sw_socket_is_ip(fd, &domain, &type) && type == SOCK_DGRAM &&
 			   normalize_dgram_dest(domain, addr, len, 1, &norm, &norm_len) &&
 			   wire_addr_from_sockaddr((struct sockaddr *)&norm, norm_len, &dest) == 0 && !wire_addr_skips_agent(&dest);
 	int v6only = 0;
 	if (proxied_kind && domain == AF_INET6 && dest.family == 4 &&
-	    int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
+	    sw_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
 		proxied_kind = 0;   /* the kernel refuses it, with its own errno for the program's form */
 	if (proxied_kind) {
 		/* From here on the destination is the normalized one (what getpeername will report). */
@@ -835,20 +656,13 @@ int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return 0;
 }
 
-/* As the kernel does: copy at most *len bytes, report the full length. */
-static void copy_out(const void *src, socklen_t src_len, void *dst, socklen_t *len)
-{
-	memcpy(dst, src, *len < src_len ? *len : src_len);
-	*len = src_len;
-}
-
 int sw_udp_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	udp_init();
+	sw_udp_init();
 	struct udp_socket *e = lookup(fd);
 	if (!e || !atomic_load(&e->connected) || !addr || !len)
 		return -1;
-	copy_out(&e->peer, e->peer_len, addr, len);
+	sw_copy_out_address(&e->peer, e->peer_len, addr, len);
 	return 0;
 }
 
@@ -857,7 +671,7 @@ void sw_udp_closing(int fd)
 	udp_inherited();
 	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
 		return;
-	udp_init();
+	sw_udp_init();
 	struct udp_socket *e = lookup(fd);
 	if (!e)
 		return;
@@ -912,14 +726,14 @@ static void report_source(struct msghdr *msg, const void *src, socklen_t src_len
 		msg->msg_namelen = 0;
 		return;
 	}
-	copy_out(src, src_len, msg->msg_name, &msg->msg_namelen);
+	sw_copy_out_address(src, src_len, msg->msg_name, &msg->msg_namelen);
 }
 
 /* Drops the datagram at the head of the queue (after a MSG_PEEK showed it is not for us). */
 static void discard_one(int fd)
 {
 	struct msghdr m = { 0 };
-	real_recvmsg(fd, &m, MSG_DONTWAIT);
+	real.recvmsg(fd, &m, MSG_DONTWAIT);
 }
 
 /* The reply's real source from a relayed header (whose MAC was checked); 0 if malformed. */
@@ -955,7 +769,7 @@ static ssize_t receive_whole(int fd, const struct udp_socket *e, struct msghdr *
 	m.msg_namelen = sizeof from;
 	m.msg_iov = &iov;
 	m.msg_iovlen = 1;
-	ssize_t r = real_recvmsg(fd, &m, flags | MSG_TRUNC);
+	ssize_t r = real.recvmsg(fd, &m, flags | MSG_TRUNC);
 	*ok = 0;
 	if (r >= HDR_LEN && (size_t)r <= full && from_relay(e, &from, m.msg_namelen)) {
 		struct iovec payload = { .iov_base = buf + HDR_LEN, .iov_len = (size_t)r - HDR_LEN };
@@ -978,14 +792,14 @@ static ssize_t receive_whole(int fd, const struct udp_socket *e, struct msghdr *
 
 ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	udp_init();
+	sw_udp_init();
 	struct udp_socket *e = lookup(fd);
 	if (!e || !msg || (flags & MSG_ERRQUEUE))
-		return real_recvmsg(fd, msg, flags);
+		return real.recvmsg(fd, msg, flags);
 	if (atomic_load(&e->connected)) {
 		/* Kernel-connected to the relay: only the relay's bare datagrams arrive — and once the
 		 * agent is gone, whoever binds its port sends them: dropped, and the receive fails. */
-		ssize_t r = real_recvmsg(fd, msg, flags);
+		ssize_t r = real.recvmsg(fd, msg, flags);
 		if (r >= 0 && agent_gone()) {
 			if (flags & MSG_PEEK)
 				discard_one(fd);
@@ -1010,7 +824,7 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 		m.msg_iovlen = msg->msg_iovlen + 1;
 		/* A relayed datagram that may not fit: look at its length first (see receive_whole). */
 		if (cap < MAX_RELAYED) {
-			ssize_t peeked = real_recvmsg(fd, &m, flags | MSG_PEEK | MSG_TRUNC);
+			ssize_t peeked = real.recvmsg(fd, &m, flags | MSG_PEEK | MSG_TRUNC);
 			if (peeked < 0) {
 				result = -1;
 				break;
@@ -1040,7 +854,7 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 			m.msg_controllen = msg->msg_controllen;
 		}
 		/* MSG_TRUNC: the datagram's real length, whatever fits. */
-		ssize_t r = real_recvmsg(fd, &m, flags | MSG_TRUNC);
+		ssize_t r = real.recvmsg(fd, &m, flags | MSG_TRUNC);
 		if (r < 0) {
 			result = -1;
 			break;

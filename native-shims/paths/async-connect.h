@@ -1,0 +1,48 @@
+/* paths/async-connect.c: non-blocking connects through the relay while the chain answers
+ * (docs/async-connect.md). */
+#ifndef SOCKSWRAP_ASYNC_CONNECT_H
+#define SOCKSWRAP_ASYNC_CONNECT_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Per fd: non-zero while a non-blocking connect's outcome is not yet what the program has seen. */
+#define SW_ASYNC_FDS 65536
+extern _Atomic uint8_t sw_async_state[SW_ASYNC_FDS];
+/* Set once this process image made a non-blocking connect: the readiness hooks look no further. */
+extern _Atomic int sw_async_used;
+static inline int sw_async_maybe_pending(int fd)
+{
+	return fd >= 0 && fd < SW_ASYNC_FDS && atomic_load_explicit(&sw_async_state[fd], memory_order_acquire) != 0;
+}
+/* The state alone, without learning: PENDING or BUSY (for callers holding a lock learning may take). */
+int sw_async_in_progress_now(int fd);
+/* fd was connected to the relay (local_port) with this ticket; its verdict comes out of band. */
+void sw_async_mark_pending(int fd, int local_port, const uint8_t ticket[16]);
+/* Where a non-blocking connect stands: -1 still in progress (only when !wait), 0 connected (or not
+ * ours), else the errno it failed with. */
+int sw_async_learn(int fd, int wait);
+/* Before a send or receive: 0 to go on, or -1 with EAGAIN while the connect is in progress and
+ * the call must not block (nonblocking_call: MSG_DONTWAIT). A blocking call waits for the outcome. */
+int sw_async_before_io(int fd, int nonblocking_call);
+/* The errno a call reports after a failed connect: the relay's reset (ECONNRESET, or ENOTCONN and
+ * EPIPE after it) stands for the chain's errno, once; any other err is returned unchanged. */
+int sw_async_failed_errno(int fd, int err);
+static inline ssize_t sw_async_after_io(int fd, ssize_t r)
+{
+	if (r < 0 && sw_async_maybe_pending(fd))
+		errno = sw_async_failed_errno(fd, errno);
+	return r;
+}
+/* connect() again on a fd whose connect is (or was) in progress: the kernel's answers for a
+ * connect in progress, done or failed. SW_CONNECT_NOT_OURS when fd is another socket now. */
+#define SW_CONNECT_NOT_OURS (-2)
+int sw_async_connect_again(int fd);
+/* The program closed or replaced fd. */
+void sw_async_forget(int fd);
+/* close_range/closefrom: every fd in [first, last]. */
+void sw_async_forget_range(unsigned int first, unsigned int last);
+
+#endif

@@ -1,0 +1,23 @@
+/* paths/dial-path.c: blocking connects the shim dials and handshakes on the program's own fd
+ * (docs/architecture.md, the dial path). */
+#ifndef SOCKSWRAP_DIAL_PATH_H
+#define SOCKSWRAP_DIAL_PATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/net-addr.h"
+
+/* Runs CONNECT's execute answer (after the action byte: session u32 | instruction) on fd, STEP by
+ * STEP. Returns 0 when the chain is established (via = the proxy fd is connected to; *port = the
+ * fd's local port once connected to it, 0 if unknown), else the errno for connect(); the caller
+ * then disconnects the fd. request: the CONNECT request the answer was for (a standing plan,
+ * session 0, reports with it). */
+int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
+		    int *port, const uint8_t *request, size_t request_len);
+/* Whether a CONNECT execute answer (session | instruction) is a standing plan (DIAL arg bit 2). */
+int sw_dial_is_standing(const uint8_t *answer, size_t answer_len);
+/* Is this peer one of the proxies a dial-path socket is connected to? (PROXIES, once per image) */
+int sw_dial_is_proxy(const struct wire_addr *peer);
+
+#endif
