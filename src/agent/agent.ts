@@ -12,7 +12,9 @@ import { encodeWireIp } from './control-frame';
 import { dnsServiceFor, type DnsService } from './dns-service';
 import { FakeDnsTable } from './fake-dns-table';
 import { HostsFile } from './hosts-file';
+import { PeerTable } from './peer-table';
 import { RoutePolicy } from './route-policy';
+import { Router } from './routing';
 import { TcpRelay } from './tcp-relay';
 import { UdpRelay } from './udp-relay';
 import { DIR_PREFIX, removeStaleDirs, writeOwner } from './stale-dirs';
@@ -44,24 +46,28 @@ export class Agent {
     const socketPath = join(dir, 'agent.sock');
     const token = randomBytes(16);
     const broker = new ConnectBroker(config, log);
-    const relay = new TcpRelay(broker);
+    // The original destination of every proxied TCP socket, relay and dial path alike (PEER).
+    const peers = new PeerTable();
+    const relay = new TcpRelay(broker, peers);
     const policy = new RoutePolicy(config.localnets);
     const fakeDns = new FakeDnsTable(config.remoteDnsSubnet);
     const hosts = HostsFile.load();
     const dns = dnsServiceFor(config, { log, fakeDns, hosts, roundRobin: broker.roundRobin });
-    const udp = new UdpRelay({ config, log, fakeDns, policy, roundRobin: broker.roundRobin, dns });
+    // The one routing decision (routing.ts), for the relay path, the dial path and UDP.
+    const router = new Router({ fakeDns, policy, dnat: config.dnat, agentDns: dns });
+    const udp = new UdpRelay({ config, log, router, roundRobin: broker.roundRobin, dns });
     const control = new ControlServer({
       token,
       broker,
-      policy,
+      router,
       fakeDns,
       udp,
       hosts,
       remoteDns: config.proxyDns,
-      peerOf: (relayFamily, port) => relay.originalAddressFor(relayFamily, port),
+      peers,
       // SOCKSWRAP_DIAL=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.
       // SOCKSWRAP_STANDING=0 (diagnostics): the dial path asks the agent for every connect.
-      dial: process.env.SOCKSWRAP_DIAL === '0' ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0'),
+      dial: process.env.SOCKSWRAP_DIAL === '0' ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers),
       proxyAddresses: proxyAddresses(config),
       dns,
       log,

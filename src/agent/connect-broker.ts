@@ -6,7 +6,7 @@ import { describeHop } from '../client/proxy-hop';
 import { errnoFor } from '../protocol/errno-map';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import type { Logger } from '../log/logger';
-import { applyDnat } from './dnat';
+import type { ProxyRoute } from './routing';
 
 /** Who asked, for log lines: `curl[4121]`. */
 export interface Requester {
@@ -38,15 +38,9 @@ const TICKET_TTL_MS = 30_000;
 const VERDICT_KEEP_MS = 30_000;
 
 /**
- * Where the chain is asked to go (dnat rewrites it; the program keeps seeing its own destination)
- * and how log lines name the connection: shared by the relay and the dial path (dial-sessions.ts).
+ * `curl[4121] 1.2.3.4:80` (and the dnat destination): the name of a connection in log lines, the
+ * same on the relay and the dial path.
  */
-export function connectionLabel(config: SockswrapConfig, target: TargetAddress, requester: Requester): { effective: TargetAddress; who: string } {
-  const effective = applyDnat(config.dnat, target);
-  return { effective, who: labelOf(requester, target, effective) };
-}
-
-/** `curl[4121] 1.2.3.4:80` (and the dnat destination): the name of a connection in log lines. */
 export function labelOf(requester: Requester, target: TargetAddress, effective: TargetAddress): string {
   return `${requester.name}[${requester.pid}] ${formatTarget(target)}` + (effective === target ? '' : ` (dnat to ${formatTarget(effective)})`);
 }
@@ -71,11 +65,13 @@ export class ConnectBroker {
     private readonly log: Logger,
   ) {}
 
-  open(target: TargetAddress, originalAddress: Buffer, requester: Requester, outOfBand = false): Buffer {
+  /** A negotiation for `route` (routing.ts: dnat already applied), and the ticket that claims it. */
+  open(route: ProxyRoute, originalAddress: Buffer, requester: Requester, outOfBand = false): Buffer {
     const ticket = randomBytes(16);
     const controller = new AbortController();
     const started = Date.now();
-    const { effective, who } = connectionLabel(this.config, target, requester);
+    const { target, effective } = route;
+    const who = labelOf(requester, target, effective);
     const outcome = connectChain(effective, {
       proxies: this.config.proxies,
       type: this.config.chainType,

@@ -11,7 +11,8 @@ import { wireTarget, type DnsService } from './dns-service';
 import { FrameDecoder, ID_LEN, Op, decodeWireIp, decodeWireIpParsed, encodeFrame, encodeWireIp, stampFrameId, type Frame } from './control-frame';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
-import { unmap, type RoutePolicy } from './route-policy';
+import type { PeerTable } from './peer-table';
+import { lookupName, nameOfAddress, type Route, type Router } from './routing';
 import type { UdpRelay } from './udp-relay';
 
 const STATUS_OK = 0;
@@ -32,14 +33,15 @@ const MAX_REFUSALS_LOGGED_PER_PID = 256;
 export interface ControlDeps {
   token: Buffer;
   broker: ConnectBroker;
-  policy: RoutePolicy;
+  /** Where each destination goes (routing.ts): the one decision for CONNECT, NOTE and RESUME. */
+  router: Router;
   fakeDns: FakeDnsTable;
   hosts: HostsFile;
   remoteDns: boolean;
   /** The UDP relay (UDP_ROUTE, UDP_RELEASE); absent: every proxied datagram is refused. */
   udp?: UdpRelay;
-  /** Original destination of a relayed connection, by the program's local port. */
-  peerOf(relay: 4 | 6, programPort: number): Buffer | undefined;
+  /** Original destinations of proxied TCP sockets, both paths (PEER). */
+  peers: PeerTable;
   /** The dial path for blocking connects (CONNECT action 2, STEP); absent: always the relay. */
   dial?: DialSessions;
   /** With remote DNS on: the resolv.conf nameservers the agent answers for (dns-service.ts). */
@@ -215,8 +217,8 @@ export class ControlServer {
         const lookup = (): Buffer | undefined =>
           // relay 0: a socket connected straight to a proxy (dial path): `port | 0 | peer address`.
           body.length > 3 && body[2] === 0
-            ? this.deps.dial?.originalAddressFor(body.readUInt16BE(0), body.subarray(3))
-            : this.deps.peerOf(body.length > 2 && body[2] === 6 ? 6 : 4, body.readUInt16BE(0));
+            ? this.deps.peers.ofDialed(body.readUInt16BE(0), body.subarray(3))
+            : this.deps.peers.ofRelayed(body.length > 2 && body[2] === 6 ? 6 : 4, body.readUInt16BE(0));
         const address = lookup();
         if (address) return encodeFrame(STATUS_OK, address);
         // Asked by an image exec'd right after its parent connected: the parent's NOTE (or ticket)
@@ -262,21 +264,15 @@ export class ControlServer {
     }
   }
 
-  /** CONNECT's request: `socktype u8 | address | flags u8 (optional)`; `direct` when the policy says so. */
-  private parseConnect(body: Buffer): ParsedConnect | 'direct' {
+  /** CONNECT's request: `socktype u8 | address | flags u8 (optional)`, and where it goes. */
+  private parseConnect(body: Buffer): ParsedConnect {
     const socktype = body[0]!;
     const { ip, length } = decodeWireIpParsed(body, 1);
     const port = body.readUInt16BE(1 + length);
     const flags = body.length > 1 + length + 2 ? body[1 + length + 2]! : 0;
     // The frame body is the decoder's own copy, not shared with anything: no second copy.
     const originalAddress = body.subarray(1, 1 + length + 2);
-    const address = unmap(ip);
-    const name = this.deps.fakeDns.nameForIp(address);
-    if (name !== undefined) return { socktype, flags, originalAddress, target: { kind: 'domain', host: name, port }, fixed: true };
-    if (this.deps.policy.isDirectIp(address, port)) return 'direct';
-    const target: TargetAddress = { kind: address.kind() === 'ipv4' ? 'ipv4' : 'ipv6', host: address.toString(), port };
-    // A fake address no name owns yet may get one later: what it means now must not be kept.
-    return { socktype, flags, originalAddress, target, fixed: !this.deps.fakeDns.inRange(address) };
+    return { socktype, flags, originalAddress, route: this.deps.router.route(ip, port) };
   }
 
   /**
@@ -293,8 +289,8 @@ export class ControlServer {
     }
     if (body.length < 10 + 1 + 7) throw new Error('short NOTE');
     const request = this.parseConnect(body.subarray(10));
-    if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM) return;
-    dial.noteStanding(request.target, request.originalAddress, requester, body.readUInt16BE(4), body.readUInt32BE(6));
+    if (request.route.kind !== 'proxy' || request.socktype !== SOCKTYPE_STREAM) return;
+    dial.noteStanding(request.route, request.originalAddress, requester, body.readUInt16BE(4), body.readUInt32BE(6));
   }
 
   /**
@@ -307,38 +303,36 @@ export class ControlServer {
     const requestLength = body[0] ?? 0;
     if (!dial || body.length < 1 + requestLength + 4 + 10) throw new Error('bad RESUME');
     const request = this.parseConnect(body.subarray(1, 1 + requestLength));
-    if (request === 'direct' || request.socktype !== SOCKTYPE_STREAM || !request.fixed) throw new Error('RESUME for no plan');
+    const { route } = request;
+    if (route.kind !== 'proxy' || request.socktype !== SOCKTYPE_STREAM || !route.fixed) throw new Error('RESUME for no plan');
     const ms = body.readUInt32BE(1 + requestLength);
-    return encodeFrame(STATUS_OK, dial.resume(request.target, request.originalAddress, requester, reachOf(request.flags), body.subarray(1 + requestLength + 4), ms));
+    return encodeFrame(STATUS_OK, dial.resume(route, request.originalAddress, requester, reachOf(request.flags), body.subarray(1 + requestLength + 4), ms));
   }
 
   private connect(body: Buffer, requester: Requester): Buffer {
-    const dns = this.deps.dns;
-    if (dns && body[0] === SOCKTYPE_STREAM && dns.claimsWire(body.subarray(1))) {
-      // DNS over TCP to a resolv.conf nameserver: the agent answers (dns-stream-server.ts).
-      const target = wireTarget(body.subarray(1));
-      const addressLength = (body[1] === 4 ? 5 : 17) + 2;
-      const originalAddress = Buffer.from(body.subarray(1, 1 + addressLength));
-      const outOfBand = ((body[1 + addressLength] ?? 0) & FLAG_OUT_OF_BAND) !== 0;
-      const ticket = this.deps.broker.openLocal(target, originalAddress, requester, dns.openStream(`${requester.name}[${requester.pid}] tcp ${formatTarget(target)}`), outOfBand);
-      return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
-    }
-    const request = this.parseConnect(body);
-    if (request === 'direct') return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
-    const { socktype, flags, originalAddress, target, fixed } = request;
+    const { socktype, flags, originalAddress, route } = this.parseConnect(body);
+    if (route.kind === 'direct') return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
     if (socktype !== SOCKTYPE_STREAM) {
+      const shown = route.kind === 'proxy' ? formatTarget(route.target) : formatTarget(wireTarget(originalAddress));
       this.logRefusalOnce(
         requester,
-        formatTarget(target),
-        `${requester.name}[${requester.pid}] ${formatTarget(target)}: a datagram socket asked CONNECT, which carries only TCP (the shim uses UDP_ROUTE); refused (nothing is sent direct)`,
+        shown,
+        `${requester.name}[${requester.pid}] ${shown}: a datagram socket asked CONNECT, which carries only TCP (the shim uses UDP_ROUTE); refused (nothing is sent direct)`,
       );
       return encodeFrame(constants.errno.ENETUNREACH);
     }
+    if (route.kind === 'agent-dns') {
+      // DNS over TCP to a resolv.conf nameserver: the agent answers (dns-stream-server.ts).
+      const target = wireTarget(originalAddress);
+      const outOfBand = (flags & FLAG_OUT_OF_BAND) !== 0;
+      const ticket = this.deps.broker.openLocal(target, Buffer.from(originalAddress), requester, this.deps.dns!.openStream(`${requester.name}[${requester.pid}] tcp ${formatTarget(target)}`), outOfBand);
+      return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
+    }
     if ((flags & FLAG_BLOCKING) !== 0 && this.deps.dial) {
-      const execute = this.deps.dial.open(target, originalAddress, requester, reachOf(flags), { mayStand: fixed });
+      const execute = this.deps.dial.open(route, originalAddress, requester, reachOf(flags), { mayStand: route.fixed });
       if (execute) return answerFrame(ACTION_EXECUTE, execute);
     }
-    const ticket = this.deps.broker.open(target, originalAddress, requester, (flags & FLAG_OUT_OF_BAND) !== 0);
+    const ticket = this.deps.broker.open(route, originalAddress, requester, (flags & FLAG_OUT_OF_BAND) !== 0);
     return encodeFrame(STATUS_OK, Buffer.concat([Buffer.from([ACTION_PROXY]), ticket]));
   }
 
@@ -367,17 +361,11 @@ export class ControlServer {
       return encodeFrame(STATUS_NOT_FOUND);
     }
     if (name.length === 0 || name.length > 253 || !this.deps.remoteDns) return encodeFrame(STATUS_NOT_FOUND);
-    const local = this.deps.hosts.lookup(name);
-    let addresses: string[];
-    if (local) {
-      addresses = local;
-    } else {
-      const fake = this.deps.fakeDns.addressesFor(name);
-      if (!fake) return encodeFrame(2);
-      // Unspecified family gets both, IPv4 first, so a program that keeps only IPv6 answers
-      // (curl -6, an AF_INET6-only filter) finds one (docs/fake-dns.md).
-      addresses = [fake.ipv4, fake.ipv6];
-    }
+    const found = lookupName(this.deps.fakeDns, this.deps.hosts, name);
+    if (found.from === 'full') return encodeFrame(2);
+    // Unspecified family gets both, IPv4 first, so a program that keeps only IPv6 answers
+    // (curl -6, an AF_INET6-only filter) finds one (docs/fake-dns.md).
+    const addresses = found.from === 'hosts' ? found.addresses : [found.fake.ipv4, found.fake.ipv6];
     const wanted = addresses.filter((a) => {
       const kind = ipaddr.parse(a).kind();
       return family === 0 || (family === 4 && kind === 'ipv4') || (family === 6 && kind === 'ipv6');
@@ -390,8 +378,7 @@ export class ControlServer {
 
   private reverse(body: Buffer): Buffer {
     const { ip } = decodeWireIp(body, 0);
-    const host = unmap(ipaddr.parse(ip.host)).toString();
-    const name = this.deps.fakeDns.nameFor(host) ?? this.deps.hosts.reverse(host) ?? this.deps.hosts.reverse(ip.host);
+    const name = nameOfAddress(this.deps.fakeDns, this.deps.hosts, ip.host);
     return name ? encodeFrame(STATUS_OK, Buffer.from(name, 'utf8')) : encodeFrame(STATUS_NOT_FOUND);
   }
 }
@@ -406,9 +393,7 @@ interface ParsedConnect {
   flags: number;
   /** `address` as the shim sent it (the original destination, for PEER). */
   originalAddress: Buffer;
-  target: TargetAddress;
-  /** What the address means cannot change during the run (not an unnamed fake address). */
-  fixed: boolean;
+  route: Route;
 }
 
 /** `STATUS_OK frame` whose body is `action u8 | rest`, in one allocation (id stamped later). */

@@ -10,7 +10,8 @@ import type { ProxySpec } from '../config/config-types';
 import { errnoFor } from '../protocol/errno-map';
 import type { TargetAddress } from '../protocol/target-address';
 import { labelOf, type Requester } from './connect-broker';
-import { applyDnat } from './dnat';
+import { PeerTable } from './peer-table';
+import type { ProxyRoute } from './routing';
 import { encodeWireIp } from './control-frame';
 
 /**
@@ -50,8 +51,6 @@ const MAX_SCRIPT_ENTRIES = 8;
 const SEND_CHUNK = 900;
 /** A session the shim stopped asking about (the process died mid-handshake) is forgotten after this. */
 const SESSION_GRACE_MS = 30_000;
-/** PEER entries kept for descriptors inherited across exec (oldest forgotten first). */
-const PEER_CAP = 4096;
 
 const E = constants.errno;
 const ERRNO_NAMES = new Map<number, string>(Object.entries(E).map(([name, value]) => [value, name]));
@@ -63,6 +62,9 @@ export interface OpenOptions {
   /** When connect() was called (RESUME: before the agent heard of it). */
   started?: number;
 }
+
+/** Where a session goes: what the program asked for and, after dnat, what the chain is asked for (routing.ts). */
+export type RouteTo = Pick<ProxyRoute, 'target' | 'effective'>;
 
 /** Which address families the program's socket can connect to (from the CONNECT flags). */
 export interface SocketReach {
@@ -125,8 +127,6 @@ function proxyWire(proxy: ProxySpec): { wire: Buffer; hex: string; id: number } 
 export class DialSessions {
   private readonly sessions = new Map<number, Session>();
   private nextId = 1;
-  /** Original destinations by `${local port}/${first proxy wire hex}`, for PEER (bounded). */
-  private readonly peers = new Map<string, Buffer>();
   /** Single-hop dial templates by proxy and destination (bounded, oldest forgotten first). */
   private readonly templates = new Map<string, DialTemplate>();
   /** The hops of every standing plan (chainStands()), computed at the first NOTE of one. */
@@ -140,6 +140,8 @@ export class DialSessions {
     private readonly roundRobin: RoundRobinCursor,
     /** Whether CONNECT answers may be standing plans (chainStands()); off: diagnostics only. */
     private readonly standingPlans = true,
+    /** Where the original destination of each socket whose chain is up is kept (PEER). */
+    private readonly peers = new PeerTable(),
   ) {}
 
   /**
@@ -149,14 +151,14 @@ export class DialSessions {
    * dial counts: a strict chain's first; any of the others, which a dead hop can make first. A
    * later hop is reached by the one before it (a name goes to that proxy as a name).
    */
-  open(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions = {}): Buffer | undefined {
+  open(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions = {}): Buffer | undefined {
     const { proxies } = this.config;
     if (proxies.length === 0) return undefined;
     this.proxyFamilies ??= (this.config.chainType === 'strict' ? proxies.slice(0, 1) : proxies).map((proxy) => isIP(proxy.host));
     for (const family of this.proxyFamilies) {
       if (family === 0 || (family === 4 && !reach.v4) || (family === 6 && !reach.v6)) return undefined;
     }
-    const effective = applyDnat(this.config.dnat, target);
+    const { target, effective } = route;
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     const attempts = new ChainAttempts({
@@ -250,9 +252,9 @@ export class DialSessions {
    * would have (same plan: it depends on the destination alone) and takes the step. Answer:
    * `session u32 | instruction`.
    */
-  resume(target: TargetAddress, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: Buffer, elapsedMs = 0): Buffer {
+  resume(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: Buffer, elapsedMs = 0): Buffer {
     const started = Date.now() - elapsedMs;
-    const opened = this.open(target, originalAddress, requester, reach, { started });
+    const opened = this.open(route, originalAddress, requester, reach, { started });
     if (!opened || opened.length < 6 || opened[4] !== DialState.dial || (opened[5]! & ARG_STANDING) === 0) {
       // The answer would not be a standing plan now: nothing to resume (fails closed).
       if (opened && opened.length >= 4) this.forget(opened.readUInt32BE(0));
@@ -274,12 +276,11 @@ export class DialSessions {
   }
 
   /** NOTE of a standing plan: the chain is up on `localPort`, `ms` after connect() was called. */
-  noteStanding(target: TargetAddress, originalAddress: Buffer, requester: Requester, localPort: number, ms: number): void {
+  noteStanding({ target, effective }: RouteTo, originalAddress: Buffer, requester: Requester, localPort: number, ms: number): void {
     if (!this.chainStands()) return;
     // The hops the plan stood for: the first attempt, which for these chains is always the same.
     const hops = (this.standingHops ??= new ChainAttempts({ proxies: this.config.proxies, type: this.config.chainType, chainLen: this.config.chainLen, roundRobin: { cursor: 0 } }).next());
     if (isIP(hops[0]!.host) === 0) return;
-    const effective = applyDnat(this.config.dnat, target);
     this.connected(() => labelOf(requester, target, effective), hops, ms, localPort, originalAddress);
   }
 
@@ -292,7 +293,7 @@ export class DialSessions {
 
   /** PEER for a descriptor connected straight to a proxy: by its local port and its real peer. */
   originalAddressFor(localPort: number, proxyWire: Buffer): Buffer | undefined {
-    return this.peers.get(`${localPort}/${proxyWire.toString('hex')}`);
+    return this.peers.ofDialed(localPort, proxyWire);
   }
 
   private forget(id: number): void {
@@ -449,7 +450,7 @@ export class DialSessions {
   /** A chain is up: the `-v` line (its label built only if printed) and the PEER entry. */
   private connected(who: () => string, hops: readonly ProxySpec[], ms: number, localPort: number, originalAddress: Buffer): void {
     if (this.log.showsInfo !== false) this.log.info(`${who()} via ${hops.map(describeHop).join(' > ')}: connected in ${ms} ms`);
-    this.rememberPeer(localPort, proxyWire(hops[0]!).hex, originalAddress);
+    this.peers.addDialed(localPort, proxyWire(hops[0]!).hex, originalAddress);
   }
 
   /** An attempt failed: another attempt (DIAL again: the shim disconnects first), or the end. */
@@ -469,14 +470,6 @@ export class DialSessions {
     return instruction(DialState.done, E.ECONNABORTED, 0, 0);
   }
 
-  /** A reused local port to the same proxy replaces the old entry; beyond PEER_CAP the oldest go. */
-  private rememberPeer(localPort: number, proxyHex: string, original: Buffer): void {
-    if (localPort === 0) return;
-    const key = `${localPort}/${proxyHex}`;
-    this.peers.delete(key);
-    this.peers.set(key, original);
-    while (this.peers.size > PEER_CAP) this.peers.delete(this.peers.keys().next().value as string);
-  }
 }
 
 /**

@@ -13,6 +13,7 @@ import ipaddr from 'ipaddr.js';
 import { Rcode, buildDnsReply, parseDnsQuery, reverseNameAddress, type DnsQuery, type DnsRecord } from '../protocol/dns-message';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
+import { lookupName, nameOfAddress } from './routing';
 
 const TYPE_A = 1;
 const TYPE_PTR = 12;
@@ -51,19 +52,18 @@ export class DnsResponder {
       const want = type === TYPE_A ? 'ipv4' : 'ipv6';
       const rtype = type === TYPE_A ? 'A' : 'AAAA';
       if (!query.question.verbatim || !carriable(name)) return answer(Rcode.refused, [], `"${printable(name)}" is not a name a proxy can be asked for`);
-      const local = this.hosts.lookup(name);
-      if (local) {
-        const records = local.filter((a) => ipaddr.parse(a).kind() === want).map((data) => ({ type: rtype, name, ttl: TTL, data }) as DnsRecord);
+      const found = lookupName(this.fakeDns, this.hosts, name);
+      if (found.from === 'hosts') {
+        const records = found.addresses.filter((a) => ipaddr.parse(a).kind() === want).map((data) => ({ type: rtype, name, ttl: TTL, data }) as DnsRecord);
         return answer(Rcode.noError, records, records.length ? `${rtype} from /etc/hosts` : `no ${rtype} in /etc/hosts`);
       }
-      const fake = this.fakeDns.addressesFor(name);
-      if (!fake) return answer(Rcode.servFail, [], 'the fake-address table is full');
-      return answer(Rcode.noError, [{ type: rtype, name, ttl: TTL, data: type === TYPE_A ? fake.ipv4 : fake.ipv6 }], `fake ${rtype}`);
+      if (found.from === 'full') return answer(Rcode.servFail, [], 'the fake-address table is full');
+      return answer(Rcode.noError, [{ type: rtype, name, ttl: TTL, data: type === TYPE_A ? found.fake.ipv4 : found.fake.ipv6 }], `fake ${rtype}`);
     }
     if (type === TYPE_PTR) {
       const address = reverseNameAddress(name);
       if (address !== undefined) {
-        const own = this.fakeDns.nameFor(address) ?? this.hosts.reverse(address);
+        const own = nameOfAddress(this.fakeDns, this.hosts, address);
         if (own !== undefined) return answer(Rcode.noError, [{ type: 'PTR', name, ttl: TTL, data: own }], 'PTR of a fake or /etc/hosts address');
         // A fake address no name owns: there is nothing behind it anywhere.
         if (this.fakeDns.inRange(ipaddr.parse(address))) return answer(Rcode.nxDomain, [], 'PTR of an unused fake address');

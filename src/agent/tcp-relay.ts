@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { constants } from 'node:os';
 import type { ConnectBroker, PendingConnect } from './connect-broker';
+import { PeerTable } from './peer-table';
 import { sendUrgentByte } from './urgent-byte';
 
 const TICKET_LENGTH = 16;
@@ -15,22 +16,19 @@ const EMPTY: Buffer = Buffer.alloc(0);
  */
 export class TcpRelay {
   private readonly servers: net.Server[] = [];
-  /** Original destinations by `${relay}:${program port}`, relay 4 or 6 (docs/wire-protocol.md, PEER). */
-  private readonly peers = new Map<string, Buffer>();
   readonly sockets = new Set<net.Socket>();
 
-  constructor(private readonly broker: ConnectBroker) {}
+  constructor(
+    private readonly broker: ConnectBroker,
+    /** Where each live relayed connection's original destination is kept (PEER). */
+    private readonly peers = new PeerTable(),
+  ) {}
 
   /** Listens on 127.0.0.1 and, when the host has it, ::1. Returns the ports (0 = none). */
   async listen(): Promise<{ port4: number; port6: number }> {
     const port4 = await this.listenOn('127.0.0.1');
     const port6 = await this.listenOn('::1').catch(() => 0);
     return { port4, port6 };
-  }
-
-  /** The original destination (wire form) of a live relayed connection, by relay and the program's local port. */
-  originalAddressFor(relay: 4 | 6, programPort: number): Buffer | undefined {
-    return this.peers.get(`${relay}:${programPort}`);
   }
 
   close(): void {
@@ -83,17 +81,13 @@ export class TcpRelay {
   }
 
   private bridge(app: net.Socket, pending: PendingConnect, relay: 4 | 6): void {
-    const peerKey = `${relay}:${app.remotePort}`;
-    this.peers.set(peerKey, pending.originalAddress);
+    const forgetPeer = this.peers.addRelayed(relay, app.remotePort ?? 0, pending.originalAddress);
     let gone = false;
     const onEarlyClose = () => {
       gone = true;
       pending.abort();
     };
     app.once('close', onEarlyClose);
-    const forgetPeer = () => {
-      if (this.peers.get(peerKey) === pending.originalAddress) this.peers.delete(peerKey);
-    };
     void pending.outcome.then((result) => {
       app.off('close', onEarlyClose);
       // Already closed: no 'close' event is coming to remove the entry.

@@ -13,7 +13,6 @@ import ipaddr from 'ipaddr.js';
 import type { SockswrapConfig, ProxySpec } from '../config/config-types';
 import type { Logger } from '../log/logger';
 import { ChainError, connectChain, type RoundRobinCursor } from '../client/chain-connect';
-import { hopsPerConnection, selectHops } from '../client/hop-selection';
 import { describeHop } from '../client/proxy-hop';
 import { udpAssociate } from '../client/udp-associate';
 import { errnoFor } from '../protocol/errno-map';
@@ -21,12 +20,12 @@ import { SockswrapError } from '../protocol/sockswrap-error';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import { UdpReassembler } from '../protocol/udp-reassembly';
 import type { Requester } from './connect-broker';
-import { decodeWireIp } from './control-frame';
+import { UdpHops } from './udp-hops';
 import { fitDnsAnswerToUdp, queryDnsOverTcp, type OpenStream } from './dns-over-tcp';
 import { wireTarget, type DnsService } from './dns-service';
 import { onionRefusal } from './dns-responder';
-import type { FakeDnsTable } from './fake-dns-table';
-import { unmap, type RoutePolicy } from './route-policy';
+import { unmap } from './route-policy';
+import type { ProxyRoute, Route, Router } from './routing';
 import { decodeShimDatagram, encodeShimReply } from './shim-datagram';
 import { ProgramAssociation, closeProxy, receiveFromProxy, sendViaProxy, type Upstream } from './udp-association';
 import { UdpCapability, UDP_SILENCE_MS, noUdpFinding } from './udp-capability';
@@ -34,8 +33,8 @@ import { UdpCapability, UDP_SILENCE_MS, noUdpFinding } from './udp-capability';
 export interface UdpRelayDeps {
   config: SockswrapConfig;
   log: Logger;
-  fakeDns: FakeDnsTable;
-  policy: RoutePolicy;
+  /** Where each datagram goes (routing.ts), the same decision as for TCP connects. */
+  router: Router;
   /** round_robin's position, shared with TCP connects (the broker's), so both rotate together. */
   roundRobin?: RoundRobinCursor;
   /** Uniform in [0, 1) for random chains; Math.random when absent. */
@@ -45,41 +44,6 @@ export interface UdpRelayDeps {
 }
 
 export type UdpRoute = { direct: true } | { id: Buffer; replyKey: Buffer } | { errno: number };
-
-/** The one UDP-capable shape of chain: a single SOCKS5 hop. */
-export function udpCapableProxy(config: Pick<SockswrapConfig, 'proxies'>): ProxySpec | string {
-  const { proxies } = config;
-  if (proxies.length !== 1) return `the chain has ${proxies.length} hops, and a SOCKS5 UDP relay can only be reached as the first`;
-  if (proxies[0]!.type !== 'socks5') return `${describeHop(proxies[0]!)} cannot carry UDP`;
-  return proxies[0]!;
-}
-
-/**
- * The hop that carries one association's UDP, or why none can. A random or round_robin chain
- * whose chain_len is 1 is a single hop per connection: the association picks its hop like one
- * connection (same rules, same round-robin cursor, advanced here), and carries UDP when the
- * proxy picked is SOCKS5. `dead`: indexes found unreachable for this association.
- */
-export function selectUdpHop(
-  config: Pick<SockswrapConfig, 'proxies' | 'chainType' | 'chainLen'>,
-  options: { roundRobin?: RoundRobinCursor; random?: () => number; dead?: ReadonlySet<number> } = {},
-): { proxy: ProxySpec; index: number } | { reason: string; noLiveProxy?: true } {
-  const { proxies, chainType: type, chainLen } = config;
-  const perConnection = type === 'random' || type === 'round_robin';
-  if (!perConnection || proxies.length === 1) {
-    const proxy = udpCapableProxy(config);
-    return typeof proxy === 'string' ? { reason: proxy } : { proxy, index: 0 };
-  }
-  const hops = hopsPerConnection(type, proxies.length, chainLen);
-  if (hops !== 1) return { reason: `the ${type} chain uses ${hops} hops per connection, and a SOCKS5 UDP relay can only be reached as the first` };
-  const selection = selectHops({ proxies, type, chainLen, dead: options.dead, random: options.random, cursor: options.roundRobin?.cursor });
-  if (!selection.ok) return { reason: selection.reason, noLiveProxy: true };
-  if (options.roundRobin && selection.nextCursor !== undefined) options.roundRobin.cursor = selection.nextCursor;
-  const index = selection.hops[0]!;
-  const proxy = proxies[index]!;
-  if (proxy.type !== 'socks5') return { reason: `${describeHop(proxy)} (picked by the ${type} chain) cannot carry UDP` };
-  return { proxy, index };
-}
 
 /** Alive and not a zombie (a zombie holds no sockets). Without /proc, kill(pid, 0). */
 export function processAlive(pid: number): boolean {
@@ -104,15 +68,10 @@ const SILENCE_WATCHED = 16;
 /** How often a process whose control connections are all gone is checked for having exited. */
 const PROCESS_POLL_MS = 300;
 
-/** Where a destination (wire form) goes: direct, or the target the proxy is asked for. */
-export function udpTarget(wire: Buffer, fakeDns: FakeDnsTable, policy: RoutePolicy): TargetAddress | 'direct' {
-  const { ip, length } = decodeWireIp(wire, 0);
-  const port = wire.readUInt16BE(length);
-  const host = unmap(ipaddr.parse(ip.host)).toString();
-  const name = fakeDns.nameFor(host);
-  if (name !== undefined) return { kind: 'domain', host: name, port };
-  if (policy.isDirect(host, port)) return 'direct';
-  return { kind: ipaddr.parse(host).kind() === 'ipv4' ? 'ipv4' : 'ipv6', host, port };
+/** `curl[4121] udp 1.2.3.4:53` (and the dnat destination): an association's name in log lines. */
+function udpLabel(requester: Requester, route: ProxyRoute): string {
+  const { target, effective } = route;
+  return `${requester.name}[${requester.pid}] udp ${formatTarget(target)}` + (effective === target ? '' : ` (dnat to ${formatTarget(effective)})`);
 }
 
 export class UdpRelay {
@@ -150,14 +109,15 @@ export class UdpRelay {
    * first use and opens its upstream before answering, so the first send already gets the verdict.
    */
   async route(relay: 4 | 6, port: number, wire: Buffer, connecting: boolean, requester: Requester): Promise<UdpRoute> {
-    if (this.deps.dns?.claimsWire(wire)) return this.routeToAgentDns(relay, port, wire, connecting, requester);
-    const target = udpTarget(wire, this.deps.fakeDns, this.deps.policy);
-    if (target === 'direct') return { direct: true };
+    const route = this.deps.router.routeWire(wire);
+    if (route.kind === 'agent-dns') return this.routeToAgentDns(relay, port, wire, connecting, requester);
+    if (route.kind === 'direct') return { direct: true };
+    const { target, effective } = route;
     if (!this.sockets.has(relay)) return { errno: constants.errno.ENETUNREACH };
     const assoc = this.associationFor(relay, port, requester);
     const up = this.withoutUdpFound(assoc, await assoc.ready());
     if (assoc.closed) return { errno: constants.errno.EBADF };
-    const who = `${requester.name}[${requester.pid}] udp ${formatTarget(target)}`;
+    const who = udpLabel(requester, route);
     if (up.kind === 'failed') {
       this.refuseOnce(assoc, `${who}: refused: ${up.reason} (nothing is sent direct)`);
       return { errno: up.errno };
@@ -166,7 +126,8 @@ export class UdpRelay {
       this.refuseOnce(assoc, `${who}: refused with ENETUNREACH: ${up.reason}; only DNS (port 53) is carried, as DNS over TCP (nothing is sent direct)`);
       return { errno: constants.errno.ENETUNREACH };
     }
-    assoc.peer = connecting ? { wire: Buffer.from(wire), target } : assoc.peer;
+    // Replies come from where the datagrams went: the dnat destination, shown as the program's own.
+    assoc.peer = connecting ? { wire: Buffer.from(wire), target: effective } : assoc.peer;
     if (up.kind === 'dns-only' && !assoc.refusalLogged) {
       this.deps.log.info(`${who}: ${up.reason}; DNS goes over TCP through the chain`);
     }
@@ -269,13 +230,17 @@ export class UdpRelay {
   private async openUpstream(assoc: ProgramAssociation): Promise<Upstream> {
     const { config, log } = this.deps;
     const who = `${assoc.requester.name}[${assoc.requester.pid}] udp`;
-    const dead = new Set<number>();
+    const hops = new UdpHops(config, {
+      roundRobin: this.deps.roundRobin,
+      random: this.deps.random,
+      onDeadHop: (proxy, cause) => log.error(`${who} ${describeHop(proxy)}: ${cause.error.message}; skipping that hop`),
+    });
     let associated;
     let proxy: ProxySpec;
-    for (;;) {
-      const hop = selectUdpHop(config, { roundRobin: this.deps.roundRobin, random: this.deps.random, dead });
+    for (let skipped = false; ; skipped = true) {
+      const hop = hops.next();
       if ('reason' in hop) {
-        if (!hop.noLiveProxy || dead.size === 0) return { kind: 'dns-only', reason: hop.reason };
+        if (!hop.noLiveProxy || !skipped) return { kind: 'dns-only', reason: hop.reason };
         return { kind: 'failed', errno: constants.errno.ECONNREFUSED, reason: `no live SOCKS5 proxy left for UDP (${hop.reason})` };
       }
       proxy = hop.proxy;
@@ -291,14 +256,8 @@ export class UdpRelay {
           this.foundNoUdp(proxy, finding);
           return { kind: 'dns-only', reason: `${describeHop(proxy)} has no UDP (${finding})` };
         }
+        if (err instanceof ChainError && hops.failed(err)) continue;
         const error = err instanceof ChainError ? err.error : new SockswrapError('proxy-protocol', String(err));
-        const perConnection = config.proxies.length > 1 && (config.chainType === 'random' || config.chainType === 'round_robin');
-        if (perConnection && err instanceof ChainError && error.code !== 'proxy-auth-failed' && !dead.has(hop.index)) {
-          // As for TCP: a random / round_robin hop that cannot be reached is skipped.
-          dead.add(hop.index);
-          log.error(`${who} ${describeHop(proxy)}: ${error.message}; skipping that hop`);
-          continue;
-        }
         return { kind: 'failed', errno: errnoFor(error.code), reason: `UDP ASSOCIATE via ${describeHop(proxy)}: ${error.message}` };
       }
     }
@@ -352,43 +311,45 @@ export class UdpRelay {
       payload = d.payload;
       assoc.programHost = unmap(ipaddr.parse(rinfo.address)).toString();
     }
-    if (this.deps.dns?.claimsWire(wire)) {
+    let route: Route;
+    try {
+      route = this.deps.router.routeWire(wire);
+    } catch {
+      return;
+    }
+    if (route.kind === 'agent-dns') {
       const who = `${assoc.requester.name}[${assoc.requester.pid}] udp ${formatTarget(wireTarget(wire))}`;
-      void this.deps.dns.answer(payload, 'udp', who).then((answer) => {
+      void this.deps.dns?.answer(payload, 'udp', who).then((answer) => {
         if (answer && !assoc.closed) this.toProgram(assoc, wire, answer);
       });
       return;
     }
-    let target: TargetAddress | 'direct';
-    try {
-      target = udpTarget(wire, this.deps.fakeDns, this.deps.policy);
-    } catch {
-      return;
-    }
-    if (target === 'direct') return;
+    if (route.kind === 'direct') return;
+    // Whether a datagram is DNS is what the program meant (its port); where it goes, dnat's.
+    const { target, effective } = route;
     if (target.port === 53 && !this.deps.config.proxyDns && this.refusedOnion(assoc, wire, target, payload)) return;
     const up = assoc.upstream && this.withoutUdpFound(assoc, assoc.upstream);
     if (!up) {
       void assoc.ready();
       return;
     }
-    const who = `${assoc.requester.name}[${assoc.requester.pid}] udp ${formatTarget(target)}`;
+    const who = udpLabel(assoc.requester, route);
     if (up.kind === 'socks') {
-      assoc.noteDestination(target, wire);
+      assoc.noteDestination(effective, wire);
       try {
-        sendViaProxy(up, target, payload);
+        sendViaProxy(up, effective, payload);
       } catch (err) {
         this.refuseOnce(assoc, `${who}: ${err instanceof Error ? err.message : String(err)}; dropped`);
         return;
       }
-      if (target.port === 53 && !this.capability.proven(up.hop)) this.watchSilence(assoc, up, target, wire, payload, who);
+      if (target.port === 53 && !this.capability.proven(up.hop)) this.watchSilence(assoc, up, effective, wire, payload, who);
       return;
     }
     if (up.kind === 'dns-only' && target.port === 53) {
-      void this.dnsOverTcp(assoc, target, wire, payload, who);
+      void this.dnsOverTcp(assoc, effective, wire, payload, who);
       return;
     }
-    this.refuseOnce(assoc, `${who}: dropped: ${up.kind === 'failed' ? up.reason : up.reason}`);
+    this.refuseOnce(assoc, `${who}: dropped: ${up.reason}`);
   }
 
   /**

@@ -208,6 +208,8 @@ export interface AttemptOptions {
   random?: () => number;
   roundRobin?: { cursor: number };
   onDeadHop?(proxy: ProxySpec, cause: ChainError): void;
+  /** No chain can be picked any more: why, in hop-selection.ts's words (before next() throws). */
+  onExhausted?(reason: string): void;
 }
 
 /**
@@ -263,6 +265,7 @@ export class ChainAttempts {
     const cursor = this.options.roundRobin?.cursor;
     const selection = selectHops({ proxies, type, chainLen: this.options.chainLen, dead: this.dead, alive: this.alive, random: this.options.random, cursor });
     if (!selection.ok) {
+      this.options.onExhausted?.(selection.reason);
       const last = this.last;
       if (last) {
         throw new ChainError(

@@ -32,7 +32,7 @@ export interface DnatRule {
 }
 
 export interface SockswrapConfig {
-  /** Only 'strict' is accepted in this version (see config-support.ts). */
+  /** strict, dynamic, random or round_robin (docs/chains.md); config-support.ts says which are accepted. */
   chainType: ChainType;
   /** Chain order, at least one. */
   proxies: ProxySpec[];
@@ -55,9 +55,9 @@ export interface SockswrapConfig {
   /** Lines of the file where the chain settings were written, for errors found later (chain_len). */
   origin?: { chain?: number; chainLen?: number; proxyList?: number };
 
-  // The fields below are filled in by the parser for directives that are parsed but not yet
-  // supported, so enabling one later is an edit of config-support.ts only. They are absent
-  // unless the directive was in effect.
+  // The fields below are absent unless their directive was in effect. The parser reads every
+  // directive proxychains-ng 4.16 has; config-support.ts alone decides which are accepted
+  // (chain_len and dnat are; proxy_dns_old and proxy_dns_daemon are parsed, then refused).
   /** chain_len: hops per connection for random / round_robin chains. */
   chainLen?: number;
   /** dnat rules, in file order. */

@@ -37,7 +37,6 @@ const ERRNO_BY_CODE: Record<ErrorCode, number> = {
   'onion-address-invalid': E.EINVAL,
   'onion-introduction-timeout': E.ETIMEDOUT,
   'no-proxy': E.ENETUNREACH,
-  'agent-unavailable': E.ECONNREFUSED,
 };
 
 export function errnoFor(code: ErrorCode): number {

@@ -27,8 +27,7 @@ export type ErrorCode =
   | 'onion-auth-wrong'
   | 'onion-address-invalid'
   | 'onion-introduction-timeout'
-  | 'no-proxy' // nothing configured that can carry this traffic (fail closed)
-  | 'agent-unavailable'; // the shim lost the agent
+  | 'no-proxy'; // nothing configured that can carry this traffic (fail closed)
 
 export class SockswrapError extends Error {
   constructor(

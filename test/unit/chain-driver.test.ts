@@ -9,6 +9,8 @@ import type { TargetAddress } from '../../src/protocol/target-address';
 const S5: ProxySpec = { type: 'socks5', host: '10.0.0.1', port: 1080 };
 const S5b: ProxySpec = { type: 'socks5', host: '10.0.0.2', port: 1081 };
 const TARGET: TargetAddress = { kind: 'ipv4', host: '192.0.2.7', port: 22 };
+/** Where the dial path is asked to go (routing.ts): no dnat rule, so the chain is asked for TARGET. */
+const ROUTE = { target: TARGET, effective: TARGET };
 const METHOD_OK = Buffer.from([5, 0]);
 const REPLY_OK = Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
 const BANNER = Buffer.from('SSH-2.0-x\r\n');
@@ -124,7 +126,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('dials the first proxy with its greeting, then counts only the handshake as consumed', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
-    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const open = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     const session = open.subarray(0, 4);
     assert.equal(open[4], DialState.dial);
     assert.deepEqual([...open.subarray(12, 19)], [4, 10, 0, 0, 1, 0x04, 0x38], 'the proxy address');
@@ -145,7 +147,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('the shim matched the whole script: a DONE note logs the connection and records PEER', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
-    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const open = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     const note = Buffer.alloc(6);
     open.copy(note, 0, 0, 4);
     note.writeUInt16BE(40001, 4);
@@ -157,7 +159,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('the script matched the method reply only: the agent replays it and reads the refusal', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
-    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const open = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     const body = stepBody(open.subarray(0, 4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
     body[9] = 1;
     const r = direct.step(body);
@@ -169,8 +171,8 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('repeated connects to one destination get the same DIAL (cached plan) and each session still replays its own script', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
-    const first = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
-    const second = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const first = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
+    const second = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     assert.notDeepEqual([...first.subarray(0, 4)], [...second.subarray(0, 4)], 'two sessions');
     assert.deepEqual([...first.subarray(4)], [...second.subarray(4)], 'the same instruction');
     // The first: the shim matched the whole script. The second: only the method reply, then a refusal.
@@ -186,7 +188,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     assert.match(lines[0]!, /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: connected in \d+ ms$/);
     assert.match(lines[1]!, /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: .*refused/i);
     // A third, off the cache, through the whole handshake in STEPs.
-    const third = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const third = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     const r1 = direct.step(stepBody(third.subarray(0, 4), DialEvent.data, METHOD_OK));
     assert.equal(r1[0], DialState.read);
     const r2 = direct.step(stepBody(third.subarray(0, 4), DialEvent.data, REPLY_OK, 40003));
@@ -197,7 +199,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
 
   it('a destination whose meaning may change (mayStand false) gets no standing plan', () => {
     const direct = new DialSessions(config([S5]), { error: () => {}, info: () => {} }, { cursor: 0 });
-    const open = direct.open(TARGET, original, requester, { v4: true, v6: true }, { mayStand: false })!;
+    const open = direct.open(ROUTE, original, requester, { v4: true, v6: true }, { mayStand: false })!;
     assert.equal(open[4], DialState.dial);
     assert.equal(open[5]! & 4, 0);
   });
@@ -205,7 +207,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('a strict 2-hop chain stands; a STEP after three matched replies replays them, hop 1\'s whole reply included', () => {
     const lines: string[] = [];
     const direct = new DialSessions({ ...config([S5, S5b]), chainType: 'strict' }, { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
-    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const open = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     assert.equal(open[4], DialState.dial);
     assert.equal(open[5]! & 6, 6, 'scripted and standing');
     // Hop 1 said yes, hop 2 chose no-auth, then refused the target.
@@ -221,7 +223,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('a round_robin chain over two proxies gets no standing plan', () => {
     const log = { error: () => {}, info: () => {} };
     const rotating = new DialSessions({ ...config([S5, S5b]), chainType: 'round_robin', chainLen: 1 }, log, { cursor: 0 });
-    const open = rotating.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const open = rotating.open(ROUTE, original, requester, { v4: true, v6: true })!;
     assert.equal(open[4], DialState.dial);
     assert.equal(open[5]! & 2, 2, 'scripted');
     assert.equal(open[5]! & 4, 0, 'but the next connection may take the other proxy: not standing');
@@ -230,10 +232,10 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('a standing plan that met a refusal resumes as the session CONNECT would have opened', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
-    const standing = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const standing = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     const body = stepBody(Buffer.alloc(4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
     body[9] = 1;
-    const r = direct.resume(TARGET, original, requester, { v4: true, v6: true }, body);
+    const r = direct.resume(ROUTE, original, requester, { v4: true, v6: true }, body);
     assert.notEqual(r.readUInt32BE(0), 0, 'a session of its own');
     assert.notEqual(r.readUInt32BE(0), standing.readUInt32BE(0));
     assert.equal(r[4], DialState.done);
@@ -241,7 +243,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     assert.match(lines.join('\n'), /^py\[1\] 192\.0\.2\.7:22 via socks5 10\.0\.0\.1:1080: .*refused/i);
     // A proxy that asked for a method the plan did not expect: the agent takes over with READ.
     const other = stepBody(Buffer.alloc(4), DialEvent.data, Buffer.from([5, 0xff]));
-    const r2 = direct.resume(TARGET, original, requester, { v4: true, v6: true }, other);
+    const r2 = direct.resume(ROUTE, original, requester, { v4: true, v6: true }, other);
     assert.equal(r2[4], DialState.done);
     assert.notEqual(r2[5], 0);
   });
@@ -249,11 +251,11 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('a standing plan resumed on a split reply finishes in STEPs and logs the time since connect()', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
-    direct.open(TARGET, original, requester, { v4: true, v6: true });
+    direct.open(ROUTE, original, requester, { v4: true, v6: true });
     // The method choice matched; the final reply came in two pieces (the shim hands over the first).
     const body = stepBody(Buffer.alloc(4), DialEvent.data, REPLY_OK.subarray(0, 4));
     body[9] = 1;
-    const r = direct.resume(TARGET, original, requester, { v4: true, v6: true }, body, 250);
+    const r = direct.resume(ROUTE, original, requester, { v4: true, v6: true }, body, 250);
     assert.equal(r[4], DialState.read, 'waits for the rest of the reply');
     assert.equal(r.readUInt16BE(6), 4, 'after consuming the piece it has');
     assert.ok(r.readUInt32BE(8) <= 15000 - 250, `the hop's read deadline runs from the dial, not the RESUME (wait ${r.readUInt32BE(8)} ms)`);
@@ -268,7 +270,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('a standing plan that matched: its NOTE logs the connection and records PEER', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: true }, { cursor: 0 });
-    direct.noteStanding(TARGET, original, requester, 40005, 3);
+    direct.noteStanding(ROUTE, original, requester, 40005, 3);
     assert.deepEqual(lines, ['py[1] 192.0.2.7:22 via socks5 10.0.0.1:1080: connected in 3 ms']);
     assert.deepEqual(direct.originalAddressFor(40005, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
   });
@@ -276,7 +278,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
   it('a logger that drops info lines is not handed one', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: false }, { cursor: 0 });
-    const open = direct.open(TARGET, original, requester, { v4: true, v6: true })!;
+    const open = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     const note = Buffer.alloc(6);
     open.copy(note, 0, 0, 4);
     note.writeUInt16BE(40004, 4);
@@ -287,14 +289,14 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
 
   it('a proxy named by host name, or of a family the socket cannot reach, stays on the relay', () => {
     const log = { error: () => {}, info: () => {} };
-    assert.equal(new DialSessions(config([{ type: 'socks5', host: 'proxy.example', port: 1 }]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: true, v6: true }), undefined);
-    assert.equal(new DialSessions(config([S5]), log, { cursor: 0 }).open(TARGET, original, requester, { v4: false, v6: true }), undefined);
+    assert.equal(new DialSessions(config([{ type: 'socks5', host: 'proxy.example', port: 1 }]), log, { cursor: 0 }).open(ROUTE, original, requester, { v4: true, v6: true }), undefined);
+    assert.equal(new DialSessions(config([S5]), log, { cursor: 0 }).open(ROUTE, original, requester, { v4: false, v6: true }), undefined);
   });
 
   it('a refused connect to the proxy ends with ECONNREFUSED and the same log line as the relay', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
-    const open = direct.open(TARGET, original, requester, { v4: true, v6: false })!;
+    const open = direct.open(ROUTE, original, requester, { v4: true, v6: false })!;
     const body = stepBody(open.subarray(0, 4), DialEvent.connectFailed);
     body.writeUInt16BE(111, 5);
     const r = direct.step(body);

@@ -15,6 +15,8 @@ import type { TargetAddress } from '../../src/protocol/target-address';
 
 const N = 1000;
 const TARGET: TargetAddress = { kind: 'ipv4', host: '192.0.2.7', port: 22 };
+/** Where the dial path is asked to go (routing.ts): no dnat rule, so the chain is asked for TARGET. */
+const ROUTE = { target: TARGET, effective: TARGET };
 
 interface Counted {
   proxies: ProxySpec[];
@@ -122,7 +124,7 @@ describe('chain planning scales linearly with the list (1,000 hops)', () => {
     };
     const lines: string[] = [];
     const direct = new DialSessions(config, { error: (l) => lines.push(l), info: () => {}, showsInfo: false }, { cursor: 0 });
-    let out = direct.open(TARGET, Buffer.from([4, 192, 0, 2, 7, 0, 22]), { name: 'py', pid: 1 }, { v4: true, v6: true })!;
+    let out = direct.open(ROUTE, Buffer.from([4, 192, 0, 2, 7, 0, 22]), { name: 'py', pid: 1 }, { v4: true, v6: true })!;
     const session = out.subarray(0, 4);
     out = out.subarray(4);
     let dials = 0;

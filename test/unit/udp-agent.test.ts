@@ -2,13 +2,22 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeShimDatagram, encodeShimDatagram, SHIM_HEADER_LENGTH } from '../../src/agent/shim-datagram';
 import { DnsStreamReader, dnsUdpLimit, fitDnsAnswerToUdp, frameDnsMessage } from '../../src/agent/dns-over-tcp';
-import { selectUdpHop, processAlive, udpCapableProxy, udpTarget } from '../../src/agent/udp-relay';
+import { processAlive } from '../../src/agent/udp-relay';
+import { UdpHops, udpCapableProxy } from '../../src/agent/udp-hops';
+import { ChainError } from '../../src/client/chain-error';
+import { streamFailure } from '../../src/client/chain-driver';
 import { FakeDnsTable } from '../../src/agent/fake-dns-table';
 import { RoutePolicy } from '../../src/agent/route-policy';
 import { encodeWireIp } from '../../src/agent/control-frame';
+import { Router } from '../../src/agent/routing';
 
 const id = Buffer.from('0102030405060708', 'hex');
 const wire = (host: string, port: number) => Buffer.concat([encodeWireIp(host), Buffer.from([port >> 8, port & 0xff])]);
+/** Where the UDP relay sends a datagram to `w` (routing.ts, the same decision as for TCP). */
+function udpTarget(w: Buffer, fakeDns: FakeDnsTable, policy: RoutePolicy) {
+  const route = new Router({ fakeDns, policy }).routeWire(w);
+  return route.kind === 'proxy' ? route.target : route.kind;
+}
 
 describe('shim datagram header (27 bytes, fixed)', () => {
   it('round-trips IPv4 and IPv6 sources with the payload', () => {
@@ -128,23 +137,37 @@ describe('the hop that carries an association\'s UDP', () => {
   const b = { type: 'socks5' as const, host: '10.0.0.2', port: 1080 };
   const h = { type: 'http' as const, host: '10.0.0.3', port: 8080 };
   it('strict and dynamic: only a lone SOCKS5 proxy', () => {
-    assert.deepEqual(selectUdpHop({ proxies: [a], chainType: 'strict' }), { proxy: a, index: 0 });
-    assert.match((selectUdpHop({ proxies: [a, b], chainType: 'dynamic' }) as { reason: string }).reason, /2 hops/);
+    assert.deepEqual(new UdpHops({ proxies: [a], chainType: 'strict' }).next(), { proxy: a });
+    assert.match((new UdpHops({ proxies: [a, b], chainType: 'dynamic' }).next() as { reason: string }).reason, /2 hops/);
   });
   it('round_robin with chain_len 1: one SOCKS5 proxy per association, the shared cursor moving on', () => {
     const roundRobin = { cursor: 0 };
     const config = { proxies: [a, h, b], chainType: 'round_robin' as const, chainLen: 1 };
-    assert.deepEqual(selectUdpHop(config, { roundRobin }), { proxy: a, index: 0 });
-    assert.match((selectUdpHop(config, { roundRobin }) as { reason: string }).reason, /picked by the round_robin chain\) cannot carry UDP/);
-    assert.deepEqual(selectUdpHop(config, { roundRobin }), { proxy: b, index: 2 });
+    assert.deepEqual(new UdpHops(config, { roundRobin }).next(), { proxy: a });
+    assert.match((new UdpHops(config, { roundRobin }).next() as { reason: string }).reason, /picked by the round_robin chain\) cannot carry UDP/);
+    assert.deepEqual(new UdpHops(config, { roundRobin }).next(), { proxy: b });
     assert.equal(roundRobin.cursor, 0);
-    assert.deepEqual(selectUdpHop(config, { roundRobin, dead: new Set([0, 1]) }), { proxy: b, index: 2 }, 'dead hops are skipped');
-    assert.match((selectUdpHop({ ...config, chainLen: 2 }, { roundRobin }) as { reason: string }).reason, /2 hops per connection/);
+    assert.match((new UdpHops({ ...config, chainLen: 2 }, { roundRobin }).next() as { reason: string }).reason, /2 hops per connection/);
+  });
+  it('a hop that cannot be reached is skipped (ChainAttempts), as for TCP; then none is left', () => {
+    const roundRobin = { cursor: 0 };
+    const skipped: string[] = [];
+    const hops = new UdpHops({ proxies: [a, b], chainType: 'round_robin', chainLen: 1 }, { roundRobin, onDeadHop: (p) => skipped.push(p.host) });
+    const unreachable = (p: typeof a) => new ChainError(streamFailure.unreachable('ECONNREFUSED'), 0, p);
+    assert.deepEqual(hops.next(), { proxy: a });
+    assert.equal(hops.failed(unreachable(a)), true);
+    assert.deepEqual(hops.next(), { proxy: b }, 'dead hops are skipped');
+    assert.equal(hops.failed(unreachable(b)), true);
+    assert.deepEqual(hops.next(), { reason: 'chain_len 1 needs 1 live proxy, 0 of 2 are alive', noLiveProxy: true });
+    assert.deepEqual(skipped, ['10.0.0.1', '10.0.0.2']);
+    const lone = new UdpHops({ proxies: [a], chainType: 'dynamic' });
+    lone.next();
+    assert.equal(lone.failed(unreachable(a)), false, 'a lone proxy\'s failure is the association\'s');
   });
   it('random with chain_len 1: the proxy the random source picks', () => {
     const config = { proxies: [a, b], chainType: 'random' as const };
-    assert.deepEqual(selectUdpHop(config, { random: () => 0.9 }), { proxy: b, index: 1 });
-    assert.deepEqual(selectUdpHop(config, { random: () => 0 }), { proxy: a, index: 0 });
+    assert.deepEqual(new UdpHops(config, { random: () => 0.9 }).next(), { proxy: b });
+    assert.deepEqual(new UdpHops(config, { random: () => 0 }).next(), { proxy: a });
   });
   it('knows a live process from a gone one', () => {
     assert.equal(processAlive(process.pid), true);
