@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { ChainError, type EstablishedChain } from '../../src/client/chain-connect';
 
-/** Everything the target sends until it closes, starting with the bytes that came with the reply. */
-export async function readAll(chain: EstablishedChain): Promise<Buffer> {
-  const chunks = [chain.rest];
-  chain.socket.on('data', (c: Buffer) => chunks.push(c));
-  chain.socket.resume();
-  await new Promise((r) => chain.socket.once('end', r));
-  return Buffer.concat(chunks);
-}
-
 /**
  * Writes, then reads until as many bytes came back, then closes. No half-close: microsocks tears
  * both directions down on the first EOF, as many real proxies do.
@@ -33,6 +24,34 @@ export async function echoThrough(chain: EstablishedChain, payload: Buffer | str
   await done;
   chain.socket.destroy();
   return Buffer.concat(chunks);
+}
+
+/**
+ * A server that speaks first (SSH, SMTP): waits until the whole banner has arrived (with the
+ * proxy's reply or after it) before writing a byte, so the order is forced, not hoped for; then
+ * writes `text` and reads until the server closes. Returns the banner as received before the
+ * write, and everything received in all.
+ */
+export async function bannerThenWrite(chain: EstablishedChain, bannerLength: number, text: string): Promise<{ beforeWrite: Buffer; all: Buffer }> {
+  const chunks = [chain.rest];
+  let total = chain.rest.length;
+  let beforeWrite: Buffer | undefined;
+  const ended = new Promise<void>((resolve) => chain.socket.once('end', resolve));
+  const write = () => {
+    if (beforeWrite || total < bannerLength) return;
+    beforeWrite = Buffer.concat(chunks);
+    chain.socket.write(text);
+  };
+  chain.socket.on('data', (c: Buffer) => {
+    chunks.push(c);
+    total += c.length;
+    write();
+  });
+  chain.socket.resume();
+  write();
+  await ended;
+  assert.ok(beforeWrite, `the server closed after ${total} bytes, before a whole banner`);
+  return { beforeWrite, all: Buffer.concat(chunks) };
 }
 
 /** The ChainError a chain attempt must end in. */

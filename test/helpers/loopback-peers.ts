@@ -84,6 +84,20 @@ export interface DantedPeer extends RunningPeer {
   connects(): number[];
 }
 
+/**
+ * danted writes a connect's log line after the connection is carried, so a client that is done
+ * can be ahead of the log. Waits (bounded) until the peers together logged `count` connects, and
+ * returns each one's list; the caller asserts on them (a short count shows in its assertion).
+ */
+export async function loggedConnects(peers: DantedPeer[], count: number, timeoutMs = 10_000): Promise<number[][]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const logs = peers.map((p) => p.connects());
+    if (logs.flat().length >= count || Date.now() > deadline) return logs;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** danted on 127.0.0.1; with `logConnects`, its log names every destination it connected to. */
 export async function startDanted(opts: { logConnects?: boolean } = {}): Promise<DantedPeer> {
   const port = await freePort();

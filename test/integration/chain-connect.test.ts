@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { connectThroughChain } from '../../src/client/chain-connect';
-import { echoThrough, expectChainError, readAll } from '../helpers/chain-io';
+import { bannerThenWrite, echoThrough, expectChainError } from '../helpers/chain-io';
 import type { ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
 import { freePort, missingPeer, startDanted, startMicrosocks, startLoopbackTargets, startServer, type RunningPeer } from '../helpers/loopback-peers';
@@ -45,11 +45,9 @@ describe('SOCKS5 client against real proxies on loopback', { skip: MISSING, conc
     const proxy = await startDanted();
     peers.push(proxy);
     const chain = await connectThroughChain([{ type: 'socks5', host: '127.0.0.1', port: proxy.port }], { kind: 'ipv4', host: '127.0.0.1', port: bannerPort }, TIMEOUTS);
-    const received = readAll(chain);
-    // Write only after the banner has had time to arrive with (or after) the reply.
-    await new Promise((r) => setTimeout(r, 50));
-    chain.socket.write('hello');
-    assert.equal((await received).toString(), `${BANNER}hello`);
+    const { beforeWrite, all } = await bannerThenWrite(chain, BANNER.length, 'hello');
+    assert.equal(beforeWrite.toString(), BANNER);
+    assert.equal(all.toString(), `${BANNER}hello`);
   });
 
   test('a 2-hop chain, microsocks then danted, reaches the target by name', async () => {

@@ -10,7 +10,7 @@ import type { ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
 import { freePort, missingPeer, startDanted, startLoopbackTargets, startMicrosocks, startServer, waitForPort, type RunningPeer } from '../helpers/loopback-peers';
 import { localSpawner, startSshSocks, startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
-import { echoThrough, expectChainError, readAll } from '../helpers/chain-io';
+import { bannerThenWrite, echoThrough, expectChainError } from '../helpers/chain-io';
 
 const TIMEOUTS = { connectMs: 3000, readMs: 5000 };
 const BANNER = 'SSH-2.0-sockswrap-banner\r\n';
@@ -82,10 +82,9 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
 
   test('tinyproxy: a banner the target sends first arrives intact after the 200', { skip: MISSING.tinyproxy }, async () => {
     const chain = await connectThroughChain([httpHop()], T(bannerPort), TIMEOUTS);
-    const received = readAll(chain);
-    await new Promise((r) => setTimeout(r, 50)); // let the banner arrive before we write
-    chain.socket.write('hello');
-    assert.equal((await received).toString(), `${BANNER}hello`);
+    const chainGot = await bannerThenWrite(chain, BANNER.length, 'hello');
+    assert.equal(chainGot.beforeWrite.toString(), BANNER);
+    assert.equal(chainGot.all.toString(), `${BANNER}hello`);
   });
 
   test('tinyproxy: a name target (Host and request-target carry it) echoes', { skip: MISSING.tinyproxy }, async () => {
@@ -152,18 +151,16 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     assert.equal(await echoText(chain, 'through socks4a'), 'through socks4a');
     // A 'socks4' hop sends a name the 4a way too (proxychains' socks4 with proxy_dns).
     const banner = await connectThroughChain([{ ...hop, type: 'socks4' }], { kind: 'domain', host: 'localhost', port: bannerPort }, TIMEOUTS);
-    const received = readAll(banner);
-    await new Promise((r) => setTimeout(r, 50));
-    banner.socket.write('x');
-    assert.equal((await received).toString(), `${BANNER}x`);
+    const bannerGot = await bannerThenWrite(banner, BANNER.length, 'x');
+    assert.equal(bannerGot.beforeWrite.toString(), BANNER);
+    assert.equal(bannerGot.all.toString(), `${BANNER}x`);
   });
 
   test('mixed chain: http (tinyproxy) → socks5 (microsocks) → target', { skip: MISSING.tinyproxy || MISSING.microsocks }, async () => {
     const chain = await connectThroughChain([httpHop(), { type: 'socks5', host: '127.0.0.1', port: micro!.port }], T(bannerPort), TIMEOUTS);
-    const received = readAll(chain);
-    await new Promise((r) => setTimeout(r, 50));
-    chain.socket.write('mixed');
-    assert.equal((await received).toString(), `${BANNER}mixed`);
+    const chainGot = await bannerThenWrite(chain, BANNER.length, 'mixed');
+    assert.equal(chainGot.beforeWrite.toString(), BANNER);
+    assert.equal(chainGot.all.toString(), `${BANNER}mixed`);
   });
 
   test('mixed chain: socks5 (microsocks) → socks4 (danted) → target, and a 3-hop http → socks5 → socks4', { skip: MISSING.microsocks || MISSING.danted || MISSING.tinyproxy }, async () => {
@@ -195,10 +192,9 @@ describe('every upstream type against real proxies on loopback', { concurrency: 
     servers.push(toBanner);
     // The target given is ignored: the forwarder decides where bytes go.
     const last = await connectThroughChain([{ type: 'raw', host: '127.0.0.1', port: toBanner.port }], { kind: 'ipv6', host: '::1', port: 9 }, TIMEOUTS);
-    const received = readAll(last);
-    await new Promise((r) => setTimeout(r, 50));
-    last.socket.write('raw');
-    assert.equal((await received).toString(), `${BANNER}raw`);
+    const lastGot = await bannerThenWrite(last, BANNER.length, 'raw');
+    assert.equal(lastGot.beforeWrite.toString(), BANNER);
+    assert.equal(lastGot.all.toString(), `${BANNER}raw`);
 
     const toDanted = await forwarder(danted!.port);
     servers.push(toDanted);
