@@ -5,18 +5,20 @@
 // connect() blocks for the proxy handshake — proxychains4 — can never put more than one there:
 // its first connect waits for a handshake the gate holds back. So "the gate saw N at once, and
 // every stream came back byte-exact" proves the connects ran concurrently, with no timing.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startTargets, bin, which, needTool, HTTP_PORT, ECHO_PORT, CLOSED_PORT, type Danted } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { HTTP_PORT, ECHO_PORT, CLOSED_PORT, type Danted } from '../helpers/peers';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { startDelayForwarder, type Forwarder } from '../helpers/delay-forwarder';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'python3']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'curl', 'python3'], { root: true });
 
 /** 40 (argv) concurrent net.connect + echo; a setImmediate loop counts turns of the event loop.
  * One family per connect: Node's happy eyeballs would abort each attempt held at the gate after
@@ -187,20 +189,13 @@ int main(int argc, char **argv)
 }
 `;
 
-describe('e2e: asynchronous connect (issue 5)', { skip: gate.skip }, () => {
+describe('e2e: asynchronous connect (issue 5)', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let py: string;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    await startTargets(lab);
-    danted = await startDanted(lab, 1080);
-    py = bin('python3');
-  });
-  after(() => lab?.destroy());
+  standardLab({ danted: 1080, leaks: 'reset' }, (s) => ({ lab, danted } = { lab: s.lab, danted: s.danted! }));
+  before(() => { py = bin('python3'); });
 
   /** A forwarder in front of danted on the proxy's address; -x for sockswrap through it. */
   async function gateInFront(port: number, opts: { gate?: number; delayMs?: number; holdMs?: number }): Promise<[Forwarder, string[]]> {
@@ -243,7 +238,7 @@ describe('e2e: asynchronous connect (issue 5)', { skip: gate.skip }, () => {
     assertNoLeaks(lab);
   });
 
-  test('plain C poll/epoll loop: EINPROGRESS, POLLOUT, SO_ERROR, ECONNREFUSED, edge-triggered epoll', { skip: needTool('gcc', 'build-essential') }, async () => {
+  test('plain C poll/epoll loop: EINPROGRESS, POLLOUT, SO_ERROR, ECONNREFUSED, edge-triggered epoll', { skip: skipUnless(['gcc']) }, async () => {
     takeLeaks(lab);
     const src = join(lab.dir, 'nbconnect.c');
     const exe = join(lab.dir, 'nbconnect');

@@ -4,15 +4,17 @@
 // Each program runs unwrapped in the proxy namespace (the target reachable) and wrapped in the
 // client namespace (only danted reachable). A fetch prints the sha256 of the 8 MiB body; a
 // connect to a refused port prints the runtime's own error. Both runs must print the same.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLab, type Lab, type RunResult } from '../helpers/net-lab';
-import { peerGate, startDanted, startTargets, bin, HTTP_PORT, CLOSED_PORT, type Danted } from '../helpers/peers';
+import { Lab, RunResult } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { HTTP_PORT, CLOSED_PORT, type Danted } from '../helpers/peers';
 import { bigSha256 } from '../helpers/body';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'python3', 'ruby', 'php']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'curl', 'python3', 'ruby', 'php'], { root: true });
 
 const RUBY_HTTP = `
 require 'net/http'; require 'digest'
@@ -96,17 +98,11 @@ for (let p = first; p <= last; p += 2) {
 }
 `;
 
-describe('e2e: runtimes over non-blocking connects (issue 10)', { skip: gate.skip }, () => {
+describe('e2e: runtimes over non-blocking connects (issue 10)', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    [, danted] = await Promise.all([startTargets(lab), startDanted(lab, 1080)]);
-  });
-  after(() => lab?.destroy());
+  standardLab({ danted: 1080, leaks: 'reset' }, (s) => ({ lab, danted } = { lab: s.lab, danted: s.danted! }));
 
   /** The same argv unwrapped (proxy ns) and wrapped (client ns through danted). */
   async function both(argv: string[]): Promise<{ direct: RunResult; wrapped: RunResult }> {

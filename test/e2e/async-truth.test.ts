@@ -6,17 +6,19 @@
 // while in progress) and prints what it observed. It runs unwrapped in the proxy namespace, where
 // the targets are reachable, and wrapped in the client namespace, where only the proxy is; the
 // two outputs must be identical, line by line, for every target kind and every upstream.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startMicrosocks, startTargets, bin, waitPort, ECHO_PORT, BANNER_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
-import { startTinyproxy, type Spawner, type UpstreamPeer } from '../helpers/upstream-peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { ECHO_PORT, BANNER_PORT, CLOSED_PORT, type Danted, type Peer, labSpawner } from '../helpers/peers';
+import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show, REPO } from '../helpers/sockswrap';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'tinyproxy', 'gcc']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'tinyproxy', 'gcc'], { root: true });
 
 /** Nothing answers here: the proxy namespace drops every SYN to it (a silent host). */
 const SILENT_PORT = 9998;
@@ -44,17 +46,15 @@ const TARGETS: TargetCase[] = [
   { name: 'a silent host (the program gives up first)', kind: 'silent', ip: (l) => l.targetIp4, port: SILENT_PORT, mode: 'none', timeoutMs: 700, patterns: ['in-progress', 'poll', 'select', 'epoll-lt', 'again'] },
 ];
 
-describe('e2e: non-blocking connects tell the truth (issue 10)', { skip: gate.skip }, () => {
+describe('e2e: non-blocking connects tell the truth (issue 10)', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let micro: Peer;
   let tiny: UpstreamPeer;
   let exe: string;
 
+  standardLab({ danted: 1080, microsocks: 1081, leaks: 'reset' }, (s) => ({ lab, danted, micro } = { lab: s.lab, danted: s.danted!, micro: s.micro! }));
   before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
     exe = join(lab.dir, 'async-patterns');
     const cc = spawnSync(bin('gcc'), ['-O1', '-Wall', '-Werror', '-pthread', '-o', exe, join(REPO, 'test', 'fixtures', 'async-patterns.c')], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
@@ -63,15 +63,8 @@ describe('e2e: non-blocking connects tell the truth (issue 10)', { skip: gate.sk
       encoding: 'utf8',
     });
     assert.equal(drop.status, 0, drop.stderr);
-    const where: Spawner = { dir: lab.dir, spawn: (argv) => lab.spawn(lab.proxy, argv), waitPort: (host, port) => waitPort(lab, lab.client, host, port) };
-    [, danted, micro, tiny] = await Promise.all([
-      startTargets(lab),
-      startDanted(lab, 1080),
-      startMicrosocks(lab, { port: 1081 }),
-      startTinyproxy(where, { listen: lab.proxyIp4, port: TINYPROXY_PORT, allow: [lab.clientIp4], connectPorts: [ECHO_PORT, BANNER_PORT, CLOSED_PORT, 80, SILENT_PORT] }),
-    ]);
+    tiny = await startTinyproxy(labSpawner(lab), { listen: lab.proxyIp4, port: TINYPROXY_PORT, allow: [lab.clientIp4], connectPorts: [ECHO_PORT, BANNER_PORT, CLOSED_PORT, 80, SILENT_PORT] });
   });
-  after(() => lab?.destroy());
 
   // An HTTP proxy's refusal says only "500 Unable to connect" (tinyproxy names the cause in its
   // HTML body): the program gets ECONNABORTED, not the kernel's errno, so tinyproxy is compared on

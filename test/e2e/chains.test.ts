@@ -9,9 +9,9 @@ import { chmodSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, run, type RunResult } from '../helpers/net-lab';
-import { bin } from '../helpers/peers';
-import { sockswrapArgv, sockswrapMissing, describe as show } from '../helpers/sockswrap';
-import { freePort, loggedConnects, missingPeer, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { sockswrapArgv, describe as show } from '../helpers/sockswrap';
+import { freePort, loggedConnects, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
 const NOWHERE = '198.51.100.7';
 
@@ -36,7 +36,7 @@ function sw(args: string[], timeoutMs = 20_000): Promise<RunResult> {
   return run(sockswrapArgv(args), { timeoutMs, env: cleanEnv() });
 }
 
-const skip = sockswrapMissing() ?? (missingPeer('/usr/bin/microsocks', 'microsocks') || missingPeer('/usr/sbin/danted', 'dante-server'));
+const skip = skipUnless(['microsocks', 'danted', 'python3']);
 
 describe('wrapped programs through chains, and sockswrap check', { skip, concurrency: false }, () => {
   const peers: RunningPeer[] = [];

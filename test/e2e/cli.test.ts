@@ -1,37 +1,30 @@
 // The launcher as a user meets it: exit status, signals, 127/126, bad input → 2 with one line,
 // stdout untouched, arguments passed through, fail-closed when the proxy is down, loopback direct.
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cleanEnv, createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startMicrosocks, startTargets, bin, HTTP_PORT, type Peer } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { cleanEnv, type Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { startMicrosocks, HTTP_PORT, type Peer } from '../helpers/peers';
+import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, sockswrapArgv, spawnSockswrap, describe as show } from '../helpers/sockswrap';
 import { PY_SIGNAL_WAITER, PY_LOOPBACK } from '../helpers/programs';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'microsocks', 'curl', 'python3', 'sh']);
+const SKIP = skipUnless(['ip', 'nft', 'microsocks', 'curl', 'python3', 'sh'], { root: true });
 
 function lines(s: string): string[] {
   return s.split('\n').filter((l) => l.trim() !== '');
 }
 
-describe('e2e sockswrap launcher', { skip: gate.skip }, () => {
+describe('e2e sockswrap launcher', { skip: SKIP }, () => {
   let lab: Lab;
   let micro: Peer;
   let X: string[];
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    await startTargets(lab);
-    micro = await startMicrosocks(lab, { port: 1081 });
-    X = ['-x', `socks5h://${micro.host}:${micro.port}`];
-  });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
+  standardLab({ microsocks: 1081, leaks: 'reset' }, (s) => ({ lab, micro, X } = { lab: s.lab, micro: s.micro!, X: s.X }));
 
   test("exit status is the program's: sh -c 'exit 7' → 7, and 0 → 0", async () => {
     const r = await sockswrap(lab, [...X, '--', 'sh', '-c', 'exit 7']);
@@ -279,9 +272,12 @@ describe('e2e sockswrap launcher', { skip: gate.skip }, () => {
     const r = await sockswrap(lab, [...X, '--', 'true'], { env: cleanEnv({ TMPDIR: tmp }) });
     assert.equal(r.status, 0, show(r));
     assert.deepEqual(runDirs(), liveDirs, "a live run's directory is never removed");
-    live.child.kill('SIGTERM');
+    // The program first: the launcher, waiting for it, then ends as it did. (Signalling the
+    // launcher first raced it: the SIGTERM it forwards could end and reap the program before
+    // this kill, which then failed with ESRCH.)
     process.kill(liveProgram, 'SIGKILL');
     await live.exited;
+    assert.equal(live.child.signalCode, 'SIGKILL', 'the launcher dies of its program\'s signal');
   });
 
   test('everything after the program name belongs to the program', async () => {

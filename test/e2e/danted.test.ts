@@ -1,37 +1,27 @@
 // Real programs wrapped by sockswrap, through danted, in a lab where the client namespace can
 // reach only the proxy and resolve nothing. Every case ends by asserting that no packet left the
 // client namespace for anyone but the proxy.
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLab, type Lab } from '../helpers/net-lab';
-import {
-  peerGate, startDanted, startTargets, bin, waitForLog, reEscape,
-  HTTP_PORT, ECHO_PORT, BANNER_PORT, CLOSED_PORT, type Danted,
-} from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { waitForLog, reEscape, HTTP_PORT, ECHO_PORT, BANNER_PORT, CLOSED_PORT, type Danted } from '../helpers/peers';
+import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { bigSha256, sha256, BANNER } from '../helpers/body';
 import { PY_CONNECT_ERRNO, PY_BANNER, PY_PEERNAME, PY_THREADS, PY_STDIO_FLAGS, nodeFetch } from '../helpers/programs';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'python3', 'ncat', 'sh']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'curl', 'python3', 'ncat', 'sh'], { root: true });
 
-describe('e2e through danted', { skip: gate.skip }, () => {
+describe('e2e through danted', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let X: string[];
   let py: string;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    await startTargets(lab);
-    danted = await startDanted(lab, 1080);
-    X = ['-x', `socks5h://${danted.host}:${danted.port}`];
-    py = bin('python3');
-  });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
+  standardLab({ danted: 1080, leaks: 'reset' }, (s) => ({ lab, danted, X } = { lab: s.lab, danted: s.danted!, X: s.X }));
+  before(() => { py = bin('python3'); });
 
   /** danted logged a CONNECT from the client ns to target:port (so it resolved the name). */
   async function dantedConnected(target: string, port: number): Promise<void> {

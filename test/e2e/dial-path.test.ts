@@ -3,17 +3,20 @@
 // non-blocking one keeps the relay. Proved from inside the program: /proc/net/tcp says who the
 // kernel connected its socket to, getpeername still says the original destination, and the
 // server's first bytes (a banner that may come with the final reply) arrive intact.
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, needTool, startDanted, startMicrosocks, startTargets, bin, waitPort, BANNER_PORT, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { BANNER_PORT, ECHO_PORT, CLOSED_PORT, type Danted, type Peer, labSpawner } from '../helpers/peers';
+import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { BANNER } from '../helpers/body';
 import { PY_CONNECT_ERRNO } from '../helpers/programs';
-import { startTinyproxy, type Spawner, type UpstreamPeer } from '../helpers/upstream-peers';
+import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
+import { bin, skipUnless } from '../helpers/peer-gate';
+import { waitPort } from '../helpers/port-waiter';
 
 /**
  * argv: host port mode(block|nonblock). Connects, reads the banner line, sends "ping\n",
@@ -65,40 +68,25 @@ code = "import socket, sys, json; s = socket.socket(fileno=int(sys.argv[1])); pr
 os.execv(sys.executable, [sys.executable, "-c", code, str(s.fileno())])
 `;
 
-const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'python3'], { root: true });
 /** Optional peers: each test that needs one names its package when it is missing (a failure under CI=true). */
-const NO_TINYPROXY = needTool('tinyproxy', 'tinyproxy');
+const NO_TINYPROXY = skipUnless(['tinyproxy']);
 const TINYPROXY_PORT = 8888;
 
-describe('dial path for blocking connects', { skip: gate.skip }, () => {
+describe('dial path for blocking connects', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let micro: Peer;
   let http: UpstreamPeer | undefined;
   let py: string;
 
+  standardLab({ danted: 1080, microsocks: 1081, leaks: 'reset' }, (s) => ({ lab, danted, micro } = { lab: s.lab, danted: s.danted!, micro: s.micro! }));
   before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    const where: Spawner = {
-      dir: lab.dir,
-      spawn: (argv) => lab.spawn(lab.proxy, argv),
-      waitPort: (host, port) => waitPort(lab, host === '127.0.0.1' ? lab.proxy : lab.client, host, port),
-    };
-    const haveTinyproxy = !NO_TINYPROXY;
-    [, danted, micro, http] = await Promise.all([
-      startTargets(lab),
-      startDanted(lab, 1080),
-      startMicrosocks(lab, { port: 1081 }),
-      haveTinyproxy
-        ? startTinyproxy(where, { listen: lab.proxyIp4, port: TINYPROXY_PORT, allow: [lab.clientIp4], connectPorts: [BANNER_PORT, ECHO_PORT] })
-        : undefined,
-    ]);
+    http = NO_TINYPROXY
+      ? undefined
+      : await startTinyproxy(labSpawner(lab), { listen: lab.proxyIp4, port: TINYPROXY_PORT, allow: [lab.clientIp4], connectPorts: [BANNER_PORT, ECHO_PORT] });
     py = bin('python3');
   });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
 
   async function run(proxyArgs: string[], mode: 'block' | 'nonblock', host = lab.targetIp4) {
     const r = await sockswrap(lab, [...proxyArgs, '--', py, '-c', PY_PATH, host, String(BANNER_PORT), mode]);
@@ -211,7 +199,7 @@ while True:
 `;
     for (const [mode, port, errno] of [['close', 1097, 103], ['stall', 1098, 110]] as const) {
       lab.spawn(lab.proxy, [py, '-c', FAKE, mode, lab.proxyIp4, String(port)]);
-      await waitPort(lab, lab.client, lab.proxyIp4, port);
+      await waitPort(lab.proxyIp4, port, { ns: lab.client });
       const conf = join(lab.dir, `partial-${mode}.conf`);
       writeFileSync(conf, `strict_chain\ntcp_read_time_out 1500\ntcp_connect_time_out 1500\n[ProxyList]\nsocks5 ${lab.proxyIp4} ${port}\n`);
       const r = await sockswrap(lab, ['-f', conf, '--', py, '-c', PY_CONNECT_ERRNO, lab.targetIp4, String(ECHO_PORT)], { timeoutMs: 20_000 });

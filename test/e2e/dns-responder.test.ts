@@ -3,16 +3,19 @@
 // from the fake-DNS table, so `host`, `nslookup` and Node's dns.resolve*() (c-ares) resolve a name
 // only the proxy side knows, and the connection that follows reaches the proxy by name. The
 // client's nameserver (198.18.N.53) exists nowhere: a query that left would be counted as a leak.
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startTargets, bin, waitPort, waitForLog, reEscape, HTTP_PORT, type Danted } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { waitForLog, reEscape, HTTP_PORT, type Danted } from '../helpers/peers';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { bin, skipUnless } from '../helpers/peer-gate';
+import { waitPort } from '../helpers/port-waiter';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'dnsmasq', 'host', 'nslookup', 'dig', 'curl', 'python3']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'dnsmasq', 'host', 'nslookup', 'dig', 'curl', 'python3'], { root: true });
 /** A name the proxy namespace's /etc/hosts knows (net-lab.ts), nothing on the client side. */
 const NAME = 'target.test';
 const FAKE4 = /^240\.\d+\.\d+\.\d+$/;
@@ -38,20 +41,15 @@ const http = require('node:http');
 })().catch((e) => { console.error(String(e)); process.exit(1); });
 `;
 
-describe('e2e: DNS queries a program sends itself are answered by the agent', { skip: gate.skip }, () => {
+describe('e2e: DNS queries a program sends itself are answered by the agent', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let X: string[];
   let resolvConf: string;
   let hello: string;
 
+  standardLab({ danted: 1080, leaks: 'reset' }, (s) => ({ lab, danted, X } = { lab: s.lab, danted: s.danted!, X: s.X }));
   before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    await startTargets(lab);
-    danted = await startDanted(lab, 1080);
-    X = ['-x', `socks5h://${danted.host}:${danted.port}`];
     resolvConf = join('/etc/netns', lab.client, 'resolv.conf');
     // dnsmasq on the target address: a server the client reaches only through the proxy, for `dig @server`.
     lab.spawn(lab.proxy, [
@@ -59,12 +57,11 @@ describe('e2e: DNS queries a program sends itself are answered by the agent', { 
       `--address=/only.test/198.19.${lab.n}.77`, `--mx-host=only.test,mail.only.test,10`,
       ...BIG_TXT.map((t) => `--txt-record=big.only.test,${t}`), '--port', '53', `--pid-file=${lab.dir}/dnsmasq-proxy.pid`,
     ]);
-    await waitPort(lab, lab.proxy, lab.targetIp4, 53);
+    await waitPort(lab.targetIp4, 53, { ns: lab.proxy });
     const r = await lab.run(lab.proxy, ['curl', '-sS', `http://${lab.targetIp4}:${HTTP_PORT}/hello`]);
     hello = r.stdout.toString();
     assert.ok(hello.length > 0, 'the target answers /hello');
   });
-  after(() => lab?.destroy());
   beforeEach(() => {
     if (!lab) return;
     writeFileSync(resolvConf, `nameserver ${lab.nowhereDns}\noptions timeout:1 attempts:1\n`);
@@ -148,7 +145,7 @@ describe('e2e: DNS queries a program sends itself are answered by the agent', { 
       `--server=198.18.${lab.n}.99`, '--port', '53', '--log-queries', `--log-facility=${stubLog}`, `--pid-file=${lab.dir}/dnsmasq-stub.pid`,
     ]);
     try {
-      await waitPort(lab, lab.client, '127.0.0.53', 53);
+      await waitPort('127.0.0.53', 53, { ns: lab.client });
       writeFileSync(resolvConf, 'nameserver 127.0.0.53\noptions edns0 trust-ad\n');
       const script = `host -t A ${NAME} && nslookup -type=AAAA ${NAME} && a=$(host -t A ${NAME} | sed -n 's/.* has address //p') && exec curl -sS --max-time 20 http://$a:${HTTP_PORT}/hello`;
       const r = await sockswrap(lab, [...X, '--', 'sh', '-c', script]);

@@ -5,34 +5,24 @@
 //   - a stalled proxy: tcp_read_time_out / tcp_connect_time_out fire;
 //   - outsiders on the relay and the control socket: nothing back, no upstream connection, and a
 //     thousand of them do not stop the session.
-import { describe, test, before, after, beforeEach, afterEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startMicrosocks, startTargets, bin, waitForLog, reEscape, ECHO_PORT, type Danted } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
-import { addSinkRoute } from '../helpers/sink-route';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { startMicrosocks, waitForLog, reEscape, ECHO_PORT, type Danted } from '../helpers/peers';
 import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'python3'], { root: true });
 
-describe('e2e faults', { skip: gate.skip }, () => {
+describe('e2e faults', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    addSinkRoute(lab);
-    installLeakCounter(lab);
-    await startTargets(lab);
-    danted = await startDanted(lab, 1080);
-  });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
-  afterEach((t) => { if (lab) assertNoLeaks(lab, t.name); });
+  standardLab({ sinkRoute: true, danted: 1080 }, (s) => ({ lab, danted } = { lab: s.lab, danted: s.danted! }));
 
   test('agent killed mid-run: the surviving program gets errors for connects and lookups, nothing direct', async () => {
     const go = join(lab.dir, 'go-agent-dead');

@@ -1,18 +1,20 @@
 // Programs built with _FORTIFY_SOURCE call __read_chk/__recv_chk/__recvfrom_chk, not read/recv/
 // recvfrom: the shim must take those too, or a non-blocking connect's verdict byte would reach the
 // program as the first byte of the stream.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startTargets, bin, needTool, BANNER_PORT, CLOSED_PORT } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { BANNER_PORT, CLOSED_PORT } from '../helpers/peers';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { BANNER } from '../helpers/body';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted']);
+const SKIP = skipUnless(['ip', 'nft', 'danted'], { root: true });
 
 /** Non-blocking connect, then one fortified read/recv/recvfrom (len from argv, so the _chk call stays). */
 const C_FORTIFIED = `
@@ -47,18 +49,13 @@ int main(int argc, char **argv) {
 }
 `;
 
-describe('fortified programs (_FORTIFY_SOURCE=2)', { skip: gate.skip || needTool('gcc', 'build-essential') }, () => {
+describe('fortified programs (_FORTIFY_SOURCE=2)', { skip: SKIP || skipUnless(['gcc']) }, () => {
   let lab: Lab;
   let X: string[];
   let exe: string;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    await startTargets(lab);
-    const danted = await startDanted(lab, 1080);
-    X = ['-x', `socks5h://${danted.host}:${danted.port}`];
+  standardLab({ danted: 1080, leaks: 'reset' }, (s) => ({ lab, X } = { lab: s.lab, X: s.X }));
+  before(() => {
     const src = join(lab.dir, 'fortified.c');
     exe = join(lab.dir, 'fortified');
     writeFileSync(src, C_FORTIFIED);
@@ -67,7 +64,6 @@ describe('fortified programs (_FORTIFY_SOURCE=2)', { skip: gate.skip || needTool
     const imports = spawnSync('nm', ['-D', exe], { encoding: 'utf8' }).stdout;
     for (const fn of ['__read_chk', '__recv_chk', '__recvfrom_chk']) assert.match(imports, new RegExp(fn), `the probe must really call ${fn}`);
   });
-  after(() => lab?.destroy());
 
   for (const call of ['read', 'recv', 'recvfrom']) {
     test(`${call}: the server's banner arrives without the verdict byte in front`, async () => {

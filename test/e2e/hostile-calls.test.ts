@@ -5,46 +5,37 @@
 //      libc's own dlsym; and a second preload library's RTLD_NEXT lookups stay glibc's.
 //   7. packet sockets are refused like raw IP, with the same "Protocol not supported".
 //   8. bad pointers get the kernel's errno, not SIGSEGV: the same output unwrapped and wrapped.
-import { describe, test, before, after, beforeEach, afterEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startTargets, bin, ECHO_PORT, type Danted } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
-import { addSinkRoute } from '../helpers/sink-route';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { ECHO_PORT, type Danted } from '../helpers/peers';
 import { sockswrap, REPO, describe as show } from '../helpers/sockswrap';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'python3', 'sh']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3', 'sh'], { root: true });
 
 function compile(out: string, source: string, extra: string[] = []): void {
   const cc = spawnSync('gcc', ['-O2', '-Wall', '-o', out, join(REPO, 'test', 'fixtures', source), ...extra, '-ldl'], { encoding: 'utf8' });
   assert.equal(cc.status, 0, cc.stderr);
 }
 
-describe('e2e hostile calls', { skip: gate.skip }, () => {
+describe('e2e hostile calls', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let X: string[];
   let calls: string;
   let second: string;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    addSinkRoute(lab);
-    installLeakCounter(lab);
-    await startTargets(lab);
-    danted = await startDanted(lab, 1080);
-    X = ['-x', `socks5h://${danted.host}:${danted.port}`];
+  standardLab({ sinkRoute: true, danted: 1080 }, (s) => ({ lab, danted, X } = { lab: s.lab, danted: s.danted!, X: s.X }));
+  before(() => {
     calls = join(lab.dir, 'hostile-calls');
     compile(calls, 'hostile-calls.c');
     second = join(lab.dir, 'second-preload.so');
     compile(second, 'second-preload.c', ['-shared', '-fPIC']);
   });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
-  afterEach((t) => { if (lab) assertNoLeaks(lab, t.name); });
 
   test('connect found through a dlopen(libc) handle, dlvsym, __connect or libc\'s own dlsym is proxied', async () => {
     const r = await sockswrap(lab, [...X, '--', calls, 'resolve', lab.targetIp4, String(ECHO_PORT)], { timeoutMs: 90_000 });

@@ -3,29 +3,23 @@
 //   - the client ns can reach the proxies, but neither reach nor resolve the targets;
 //   - the proxies resolve target.test / target6.test and reach the targets;
 //   - the leak counter sees a packet that tries to go anywhere but the proxy.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startMicrosocks, startTargets, bin, HTTP_PORT, type Danted, type Peer } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { HTTP_PORT, type Danted, type Peer } from '../helpers/peers';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { bigSha256, sha256 } from '../helpers/body';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'curl']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'curl'], { root: true });
 
-describe('e2e lab (no sockswrap)', { skip: gate.skip }, () => {
+describe('e2e lab (no sockswrap)', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let micro: Peer;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    await startTargets(lab);
-    [danted, micro] = await Promise.all([startDanted(lab, 1080), startMicrosocks(lab, { port: 1081 })]);
-    takeLeaks(lab);
-  });
-  after(() => lab?.destroy());
+  standardLab({ danted: 1080, microsocks: 1081, leaks: 'reset' }, (s) => ({ lab, danted, micro } = { lab: s.lab, danted: s.danted!, micro: s.micro! }));
 
   test('curl --socks5-hostname through danted gets the 8 MB body (name resolved in the proxy ns)', async () => {
     const r = await lab.run(lab.client, [bin('curl'), '-sS', '--max-time', '20', '--socks5-hostname', `${danted.host}:${danted.port}`, `http://target.test:${HTTP_PORT}/big`]);

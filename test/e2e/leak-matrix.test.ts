@@ -1,22 +1,23 @@
 // The leak matrix (issue 6): real programs wrapped in the netns lab, whose client namespace has
 // a default route into a sink, so anything that does not go to the proxy leaves a packet the
 // nftables counter sees. After every case — including those that must fail — the counter is 0.
-import { describe, test, before, after, beforeEach, afterEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startMicrosocks, startTargets, bin, which, needTool, waitPort, HTTP_PORT, ECHO_PORT, BANNER_PORT, type Peer } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
-import { addSinkRoute } from '../helpers/sink-route';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { HTTP_PORT, ECHO_PORT, BANNER_PORT, type Peer } from '../helpers/peers';
 import { sockswrap, REPO, describe as show } from '../helpers/sockswrap';
 import { PY_THREADS, nodeFetch } from '../helpers/programs';
+import { bin, skipUnless } from '../helpers/peer-gate';
+import { waitPort } from '../helpers/port-waiter';
 
-const gate = peerGate(['ip', 'nft', 'microsocks', 'curl', 'python3', 'ncat', 'sh']);
+const SKIP = skipUnless(['ip', 'nft', 'microsocks', 'curl', 'python3', 'ncat', 'sh'], { root: true });
 const HELLO = 'hello from target\n';
 
-describe('e2e leak matrix', { skip: gate.skip }, () => {
+describe('e2e leak matrix', { skip: SKIP }, () => {
   let lab: Lab;
   let micro: Peer;
   let X: string[];
@@ -24,14 +25,8 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
   let url: string;
   let staticProgram: string;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    addSinkRoute(lab);
-    installLeakCounter(lab);
-    await startTargets(lab);
-    micro = await startMicrosocks(lab, { port: 1081 });
-    X = ['-x', `socks5h://${micro.host}:${micro.port}`];
+  standardLab({ sinkRoute: true, microsocks: 1081 }, (s) => ({ lab, micro, X } = { lab: s.lab, micro: s.micro!, X: s.X }));
+  before(() => {
     url = `http://target.test:${HTTP_PORT}/hello`;
     cases = join(lab.dir, 'leak-cases');
     const cc = spawnSync('gcc', ['-O2', '-pthread', '-o', cases, join(REPO, 'test', 'fixtures', 'leak-cases.c')], { encoding: 'utf8' });
@@ -42,9 +37,6 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
     const st = spawnSync('gcc', ['-static', '-o', staticProgram, hello], { encoding: 'utf8' });
     assert.equal(st.status, 0, st.stderr);
   });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
-  afterEach((t) => { if (lab) assertNoLeaks(lab, t.name); });
 
   const ok = async (argv: string[], expect: RegExp | string, timeoutMs = 60_000): Promise<void> => {
     const r = await sockswrap(lab, [...X, '--', ...argv], { timeoutMs });
@@ -54,7 +46,7 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
   };
 
   test('curl', () => ok([bin('curl'), '-sS', '--max-time', '20', url], HELLO));
-  test('wget', { skip: needTool('wget', 'wget') }, () => ok([bin('wget'), '-q', '-O', '-', url], HELLO));
+  test('wget', { skip: skipUnless(['wget']) }, () => ok([bin('wget'), '-q', '-O', '-', url], HELLO));
   test('python3 urllib', () => ok([bin('python3'), '-c', `import urllib.request,sys; sys.stdout.write(urllib.request.urlopen(${JSON.stringify(url)}, timeout=20).read().decode())`], HELLO));
   test('node fetch', () => ok([process.execPath, '-e', nodeFetch(url)], HELLO));
   test('ncat: banner and echo through the proxy', async () => {
@@ -64,13 +56,13 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
     assert.match(r.stdout.toString(), /^SSH-2\.0-sockswrap-test\r\n(ping\n)?$/, show(r));
   });
 
-  test('dig fails closed (UDP DNS is not sent, not even to the nowhere resolver)', { skip: needTool('dig', 'dnsutils') }, async () => {
+  test('dig fails closed (UDP DNS is not sent, not even to the nowhere resolver)', { skip: skipUnless(['dig']) }, async () => {
     const r = await sockswrap(lab, [...X, '--', bin('dig'), '+tries=1', '+time=2', 'target.test'], { timeoutMs: 30_000 });
     // Whether it fails (no UDP relay) or gets an answer through one, nothing goes direct: afterEach.
     assert.ok(r.status !== null, show(r));
   });
 
-  test('ssh client reaches the banner port through the proxy (protocol error proves the path)', { skip: needTool('ssh', 'openssh-client') }, async () => {
+  test('ssh client reaches the banner port through the proxy (protocol error proves the path)', { skip: skipUnless(['ssh']) }, async () => {
     const r = await sockswrap(lab, [...X, '--', bin('ssh'), '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=10', '-p', String(BANNER_PORT), 'target.test', 'true'], { timeoutMs: 30_000 });
     assert.notEqual(r.status, 0, show(r));
     // It exchanged identification strings with the target's banner port: any SSH-level error.
@@ -78,7 +70,7 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
     assert.doesNotMatch(r.stderr, /Could not resolve|Network is unreachable|No route/i, show(r));
   });
 
-  test('git clone over dumb http from the target', { skip: needTool('git', 'git') }, async () => {
+  test('git clone over dumb http from the target', { skip: skipUnless(['git']) }, async () => {
     const srv = join(lab.dir, 'srv');
     mkdirSync(srv, { recursive: true });
     const g = (args: string[], cwd: string) => {
@@ -92,7 +84,7 @@ describe('e2e leak matrix', { skip: gate.skip }, () => {
     g(['clone', '-q', '--bare', 'work', 'repo.git'], srv);
     g(['update-server-info'], join(srv, 'repo.git'));
     lab.spawn(lab.proxy, [bin('python3'), '-m', 'http.server', '--bind', lab.targetIp4, '--directory', srv, '8088']);
-    await waitPort(lab, lab.proxy, lab.targetIp4, 8088);
+    await waitPort(lab.targetIp4, 8088, { ns: lab.proxy });
     const dest = join(lab.dir, 'cloned');
     const r = await sockswrap(lab, [...X, '--', bin('git'), 'clone', '-q', 'http://target.test:8088/repo.git', dest], { timeoutMs: 60_000 });
     assert.equal(r.status, 0, show(r));

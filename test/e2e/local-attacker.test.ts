@@ -2,20 +2,20 @@
 // session (docs/threat-model.md). In the netns lab with a sink default route, danted's UDP
 // relay as the real peer, and the leak counter at 0 after every case. The other user is uid
 // 65534 (nobody), run with setpriv in the client namespace.
-import { describe, test, before, after, beforeEach, afterEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Op } from '../../src/agent/control-frame';
 import { ControlClient, requestFrame } from '../helpers/control-client';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startTargets, bin, ECHO_PORT, type Danted } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
-import { addSinkRoute } from '../helpers/sink-route';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { ECHO_PORT, type Danted } from '../helpers/peers';
 import { PY_UDP_ECHO_SERVER } from '../helpers/programs';
 import { spawnSockswrap, lineReader } from '../helpers/sockswrap';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'python3', 'setpriv']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3', 'setpriv'], { root: true });
 const UDP_ECHO_PORT = 7007;
 
 const OTHER_USER = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -27,24 +27,15 @@ function asOtherUser(lab: Lab, code: string, args: string[] = []): Promise<{ sta
     .then((r) => ({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() }));
 }
 
-describe('e2e: a local attacker and a hostile program (issue 11)', { skip: gate.skip }, () => {
+describe('e2e: a local attacker and a hostile program (issue 11)', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
 
+  standardLab({ sinkRoute: true, danted: 1080 }, (s) => ({ lab, danted } = { lab: s.lab, danted: s.danted! }));
   before(async () => {
-    gate.check();
-    lab = createLab();
-    addSinkRoute(lab);
-    installLeakCounter(lab);
-    await startTargets(lab);
-    const py = bin('python3');
-    const echo = lab.spawn(lab.proxy, [py, '-c', PY_UDP_ECHO_SERVER, lab.targetIp4, lab.targetIp6, String(UDP_ECHO_PORT)]);
+    const echo = lab.spawn(lab.proxy, [bin('python3'), '-c', PY_UDP_ECHO_SERVER, lab.targetIp4, lab.targetIp6, String(UDP_ECHO_PORT)]);
     await new Promise<void>((resolve) => echo.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()));
-    danted = await startDanted(lab, 1080);
   });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
-  afterEach((t) => { if (lab) assertNoLeaks(lab, t.name); });
 
   test('a frame the program writes to the shim\'s control descriptor is never taken for an answer: the next connect fails closed, nothing direct', async () => {
     // What the agent answers "direct" to: a CONNECT for loopback, well formed as the shim would send it.

@@ -2,21 +2,20 @@
 // listener), a strict 2-hop chain microsocks -> danted, and the proxychains.conf file form.
 // microsocks logs the destination exactly as the client sent it, so "connected to target.test:…"
 // in its log proves the name, not an address, reached the proxy.
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, cleanEnv, type Lab } from '../helpers/net-lab';
-import {
-  peerGate, startDanted, startMicrosocks, startTargets, waitForLog, reEscape, bin,
-  HTTP_PORT, ECHO_PORT, type Danted, type Peer,
-} from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { cleanEnv, type Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { startMicrosocks, waitForLog, reEscape, HTTP_PORT, ECHO_PORT, type Danted, type Peer } from '../helpers/peers';
+import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { bigSha256, sha256 } from '../helpers/body';
 import { PY_PEERNAME } from '../helpers/programs';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'curl', 'python3']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'curl', 'python3'], { root: true });
 
 const USER = 'alice';
 const PASS = 'wonderland';
@@ -24,7 +23,7 @@ const PASS = 'wonderland';
 const ODD_USER = 'b@b';
 const ODD_PASS = 'p:w @%x';
 
-describe('e2e through microsocks', { skip: gate.skip }, () => {
+describe('e2e through microsocks', { skip: SKIP }, () => {
   let lab: Lab;
   let plain: Peer;
   let auth: Peer;
@@ -32,21 +31,14 @@ describe('e2e through microsocks', { skip: gate.skip }, () => {
   let v6: Peer;
   let danted: Danted;
 
+  standardLab({ danted: 1080, microsocks: 1081, leaks: 'reset' }, (s) => ({ lab, danted, plain } = { lab: s.lab, danted: s.danted!, plain: s.micro! }));
   before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    await startTargets(lab);
-    [plain, auth, odd, v6, danted] = await Promise.all([
-      startMicrosocks(lab, { port: 1081 }),
+    [auth, odd, v6] = await Promise.all([
       startMicrosocks(lab, { port: 1082, user: USER, pass: PASS }),
       startMicrosocks(lab, { port: 1084, user: ODD_USER, pass: ODD_PASS }),
       startMicrosocks(lab, { host: lab.proxyIp6, port: 1083 }),
-      startDanted(lab, 1080),
     ]);
   });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
 
   async function microsocksSaw(p: Peer, dest: string): Promise<void> {
     const re = new RegExp(`connected to ${reEscape(dest)}\\b`);

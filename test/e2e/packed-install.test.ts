@@ -10,11 +10,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startTargets, bin, which, needTool, waitForLog, reEscape, HTTP_PORT, type Danted } from '../helpers/peers';
+import { startDanted, startTargets, waitForLog, reEscape, HTTP_PORT, type Danted } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { REPO, describe as show } from '../helpers/sockswrap';
+import { bin, skipUnless, which } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'sh']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'curl', 'sh'], { root: true });
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 /** What `npm pack` needs from a clone; the build outputs are made anew by its prepack. */
 const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'src', 'docs', 'man', 'tools', 'native-shims'];
@@ -36,7 +37,7 @@ function exportedFunctions(nm: string, file: string): string[] {
   return out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length === 3 && /^[TW]$/.test(f[1])).map((f) => f[2]).sort();
 }
 
-describe('a packed sockswrap, installed with npm and no compiler', { skip: gate.skip, timeout: 300_000 }, () => {
+describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP, timeout: 300_000 }, () => {
   let base: string;
   let tarball: string;
   let sandboxPath: string;
@@ -57,7 +58,6 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: gate.
   }
 
   before(async () => {
-    gate.check();
     base = mkdtempSync(join(tmpdir(), 'sw-pack-'));
     // npm pack in a copy, so the checkout's own dist/ (which other tests are running from) is untouched.
     const src = join(base, 'src');
@@ -191,7 +191,7 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: gate.
     assert.match(checker, /Machine:\s+AArch64/);
   });
 
-  test('under qemu-aarch64, an arm64 program with the arm64 shim preloaded fetches by name through danted', { skip: needTool('qemu-aarch64', 'qemu-user') || needTool('aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu') }, async () => {
+  test('under qemu-aarch64, an arm64 program with the arm64 shim preloaded fetches by name through danted', { skip: skipUnless(['qemu-aarch64', 'aarch64-linux-gnu-gcc']) }, async () => {
     const program = join(base, 'http-get.aarch64');
     ok(spawnSync('aarch64-linux-gnu-gcc', ['-O2', '-o', program, join(REPO, 'test', 'fixtures', 'http-get.c')], { encoding: 'utf8' }), 'aarch64-linux-gnu-gcc');
     const sysroot = '/usr/aarch64-linux-gnu';
@@ -210,7 +210,7 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: gate.
     assert.notEqual(bare.status, 0, show(bare));
   });
 
-  test('man sockswrap renders from the installed prefix, and documents every option', { skip: needTool('man', 'man-db') }, () => {
+  test('man sockswrap renders from the installed prefix, and documents every option', { skip: skipUnless(['man']) }, () => {
     const page = join(prefix, 'share', 'man', 'man1', 'sockswrap.1');
     assert.ok(existsSync(page), 'npm did not install the man page');
     const found = spawnSync('man', ['-w', 'sockswrap'], { encoding: 'utf8', env: { ...process.env, MANPATH: join(prefix, 'share', 'man') } });
@@ -225,7 +225,7 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: gate.
   });
 
   for (const [shell, pkg] of [['bash', 'bash'], ['zsh', 'zsh'], ['fish', 'fish']] as const) {
-    test(`the ${shell} completion script of the installed sockswrap loads without error and completes chain types`, { skip: needTool(shell, pkg) }, () => {
+    test(`the ${shell} completion script of the installed sockswrap loads without error and completes chain types`, { skip: skipUnless([shell]) }, () => {
       const script = join(base, `completion.${shell}`);
       writeFileSync(script, ok(sandboxed([sockswrapBin, 'completion', shell]), `completion ${shell}`));
       const probes: Record<typeof shell, string[]> = {

@@ -1,33 +1,28 @@
 // A proxy given by hostname (issue 3): the launcher resolves the proxy's name itself, as the
 // user's machine knows it (here: the client namespace's /etc/hosts); target names still go to the
 // proxy.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startMicrosocks, startTargets, bin, HTTP_PORT, BANNER_PORT, CLOSED_PORT } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { HTTP_PORT, BANNER_PORT, CLOSED_PORT } from '../helpers/peers';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { BANNER } from '../helpers/body';
 import { PY_BANNER, PY_CONNECT_ERRNO } from '../helpers/programs';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'microsocks', 'curl', 'python3']);
+const SKIP = skipUnless(['ip', 'nft', 'microsocks', 'curl', 'python3'], { root: true });
 const PROXY_NAME = 'socks.proxy.lab';
 
-describe('a proxy given by hostname', { skip: gate.skip }, () => {
+describe('a proxy given by hostname', { skip: SKIP }, () => {
   let lab: Lab;
   let port: number;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    await startTargets(lab);
-    port = (await startMicrosocks(lab, { port: 1085 })).port;
-    appendFileSync(join('/etc/netns', lab.client, 'hosts'), `${lab.proxyIp4}\t${PROXY_NAME}\n`);
-  });
-  after(() => lab?.destroy());
+  standardLab({ microsocks: 1085, leaks: 'reset' }, (s) => ({ lab, port } = { lab: s.lab, port: s.micro!.port }));
+  before(() => { appendFileSync(join('/etc/netns', lab.client, 'hosts'), `${lab.proxyIp4}\t${PROXY_NAME}\n`); });
 
   test('-x socks5h://NAME:PORT: curl (non-blocking) fetches by a name only the proxy resolves', async () => {
     takeLeaks(lab);

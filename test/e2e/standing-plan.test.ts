@@ -5,16 +5,18 @@
 // plan, the later ones run it from the cache. What must not change is what a user sees: bytes,
 // errno, getpeername, one `-v` line per connection (from the NOTE), a refusal or a stall judged and
 // logged with its hop (after RESUME), and nothing leaving the client namespace but to the proxy.
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, needTool, startDanted, startMicrosocks, startTargets, bin, reEscape, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { startMicrosocks, reEscape, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
+import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
 import { startDelayForwarder } from '../helpers/delay-forwarder';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
 /**
  * Shared by the wrapped programs: one blocking connect on a fresh socket that sends bytes unique
@@ -186,9 +188,9 @@ while True:
     n += 1
 `;
 
-const gate = peerGate(['ip', 'nft', 'danted', 'python3']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3'], { root: true });
 /** Only the two-proxy case needs a second proxy; it names the package when it is missing (a failure under CI=true). */
-const NO_MICROSOCKS = needTool('microsocks', 'microsocks');
+const NO_MICROSOCKS = skipUnless(['microsocks']);
 
 /** Resolves once the child printed "ready" (bounded); rejects if it exits or stays silent. */
 function ready(child: ChildProcess, what: string, timeoutMs = 10_000): Promise<void> {
@@ -229,25 +231,14 @@ print(socket.getaddrinfo("target.test", port, socket.AF_INET, socket.SOCK_STREAM
 print(attempt())
 `;
 
-describe('standing plans: a one-proxy chain connects again without asking the agent', { skip: gate.skip }, () => {
+describe('standing plans: a one-proxy chain connects again without asking the agent', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let micro: Peer | undefined;
   let py: string;
 
-  before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
-    [, danted, micro] = await Promise.all([
-      startTargets(lab),
-      startDanted(lab, 1080),
-      NO_MICROSOCKS ? undefined : startMicrosocks(lab, { port: 1081 }),
-    ]);
-    py = bin('python3');
-  });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
+  standardLab({ danted: 1080, microsocks: NO_MICROSOCKS ? undefined : 1081, leaks: 'reset' }, (s) => ({ lab, danted, micro } = { lab: s.lab, danted: s.danted!, micro: s.micro }));
+  before(() => { py = bin('python3'); });
 
   /** The -v line of one established connection to the echo target through `hop` ("H:P"). */
   const connectedVia = (hop: string) =>

@@ -6,20 +6,23 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, startMicrosocks, bin, waitPort, type Danted, type Peer } from '../helpers/peers';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { startDanted, type Danted, type Peer, labSpawner } from '../helpers/peers';
 import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { PY_UDP_ECHO_SERVER, PY_UDP_CLIENT, PY_UDP_SEND_ERRNO, PY_UDP_EXEC, NODE_DGRAM_CLIENT } from '../helpers/programs';
+import { bin, skipUnless } from '../helpers/peer-gate';
+import { waitPort } from '../helpers/port-waiter';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'microsocks', 'python3', 'ncat', 'dig', 'dnsmasq', 'tinyproxy']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'python3', 'ncat', 'dig', 'dnsmasq', 'tinyproxy'], { root: true });
 const UDP_ECHO_PORT = 7007;
 const LOCAL_ECHO_PORT = 7008;
 /** Eight 200-byte TXT strings: about 1.7 kB, past 512 and dig's EDNS size (1232), under 4096. */
 const BIG_TXT = Array.from({ length: 8 }, (_, i) => `${i}`.repeat(200));
 
-describe('e2e UDP through the proxy', { skip: gate.skip }, () => {
+describe('e2e UDP through the proxy', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let danted2: Danted;
@@ -29,10 +32,8 @@ describe('e2e UDP through the proxy', { skip: gate.skip }, () => {
   let dnsName: string;
   let dnsAnswer: string;
 
+  standardLab({ targets: false, danted: 1080, microsocks: 1081, leaks: 'file' }, (s) => ({ lab, danted, micro } = { lab: s.lab, danted: s.danted!, micro: s.micro! }));
   before(async () => {
-    gate.check();
-    lab = createLab();
-    installLeakCounter(lab);
     py = bin('python3');
     dnsName = 'www.x.test';
     dnsAnswer = `198.19.${lab.n}.7`;
@@ -46,24 +47,14 @@ describe('e2e UDP through the proxy', { skip: gate.skip }, () => {
       '--bind-interfaces', `--address=/x.test/${dnsAnswer}`, '--port', '53', `--pid-file=${lab.dir}/dnsmasq.pid`,
       ...BIG_TXT.map((t) => `--txt-record=big.x.test,${t}`),
     ]);
-    [danted, micro, danted2] = await Promise.all([startDanted(lab, 1080), startMicrosocks(lab, { port: 1081 }), startDanted(lab, 1082)]);
-    tiny = await startTinyproxy(
-      { spawn: (argv) => lab.spawn(lab.proxy, argv), waitPort: (h, p) => waitPort(lab, lab.client, h, p), dir: lab.dir },
-      { listen: lab.proxyIp4, port: 8888, allow: [lab.clientIp4], connectPorts: [53] },
-    );
+    [danted2, tiny] = await Promise.all([
+      startDanted(lab, 1082),
+      startTinyproxy(labSpawner(lab), { listen: lab.proxyIp4, port: 8888, allow: [lab.clientIp4], connectPorts: [53] }),
+    ]);
     await Promise.all([echoReady, localReady]);
-    await waitPort(lab, lab.proxy, lab.targetIp4, 53);
+    await waitPort(lab.targetIp4, 53, { ns: lab.proxy });
+    // The invariant of the whole file (standardLab's leaks: 'file'): not one packet to anyone but a proxy.
     takeLeaks(lab);
-  });
-  after(() => {
-    // The invariant of the whole suite: not one packet to anyone but a proxy.
-    if (lab) {
-      try {
-        assertNoLeaks(lab, 'UDP suite');
-      } finally {
-        lab.destroy();
-      }
-    }
   });
 
   const viaDanted = () => ['-x', `socks5h://${danted.host}:${danted.port}`];

@@ -2,64 +2,50 @@
 // namespace reaches only the proxy address and resolves nothing: tinyproxy (HTTP CONNECT),
 // OpenSSH's ssh -D (SOCKS4a; danted does not do 4a) and danted (SOCKS4). Every case ends by
 // asserting that no packet left the client namespace for anyone but the proxy.
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, needTool, startDanted, startTargets, bin, waitPort, HTTP_PORT, ECHO_PORT, BANNER_PORT, type Danted } from '../helpers/peers';
-import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import { HTTP_PORT, ECHO_PORT, BANNER_PORT, type Danted, labSpawner } from '../helpers/peers';
+import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { bigSha256, sha256, BANNER } from '../helpers/body';
 import { PY_BANNER, PY_CONNECT_ERRNO } from '../helpers/programs';
-import { startSshSocks, startTinyproxy, type Spawner, type UpstreamPeer } from '../helpers/upstream-peers';
+import { startSshSocks, startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
+import { bin, skipUnless } from '../helpers/peer-gate';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'python3']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'curl', 'python3'], { root: true });
 /** Optional peers: each test that needs one names its package when it is missing (a failure under CI=true). */
-const NO_TINYPROXY = needTool('tinyproxy', 'tinyproxy');
-const NO_SSH = needTool('sshd', 'openssh-server') || needTool('ssh', 'openssh-client');
+const NO_TINYPROXY = skipUnless(['tinyproxy']);
+const NO_SSH = skipUnless(['sshd', 'ssh']);
 const TINYPROXY_PORT = 8888;
 const SSH_SOCKS_PORT = 1081;
 
-describe('e2e through every upstream type', { skip: gate.skip }, () => {
+describe('e2e through every upstream type', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let http: UpstreamPeer | undefined;
   let socks4a: UpstreamPeer | undefined;
   let py: string;
 
+  standardLab({ danted: 1080, leaks: 'reset' }, (s) => ({ lab, danted } = { lab: s.lab, danted: s.danted! }));
   before(async () => {
-    gate.check();
-    const haveTinyproxy = !NO_TINYPROXY;
-    const haveSsh = !NO_SSH;
-    lab = createLab();
-    installLeakCounter(lab);
-    const where: Spawner = {
-      dir: lab.dir,
-      spawn: (argv) => lab.spawn(lab.proxy, argv),
-      // Loopback listeners (sshd) are checked from inside the proxy ns, the rest from the client's side.
-      waitPort: (host, port) => waitPort(lab, host === '127.0.0.1' ? lab.proxy : lab.client, host, port),
-    };
-    const [, d, h, s] = await Promise.all([
-      startTargets(lab),
-      startDanted(lab, 1080),
-      haveTinyproxy
-        ? startTinyproxy(where, {
+    const where = labSpawner(lab);
+    [http, socks4a] = await Promise.all([
+      NO_TINYPROXY
+        ? undefined
+        : startTinyproxy(where, {
             listen: lab.proxyIp4,
             port: TINYPROXY_PORT,
             allow: [lab.clientIp4],
             connectPorts: [HTTP_PORT, ECHO_PORT, BANNER_PORT],
-          })
-        : undefined,
-      haveSsh ? startSshSocks(where, { listen: lab.proxyIp4, port: SSH_SOCKS_PORT, sshdPort: 2022 }) : undefined,
+          }),
+      NO_SSH ? undefined : startSshSocks(where, { listen: lab.proxyIp4, port: SSH_SOCKS_PORT, sshdPort: 2022 }),
     ]);
-    danted = d;
-    http = h;
-    socks4a = s;
     py = bin('python3');
   });
-  after(() => lab?.destroy());
-  beforeEach(() => { if (lab) takeLeaks(lab); });
 
   test('http://: curl fetches 8 MB through tinyproxy by a name only the proxy resolves; sha256 matches', { skip: NO_TINYPROXY }, async () => {
     assert.ok(http, 'tinyproxy started');

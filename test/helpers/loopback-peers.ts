@@ -3,23 +3,22 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bin, decide } from './peer-gate';
+import { waitPort } from './port-waiter';
 
 /**
  * Real peers on 127.0.0.1 for tests of the SOCKS client itself (no shim involved, so loopback
- * targets are fine here). A missing binary fails under CI and skips elsewhere, naming the package.
+ * targets are fine here). Whether they are here is the skip gate's question (peer-gate.ts).
  */
 
-/** For a test's `skip` option: false when the peer is here, else the reason; throws under CI=true. */
+/** @deprecated skipUnless() of peer-gate.ts (kept while tests using it land from other branches). */
 export function missingPeer(path: string, debianPackage: string): false | string {
-  if (existsSync(path)) return false;
-  const reason = `${path} not found: apt-get install ${debianPackage}`;
-  if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: a missing peer is a failure)`);
-  process.stderr.write(`# skipped: ${reason}\n`);
-  return reason;
+  return decide(existsSync(path) ? [] : [`${path} not found: apt-get install ${debianPackage}`]);
 }
 
-export function requireBinary(path: string, debianPackage: string): boolean {
-  return missingPeer(path, debianPackage) === false;
+/** @deprecated waitPort(host, port) of port-waiter.ts. */
+export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 5000): Promise<void> {
+  return waitPort(host, port, { timeoutMs });
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -31,22 +30,6 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host, port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export interface RunningPeer {
@@ -74,8 +57,8 @@ export async function startMicrosocks(opts: { user?: string; password?: string }
   const port = await freePort();
   const args = ['-i', '127.0.0.1', '-p', String(port)];
   if (opts.user) args.push('-u', opts.user, '-P', opts.password ?? '');
-  const child = spawn('/usr/bin/microsocks', args, { stdio: 'ignore' });
-  await waitForPort(port);
+  const child = spawn(bin('microsocks'), args, { stdio: 'ignore' });
+  await waitPort('127.0.0.1', port);
   return track(child, port);
 }
 
@@ -119,8 +102,8 @@ export async function startDanted(opts: { logConnects?: boolean } = {}): Promise
       '',
     ].join('\n'),
   );
-  const child = spawn('/usr/sbin/danted', ['-f', conf, '-p', join(dir, 'danted.pid')], { stdio: 'ignore' });
-  await waitForPort(port);
+  const child = spawn(bin('danted'), ['-f', conf, '-p', join(dir, 'danted.pid')], { stdio: 'ignore' });
+  await waitPort('127.0.0.1', port);
   return {
     ...track(child, port),
     connects: () => {

@@ -13,7 +13,7 @@
 // Each lab takes a number N (1..250) by creating /run/sockswrap-e2e/<N> atomically; the directory
 // records the owner pid, so labs left behind by a dead test process are removed by the next one.
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -300,12 +300,4 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     destroyAll();
     process.kill(process.pid, sig);
   });
-}
-
-export function haveNetns(): string | undefined {
-  if (process.getuid && process.getuid() !== 0) return 'needs root (ip netns)';
-  if (!existsSync('/usr/sbin/ip') && !existsSync('/sbin/ip') && !existsSync('/usr/bin/ip')) {
-    return 'needs iproute2 (apt-get install iproute2)';
-  }
-  return undefined;
 }

@@ -1,114 +1,23 @@
 // Real peers started inside a lab's proxy namespace: danted, microsocks and the target servers.
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, accessSync, constants } from 'node:fs';
-import { join, delimiter } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bin } from './peer-gate';
+import * as ports from './port-waiter';
+// Kept for tests landing from other branches (see peer-gate.ts); new code imports them from there.
+export { bin, which, needTool, peerGate } from './peer-gate';
+
+/** @deprecated waitPort(host, port, { ns }) of port-waiter.ts. */
+export function waitPort(_lab: Lab, ns: string, host: string, port: number, timeoutMs = 10_000): Promise<void> {
+  return ports.waitPort(host, port, { ns, timeoutMs });
+}
+import type { Spawner } from './upstream-peers';
 import type { Lab } from './net-lab';
 import { HTTP_PORT, ECHO_PORT, BANNER_PORT, CLOSED_PORT } from './target-server';
 
 export { HTTP_PORT, ECHO_PORT, BANNER_PORT, CLOSED_PORT };
 
 // ---------------------------------------------------------------------------------------------
-// Peer-missing policy: missing binary → skip with the Debian package to install, unless CI=true,
-// where it is a failure.
-
-interface PeerInfo { bins: string[]; pkg: string }
-const PEERS: Record<string, PeerInfo> = {
-  danted: { bins: ['danted'], pkg: 'dante-server' },
-  microsocks: { bins: ['microsocks'], pkg: 'microsocks' },
-  curl: { bins: ['curl'], pkg: 'curl' },
-  ncat: { bins: ['ncat'], pkg: 'ncat' },
-  python3: { bins: ['python3'], pkg: 'python3' },
-  nft: { bins: ['nft'], pkg: 'nftables' },
-  ip: { bins: ['ip'], pkg: 'iproute2' },
-  sh: { bins: ['sh'], pkg: 'dash' },
-  dig: { bins: ['dig'], pkg: 'dnsutils' },
-  host: { bins: ['host'], pkg: 'bind9-host' },
-  nslookup: { bins: ['nslookup'], pkg: 'dnsutils' },
-  dnsmasq: { bins: ['dnsmasq'], pkg: 'dnsmasq-base' },
-  tinyproxy: { bins: ['tinyproxy'], pkg: 'tinyproxy' },
-  setpriv: { bins: ['setpriv'], pkg: 'util-linux' },
-  gcc: { bins: ['gcc'], pkg: 'build-essential' },
-  ruby: { bins: ['ruby'], pkg: 'ruby' },
-  php: { bins: ['php'], pkg: 'php-cli' },
-  tor: { bins: ['tor'], pkg: 'tor' },
-  'tor-gencert': { bins: ['tor-gencert'], pkg: 'tor' },
-};
-export type PeerName = keyof typeof PEERS & string;
-
-const SEARCH = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin'];
-
-/**
- * For a test's `skip` option: false when the tool is here; otherwise the reason, naming the Debian
- * package. Under CI=true a missing tool is a failure, never a skip, so this throws.
- */
-export function needTool(bin: string, debianPackage: string): false | string {
-  if (which(bin)) return false;
-  const reason = `${bin} not found: apt-get install ${debianPackage}`;
-  if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: a missing peer is a failure)`);
-  return reason;
-}
-
-/** Absolute path of a program; Debian's own directories first (so pyenv shims are not used). */
-export function which(bin: string): string | undefined {
-  const dirs = [...SEARCH, ...(process.env.PATH ?? '').split(delimiter)];
-  for (const d of dirs) {
-    if (!d) continue;
-    const p = join(d, bin);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch { /* next */ }
-  }
-  return undefined;
-}
-
-export function bin(name: string): string {
-  const p = which(name);
-  if (!p) throw new Error(`${name} not found`);
-  return p;
-}
-
-export interface PeerGate {
-  /** Pass as the `skip` option of describe/test: a reason string when peers are missing off CI. */
-  skip: string | false;
-  /** Call in `before`: throws when peers are missing on CI. */
-  check(): void;
-}
-
-export function peerGate(names: PeerName[]): PeerGate {
-  const missing = names.filter((n) => !PEERS[n].bins.some((b) => which(b)));
-  if (process.getuid && process.getuid() !== 0) {
-    const why = 'e2e tests need root (ip netns, nft)';
-    return process.env.CI === 'true'
-      ? { skip: false, check: () => { throw new Error(why); } }
-      : { skip: why, check: () => {} };
-  }
-  if (missing.length === 0) return { skip: false, check: () => {} };
-  const why = `missing ${missing.join(', ')}: apt-get install ${[...new Set(missing.map((m) => PEERS[m].pkg))].join(' ')}`;
-  if (process.env.CI === 'true') return { skip: false, check: () => { throw new Error(`peer missing on CI: ${why}`); } };
-  console.log(`# skipping: ${why}`);
-  return { skip: why, check: () => {} };
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** Wait until host:port in ns accepts TCP connections (one polling process, bounded). */
-export async function waitPort(lab: Lab, ns: string, host: string, port: number, timeoutMs = 10_000): Promise<void> {
-  const script = `
-    const net = require('net');
-    const deadline = Date.now() + ${timeoutMs};
-    (function attempt() {
-      const s = net.connect({ host: ${JSON.stringify(host)}, port: ${port} });
-      s.once('connect', () => { s.destroy(); process.exit(0); });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) process.exit(1);
-        setTimeout(attempt, 25);
-      });
-    })();`;
-  const r = await lab.run(ns, [process.execPath, '-e', script], { timeoutMs: timeoutMs + 5000 });
-  if (r.status !== 0) throw new Error(`${host}:${port} in ${ns} did not start accepting: ${r.stderr}`);
-}
 
 export interface Peer {
   child: ChildProcess;
@@ -212,8 +121,8 @@ socks pass {
   const out = collect(child);
   await Promise.race([
     (async () => {
-      await waitPort(lab, lab.client, lab.proxyIp4, port);
-      await waitPort(lab, lab.client, lab.proxyIp6, port);
+      await ports.waitPort(lab.proxyIp4, port, { ns: lab.client });
+      await ports.waitPort(lab.proxyIp6, port, { ns: lab.client });
     })(),
     exitedEarly(child, 'danted', () => out() + readLog(logFile)),
   ]);
@@ -245,12 +154,8 @@ export async function startMicrosocks(lab: Lab, opts: MicrosocksOptions): Promis
   if (opts.user !== undefined) argv.push('-u', opts.user, '-P', opts.pass ?? '');
   const child = lab.spawn(lab.proxy, argv);
   const out = collect(child);
-  await Promise.race([waitPort(lab, lab.client, host, opts.port), exitedEarly(child, 'microsocks', out)]);
+  await Promise.race([ports.waitPort(host, opts.port, { ns: lab.client }), exitedEarly(child, 'microsocks', out)]);
   return { child, host, port: opts.port, stderr: out, stop: stopper(child) };
-}
-
-export function available(name: string): boolean {
-  return existsSync(name) || which(name) !== undefined;
 }
 
 /** Wait (bounded) until a peer's log text matches re; returns the text. Waits on an event, asserts nothing. */
@@ -261,6 +166,18 @@ export async function waitForLog(read: () => string, re: RegExp, timeoutMs = 300
     if (re.test(text) || Date.now() > deadline) return text;
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Peers of upstream-peers.ts (tinyproxy, ssh -D) in the lab: run in the proxy ns, waited for from
+ * the client's side, except loopback listeners (sshd), which only the proxy ns itself can reach.
+ */
+export function labSpawner(lab: Lab): Spawner {
+  return {
+    dir: lab.dir,
+    spawn: (argv) => lab.spawn(lab.proxy, argv),
+    waitPort: (host, port) => ports.waitPort(host, port, { ns: host === '127.0.0.1' ? lab.proxy : lab.client }),
+  };
 }
 
 /** Escape a string for use inside a RegExp. */

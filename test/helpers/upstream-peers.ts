@@ -8,6 +8,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bin } from './peer-gate';
+import { waitPort } from './port-waiter';
 
 /** Where and how a peer process runs: plain on this host, or inside a lab namespace. */
 export interface Spawner {
@@ -81,7 +83,7 @@ export async function startTinyproxy(where: Spawner, opts: TinyproxyOptions): Pr
   ];
   if (opts.basicAuth) lines.push(`BasicAuth ${opts.basicAuth.user} ${opts.basicAuth.pass}`);
   writeFileSync(conf, lines.join('\n') + '\n');
-  const child = where.spawn(['/usr/bin/tinyproxy', '-d', '-c', conf]);
+  const child = where.spawn([bin('tinyproxy'), '-d', '-c', conf]);
   const output = collect(child);
   await Promise.race([where.waitPort(opts.listen, opts.port), exitedEarly(child, 'tinyproxy', output)]);
   return { host: opts.listen, port: opts.port, output, stop: stopper(child) };
@@ -128,11 +130,11 @@ export async function startSshSocks(where: Spawner, opts: SshSocksOptions): Prom
   );
   // sshd refuses to start without its privilege-separation directory.
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
-  const sshd = where.spawn(['/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'sshd_config')]);
+  const sshd = where.spawn([bin('sshd'), '-D', '-e', '-f', join(dir, 'sshd_config')]);
   const sshdOut = collect(sshd);
   await Promise.race([where.waitPort('127.0.0.1', opts.sshdPort), exitedEarly(sshd, 'sshd', sshdOut)]);
   const ssh = where.spawn([
-    '/usr/bin/ssh', '-F', '/dev/null', '-N',
+    bin('ssh'), '-F', '/dev/null', '-N',
     '-D', `${opts.listen}:${opts.port}`,
     '-i', join(dir, 'client_key'),
     '-p', String(opts.sshdPort),
@@ -153,11 +155,11 @@ export async function startSshSocks(where: Spawner, opts: SshSocksOptions): Prom
 }
 
 /** A Spawner for this host (integration tests): peers on 127.0.0.1. */
-export function localSpawner(waitPort: (host: string, port: number) => Promise<void>): Spawner & { stopAll(): void } {
+export function localSpawner(): Spawner & { stopAll(): void } {
   const children = new Set<ChildProcess>();
   return {
     dir: mkdtempSync(join(tmpdir(), 'sw-upstreams-')),
-    waitPort,
+    waitPort: (host, port) => waitPort(host, port),
     spawn(argv) {
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
       children.add(child);

@@ -5,7 +5,8 @@ import { Agent } from '../../src/agent/agent';
 import { Op } from '../../src/agent/control-frame';
 import { ControlClient as WireClient } from '../helpers/control-client';
 import { configFromProxyUrls } from '../../src/config/proxy-url';
-import { freePort, missingPeer, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { freePort, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { skipUnless } from '../helpers/peer-gate';
 
 /**
  * Nothing the agent keeps per connection may outlive the connection (issue 5, case 6). The agent
@@ -75,7 +76,7 @@ function throughRelay(agent: Agent, ticket: Buffer, then: (socket: net.Socket, r
 }
 
 /** A missing peer skips the suite, naming its package (and fails it under CI=true). */
-const MISSING = missingPeer('/usr/bin/microsocks', 'microsocks');
+const MISSING = skipUnless(['microsocks']);
 
 describe('agent state per connection', { skip: MISSING, concurrency: false }, () => {
   let proxy: RunningPeer | undefined;

@@ -6,13 +6,14 @@ import { connectThroughChain } from '../../src/client/chain-connect';
 import { bannerThenWrite, echoThrough, expectChainError } from '../helpers/chain-io';
 import type { ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
-import { freePort, missingPeer, startDanted, startMicrosocks, startLoopbackTargets, startServer, type RunningPeer } from '../helpers/loopback-peers';
+import { freePort, startDanted, startMicrosocks, startLoopbackTargets, startServer, type RunningPeer } from '../helpers/loopback-peers';
+import { skipUnless } from '../helpers/peer-gate';
 
 const TIMEOUTS = { connectMs: 3000, readMs: 3000 };
 const BANNER = 'SSH-2.0-sockswrap-test\r\n';
 
 /** A missing peer skips the suite, naming its package (and fails it under CI=true). */
-const MISSING = missingPeer('/usr/bin/microsocks', 'microsocks') || missingPeer('/usr/sbin/danted', 'dante-server');
+const MISSING = skipUnless(['microsocks', 'danted']);
 
 describe('SOCKS5 client against real proxies on loopback', { skip: MISSING, concurrency: false }, () => {
   const peers: RunningPeer[] = [];

@@ -7,8 +7,9 @@ import { constants } from 'node:os';
 import { connectChain, type ChainOptions, type EstablishedChain } from '../../src/client/chain-connect';
 import type { ChainType, ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
-import { freePort, loggedConnects, missingPeer, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { freePort, loggedConnects, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 import { expectChainError } from '../helpers/chain-io';
+import { skipUnless } from '../helpers/peer-gate';
 
 const TIMEOUTS = { connectMs: 2000, readMs: 2000 };
 
@@ -32,7 +33,7 @@ async function echoOnce(chain: EstablishedChain, text: string): Promise<string> 
 const socks5 = (port: number): ProxySpec => ({ type: 'socks5', host: '127.0.0.1', port });
 
 /** A missing peer skips the suite, naming its package (and fails it under CI=true). */
-const MISSING = missingPeer('/usr/bin/microsocks', 'microsocks') || missingPeer('/usr/sbin/danted', 'dante-server');
+const MISSING = skipUnless(['microsocks', 'danted']);
 
 describe('chain types against real proxies on loopback', { skip: MISSING, concurrency: false }, () => {
   const peers: RunningPeer[] = [];

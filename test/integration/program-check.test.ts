@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkProgram, execCheckPath } from '../../src/cli/program-check';
 import { shimPath } from '../../src/cli/launcher';
-import { needTool } from '../helpers/peers';
+import { skipUnless } from '../helpers/peer-gate';
 
 const root = process.getuid?.() === 0;
 
@@ -83,7 +83,7 @@ describe('program check: TypeScript and the shim agree', () => {
     assert.equal(checkProgram('sh').unhooked, undefined);
   });
 
-  test('file capabilities are refused for a non-root caller (via the C checker)', { skip: !root ? 'needs root' : needTool('setcap', 'libcap2-bin') }, () => {
+  test('file capabilities are refused for a non-root caller (via the C checker)', { skip: !root ? 'needs root' : skipUnless(['setcap']) }, () => {
     const capped = join(dir, 'capped');
     copyFileSync(join(dir, 'dynamic'), capped);
     chmodSync(capped, 0o755);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ASSOC_ID_LENGTH, SHIM_HEADER_LENGTH, encodeShimReply, replyTag } from '../../src/agent/shim-datagram';
 import { REPO } from '../helpers/sockswrap';
-import { needTool } from '../helpers/peers';
+import { skipUnless } from '../helpers/peer-gate';
 
 /** A deterministic byte stream (xorshift), so a failure is reproducible. */
 function bytes(seed: number, n: number): Buffer {
@@ -25,7 +25,7 @@ function bytes(seed: number, n: number): Buffer {
   return out;
 }
 
-test('the C check accepts the agent\'s tags and nothing else', { skip: needTool('gcc', 'gcc') }, () => {
+test('the C check accepts the agent\'s tags and nothing else', { skip: skipUnless(['gcc']) }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-relay-mac-'));
   try {
     const harness = join(dir, 'relay-mac-check');

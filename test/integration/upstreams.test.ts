@@ -8,9 +8,10 @@ import net from 'node:net';
 import { connectThroughChain, type EstablishedChain } from '../../src/client/chain-connect';
 import type { ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
-import { freePort, missingPeer, startDanted, startLoopbackTargets, startMicrosocks, startServer, waitForPort, type RunningPeer } from '../helpers/loopback-peers';
+import { freePort, startDanted, startLoopbackTargets, startMicrosocks, startServer, type RunningPeer } from '../helpers/loopback-peers';
 import { localSpawner, startSshSocks, startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
 import { bannerThenWrite, echoThrough, expectChainError } from '../helpers/chain-io';
+import { skipUnless } from '../helpers/peer-gate';
 
 const TIMEOUTS = { connectMs: 3000, readMs: 5000 };
 const BANNER = 'SSH-2.0-sockswrap-banner\r\n';
@@ -20,15 +21,15 @@ const echoText = async (chain: EstablishedChain, text: string) => (await echoThr
 // Which peers are missing, decided once: each test's `skip` names the package (under CI=true a
 // missing peer throws here and fails the file instead).
 const MISSING = {
-  tinyproxy: missingPeer('/usr/bin/tinyproxy', 'tinyproxy'),
-  danted: missingPeer('/usr/sbin/danted', 'dante-server'),
-  microsocks: missingPeer('/usr/bin/microsocks', 'microsocks'),
-  ssh: missingPeer('/usr/sbin/sshd', 'openssh-server') || missingPeer('/usr/bin/ssh', 'openssh-client'),
+  tinyproxy: skipUnless(['tinyproxy']),
+  danted: skipUnless(['danted']),
+  microsocks: skipUnless(['microsocks']),
+  ssh: skipUnless(['sshd', 'ssh']),
 };
 const have = { tinyproxy: !MISSING.tinyproxy, danted: !MISSING.danted, microsocks: !MISSING.microsocks, ssh: !MISSING.ssh };
 
 describe('every upstream type against real proxies on loopback', { concurrency: false }, () => {
-  const where = localSpawner((host, port) => waitForPort(port, host));
+  const where = localSpawner();
   const peers: Array<RunningPeer | UpstreamPeer> = [];
   const servers: { close(): void }[] = [];
   let echoPort = 0;
