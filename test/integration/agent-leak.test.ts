@@ -1,11 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { spawn } from 'node:child_process';
 import { Agent } from '../../src/agent/agent';
 import { Op } from '../../src/agent/control-frame';
 import { ControlClient as WireClient } from '../helpers/control-client';
 import { configFromProxyUrls } from '../../src/config/proxy-url';
-import { freePort, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { freePort, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 import { skipUnless } from '../helpers/peer-gate';
 
 /**
@@ -233,5 +234,237 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
       () => socketHandles() <= handlesBefore,
       () => `${socketHandles()} socket handles open, ${handlesBefore} before`,
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The dial path and UDP associations (issue 13): the per-connection state of the shim-driven
+// path (the agent's dial sessions) and of UDP (associations, the processes it watches) must also
+// go back to empty. The test plays the shim by the wire protocol (docs/wire-protocol.md: CONNECT
+// `execute`, DIAL/READ/DONE instructions answered with STEP; UDP_ROUTE, UDP_RELEASE), against
+// danted, which grants UDP ASSOCIATE. No datagram is sent: an association is made and ended.
+
+const DIAL_CONNECTIONS = 300;
+const UDP_SOCKETS = 120;
+const FLAG_BLOCKING_V4 = 1 | 2;
+const ACTION_EXECUTE = 2;
+const State = { read: 0, done: 2, dial: 3 } as const;
+const Event = { data: 0, eof: 1, connectFailed: 3 } as const;
+
+interface DialInternals {
+  control: { deps: { dial?: { sessions: Map<number, unknown> } } };
+  udp: { associations: Map<string, unknown>; watched: Set<number>; watchTimer?: unknown };
+}
+
+function dialSizes(agent: Agent) {
+  const { control, udp } = agent as unknown as DialInternals;
+  assert.ok(control.deps.dial, 'the agent has a dial path');
+  return {
+    dialSessions: control.deps.dial.sessions.size,
+    udpAssociations: udp.associations.size,
+    udpWatchedPids: udp.watched.size,
+    udpWatchTimer: udp.watchTimer !== undefined,
+  };
+}
+
+/** One instruction: `state | arg | consume u16 | wait_ms u32 | (DIAL: address | read_ms u32 | [script]) | send`. */
+function parseInstruction(b: Buffer): { state: number; arg: number; consume: number; address?: { host: string; port: number }; send: Buffer } {
+  const state = b[0]!;
+  const arg = b[1]!;
+  const consume = b.readUInt16BE(2);
+  let at = 8;
+  let address: { host: string; port: number } | undefined;
+  if (state === State.dial) {
+    assert.equal(b[at], 4, 'an IPv4 proxy');
+    address = { host: [...b.subarray(at + 1, at + 5)].join('.'), port: b.readUInt16BE(at + 5) };
+    at += 7 + 4;
+    if (arg & 2) at += 2 + b.readUInt16BE(at); // a script: this shim takes every reply in STEPs
+  }
+  return { state, arg, consume, address, send: b.subarray(at) };
+}
+
+function stepBody(session: number, event: number, errno = 0, localPort = 0, bytes: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(10);
+  head.writeUInt32BE(session, 0);
+  head[4] = event;
+  head.writeUInt16BE(errno, 5);
+  head.writeUInt16BE(localPort, 7);
+  head[9] = 0; // matched: no expectation of a script was consumed
+  return Buffer.concat([head, bytes]);
+}
+
+/**
+ * A blocking connect on the dial path, as the shim runs it: CONNECT, then each instruction on a
+ * socket of its own to the proxy, until DONE. Returns DONE's errno (0: the socket carries the
+ * stream) and the socket. `failDial` reports the first DIAL as a refused connect instead.
+ */
+async function dialConnect(client: WireClient, target: number[], port: number, failDial = false): Promise<{ errno: number; socket?: net.Socket; rest: Buffer }> {
+  const answer = await client.ask(Op.connect, Buffer.from([SOCKTYPE_STREAM, 4, ...target, port >> 8, port & 0xff, FLAG_BLOCKING_V4]));
+  assert.equal(answer.kind, 0);
+  assert.equal(answer.body[0], ACTION_EXECUTE, 'a blocking connect takes the dial path');
+  const session = answer.body.readUInt32BE(1);
+  let instruction = parseInstruction(answer.body.subarray(5));
+  let socket: net.Socket | undefined;
+  let pending = Buffer.alloc(0);
+  let waiters: (() => void)[] = [];
+  let ended = false;
+  const more = () => new Promise<void>((resolve) => (pending.length || ended ? resolve() : waiters.push(resolve)));
+  for (;;) {
+    pending = pending.subarray(instruction.consume);
+    if (instruction.state === State.done) return { errno: instruction.arg, socket, rest: pending };
+    if (instruction.state === State.dial) {
+      socket?.destroy();
+      if (failDial) {
+        instruction = parseInstruction((await client.ask(Op.step, stepBody(session, Event.connectFailed, 111))).body);
+        continue;
+      }
+      const s = net.connect(instruction.address!.port, instruction.address!.host);
+      socket = s;
+      await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+      s.on('data', (d: Buffer) => { pending = Buffer.concat([pending, d]); for (const w of waiters.splice(0)) w(); });
+      s.on('end', () => { ended = true; for (const w of waiters.splice(0)) w(); });
+      s.on('error', () => {});
+    }
+    socket!.write(instruction.send);
+    await more();
+    const event = pending.length ? stepBody(session, Event.data, 0, socket!.localPort, pending) : stepBody(session, Event.eof, 0, socket!.localPort);
+    instruction = parseInstruction((await client.ask(Op.step, event)).body);
+  }
+}
+
+/** UDP_ROUTE for the program socket bound at 127.0.0.1:localPort, connected to target:53. */
+function udpRoute(client: WireClient, localPort: number, target: number[]): Promise<{ kind: number; body: Buffer }> {
+  return client.ask(Op.udpRoute, Buffer.from([1, 4, localPort >> 8, localPort & 0xff, 4, ...target, 0, 53]));
+}
+
+function udpRelease(client: WireClient, localPort: number, closed: boolean): Promise<{ kind: number }> {
+  return client.ask(Op.udpRelease, Buffer.from([closed ? 1 : 0, 4, localPort >> 8, localPort & 0xff]));
+}
+
+describe('dial sessions and UDP associations per connection', { skip: skipUnless(['danted']), concurrency: false }, () => {
+  let proxy: RunningPeer | undefined;
+  let echo: TestServer | undefined;
+  let agent: Agent | undefined;
+
+  before(async () => {
+    proxy = await startDanted();
+    echo = await startServer((s) => {
+      s.on('data', (d: Buffer) => s.write(d));
+      s.on('end', () => s.end());
+    });
+    const closedPort = await freePort();
+    const config = configFromProxyUrls([`socks5://127.0.0.1:${proxy.port}`]);
+    config.dnat = [
+      { from: { address: ECHO_TARGET.join('.') }, to: { address: '127.0.0.1', port: echo.port } },
+      { from: { address: CLOSED_TARGET.join('.') }, to: { address: '127.0.0.1', port: closedPort } },
+    ];
+    agent = await Agent.start(config, { error: () => {}, info: () => {} });
+  });
+
+  after(async () => {
+    agent?.close();
+    echo?.close();
+    await proxy?.stop();
+  });
+
+  test(`${DIAL_CONNECTIONS} dial-path connects (echoed, refused by the proxy, proxy unreachable) leave no dial session`, async () => {
+    assert.ok(agent, 'the agent started');
+    const a = agent;
+    const handlesBefore = socketHandles();
+    const control = await ControlClient.open(a, process.pid);
+    const seen = { echoed: 0, refused: 0, unreachable: 0 };
+    for (let i = 0; i < DIAL_CONNECTIONS; i++) {
+      switch (i % 3) {
+        case 0: {
+          const { errno, socket, rest } = await dialConnect(control, ECHO_TARGET, 7);
+          assert.equal(errno, 0, 'connected');
+          assert.equal(rest.length, 0, 'nothing after the reply');
+          // The program's own socket now carries the stream, straight to the proxy.
+          const got = await new Promise<Buffer>((resolve) => {
+            let b = Buffer.alloc(0);
+            socket!.on('data', (d: Buffer) => { b = Buffer.concat([b, d]); if (b.length >= 1) resolve(b); });
+            socket!.write('d');
+          });
+          assert.equal(got.toString(), 'd');
+          socket!.destroy();
+          seen.echoed++;
+          break;
+        }
+        case 1: {
+          const { errno, socket } = await dialConnect(control, CLOSED_TARGET, 7);
+          assert.equal(errno, 111, 'ECONNREFUSED from the proxy\'s reply');
+          socket?.destroy();
+          seen.refused++;
+          break;
+        }
+        default: {
+          const { errno, socket } = await dialConnect(control, ECHO_TARGET, 7, true);
+          assert.equal(errno, 111, 'the proxy unreachable: ECONNREFUSED');
+          assert.equal(socket, undefined);
+          seen.unreachable++;
+        }
+      }
+    }
+    assert.ok(seen.echoed > 0 && seen.refused > 0 && seen.unreachable > 0, JSON.stringify(seen));
+    assert.equal(dialSizes(a).dialSessions, 0, 'every finished handshake forgot its session');
+    await control.close();
+    await settle(() => sizes(a).controlClients === 0 && socketHandles() <= handlesBefore, () => `${JSON.stringify(sizes(a))}, ${socketHandles()} socket handles, ${handlesBefore} before`);
+    assert.deepEqual(dialSizes(a), { dialSessions: 0, udpAssociations: 0, udpWatchedPids: 0, udpWatchTimer: false });
+  });
+
+  test(`${UDP_SOCKETS} UDP associations end: released, closed, or their process gone`, async () => {
+    assert.ok(agent, 'the agent started');
+    const a = agent;
+    const handlesBefore = socketHandles();
+    const control = await ControlClient.open(a, process.pid);
+    const seen = { released: 0, disconnectedThenClosed: 0, deadProcess: 0, exitedLater: 0 };
+    // Distinct local ports the agent takes for program sockets (none is bound: no datagram flows).
+    const portOf = (i: number) => 20_000 + i;
+    for (let i = 0; i < UDP_SOCKETS; i++) {
+      switch (i % 4) {
+        case 0: {
+          const r = await udpRoute(control, portOf(i), ECHO_TARGET);
+          assert.equal(r.kind, 0, 'UDP_ROUTE granted');
+          assert.equal(r.body[0], 1, 'through the relay');
+          assert.equal((await udpRelease(control, portOf(i), true)).kind, 0);
+          seen.released++;
+          break;
+        }
+        case 1: {
+          assert.equal((await udpRoute(control, portOf(i), ECHO_TARGET)).kind, 0);
+          await udpRelease(control, portOf(i), false); // connect(AF_UNSPEC): the association stays
+          assert.ok(dialSizes(a).udpAssociations >= 1, 'a disconnected socket keeps its association');
+          await udpRelease(control, portOf(i), true);
+          seen.disconnectedThenClosed++;
+          break;
+        }
+        case 2: {
+          // A process that is gone when its control connection closes (a pid nobody has).
+          const other = await ControlClient.open(a, 0x4000_0000 + i);
+          assert.equal((await udpRoute(other, portOf(i), ECHO_TARGET)).kind, 0);
+          await other.close();
+          seen.deadProcess++;
+          break;
+        }
+        default: {
+          // A live process whose connections close: kept (it may have exec'd) until it exits.
+          const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+          await new Promise<void>((resolve) => child.once('spawn', resolve));
+          const other = await ControlClient.open(a, child.pid!);
+          assert.equal((await udpRoute(other, portOf(i), ECHO_TARGET)).kind, 0);
+          await other.close();
+          await settle(() => (a as unknown as DialInternals).udp.watched.has(child.pid!), () => 'the exited-or-exec\'d process is not watched');
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGKILL');
+          await exited;
+          seen.exitedLater++;
+        }
+      }
+    }
+    assert.ok(Object.values(seen).every((n) => n > 0), JSON.stringify(seen));
+    await control.close();
+    const empty = { dialSessions: 0, udpAssociations: 0, udpWatchedPids: 0, udpWatchTimer: false };
+    await settle(() => JSON.stringify(dialSizes(a)) === JSON.stringify(empty), () => JSON.stringify(dialSizes(a)));
+    await settle(() => socketHandles() <= handlesBefore, () => `${socketHandles()} socket handles open, ${handlesBefore} before`);
   });
 });
