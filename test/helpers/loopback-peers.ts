@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, decide } from './peer-gate';
 import { waitPort } from './port-waiter';
+import { stopper } from './peer-process';
 
 /**
  * Real peers on 127.0.0.1 for tests of the SOCKS client itself (no shim involved, so loopback
@@ -38,19 +39,8 @@ export interface RunningPeer {
   stop(): Promise<void>;
 }
 
-/** SIGTERM lets danted take its io-children down with it; SIGKILL would orphan them. */
 function track(child: ChildProcess, port: number): RunningPeer {
-  return {
-    port,
-    process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-      }),
-  };
+  return { port, process: child, stop: stopper(child) };
 }
 
 export async function startMicrosocks(opts: { user?: string; password?: string } = {}): Promise<RunningPeer> {

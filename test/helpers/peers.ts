@@ -3,6 +3,7 @@ import { type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin } from './peer-gate';
+import { collectOutput as collect, exitedEarly, stopper } from './peer-process';
 import * as ports from './port-waiter';
 // Kept for tests landing from other branches (see peer-gate.ts); new code imports them from there.
 export { bin, which, needTool, peerGate } from './peer-gate';
@@ -25,28 +26,6 @@ export interface Peer {
   port: number;
   stderr(): string;
   stop(): Promise<void>;
-}
-
-function collect(child: ChildProcess): () => string {
-  let err = '';
-  child.stderr?.on('data', (b: Buffer) => { err += b.toString(); });
-  child.stdout?.on('data', (b: Buffer) => { err += b.toString(); });
-  return () => err;
-}
-
-function stopper(child: ChildProcess): () => Promise<void> {
-  return () => new Promise((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) return res();
-    child.once('exit', () => res());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-  });
-}
-
-function exitedEarly(child: ChildProcess, what: string, out: () => string): Promise<never> {
-  return new Promise((_, rej) => {
-    child.once('exit', (code, sig) => rej(new Error(`${what} exited early (${code ?? sig}): ${out()}`)));
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin } from './peer-gate';
+import { collectOutput as collect, exitedEarly, stopper } from './peer-process';
 import { waitPort } from './port-waiter';
 
 /** Where and how a peer process runs: plain on this host, or inside a lab namespace. */
@@ -26,34 +27,6 @@ export interface UpstreamPeer {
   /** What the peer printed (stdout and stderr), for failure messages. */
   output(): string;
   stop(): Promise<void>;
-}
-
-function collect(child: ChildProcess): () => string {
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
-  child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });
-  return () => out;
-}
-
-function stopper(...children: ChildProcess[]): () => Promise<void> {
-  return () =>
-    Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-          }),
-      ),
-    ).then(() => undefined);
-}
-
-function exitedEarly(child: ChildProcess, what: string, out: () => string): Promise<never> {
-  return new Promise((_, reject) => {
-    child.once('exit', (code, sig) => reject(new Error(`${what} exited early (${code ?? sig}): ${out()}`)));
-  });
 }
 
 let seq = 0;
