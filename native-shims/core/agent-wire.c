@@ -20,6 +20,7 @@
 #include "core/fd-guard.h"
 #include "core/libc.h"
 #include "core/shim-env.h"
+#include "core/wire-codec.h"
 
 /* The agent answers from memory or after starting a chain; a minute means it is wedged. */
 #define AGENT_REPLY_TIMEOUT_MS 60000
@@ -84,10 +85,9 @@ static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
 		if (n > 0) {
 			have += (size_t)n;
 			if (want == 3 && have >= 3) {
-				size_t len = (size_t)buf[0] << 8 | buf[1];
-				if (len < 1 + AGENT_ID_LEN || len > AGENT_MAX_FRAME)
+				want = sw_wire_frame_total(buf);
+				if (want == 0)
 					return -1;
-				want = 2 + len;
 			}
 			continue;
 		}
@@ -110,23 +110,8 @@ static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
  * (AGENT_HEAD_LEN + AGENT_MAX_BODY bytes). */
 static int send_frame(int fd, uint8_t *frame, uint8_t op, uint32_t id, const void *body, size_t body_len)
 {
-	if (body_len > AGENT_MAX_BODY)
-		return -1;
-	size_t len = 1 + AGENT_ID_LEN + body_len;
-	frame[0] = (uint8_t)(len >> 8);
-	frame[1] = (uint8_t)len;
-	frame[2] = op;
-	frame[3] = (uint8_t)(id >> 24);
-	frame[4] = (uint8_t)(id >> 16);
-	frame[5] = (uint8_t)(id >> 8);
-	frame[6] = (uint8_t)id;
-	memcpy(frame + AGENT_HEAD_LEN, body, body_len);
-	return send_all(fd, frame, AGENT_HEAD_LEN + body_len);
-}
-
-static uint32_t frame_id(const uint8_t *frame)
-{
-	return (uint32_t)frame[3] << 24 | (uint32_t)frame[4] << 16 | (uint32_t)frame[5] << 8 | frame[6];
+	size_t len = sw_wire_frame(frame, op, id, body, body_len);
+	return len ? send_all(fd, frame, len) : -1;
 }
 
 /* Returns the status byte, with the body in resp; -1 on any transport or framing failure; -2 for
@@ -146,28 +131,25 @@ static int round_trip(struct control_conn *conn, uint8_t op, const void *body, s
 	ssize_t got = recv_frame(fd, frame, &deadline);
 	if (got < 0)
 		return (int)got;
-	if (frame_id(frame) != id)
+	struct sw_frame f;
+	if (sw_wire_parse_frame(frame, (size_t)got, &f) != 0)
+		return -1;
+	if (f.id != id)
 		return -2;
-	*resp_len = (size_t)got - AGENT_HEAD_LEN;
-	memcpy(resp, frame + AGENT_HEAD_LEN, *resp_len);
-	return frame[2];
+	*resp_len = f.body_len;
+	memcpy(resp, f.body, f.body_len);
+	return f.kind;
 }
 
 static int say_hello(struct control_conn *conn)
 {
 	const struct shim_config *cfg = shim_config();
-	uint8_t body[16 + 4 + 64];
-	memcpy(body, cfg->token, 16);
-	uint32_t pid = (uint32_t)current_pid();
-	body[16] = (uint8_t)(pid >> 24);
-	body[17] = (uint8_t)(pid >> 16);
-	body[18] = (uint8_t)(pid >> 8);
-	body[19] = (uint8_t)pid;
-	size_t name_len = strnlen(program_invocation_short_name, 64);
-	memcpy(body + 20, program_invocation_short_name, name_len);
+	uint8_t body[SW_TOKEN_LEN + 4 + 64];
+	size_t len = sw_enc_hello(body, cfg->token, (uint32_t)current_pid(), program_invocation_short_name,
+				  strnlen(program_invocation_short_name, 64));
 	uint8_t resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	return round_trip(conn, OP_HELLO, body, 20 + name_len, resp, &resp_len) == 0 ? 0 : -1;
+	return round_trip(conn, OP_HELLO, body, len, resp, &resp_len) == 0 ? 0 : -1;
 }
 
 static int open_conn(struct control_conn *conn)

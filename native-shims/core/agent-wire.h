@@ -21,6 +21,23 @@ enum agent_op {
 	OP_VERDICT = 0x0f,        /* paths/async-connect.c: a non-blocking connect's outcome, after a reset */
 };
 
+/* CONNECT's socktype and the action of its answer (UDP_ROUTE: ACTION_PROXY = relay). */
+enum { SOCKTYPE_STREAM = 1, SOCKTYPE_DGRAM = 2 };
+enum { ACTION_DIRECT = 0, ACTION_PROXY = 1, ACTION_EXECUTE = 2 };
+/* CONNECT flags: a blocking socket (the agent may answer execute), which families it can reach,
+ * the verdict out of band. */
+enum { CONNECT_BLOCKING = 1, CONNECT_REACH4 = 2, CONNECT_REACH6 = 4, CONNECT_OUT_OF_BAND = 8 };
+/* UDP_ROUTE's flag, UDP_RELEASE's what. */
+enum { UDP_ROUTE_CONNECT = 1 };
+enum { UDP_RELEASE_DISCONNECTED = 0, UDP_RELEASE_CLOSED = 1 };
+/* The dial path: an instruction's state, a STEP's event, an instruction's arg bits. */
+enum { STATE_READ = 0, STATE_DONE = 2, STATE_DIAL = 3 };
+enum { EVENT_DATA = 0, EVENT_EOF = 1, EVENT_IO_ERROR = 2, EVENT_CONNECT_FAILED = 3,
+       EVENT_CONNECT_TIMEOUT = 4, EVENT_READ_TIMEOUT = 5, EVENT_SENT = 6 };
+#define ARG_MORE 1
+#define ARG_SCRIPT 2
+#define ARG_STANDING 4
+
 #define AGENT_MAX_BODY 1023
 #define AGENT_ID_LEN 4          /* request id: every response carries its request's */
 #define AGENT_HEAD_LEN (2 + 1 + AGENT_ID_LEN)  /* len u16be | kind | id u32be */

@@ -15,6 +15,7 @@
 
 #include "core/agent-wire.h"
 #include "core/deadline.h"
+#include "core/fd-table.h"
 #include "core/libc.h"
 #include "core/shim-init.h"
 #include "core/net-addr.h"
@@ -111,9 +112,10 @@ int sw_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	/* A blocking socket may take the dial path: the agent then answers execute (docs/architecture.md). */
 	int blocking = !sw_fd_is_nonblocking(fd), flags = 0;
 	/* The verdict of a non-blocking connect travels out of band (an urgent byte): impossible when
-	 * the program reads urgent data inline, so that rare socket waits for it in the stream. */
+	 * the program reads urgent data inline, so that rare socket waits for it in the stream, as does
+	 * one the fd table has no entry for (beyond SW_FD_MAX). */
 	int oob_inline = 0, out_of_band = 0;
-	if (!blocking && fd < SW_ASYNC_FDS && sw_int_option(fd, SOL_SOCKET, SO_OOBINLINE, &oob_inline) == 0 &&
+	if (!blocking && sw_fd_get(fd) && sw_int_option(fd, SOL_SOCKET, SO_OOBINLINE, &oob_inline) == 0 &&
 	    !oob_inline) {
 		out_of_band = 1;
 		flags = CONNECT_OUT_OF_BAND;
@@ -164,7 +166,7 @@ int sw_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return 0;
 	}
 
-	if (!blocking && fd < SW_ASYNC_FDS && out_of_band) {
+	if (out_of_band) {
 		struct timespec deadline;
 		sw_deadline_in(&deadline, RELAY_CONNECT_TIMEOUT_MS);
 		int err = sw_relay_present_ticket(fd, domain, ticket, &deadline);
@@ -175,7 +177,7 @@ int sw_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		}
 		int port = sw_local_port(fd, NULL);
 		sw_dest_remember(fd, port, addr, len, NULL);
-		sw_async_mark_pending(fd, port, ticket);
+		sw_async_mark_pending(fd, port, ticket);   /* cannot fail: the entry exists */
 		errno = EINPROGRESS;
 		return -1;
 	}

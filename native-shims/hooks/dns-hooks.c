@@ -16,6 +16,7 @@
 #include "core/shim-init.h"
 #include "core/net-addr.h"
 #include "core/shim-env.h"
+#include "core/wire-codec.h"
 #include "core/shim.h"
 
 #define MAX_NAME 255          /* a DNS name is at most 253 characters; leave room for a dot */
@@ -80,25 +81,19 @@ static int ask_agent_resolve(const char *name, int family, struct resolved *out)
 		return RESOLVE_NO_NAME;
 	uint8_t req[1 + MAX_NAME], resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	req[0] = (uint8_t)family;
-	memcpy(req + 1, name, name_len);
-	int status = agent_call(OP_RESOLVE, req, 1 + name_len, resp, &resp_len);
+	int status = agent_call(OP_RESOLVE, req, sw_enc_resolve(req, family, name, name_len), resp, &resp_len);
 	if (status == 1)
 		return RESOLVE_NO_NAME;
 	if (status == 2)
 		return RESOLVE_TRY_AGAIN;
-	if (status != 0 || resp_len < 1)
+	struct wire_addr found[MAX_ADDRS];
+	int count;
+	if (status != 0 || sw_dec_resolve(resp, resp_len, found, MAX_ADDRS, &count) != 0)
 		return RESOLVE_FAILED;
-	size_t at = 1;
 	out->count = 0;
-	for (int i = 0; i < resp[0]; i++) {
-		struct wire_addr a;
-		size_t used = wire_addr_decode(resp + at, resp_len - at, 0, &a);
-		if (used == 0 || out->count == MAX_ADDRS)
-			return RESOLVE_FAILED;
-		at += used;
-		out->family[out->count] = a.family;
-		memcpy(out->bytes[out->count], a.bytes, 16);
+	for (int i = 0; i < count; i++) {
+		out->family[out->count] = found[i].family;
+		memcpy(out->bytes[out->count], found[i].bytes, 16);
 		out->count++;
 	}
 	return out->count ? RESOLVE_OK : RESOLVE_NO_NAME;
@@ -312,10 +307,8 @@ SHIM_EXPORT struct hostent *gethostbyname(const char *name)
 static int ask_agent_reverse(const struct wire_addr *a, char *name, size_t name_cap)
 {
 	uint8_t req[17], resp[AGENT_MAX_BODY];
-	size_t resp_len, n = a->family == 4 ? 4 : 16;
-	req[0] = a->family;
-	memcpy(req + 1, a->bytes, n);
-	int status = agent_call(OP_REVERSE, req, 1 + n, resp, &resp_len);
+	size_t resp_len;
+	int status = agent_call(OP_REVERSE, req, sw_enc_reverse(req, a), resp, &resp_len);
 	if (status == 1)
 		return RESOLVE_NO_NAME;
 	if (status != 0 || resp_len == 0 || resp_len >= name_cap || memchr(resp, 0, resp_len))

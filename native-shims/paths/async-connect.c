@@ -13,6 +13,7 @@
 
 #include "core/agent-wire.h"
 #include "core/deadline.h"
+#include "core/fd-table.h"
 #include "core/libc.h"
 #include "core/socket-ops.h"
 #include "paths/async-connect.h"
@@ -25,49 +26,49 @@
  * call that reports it reports async_errno instead. BUSY: a thread is learning the verdict. */
 enum { ASYNC_IDLE = 0, ASYNC_PENDING = 1, ASYNC_BUSY = 2, ASYNC_FAILED = 3 };
 
-/* sw_async_state[fd] != 0 is the whole cost of an I/O hook on any other descriptor. The port
- * identifies the socket: a pending fd the program closed and whose number came back as something
- * else is recognised as stale and forgotten. */
-_Atomic uint8_t sw_async_state[SW_ASYNC_FDS];
+/* The fd table's async_state != 0 is the whole cost of an I/O hook on any other descriptor. The
+ * port identifies the socket: a pending fd the program closed and whose number came back as
+ * something else is recognised as stale and forgotten. Every function below but mark_pending is
+ * given the entry of a fd that has one (entries are never unmapped). */
 _Atomic int sw_async_used;
-static _Atomic uint32_t async_port[SW_ASYNC_FDS];
-static uint8_t async_ticket[SW_ASYNC_FDS][16];
-static _Atomic uint8_t async_errno[SW_ASYNC_FDS];
 
 /* Is fd still the socket we connected to the relay? Its local port survives a reset. */
-static int same_relayed_socket(int fd)
+static int same_relayed_socket(int fd, struct sw_fd *e)
 {
 	int type;
 	if (sw_int_option(fd, SOL_SOCKET, SO_TYPE, &type) != 0 || type != SOCK_STREAM)
 		return 0;
-	return sw_local_port(fd, NULL) == (int)atomic_load(&async_port[fd]);
+	return sw_local_port(fd, NULL) == (int)atomic_load(&e->async_port);
 }
 
-void sw_async_mark_pending(int fd, int local_port, const uint8_t ticket[16])
+int sw_async_mark_pending(int fd, int local_port, const uint8_t ticket[16])
 {
-	if (fd < 0 || fd >= SW_ASYNC_FDS)
-		return;
-	atomic_store(&async_port[fd], (uint32_t)local_port);
-	memcpy(async_ticket[fd], ticket, 16);
+	struct sw_fd *e = sw_fd_get(fd);
+	if (!e)
+		return -1;
+	atomic_store(&e->async_port, (uint32_t)local_port);
+	memcpy(e->async_ticket, ticket, 16);
 	atomic_store(&sw_async_used, 1);
-	atomic_store(&sw_async_state[fd], ASYNC_PENDING);
+	atomic_store(&e->async_state, ASYNC_PENDING);
+	return 0;
 }
 
 void sw_async_forget(int fd)
 {
-	if (!sw_async_maybe_pending(fd))
+	struct sw_fd *e = sw_fd_peek(fd);
+	if (!e || atomic_load_explicit(&e->async_state, memory_order_acquire) == ASYNC_IDLE)
 		return;
-	atomic_store(&sw_async_state[fd], ASYNC_IDLE);
+	atomic_store(&e->async_state, ASYNC_IDLE);
 	sw_ep_restore(fd, 0);
 }
 
 /* Takes a PENDING entry for this thread; another thread learning the same verdict is waited out.
  * Returns the state found when it is not PENDING (IDLE or FAILED), or ASYNC_BUSY with it held. */
-static int async_claim(int fd)
+static int async_claim(struct sw_fd *e)
 {
 	for (;;) {
 		uint8_t expected = ASYNC_PENDING;
-		if (atomic_compare_exchange_strong(&sw_async_state[fd], &expected, ASYNC_BUSY))
+		if (atomic_compare_exchange_strong(&e->async_state, &expected, ASYNC_BUSY))
 			return ASYNC_BUSY;
 		if (expected != ASYNC_BUSY)
 			return expected;
@@ -77,28 +78,28 @@ static int async_claim(int fd)
 }
 
 /* The outcome, asked of the agent: after a reset, or an end the urgent byte did not explain. */
-static int ask_verdict(int fd)
+static int ask_verdict(struct sw_fd *e)
 {
 	uint8_t resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	int status = agent_call(OP_VERDICT, async_ticket[fd], 16, resp, &resp_len);
+	int status = agent_call(OP_VERDICT, e->async_ticket, 16, resp, &resp_len);
 	if (status != 0 || resp_len < 1)
 		return ECONNREFUSED;      /* no agent, or it forgot: fail closed */
 	return resp[0];
 }
 
 /* Ends PENDING with the outcome: 0 connected, else the errno (FAILED until reported once). */
-static int async_conclude(int fd, int verdict)
+static int async_conclude(int fd, struct sw_fd *e, int verdict)
 {
 	if (verdict != 0) {
 		/* Without the relay's reset (the agent died, or answered first), make the fd unconnected
 		 * ourselves: a socket left connected to the relay must never look usable. */
 		if (sw_is_connected(fd))
 			sw_disconnect(fd);
-		atomic_store(&async_errno[fd], (uint8_t)verdict);
-		atomic_store(&sw_async_state[fd], ASYNC_FAILED);
+		atomic_store(&e->async_errno, (uint8_t)verdict);
+		atomic_store(&e->async_state, ASYNC_FAILED);
 	} else {
-		atomic_store(&sw_async_state[fd], ASYNC_IDLE);
+		atomic_store(&e->async_state, ASYNC_IDLE);
 	}
 	sw_ep_restore(fd, 0);
 	return verdict;
@@ -106,21 +107,22 @@ static int async_conclude(int fd, int verdict)
 
 int sw_async_learn(int fd, int wait)
 {
-	if (!sw_async_maybe_pending(fd))
+	struct sw_fd *e = sw_fd_peek(fd);
+	if (!e || atomic_load_explicit(&e->async_state, memory_order_acquire) == ASYNC_IDLE)
 		return 0;
-	int state = async_claim(fd);
+	int state = async_claim(e);
 	if (state == ASYNC_FAILED) {
 		/* A failed connect's socket keeps its local port; another socket on the number does not. */
-		if (same_relayed_socket(fd))
-			return atomic_load(&async_errno[fd]);
+		if (same_relayed_socket(fd, e))
+			return atomic_load(&e->async_errno);
 		uint8_t failed = ASYNC_FAILED;
-		atomic_compare_exchange_strong(&sw_async_state[fd], &failed, ASYNC_IDLE);
+		atomic_compare_exchange_strong(&e->async_state, &failed, ASYNC_IDLE);
 		return 0;
 	}
 	if (state != ASYNC_BUSY)
 		return 0;
-	if (!same_relayed_socket(fd)) {
-		atomic_store(&sw_async_state[fd], ASYNC_IDLE);
+	if (!same_relayed_socket(fd, e)) {
+		atomic_store(&e->async_state, ASYNC_IDLE);
 		sw_ep_restore(fd, 1);
 		return 0;
 	}
@@ -130,26 +132,27 @@ int sw_async_learn(int fd, int wait)
 	 * Anything else readable before either (a FIN from a dying agent) is asked about too. */
 	int err = sw_wait_for(fd, POLLPRI | POLLRDHUP, &deadline);
 	if (err == ETIMEDOUT) {
-		atomic_store(&sw_async_state[fd], ASYNC_PENDING);
+		atomic_store(&e->async_state, ASYNC_PENDING);
 		return -1;
 	}
 	/* Something arrived: the urgent byte if it is there (one call, no second poll to look first). */
 	uint8_t urgent;
 	if (real.recv(fd, &urgent, 1, MSG_OOB | MSG_DONTWAIT) == 1)
-		return async_conclude(fd, 0);
-	return async_conclude(fd, ask_verdict(fd));
+		return async_conclude(fd, e, 0);
+	return async_conclude(fd, e, ask_verdict(e));
 }
 
 int sw_async_failed_errno(int fd, int err)
 {
-	if (fd < 0 || fd >= SW_ASYNC_FDS || atomic_load(&sw_async_state[fd]) != ASYNC_FAILED)
+	struct sw_fd *e = sw_fd_peek(fd);
+	if (!e || atomic_load(&e->async_state) != ASYNC_FAILED)
 		return err;
 	if (err != ECONNRESET && err != ENOTCONN && err != EPIPE && err != 0)
 		return err;
 	uint8_t expected = ASYNC_FAILED;
-	if (!atomic_compare_exchange_strong(&sw_async_state[fd], &expected, ASYNC_IDLE))
+	if (!atomic_compare_exchange_strong(&e->async_state, &expected, ASYNC_IDLE))
 		return err;
-	return atomic_load(&async_errno[fd]);
+	return atomic_load(&e->async_errno);
 }
 
 int sw_async_before_io(int fd, int nonblocking_call)
@@ -195,9 +198,10 @@ int sw_async_connect_again(int fd)
 
 int sw_async_in_progress_now(int fd)
 {
-	if (fd < 0 || fd >= SW_ASYNC_FDS)
+	struct sw_fd *e = sw_fd_peek(fd);
+	if (!e)
 		return 0;
-	uint8_t state = atomic_load(&sw_async_state[fd]);
+	uint8_t state = atomic_load(&e->async_state);
 	return state == ASYNC_PENDING || state == ASYNC_BUSY;
 }
 
@@ -205,6 +209,6 @@ void sw_async_forget_range(unsigned int first, unsigned int last)
 {
 	if (!atomic_load_explicit(&sw_async_used, memory_order_relaxed))
 		return;
-	for (unsigned int fd = first; fd <= last && fd < SW_ASYNC_FDS; fd++)
+	for (unsigned int fd = first; fd <= last && fd < SW_FD_MAX; fd++)
 		sw_async_forget((int)fd);
 }

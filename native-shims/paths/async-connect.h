@@ -8,19 +8,21 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Per fd: non-zero while a non-blocking connect's outcome is not yet what the program has seen. */
-#define SW_ASYNC_FDS 65536
-extern _Atomic uint8_t sw_async_state[SW_ASYNC_FDS];
+#include "core/fd-table.h"
+
 /* Set once this process image made a non-blocking connect: the readiness hooks look no further. */
 extern _Atomic int sw_async_used;
+/* Non-zero while fd's non-blocking connect's outcome is not yet what the program has seen. */
 static inline int sw_async_maybe_pending(int fd)
 {
-	return fd >= 0 && fd < SW_ASYNC_FDS && atomic_load_explicit(&sw_async_state[fd], memory_order_acquire) != 0;
+	struct sw_fd *e = sw_fd_peek(fd);
+	return e && atomic_load_explicit(&e->async_state, memory_order_acquire) != 0;
 }
 /* The state alone, without learning: PENDING or BUSY (for callers holding a lock learning may take). */
 int sw_async_in_progress_now(int fd);
-/* fd was connected to the relay (local_port) with this ticket; its verdict comes out of band. */
-void sw_async_mark_pending(int fd, int local_port, const uint8_t ticket[16]);
+/* fd was connected to the relay (local_port) with this ticket; its verdict comes out of band.
+ * -1 when fd has no entry in the fd table (out of range, no memory): the connect cannot be async. */
+int sw_async_mark_pending(int fd, int local_port, const uint8_t ticket[16]);
 /* Where a non-blocking connect stands: -1 still in progress (only when !wait), 0 connected (or not
  * ours), else the errno it failed with. */
 int sw_async_learn(int fd, int wait);

@@ -9,11 +9,7 @@
 
 size_t sw_connect_request(const struct wire_addr *dest, int flags, uint8_t req[SW_CONNECT_REQUEST_MAX])
 {
-	req[0] = SOCKTYPE_STREAM;
-	size_t len = 1 + wire_addr_encode(dest, req + 1);
-	if (flags)
-		req[len++] = (uint8_t)flags;
-	return len;
+	return sw_enc_connect(req, SOCKTYPE_STREAM, dest, flags);
 }
 
 int sw_ask_connect(const uint8_t *req, size_t len, uint8_t ticket[16], uint8_t *execute, size_t *execute_len)
@@ -25,16 +21,16 @@ int sw_ask_connect(const uint8_t *req, size_t len, uint8_t ticket[16], uint8_t *
 		return -ECONNREFUSED;
 	if (status > 0)
 		return -status;
-	if (resp_len >= 1 && resp[0] == ACTION_DIRECT)
-		return ACTION_DIRECT;
-	if (resp_len >= 17 && resp[0] == ACTION_PROXY) {
-		memcpy(ticket, resp + 1, 16);
-		return ACTION_PROXY;
+	struct sw_connect_answer a;
+	if (sw_dec_connect(resp, resp_len, &a) != 0)
+		return -ECONNREFUSED;
+	if (a.action == ACTION_PROXY)
+		memcpy(ticket, a.ticket, SW_TICKET_LEN);
+	else if (a.action == ACTION_EXECUTE) {
+		if (!execute)
+			return -ECONNREFUSED;
+		*execute_len = a.execute_len;
+		memcpy(execute, a.execute, a.execute_len);
 	}
-	if (resp_len >= 5 && resp[0] == ACTION_EXECUTE && execute) {
-		*execute_len = resp_len - 1;
-		memcpy(execute, resp + 1, *execute_len);
-		return ACTION_EXECUTE;
-	}
-	return -ECONNREFUSED;
+	return a.action;
 }

@@ -25,75 +25,9 @@
 #include "core/libc.h"
 #include "core/net-addr.h"
 #include "core/socket-ops.h"
+#include "core/wire-codec.h"
 #include "paths/connect-request.h"
 #include "paths/dial-path.h"
-
-enum { STATE_READ = 0, STATE_DONE = 2, STATE_DIAL = 3 };
-enum { EVENT_DATA = 0, EVENT_EOF = 1, EVENT_IO_ERROR = 2, EVENT_CONNECT_FAILED = 3,
-       EVENT_CONNECT_TIMEOUT = 4, EVENT_READ_TIMEOUT = 5, EVENT_SENT = 6 };
-#define ARG_MORE 1
-#define ARG_SCRIPT 2
-#define STEP_HEADER 10   /* session u32 | event u8 | errno u16 | local port u16 | matched u8 */
-#define ARG_STANDING 4
-
-struct instruction {
-	uint8_t state, arg;
-	uint16_t consume;
-	uint32_t wait_ms;
-	struct wire_addr proxy;   /* DIAL */
-	uint32_t read_ms;         /* DIAL */
-	const uint8_t *script;    /* arg ARG_SCRIPT: expected replies, checked here */
-	size_t script_len;
-	const uint8_t *send;
-	size_t send_len;
-};
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static int parse_instruction(const uint8_t *buf, size_t len, struct instruction *ins)
-{
-	if (len < 8)
-		return -1;
-	ins->state = buf[0];
-	ins->arg = buf[1];
-	ins->consume = (uint16_t)(buf[2] << 8 | buf[3]);
-	ins->wait_ms = be32(buf + 4);
-	size_t at = 8;
-	if (ins->state == STATE_DIAL) {
-		size_t used = wire_addr_decode(buf + at, len - at, 1, &ins->proxy);
-		if (used == 0 || len < at + used + 4)
-			return -1;
-		at += used;
-		ins->read_ms = be32(buf + at);
-		at += 4;
-	}
-	ins->script = NULL;
-	ins->script_len = 0;
-	/* arg is a flag set for DIAL and READ; for DONE it is the errno. */
-	if (ins->state == STATE_DIAL && (ins->arg & ARG_SCRIPT)) {
-		if (len < at + 2)
-			return -1;
-		ins->script_len = (size_t)(buf[at] << 8 | buf[at + 1]);
-		ins->script = buf + at + 2;
-		at += 2 + ins->script_len;
-		if (at > len)
-			return -1;
-	}
-	ins->send = buf + at;
-	ins->send_len = len - at;
-	return 0;
-}
 
 /* connect() to the proxy within ms: O_NONBLOCK on for the call, the file flags restored exactly. */
 static int dial(int fd, int domain, const struct wire_addr *proxy, uint32_t ms)
@@ -175,19 +109,14 @@ static int run_script(int fd, const uint8_t *script, size_t len, struct timespec
 		return EVENT_IO_ERROR;
 	size_t count = script[0], at = 1;
 	for (size_t i = 0; i < count; i++) {
-		if (at + 1 > len)
+		struct sw_script_entry entry;
+		if (sw_dec_script_entry(script, len, &at, &entry) != 0)
 			break;
-		/* Top bit: this reply ends a hop; the next hop's reply gets read_ms of its own. */
-		int ends_hop = script[at] & 0x80;
-		size_t plen = script[at] & 0x7f;
-		if (at + 1 + plen + 4 > len)
-			break;
-		const uint8_t *prefix = script + at + 1;
-		size_t total = (size_t)(prefix[plen] << 8 | prefix[plen + 1]);
-		size_t then_len = (size_t)(prefix[plen + 2] << 8 | prefix[plen + 3]);
-		const uint8_t *then = prefix + plen + 4;
-		at += 1 + plen + 4 + then_len;
-		if (at > len || total > cap || plen > total || total == 0)
+		/* ends_hop: the next hop's reply gets read_ms of its own. */
+		int ends_hop = entry.ends_hop;
+		size_t plen = entry.prefix_len, total = entry.total, then_len = entry.then_len;
+		const uint8_t *prefix = entry.prefix, *then = entry.then;
+		if (total > cap || plen > total || total == 0)
 			break;
 		for (;;) {
 			int e = sw_wait_for(fd, POLLIN, deadline);
@@ -248,142 +177,170 @@ static void note_established(const uint8_t *req, int port, const uint8_t *reques
 			     const struct timespec *start)
 {
 	uint8_t note[4 + 2 + 4 + SW_CONNECT_REQUEST_MAX];
-	memcpy(note, req, 4);
-	note[4] = (uint8_t)(port >> 8);
-	note[5] = (uint8_t)port;
-	size_t len = 6;
-	if (session_is_standing(req) && request_len <= SW_CONNECT_REQUEST_MAX) {
-		put_be32(note + 6, (uint32_t)sw_ms_since(start));
-		memcpy(note + 10, request, request_len);
-		len = 10 + request_len;
+	uint32_t ms = session_is_standing(req) ? (uint32_t)sw_ms_since(start) : 0;
+	agent_notify(OP_NOTE, note, sw_enc_note(note, sw_get32(req), (uint16_t)port, ms, request, request_len));
+}
+
+/* One execution: the fd, the STEP being built in req (the peeked bytes go straight into it), and
+ * what a standing plan's RESUME needs. */
+struct dial_run {
+	int fd, domain;
+	int port, dialed;
+	uint32_t read_ms;
+	const uint8_t *request;
+	size_t request_len;
+	struct timespec start;        /* a standing plan's, for "connected in" */
+	size_t resume_room;           /* RESUME's prefix: `request_len u8 | request | ms u32` */
+	size_t data_cap;
+	uint8_t req[AGENT_MAX_BODY];  /* session u32 | STEP, with resume_room kept free behind it */
+};
+
+/* What one instruction led to, for its STEP. */
+struct step {
+	uint8_t event;
+	int err, matched;
+	size_t data_len;
+};
+
+enum { RUN_REPORT = -1, RUN_ESTABLISHED = 0 };
+
+/* Waits for the proxy's reply and peeks at it (it stays in the socket until the agent says how
+ * much is handshake). */
+static void peek_reply(struct dial_run *r, const struct timespec *deadline, struct step *st)
+{
+	for (;;) {
+		st->err = sw_wait_for(r->fd, POLLIN, deadline);
+		if (st->err) {
+			st->event = st->err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
+			return;
+		}
+		ssize_t n = real.recv(r->fd, r->req + SW_STEP_HEADER_LEN, r->data_cap, MSG_PEEK | MSG_DONTWAIT);
+		if (n > 0) {
+			st->data_len = (size_t)n;
+			st->event = EVENT_DATA;
+			return;
+		}
+		if (n == 0) {
+			st->event = EVENT_EOF;
+			return;
+		}
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			continue;
+		st->err = errno;
+		st->event = EVENT_IO_ERROR;
+		return;
 	}
-	agent_notify(OP_NOTE, note, len);
+}
+
+/* Carries out a DIAL or READ instruction. RUN_REPORT: *st is the step to report. RUN_ESTABLISHED:
+ * the script matched to the end and the agent was told (NOTE). Else the errno for connect(). */
+static int run_instruction(struct dial_run *r, const struct sw_instruction *ins, struct wire_addr *via, int *port_out,
+			   struct step *st)
+{
+	uint32_t wait_ms = ins->wait_ms;
+	if (ins->state == STATE_DIAL) {
+		if (r->dialed)
+			sw_disconnect(r->fd);   /* after a dead hop: free the fd for the next proxy */
+		r->dialed = 1;
+		r->read_ms = ins->read_ms;
+		*via = ins->proxy;
+		st->err = dial(r->fd, r->domain, &ins->proxy, ins->wait_ms);
+		if (st->err) {
+			st->event = st->err == ETIMEDOUT ? EVENT_CONNECT_TIMEOUT : EVENT_CONNECT_FAILED;
+			return RUN_REPORT;
+		}
+		r->port = sw_local_port(r->fd, NULL);
+		if (r->port < 0)
+			r->port = 0;
+		*port_out = r->port;
+		wait_ms = r->read_ms;
+	} else if (ins->state != STATE_READ) {
+		return ECONNABORTED;
+	}
+
+	struct timespec deadline;
+	sw_deadline_in(&deadline, wait_ms);
+	st->err = send_exact(r->fd, ins->send, ins->send_len, &deadline);
+	if (st->err) {
+		st->event = st->err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
+		return RUN_REPORT;
+	}
+	if (ins->arg & ARG_MORE) {
+		st->event = EVENT_SENT;
+		return RUN_REPORT;
+	}
+	if (ins->script) {
+		int e = run_script(r->fd, ins->script, ins->script_len, &deadline, r->read_ms, r->req + SW_STEP_HEADER_LEN,
+				   r->data_cap, &st->matched, &st->data_len, &st->err);
+		if (e >= 0) {
+			st->event = (uint8_t)e;
+			return RUN_REPORT;
+		}
+		/* Established without a round trip: tell the agent (log line, PEER), no answer. */
+		note_established(r->req, r->port, r->request, r->request_len, &r->start);
+		return RUN_ESTABLISHED;
+	}
+	peek_reply(r, &deadline, st);
+	return RUN_REPORT;
+}
+
+/* Sends the step (STEP, or RESUME for a standing plan) and takes the next instruction into resp.
+ * 0, or ECONNREFUSED: the agent is gone, fail closed. */
+static int report_step(struct dial_run *r, const struct step *st, uint8_t *resp, size_t *resp_len)
+{
+	uint8_t *req = r->req;
+	sw_enc_step_head(req, sw_get32(req), st->event, st->err, (uint16_t)r->port, st->matched);
+	if (!session_is_standing(req))
+		return agent_call(OP_STEP, req, SW_STEP_HEADER_LEN + st->data_len, resp, resp_len) == 0 ? 0 : ECONNREFUSED;
+	/* RESUME: the agent opens the session the standing plan stood for and takes this step;
+	 * its answer is `session u32 | instruction`. */
+	memmove(req + r->resume_room, req, SW_STEP_HEADER_LEN + st->data_len);
+	sw_enc_resume_prefix(req, r->request, r->request_len, (uint32_t)sw_ms_since(&r->start));   /* ms: "connected in" */
+	if (agent_call(OP_RESUME, req, r->resume_room + SW_STEP_HEADER_LEN + st->data_len, resp, resp_len) != 0 ||
+	    *resp_len < 4 + 8 || session_is_standing(resp))
+		return ECONNREFUSED;
+	memcpy(req, resp, 4);
+	*resp_len -= 4;
+	memmove(resp, resp + 4, *resp_len);
+	return 0;
 }
 
 int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
-		      int *port_out, const uint8_t *request, size_t request_len)
+		    int *port_out, const uint8_t *request, size_t request_len)
 {
 	*port_out = 0;
 	if (answer_len < 4 || request_len > SW_CONNECT_REQUEST_MAX)
 		return ECONNREFUSED;
-	uint8_t resp[AGENT_MAX_BODY], req[AGENT_MAX_BODY];
+	struct dial_run r = { .fd = fd, .domain = domain, .request = request, .request_len = request_len };
+	uint8_t resp[AGENT_MAX_BODY];
 	size_t resp_len = answer_len - 4;
 	memcpy(resp, answer + 4, resp_len);
-	int port = 0, dialed = 0;
-	uint32_t read_ms = 0;
-	memcpy(req, answer, 4);
+	memcpy(r.req, answer, 4);
 	/* A standing plan (session 0) has no session in the agent until it is needed: the first
 	 * report is RESUME, `request_len u8 | request | ms u32 | STEP`, so peeks leave room for that prefix. */
-	struct timespec start = { 0 };
-	if (session_is_standing(req))
-		clock_gettime(CLOCK_MONOTONIC, &start);
-	const size_t resume_room = 1 + request_len + 4;
-	size_t data_cap = sizeof req - STEP_HEADER - resume_room;
+	if (session_is_standing(r.req))
+		clock_gettime(CLOCK_MONOTONIC, &r.start);
+	r.resume_room = 1 + request_len + 4;
+	r.data_cap = sizeof r.req - SW_STEP_HEADER_LEN - r.resume_room;
 
 	for (;;) {
-		struct instruction ins;
-		if (parse_instruction(resp, resp_len, &ins) != 0)
+		struct sw_instruction ins;
+		if (sw_dec_instruction(resp, resp_len, &ins) != 0)
 			return ECONNABORTED;
 		if (ins.consume) {
-			int err = consume(fd, ins.consume, req + STEP_HEADER, data_cap);
+			int err = consume(fd, ins.consume, r.req + SW_STEP_HEADER_LEN, r.data_cap);
 			if (err)
 				return err;
 		}
 		if (ins.state == STATE_DONE)
 			return ins.arg;
-
-		uint8_t event = EVENT_DATA;
-		int err = 0, matched = 0;
-		size_t data_len = 0;
-		uint32_t wait_ms = ins.wait_ms;
-		if (ins.state == STATE_DIAL) {
-			if (dialed)
-				sw_disconnect(fd);   /* after a dead hop: free the fd for the next proxy */
-			dialed = 1;
-			read_ms = ins.read_ms;
-			*via = ins.proxy;
-			err = dial(fd, domain, &ins.proxy, ins.wait_ms);
-			if (err) {
-				event = err == ETIMEDOUT ? EVENT_CONNECT_TIMEOUT : EVENT_CONNECT_FAILED;
-				goto report;
-			}
-			port = sw_local_port(fd, NULL);
-			if (port < 0)
-				port = 0;
-			*port_out = port;
-			wait_ms = read_ms;
-		} else if (ins.state != STATE_READ) {
-			return ECONNABORTED;
-		}
-
-		struct timespec deadline;
-		sw_deadline_in(&deadline, wait_ms);
-		err = send_exact(fd, ins.send, ins.send_len, &deadline);
-		if (err) {
-			event = err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
-			goto report;
-		}
-		if (ins.arg & ARG_MORE) {
-			event = EVENT_SENT;
-			goto report;
-		}
-		if (ins.script) {
-			int r = run_script(fd, ins.script, ins.script_len, &deadline, read_ms, req + STEP_HEADER,
-					   data_cap, &matched, &data_len, &err);
-			if (r < 0) {
-				/* Established without a round trip: tell the agent (log line, PEER), no answer. */
-				note_established(req, port, request, request_len, &start);
-				return 0;
-			}
-			event = (uint8_t)r;
-			goto report;
-		}
-		for (;;) {
-			err = sw_wait_for(fd, POLLIN, &deadline);
-			if (err) {
-				event = err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR;
-				break;
-			}
-			ssize_t n = real.recv(fd, req + STEP_HEADER, data_cap, MSG_PEEK | MSG_DONTWAIT);
-			if (n > 0) {
-				data_len = (size_t)n;
-				event = EVENT_DATA;
-				break;
-			}
-			if (n == 0) {
-				event = EVENT_EOF;
-				break;
-			}
-			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-				continue;
-			err = errno;
-			event = EVENT_IO_ERROR;
-			break;
-		}
-	report:
-		req[4] = event;
-		req[5] = (uint8_t)(err >> 8);
-		req[6] = (uint8_t)err;
-		req[7] = (uint8_t)(port >> 8);
-		req[8] = (uint8_t)port;
-		req[9] = (uint8_t)matched;
-		if (!session_is_standing(req)) {
-			if (agent_call(OP_STEP, req, STEP_HEADER + data_len, resp, &resp_len) != 0)
-				return ECONNREFUSED;   /* the agent is gone: fail closed */
-			continue;
-		}
-		/* RESUME: the agent opens the session the standing plan stood for and takes this step;
-		 * its answer is `session u32 | instruction`. */
-		memmove(req + resume_room, req, STEP_HEADER + data_len);
-		req[0] = (uint8_t)request_len;
-		memcpy(req + 1, request, request_len);
-		put_be32(req + 1 + request_len, (uint32_t)sw_ms_since(&start));   /* for "connected in" */
-		if (agent_call(OP_RESUME, req, resume_room + STEP_HEADER + data_len, resp, &resp_len) != 0 ||
-		    resp_len < 4 + 8 || session_is_standing(resp))
-			return ECONNREFUSED;
-		memcpy(req, resp, 4);
-		resp_len -= 4;
-		memmove(resp, resp + 4, resp_len);
+		struct step st = { .event = EVENT_DATA };
+		int outcome = run_instruction(&r, &ins, via, port_out, &st);
+		if (outcome != RUN_REPORT)
+			return outcome;   /* 0: established */
+		int err = report_step(&r, &st, resp, &resp_len);
+		if (err)
+			return err;
 	}
 }
 
@@ -398,17 +355,9 @@ static int fetch_proxies(struct wire_addr *out)
 {
 	uint8_t resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	if (agent_call(OP_PROXIES, NULL, 0, resp, &resp_len) != 0 || resp_len < 1)
+	int count;
+	if (agent_call(OP_PROXIES, NULL, 0, resp, &resp_len) != 0 || sw_dec_proxies(resp, resp_len, out, MAX_PROXIES, &count) != 0)
 		return -1;
-	int count = 0;
-	size_t at = 1;
-	for (int i = 0; i < resp[0] && count < MAX_PROXIES; i++) {
-		size_t used = wire_addr_decode(resp + at, resp_len - at, 1, &out[count]);
-		if (used == 0)
-			break;
-		at += used;
-		count++;
-	}
 	return count;
 }
 

@@ -6,6 +6,7 @@
 #include "core/agent-wire.h"
 #include "core/net-addr.h"
 #include "core/socket-ops.h"
+#include "core/wire-codec.h"
 #include "paths/destinations.h"
 #include "paths/dial-path.h"
 #include "paths/peer-lookup.h"
@@ -27,11 +28,11 @@ static int original_destination(int fd, int domain, int relay, struct sockaddr_s
 		return 0;
 	}
 	/* Ports of the two listeners' connections can coincide, so the relay is named too. */
-	uint8_t req[3] = { (uint8_t)(port >> 8), (uint8_t)port, (uint8_t)relay }, resp[AGENT_MAX_BODY];
+	uint8_t req[3], resp[AGENT_MAX_BODY];
 	size_t resp_len;
 	struct wire_addr original;
-	if (agent_call(OP_PEER, req, sizeof req, resp, &resp_len) != 0 ||
-	    wire_addr_decode(resp, resp_len, 1, &original) == 0)
+	if (agent_call(OP_PEER, req, sw_enc_peer(req, (uint16_t)port, relay, NULL), resp, &resp_len) != 0 ||
+	    sw_dec_peer(resp, resp_len, &original) != 0)
 		return -1;
 	*out_len = wire_addr_to_sockaddr(&original, domain, out);
 	return *out_len ? 0 : -1;
@@ -63,13 +64,10 @@ static int dial_original(int fd, int domain, const struct sockaddr_storage *peer
 	if (known && !sw_dial_is_proxy(&real_peer))
 		return -1;
 	uint8_t req[3 + 19], resp[AGENT_MAX_BODY];
-	req[0] = (uint8_t)(port >> 8);
-	req[1] = (uint8_t)port;
-	req[2] = 0;
-	size_t req_len = 3 + wire_addr_encode(&real_peer, req + 3);
+	size_t req_len = sw_enc_peer(req, (uint16_t)port, 0, &real_peer);
 	size_t resp_len;
 	struct wire_addr original;
-	if (agent_call(OP_PEER, req, req_len, resp, &resp_len) != 0 || wire_addr_decode(resp, resp_len, 1, &original) == 0)
+	if (agent_call(OP_PEER, req, req_len, resp, &resp_len) != 0 || sw_dec_peer(resp, resp_len, &original) != 0)
 		return -1;
 	*out_len = wire_addr_to_sockaddr(&original, domain, out);
 	return *out_len ? 0 : -1;

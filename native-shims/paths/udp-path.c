@@ -37,59 +37,54 @@
 
 #include "core/agent-wire.h"
 #include "core/fd-guard.h"
+#include "core/fd-table.h"
 #include "core/libc.h"
 #include "core/shim-init.h"
 #include "core/net-addr.h"
 #include "core/relay-mac.h"
 #include "core/shim-env.h"
 #include "core/socket-ops.h"
+#include "core/wire-codec.h"
+#include "paths/udp-inherited.h"
 #include "paths/udp-path.h"
 
-#define UDP_FDS 65536
-#define HDR_LEN 27
-#define ID_LEN 8
-#define KEY_LEN 16
+#define HDR_LEN SW_UDP_HEADER_LEN
+#define ID_LEN SW_ASSOC_ID_LEN
 /* The largest datagram over loopback UDP (IPv4), less our header. */
 #define MAX_RELAYED (65507 - HDR_LEN)
 
-enum { ROUTE_FLAG_CONNECT = 1 };
-enum { RELEASE_DISCONNECTED = 0, RELEASE_CLOSED = 1 };
-enum { ROUTE_DIRECT = 0, ROUTE_RELAY = 1 };
+enum { ROUTE_DIRECT = ACTION_DIRECT, ROUTE_RELAY = ACTION_PROXY };
 
-/* One program socket the relay carries. Valid while local_port equals the fd's bound port, so an
- * entry left by a closed fd never applies to a new socket with the same number. */
-struct udp_socket {
-	_Atomic uint32_t local_port;          /* 0: empty */
-	uint8_t relay;                        /* 4 or 6 */
-	uint8_t domain_is_v6;
-	uint8_t id[ID_LEN];
-	struct sw_mac_key mac;                /* the association's reply key, prepared */
-	_Atomic int connected;                /* kernel-connected to the relay; peer below */
-	socklen_t peer_len;
-	struct sockaddr_in6 peer;             /* also holds a sockaddr_in */
-};
-static struct udp_socket udp_table[UDP_FDS];
-
-static void udp_inherited(void);
+/* One program socket the relay carries: its udp_* fields in the fd table (core/fd-table.h). Valid
+ * while udp_port equals the fd's bound port, so an entry left by a closed fd never applies to a
+ * new socket with the same number. */
+#define udp_socket sw_fd
 
 void sw_udp_init(void)
 {
 	shim_init();
-	udp_inherited();
+	sw_udp_inherited();
+}
+
+/* An entry is there (maybe stale: lookup checks): one load or two for any other fd. */
+static int udp_entry_used(int fd)
+{
+	struct sw_fd *e = sw_fd_peek(fd);
+	return e && atomic_load_explicit(&e->udp_port, memory_order_relaxed) != 0;
 }
 
 static struct udp_socket *lookup(int fd)
 {
-	if (fd < 0 || fd >= UDP_FDS)
+	struct udp_socket *e = sw_fd_peek(fd);
+	if (!e)
 		return NULL;
-	struct udp_socket *e = &udp_table[fd];
-	uint32_t port = atomic_load(&e->local_port);
+	uint32_t port = atomic_load(&e->udp_port);
 	if (port == 0)
 		return NULL;
 	struct sockaddr_storage ss;
 	if (sw_local_port(fd, &ss) != (int)port) {
 		/* The fd was closed behind our back (close_range, exec'd away) and reused. */
-		atomic_compare_exchange_strong(&e->local_port, &port, 0);
+		atomic_compare_exchange_strong(&e->udp_port, &port, 0);
 		return NULL;
 	}
 	return e;
@@ -98,13 +93,13 @@ static struct udp_socket *lookup(int fd)
 int sw_udp_is_connected(int fd)
 {
 	struct udp_socket *e = lookup(fd);
-	return e && atomic_load(&e->connected);
+	return e && atomic_load(&e->udp_connected);
 }
 
 int sw_udp_owns(int fd)
 {
-	udp_inherited();
-	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
+	sw_udp_inherited();
+	if (!udp_entry_used(fd))
 		return 0;
 	return lookup(fd) != NULL;
 }
@@ -127,23 +122,8 @@ static int from_relay(const struct udp_socket *e, const struct sockaddr_storage 
 	struct wire_addr a;
 	if (wire_addr_from_sockaddr((const struct sockaddr *)from, from_len, &a) != 0)
 		return 0;
-	struct wire_addr relay = e->relay == 4 ? wire_addr_loopback(4, cfg->udp_port4) : wire_addr_loopback(6, cfg->udp_port6);
+	struct wire_addr relay = e->udp_relay == 4 ? wire_addr_loopback(4, cfg->udp_port4) : wire_addr_loopback(6, cfg->udp_port6);
 	return wire_addr_equal(&a, &relay);
-}
-
-/* Which relay a socket reaches: 127.0.0.1 from AF_INET and dual-stack AF_INET6 sockets, ::1 from
- * IPV6_V6ONLY sockets and those bound to an IPv6 address. */
-static int choose_relay(int fd, int domain, const struct sockaddr_storage *bound)
-{
-	if (domain == AF_INET)
-		return 4;
-	int v6only = 0;
-	if (sw_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
-		return 6;
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)bound;
-	if (!IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) && !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-		return 6;
-	return 4;
 }
 
 /* Binds an unbound socket to the wildcard address (as its first send would); returns its port. */
@@ -165,9 +145,10 @@ static int ensure_bound(int fd, int domain, struct sockaddr_storage *bound)
 
 static void release(int relay, int port, int what)
 {
-	uint8_t req[4] = { (uint8_t)what, (uint8_t)relay, (uint8_t)(port >> 8), (uint8_t)port }, resp[AGENT_MAX_BODY];
+	uint8_t req[4], resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	agent_call(OP_UDP_RELEASE, req, sizeof req, resp, &resp_len);
+	size_t len = sw_enc_udp_release(req, what == UDP_RELEASE_CLOSED, relay, (uint16_t)port);
+	agent_call(OP_UDP_RELEASE, req, len, resp, &resp_len);
 }
 
 /* Asks UDP_ROUTE. Returns ROUTE_DIRECT, ROUTE_RELAY (the entry for fd filled in), or -errno. */
@@ -177,33 +158,33 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 	int port = ensure_bound(fd, domain, &bound);
 	if (port <= 0)
 		return -errno;
-	int relay = choose_relay(fd, domain, &bound);
+	int relay = sw_udp_choose_relay(fd, domain, &bound);
 	uint8_t req[4 + 19], resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	req[0] = connecting ? ROUTE_FLAG_CONNECT : 0;
-	req[1] = (uint8_t)relay;
-	req[2] = (uint8_t)(port >> 8);
-	req[3] = (uint8_t)port;
-	size_t len = 4 + wire_addr_encode(dest, req + 4);
+	size_t len = sw_enc_udp_route(req, connecting, relay, (uint16_t)port, dest);
 	int status = agent_call(OP_UDP_ROUTE, req, len, resp, &resp_len);
 	if (status < 0)
 		return -ECONNREFUSED;     /* the agent is gone: fail closed */
 	if (status > 0)
 		return -status;
-	if (resp_len >= 1 && resp[0] == ROUTE_DIRECT)
-		return ROUTE_DIRECT;
-	if (resp_len < 1 + ID_LEN + KEY_LEN || resp[0] != ROUTE_RELAY || fd >= UDP_FDS)
+	int action;
+	const uint8_t *id = NULL, *key = NULL;
+	if (sw_dec_udp_route(resp, resp_len, &action, &id, &key) != 0)
 		return -ECONNREFUSED;
-	struct udp_socket *e = &udp_table[fd];
-	uint32_t old = atomic_load(&e->local_port);
-	if (old != (uint32_t)port || memcmp(e->id, resp + 1, ID_LEN) != 0 || e->relay != relay) {
-		atomic_store(&e->local_port, 0);
-		e->relay = (uint8_t)relay;
-		e->domain_is_v6 = domain == AF_INET6;
-		memcpy(e->id, resp + 1, ID_LEN);
-		sw_mac_init(&e->mac, resp + 1 + ID_LEN, KEY_LEN);
-		atomic_store(&e->connected, 0);
-		atomic_store(&e->local_port, (uint32_t)port);
+	if (action == ROUTE_DIRECT)
+		return ROUTE_DIRECT;
+	struct udp_socket *e = sw_fd_get(fd);
+	if (!e)
+		return -ECONNREFUSED;
+	uint32_t old = atomic_load(&e->udp_port);
+	if (old != (uint32_t)port || memcmp(e->udp_id, id, ID_LEN) != 0 || e->udp_relay != relay) {
+		atomic_store(&e->udp_port, 0);
+		e->udp_relay = (uint8_t)relay;
+		e->udp_domain_is_v6 = domain == AF_INET6;
+		memcpy(e->udp_id, id, ID_LEN);
+		sw_mac_init(&e->udp_mac, key, SW_REPLY_KEY_LEN);
+		atomic_store(&e->udp_connected, 0);
+		atomic_store(&e->udp_port, (uint32_t)port);
 	}
 	*out = e;
 	return ROUTE_RELAY;
@@ -229,7 +210,7 @@ static int cached_route(const struct wire_addr *dest, const struct udp_socket *e
 			continue;
 		if (!c->relayed)
 			return 1;
-		if (e && memcmp(c->id, e->id, ID_LEN) == 0)
+		if (e && memcmp(c->id, e->udp_id, ID_LEN) == 0)
 			return 2;
 	}
 	return 0;
@@ -241,7 +222,7 @@ static void cache_route(const struct wire_addr *dest, const struct udp_socket *e
 	c->dest = *dest;
 	c->relayed = e != NULL;
 	if (e)
-		memcpy(c->id, e->id, ID_LEN);
+		memcpy(c->id, e->udp_id, ID_LEN);
 }
 
 /* ---- sending ---- */
@@ -336,10 +317,10 @@ static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *
 		return PLAN_REFUSED;
 	}
 	struct udp_socket *e = lookup(fd);
-	if (e && atomic_load(&e->connected)) {
+	if (e && atomic_load(&e->udp_connected)) {
 		/* A connected socket: its own peer needs no address; any other would leave the relay. */
 		struct wire_addr peer;
-		if (wire_addr_from_sockaddr((struct sockaddr *)&e->peer, e->peer_len, &peer) == 0 && wire_addr_equal(&peer, dest))
+		if (wire_addr_from_sockaddr((struct sockaddr *)&e->udp_peer, e->udp_peer_len, &peer) == 0 && wire_addr_equal(&peer, dest))
 			return agent_gone() ? PLAN_REFUSED : PLAN_WITHOUT_NAME;
 		errno = EISCONN;
 		return PLAN_REFUSED;
@@ -367,16 +348,6 @@ static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *
 	}
 	cache_route(dest, *entry);
 	return PLAN_RELAY;
-}
-
-static void encode_header(uint8_t hdr[HDR_LEN], const struct udp_socket *e, const struct wire_addr *dest)
-{
-	memset(hdr, 0, HDR_LEN);
-	memcpy(hdr, e->id, ID_LEN);
-	hdr[ID_LEN] = dest->family;
-	memcpy(hdr + ID_LEN + 1, dest->bytes, dest->family == 4 ? 4 : 16);
-	hdr[ID_LEN + 17] = (uint8_t)(dest->port >> 8);
-	hdr[ID_LEN + 18] = (uint8_t)dest->port;
 }
 
 /* The program's iovec with the header's slot in front: in `small` when it fits, else allocated
@@ -415,14 +386,14 @@ static ssize_t send_relayed(int fd, const struct udp_socket *e, const struct wir
 	if (iov_with_header(msg, hdr, small, &iov) != 0)
 		return -1;
 	struct sockaddr_storage relay;
-	socklen_t relay_len = relay_sockaddr(e->relay, e->domain_is_v6, &relay);
+	socklen_t relay_len = relay_sockaddr(e->udp_relay, e->udp_domain_is_v6, &relay);
 	if (relay_len == 0) {
 		if (iov != small)
 			free(iov);
 		errno = ENETUNREACH;
 		return -1;
 	}
-	encode_header(hdr, e, dest);
+	sw_enc_udp_header(hdr, e->udp_id, dest);
 	struct msghdr m = *msg;
 	m.msg_name = &relay;
 	m.msg_namelen = relay_len;
@@ -465,132 +436,15 @@ ssize_t sw_udp_send_one(int fd, int domain, int type, const struct msghdr *msg, 
  * connection takes it; refused when the agent is gone). */
 int sw_udp_connected_send(int fd, const struct msghdr *msg, int flags, ssize_t *result)
 {
-	udp_inherited();
-	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
+	sw_udp_inherited();
+	if (!udp_entry_used(fd))
 		return 0;
 	sw_udp_init();
 	struct udp_socket *e = lookup(fd);
-	if (!e || !atomic_load(&e->connected))
+	if (!e || !atomic_load(&e->udp_connected))
 		return 0;
 	*result = agent_gone() ? -1 : real.sendmsg(fd, msg, flags);
 	return 1;
-}
-
-/* ---- sockets inherited across exec ----
- *
- * exec keeps the descriptors and the pid but not this table: a UDP socket the agent associated
- * in the previous image would get its replies with the header on. So, on the first use of any
- * hook in a new image, the shim lists its descriptors once and asks the agent (UDP_LOOKUP, by
- * relay and bound port) about each bound IP datagram socket; a known one gets its entry back:
- * the association id, and the peer when it was connected through the relay. */
-
-static _Atomic int inherited_state;       /* 0: not looked yet, 1: looking, 2: done */
-static _Atomic pid_t inherited_looker;
-static __thread int looking_here;         /* the scan's own agent calls come back through hooks */
-
-static void adopt_inherited(int fd)
-{
-	int domain, type;
-	if (fd >= UDP_FDS || !sw_socket_is_ip(fd, &domain, &type) || type != SOCK_DGRAM ||
-	    atomic_load(&udp_table[fd].local_port) != 0)
-		return;
-	struct sockaddr_storage bound;
-	int port = sw_local_port(fd, &bound);
-	if (port <= 0)
-		return;
-	int relay = choose_relay(fd, domain, &bound);
-	uint8_t req[3] = { (uint8_t)relay, (uint8_t)(port >> 8), (uint8_t)port }, resp[AGENT_MAX_BODY];
-	size_t resp_len;
-	if (agent_call(OP_UDP_LOOKUP, req, sizeof req, resp, &resp_len) != 0 || resp_len < ID_LEN + KEY_LEN + 1)
-		return;
-	struct udp_socket *e = &udp_table[fd];
-	e->relay = (uint8_t)relay;
-	e->domain_is_v6 = domain == AF_INET6;
-	memcpy(e->id, resp, ID_LEN);
-	sw_mac_init(&e->mac, resp + ID_LEN, KEY_LEN);
-	const uint8_t *rest = resp + ID_LEN + KEY_LEN;
-	size_t rest_len = resp_len - ID_LEN - KEY_LEN;
-	int connected = 0;
-	struct wire_addr peer;
-	if (rest[0] == 1 && wire_addr_decode(rest + 1, rest_len - 1, 1, &peer)) {
-		struct sockaddr_storage ss;
-		socklen_t len = wire_addr_to_sockaddr(&peer, domain, &ss);
-		if (len > 0 && len <= sizeof e->peer) {
-			memset(&e->peer, 0, sizeof e->peer);
-			memcpy(&e->peer, &ss, len);
-			e->peer_len = len;
-			connected = 1;
-		}
-	}
-	atomic_store(&e->connected, connected);
-	atomic_store(&e->local_port, (uint32_t)port);
-}
-
-struct dirent64_raw {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-/* Raw syscalls, no allocation: this can run from whatever hook comes first. */
-static void look_for_inherited(void)
-{
-	const struct shim_config *cfg = shim_config();
-	if (!cfg->ok || (cfg->udp_port4 == 0 && cfg->udp_port6 == 0))
-		return;
-	int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		return;
-	_Alignas(8) char buf[2048];
-	for (;;) {
-		long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
-		if (n <= 0)
-			break;
-		for (long off = 0; off < n;) {
-			const struct dirent64_raw *d = (const struct dirent64_raw *)(buf + off);
-			off += d->d_reclen;
-			int fd = 0, digits = 0;
-			for (const char *c = d->d_name; *c >= '0' && *c <= '9' && fd < UDP_FDS; c++, digits++)
-				fd = fd * 10 + (*c - '0');
-			if (digits && fd != dir && !fdguard_is_shim_fd(fd))
-				adopt_inherited(fd);
-		}
-	}
-	syscall(SYS_close, dir);
-}
-
-static void udp_inherited(void)
-{
-	if (atomic_load_explicit(&inherited_state, memory_order_acquire) == 2 || looking_here)
-		return;
-	pid_t me = (pid_t)syscall(SYS_getpid);
-	for (;;) {
-		int expected = 0;
-		if (atomic_compare_exchange_strong(&inherited_state, &expected, 1)) {
-			atomic_store(&inherited_looker, me);
-			looking_here = 1;
-			/* The scan's agent calls wait in poll(), a cancellation point: a thread cancelled
-			 * there would leave the state at 1 and every other thread yielding forever. */
-			int cancel_state;
-			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
-			look_for_inherited();
-			looking_here = 0;
-			atomic_store_explicit(&inherited_state, 2, memory_order_release);
-			pthread_setcancelstate(cancel_state, NULL);
-			return;
-		}
-		if (expected == 2)
-			return;
-		pid_t looker = atomic_load(&inherited_looker);
-		if (looker != 0 && looker != me) {
-			/* A fork child of a process that was looking: look again, for this process. */
-			atomic_compare_exchange_strong(&inherited_state, &expected, 0);
-			continue;
-		}
-		sched_yield();
-	}
 }
 
 /* ---- connect ---- */
@@ -618,8 +472,8 @@ int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (!proxied_kind) {
 		/* AF_UNSPEC (disconnect), loopback, or something the kernel will judge. */
 		int r = real.connect(fd, addr, len);
-		if (r == 0 && e && atomic_exchange(&e->connected, 0))
-			release(e->relay, (int)atomic_load(&e->local_port), RELEASE_DISCONNECTED);
+		if (r == 0 && e && atomic_exchange(&e->udp_connected, 0))
+			release(e->udp_relay, (int)atomic_load(&e->udp_port), UDP_RELEASE_DISCONNECTED);
 		return r;
 	}
 	struct udp_socket *entry = NULL;
@@ -630,26 +484,26 @@ int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	if (route == ROUTE_DIRECT) {
 		int r = real.connect(fd, addr, len);
-		if (r == 0 && e && atomic_exchange(&e->connected, 0))
-			release(e->relay, (int)atomic_load(&e->local_port), RELEASE_DISCONNECTED);
+		if (r == 0 && e && atomic_exchange(&e->udp_connected, 0))
+			release(e->udp_relay, (int)atomic_load(&e->udp_port), UDP_RELEASE_DISCONNECTED);
 		return r;
 	}
 	struct sockaddr_storage relay;
-	socklen_t relay_len = relay_sockaddr(entry->relay, domain == AF_INET6, &relay);
+	socklen_t relay_len = relay_sockaddr(entry->udp_relay, domain == AF_INET6, &relay);
 	if (relay_len == 0) {
 		errno = ENETUNREACH;
 		return -1;
 	}
-	socklen_t keep = len < sizeof entry->peer ? len : sizeof entry->peer;
-	memset(&entry->peer, 0, sizeof entry->peer);
-	memcpy(&entry->peer, addr, keep);
-	entry->peer_len = keep;
+	socklen_t keep = len < sizeof entry->udp_peer ? len : sizeof entry->udp_peer;
+	memset(&entry->udp_peer, 0, sizeof entry->udp_peer);
+	memcpy(&entry->udp_peer, addr, keep);
+	entry->udp_peer_len = keep;
 	/* Connected before the kernel is, so a reply that comes at once is read bare. */
-	atomic_store(&entry->connected, 1);
+	atomic_store(&entry->udp_connected, 1);
 	if (real.connect(fd, (struct sockaddr *)&relay, relay_len) != 0) {
 		int err = errno;
-		atomic_store(&entry->connected, 0);
-		release(entry->relay, (int)atomic_load(&entry->local_port), RELEASE_DISCONNECTED);
+		atomic_store(&entry->udp_connected, 0);
+		release(entry->udp_relay, (int)atomic_load(&entry->udp_port), UDP_RELEASE_DISCONNECTED);
 		errno = err;
 		return -1;
 	}
@@ -660,25 +514,25 @@ int sw_udp_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	sw_udp_init();
 	struct udp_socket *e = lookup(fd);
-	if (!e || !atomic_load(&e->connected) || !addr || !len)
+	if (!e || !atomic_load(&e->udp_connected) || !addr || !len)
 		return -1;
-	sw_copy_out_address(&e->peer, e->peer_len, addr, len);
+	sw_copy_out_address(&e->udp_peer, e->udp_peer_len, addr, len);
 	return 0;
 }
 
 void sw_udp_closing(int fd)
 {
-	udp_inherited();
-	if (fd < 0 || fd >= UDP_FDS || atomic_load_explicit(&udp_table[fd].local_port, memory_order_relaxed) == 0)
+	sw_udp_inherited();
+	if (!udp_entry_used(fd))
 		return;
 	sw_udp_init();
 	struct udp_socket *e = lookup(fd);
 	if (!e)
 		return;
-	int port = (int)atomic_exchange(&e->local_port, 0);
+	int port = (int)atomic_exchange(&e->udp_port, 0);
 	if (port > 0) {
 		int saved_errno = errno;
-		release(e->relay, port, RELEASE_CLOSED);
+		release(e->udp_relay, port, UDP_RELEASE_CLOSED);
 		errno = saved_errno;
 	}
 }
@@ -739,16 +593,10 @@ static void discard_one(int fd)
 /* The reply's real source from a relayed header (whose MAC was checked); 0 if malformed. */
 static socklen_t header_source(const struct udp_socket *e, const uint8_t hdr[HDR_LEN], struct sockaddr_storage *visible)
 {
-	uint8_t packed[19];
 	struct wire_addr source;
-	packed[0] = hdr[ID_LEN];
-	size_t alen = packed[0] == 4 ? 4 : 16;
-	memcpy(packed + 1, hdr + ID_LEN + 1, alen);
-	packed[1 + alen] = hdr[ID_LEN + 17];
-	packed[2 + alen] = hdr[ID_LEN + 18];
-	if (!wire_addr_decode(packed, 3 + alen, 1, &source))
+	if (sw_dec_udp_header(hdr, &source) != 0)
 		return 0;
-	return wire_addr_to_sockaddr(&source, e->domain_is_v6 ? AF_INET6 : AF_INET, visible);
+	return wire_addr_to_sockaddr(&source, e->udp_domain_is_v6 ? AF_INET6 : AF_INET, visible);
 }
 
 /* A relayed datagram bigger than the program's buffers: its MAC needs all of it, so it is read
@@ -773,7 +621,7 @@ static ssize_t receive_whole(int fd, const struct udp_socket *e, struct msghdr *
 	*ok = 0;
 	if (r >= HDR_LEN && (size_t)r <= full && from_relay(e, &from, m.msg_namelen)) {
 		struct iovec payload = { .iov_base = buf + HDR_LEN, .iov_len = (size_t)r - HDR_LEN };
-		*ok = sw_mac_check(&e->mac, buf, buf + ID_LEN, HDR_LEN - ID_LEN, &payload, 1, payload.iov_len);
+		*ok = sw_mac_check(&e->udp_mac, buf, buf + ID_LEN, HDR_LEN - ID_LEN, &payload, 1, payload.iov_len);
 		memcpy(hdr, buf, HDR_LEN);
 		size_t left = payload.iov_len;
 		const uint8_t *p = buf + HDR_LEN;
@@ -796,7 +644,7 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 	struct udp_socket *e = lookup(fd);
 	if (!e || !msg || (flags & MSG_ERRQUEUE))
 		return real.recvmsg(fd, msg, flags);
-	if (atomic_load(&e->connected)) {
+	if (atomic_load(&e->udp_connected)) {
 		/* Kernel-connected to the relay: only the relay's bare datagrams arrive — and once the
 		 * agent is gone, whoever binds its port sends them: dropped, and the receive fails. */
 		ssize_t r = real.recvmsg(fd, msg, flags);
@@ -806,7 +654,7 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 			return -1;
 		}
 		if (r >= 0)
-			report_source(msg, &e->peer, e->peer_len);
+			report_source(msg, &e->udp_peer, e->udp_peer_len);
 		return r;
 	}
 	uint8_t hdr[HDR_LEN];
@@ -876,7 +724,7 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 		/* Ours only with the MAC of this association's key over the header and all of the payload
 		 * (a datagram that did not fit was taken by receive_whole, or arrived since the peek). */
 		if (full >= HDR_LEN && full - HDR_LEN <= cap &&
-		    sw_mac_check(&e->mac, hdr, hdr + ID_LEN, HDR_LEN - ID_LEN, msg->msg_iov, msg->msg_iovlen, full - HDR_LEN))
+		    sw_mac_check(&e->udp_mac, hdr, hdr + ID_LEN, HDR_LEN - ID_LEN, msg->msg_iov, msg->msg_iovlen, full - HDR_LEN))
 			visible_len = header_source(e, hdr, &visible);
 		if (visible_len == 0) {
 			/* From the relay's address but not this association's (or forged): never shown. */
