@@ -42,3 +42,29 @@ const ERRNO_BY_CODE: Record<ErrorCode, number> = {
 export function errnoFor(code: ErrorCode): number {
   return ERRNO_BY_CODE[code];
 }
+
+/**
+ * The other direction, for `sockswrap serve`: what a failed connect (or name lookup) of the server
+ * is called, so its reply code (socks5ReplyCode) is what a client maps back to the same errno.
+ * `errnoName` is Node's err.code ('ECONNREFUSED', 'ENOTFOUND', ...).
+ */
+const CODE_BY_ERRNO: Record<string, ErrorCode> = {
+  ECONNREFUSED: 'connection-refused',
+  EHOSTUNREACH: 'host-unreachable',
+  EHOSTDOWN: 'host-unreachable',
+  ENETUNREACH: 'network-unreachable',
+  ENETDOWN: 'network-unreachable',
+  ETIMEDOUT: 'ttl-expired', // 0x06, as microsocks answers; clients map it back to ETIMEDOUT
+  // A name the server cannot resolve: the target's host is unreachable from here (0x04).
+  ENOTFOUND: 'host-unreachable',
+  EAI_AGAIN: 'host-unreachable',
+  EAI_FAIL: 'host-unreachable',
+  EAI_NODATA: 'host-unreachable',
+  EACCES: 'not-allowed',
+  EPERM: 'not-allowed',
+  EAFNOSUPPORT: 'address-not-supported',
+};
+
+export function errorCodeForErrno(errnoName: string | undefined): ErrorCode {
+  return (errnoName !== undefined && Object.hasOwn(CODE_BY_ERRNO, errnoName) ? CODE_BY_ERRNO[errnoName] : undefined) ?? 'general-failure';
+}

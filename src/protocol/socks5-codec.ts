@@ -49,6 +49,15 @@ const REPLIES: Record<number, [ErrorCode, string]> = {
   ...TOR_REPLIES,
 };
 
+/**
+ * The reply code a server sends for a failure (sockswrap serve): the inverse of REPLIES, so a
+ * code travels client ← server unchanged. Anything else is 0x01, general failure.
+ */
+export function socks5ReplyCode(code: ErrorCode): number {
+  for (const [rep, [c]] of Object.entries(REPLIES)) if (c === code) return Number(rep);
+  return 0x01;
+}
+
 function hex(byte: number): string {
   return `0x${byte.toString(16).padStart(2, '0')}`;
 }

@@ -130,7 +130,52 @@ const STREAM_CODECS: StreamCodec[] = [
       Buffer.from('HTTP/1.1 502 Bad Gateway\r\n\r\n'),
     ],
   },
+  // The server side (sockswrap serve): random and mutated client requests. The caller's part is
+  // played by serverCaller: it grants or refuses each request, so both ends are reached.
+  {
+    name: 'socks5-server',
+    module: 'socks5-server-codec',
+    share: 0.1,
+    make: (mod, rng) =>
+      serverCaller(new (mod.Socks5ServerHandshake as Ctor)({ credentials: rng.int(2) ? { username: 'user', password: 'secret' } : undefined }), rng),
+    templates: [
+      HEX('050100 050100 01c6130101 0050'),
+      Buffer.concat([HEX('050100 05010003 0b'), Buffer.from('target.test'), HEX('01bb')]),
+      Buffer.concat([HEX('05020002 0104'), Buffer.from('user'), HEX('06'), Buffer.from('secret'), HEX('050100 01c6130101 0050'), BANNER]),
+      HEX('050100 050300 0100000000 0000'),
+      HEX('050100 050200 0420010db8000000000000000000000001 0016'),
+      HEX('050100 050400 01c6130101 0050'),
+    ],
+  },
+  {
+    name: 'socks4-server',
+    module: 'socks4-server-codec',
+    share: 0.05,
+    make: (mod, rng) => serverCaller(new (mod.Socks4ServerHandshake as Ctor)({}), rng),
+    templates: [
+      HEX('0401 0050 c6130101 00'),
+      Buffer.concat([HEX('0401 01bb 00000001'), Buffer.from('u'), HEX('00'), Buffer.from('target.test'), HEX('00'), BANNER]),
+      HEX('0402 0050 c6130101 7500'),
+    ],
+  },
 ];
+
+/**
+ * A server codec driven as its caller drives it: every 'request' is answered at once, granted
+ * (twice for a BIND) or refused, so the harness sees 'established' or 'failed' like a client's.
+ */
+function serverCaller(codec: Handshake, rng: Rng): Handshake {
+  const hs = codec as Handshake & { succeed(b: unknown): Event[]; refuse(c?: unknown): Event[] };
+  const grant = rng.int(4) !== 0;
+  const answer = (events: Event[]): Event[] =>
+    events.flatMap((e) => {
+      if (e.type !== 'request') return [e];
+      if (!grant) return hs.refuse('connection-refused');
+      const first = hs.succeed({ kind: 'ipv4', host: '127.0.0.1', port: 1080 });
+      return (e as { command?: string }).command === 'bind' ? [...first, ...hs.succeed({ kind: 'ipv4', host: '198.19.1.1', port: 20 })] : first;
+    });
+  return { start: () => hs.start(), receive: (chunk) => answer(hs.receive(chunk)) };
+}
 
 const DATAGRAM_CODECS: DatagramCodec[] = [
   {
