@@ -44,6 +44,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .addHelpText('after', '\nCommands:\n  check [options] [host:port]  test the chain hop by hop (sockswrap check --help)')
+    .addHelpText('after', '  serve [options]              run a SOCKS5/SOCKS4 proxy here, on 127.0.0.1:1080 (sockswrap serve --help)')
     .addHelpText('after', '  completion bash|zsh|fish     print a completion script for that shell')
     .addHelpText('after', helpExamples());
   return addChainOptions(program);
@@ -92,6 +93,8 @@ function runCompletionCommand(argv: string[]): void {
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'check') return runCheckCommand(argv);
   if (argv[0] === 'completion') return runCompletionCommand(argv);
+  // Like `check`: a subcommand only as the first argument, loaded only when used.
+  if (argv[0] === 'serve') return (require('../serve/serve-command') as typeof import('../serve/serve-command')).runServe(argv.slice(1));
   const program = buildProgram();
   try {
     program.parse(argv, { from: 'user' });
