@@ -64,7 +64,8 @@ export async function runServe(argv: string[]): Promise<void> {
   if (opts.daemon && opts.stop) usage('--daemon and --stop cannot be used together');
   let config;
   try {
-    config = serveConfig(opts);
+    // --stop only finds a daemon by its address: the rules for listening do not apply.
+    config = opts.stop ? { ...serveConfig({ listen: opts.listen, allowOpen: true }), warning: undefined } : serveConfig(opts);
   } catch (err) {
     if (err instanceof ServeUsageError) usage(err.message);
     throw err;
