@@ -4,8 +4,8 @@
  * try sockswrap with. Loopback only unless --auth or --allow-open (docs/serve.md).
  */
 import { Command, CommanderError } from 'commander';
-import { StderrLogger, type Verbosity } from '../cli/logger';
-import { escapeControl } from '../cli/terminal-text';
+import { StderrLogger, type Verbosity } from '../log/logger';
+import { escapeControl } from '../log/terminal-text';
 import { formatTarget } from '../protocol/target-address';
 import { socketAddress } from './bound-address';
 import { DAEMON_ENV, runningDaemon, startDaemon, stopDaemon, writePidFile } from './serve-daemon';

@@ -12,7 +12,7 @@ import { Socks4ServerHandshake, type Socks4ServerEvent } from '../protocol/socks
 import { Socks5ServerHandshake, type Socks5ServerCommand, type Socks5ServerEvent } from '../protocol/socks5-server-codec';
 import type { ErrorCode } from '../protocol/sockswrap-error';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
-import type { Logger } from '../cli/logger';
+import type { Logger } from '../log/logger';
 import { socketAddress } from './bound-address';
 import { failureOf, RequestFailure, resolveTarget } from './request-failure';
 import { startBind } from './serve-bind';

@@ -4,7 +4,7 @@
  * ends them all and a stop leaves nothing behind.
  */
 import { createServer, type Server } from 'node:net';
-import type { Logger } from '../cli/logger';
+import type { Logger } from '../log/logger';
 import { handleConnection } from './serve-connection';
 import type { ServeConfig } from './serve-options';
 
