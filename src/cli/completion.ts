@@ -57,11 +57,12 @@ function optionSpecs(command: Command): OptionSpec[] {
   return [...specs, HELP];
 }
 
-export function completionModel(program: Command, check: Command): CompletionModel {
+export function completionModel(program: Command, check: Command, serve?: Command): CompletionModel {
   return {
     options: optionSpecs(program),
     commands: [
       { name: 'check', description: brief(check.description()), options: optionSpecs(check) },
+      ...(serve ? [{ name: 'serve', description: brief(serve.description()), options: optionSpecs(serve) }] : []),
       { name: 'completion', description: 'print a completion script for bash, zsh or fish', options: [HELP], words: [...SHELLS] },
     ],
   };

@@ -87,7 +87,8 @@ function boundYoungGeneration(): void {
 function runCompletionCommand(argv: string[]): void {
   const { completionModel, runCompletion } = require('./completion') as typeof import('./completion');
   const { buildCheckCommand } = require('./check-command') as typeof import('./check-command');
-  process.exit(runCompletion(argv.slice(1), () => completionModel(buildProgram(), buildCheckCommand())));
+  const { buildServeCommand } = require('../serve/serve-command') as typeof import('../serve/serve-command');
+  process.exit(runCompletion(argv.slice(1), () => completionModel(buildProgram(), buildCheckCommand(), buildServeCommand())));
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -22,7 +22,7 @@ interface ServeOpts extends ServeFlags {
 }
 
 export function buildServeCommand(): Command {
-  return new Command('serve')
+  return new Command('sockswrap serve')
     .description('run a SOCKS5 and SOCKS4/4a proxy server here (loopback only unless --auth or --allow-open)')
     .usage('[options]')
     .option('--listen <host:port>', 'address to listen on: HOST:PORT, [IPV6]:PORT or :PORT (default 127.0.0.1:1080)')

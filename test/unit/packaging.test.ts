@@ -11,6 +11,7 @@ import { HELP_EXAMPLES } from '../../src/cli/help-examples';
 import { URL_SCHEMES, completionModel, completionScript } from '../../src/cli/completion';
 import { buildProgram } from '../../src/cli/main';
 import { buildCheckCommand } from '../../src/cli/check-command';
+import { buildServeCommand } from '../../src/serve/serve-command';
 import { parseProxyUrl } from '../../src/config/proxy-url';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -105,9 +106,9 @@ test('--help ends with the three examples', () => {
   assert.deepEqual(tail.filter((l) => l.startsWith('  sockswrap ')), HELP_EXAMPLES.map((e) => `  sockswrap ${e.argv.join(' ')}`));
 });
 
-test('the man page describes every option of the run command and of check', () => {
+test('the man page describes every option of the run command, of check and of serve', () => {
   const page = readFileSync(join(REPO, 'man', 'sockswrap.1'), 'utf8').replace(/\\-/g, '-');
-  const longs = [...buildProgram().options, ...buildCheckCommand().options].map((o) => o.long!);
+  const longs = [...buildProgram().options, ...buildCheckCommand().options, ...buildServeCommand().options].map((o) => o.long!);
   for (const long of [...new Set(longs), '--help']) assert.ok(page.includes(long), `man/sockswrap.1 does not mention ${long}`);
   const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   assert.match(page, new RegExp(`^\\.TH SOCKSWRAP 1 \\S+ "sockswrap ${version.replace(/\./g, '\\.')}"`, 'm'), 'the man page names another version');
@@ -115,10 +116,11 @@ test('the man page describes every option of the run command and of check', () =
 
 test('completion offers the URL schemes -x accepts, and every option in each shell', () => {
   for (const scheme of URL_SCHEMES) assert.doesNotThrow(() => parseProxyUrl(`${scheme}127.0.0.1:1080`), scheme);
-  const model = completionModel(buildProgram(), buildCheckCommand());
+  const model = completionModel(buildProgram(), buildCheckCommand(), buildServeCommand());
   for (const shell of ['bash', 'zsh', 'fish'] as const) {
     const script = completionScript(shell, model);
-    for (const o of buildProgram().options) {
+    assert.ok(script.includes('serve'), `${shell}: the serve command`);
+    for (const o of [...buildProgram().options, ...buildServeCommand().options]) {
       assert.ok(script.includes(shell === 'fish' ? `-l ${o.long!.slice(2)} ` : o.long!), `${shell}: ${o.long}`);
     }
   }
