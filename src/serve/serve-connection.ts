@@ -50,6 +50,10 @@ class ServeConnection {
     this.untrack = deps.track(socket);
     socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
+    // A client gone before its request is complete: nothing to answer (the socket is half-open).
+    socket.once('end', () => {
+      if (!this.request) socket.destroy();
+    });
     socket.on('close', () => {
       clearTimeout(this.handshakeTimer);
       this.untrack();
@@ -228,10 +232,10 @@ class ServeConnection {
     const client = this.socket;
     client.off('data', this.onData);
     other.setNoDelay(true);
+    // Only an error cuts the other side short. An orderly end travels as a FIN through pipe(),
+    // after every byte queued before it: destroying on 'close' would drop what is not yet written.
     other.on('error', () => { other.destroy(); client.destroy(); });
-    client.on('error', () => other.destroy());
-    other.on('close', () => client.destroy());
-    client.on('close', () => other.destroy());
+    client.on('error', () => { client.destroy(); other.destroy(); });
     if (rest.length) other.write(rest);
     client.pipe(other);
     other.pipe(client);

@@ -49,6 +49,11 @@ export function startUdpAssociation(control: Socket, requested: TargetAddress, h
   };
   untrack.push(hooks.track({ close }));
   control.once('close', close);
+  // The client's FIN ends the association as well (RFC 1928 §7: it lives as long as the TCP connection).
+  control.once('end', () => {
+    close();
+    control.end();
+  });
 
   const outsideFor = (fam: 'udp4' | 'udp6'): UdpSocket => {
     let s = outside[fam];

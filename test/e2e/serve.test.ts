@@ -13,6 +13,7 @@ import { createLab, cleanEnv, type Lab, type RunResult } from '../helpers/net-la
 import { needTool, peerGate, startTargets, HTTP_PORT, ECHO_PORT, CLOSED_PORT, BANNER_PORT } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { SOCKSWRAP, sockswrap, describe as show } from '../helpers/sockswrap';
+import { bigSha256, sha256 } from '../helpers/body';
 
 const gate = peerGate(['ip', 'nft', 'curl', 'ncat']);
 const pcSkip = needTool('proxychains4', 'proxychains4');
@@ -100,6 +101,10 @@ describe('sockswrap serve with real clients', { skip: gate.skip }, () => {
     assert.equal(r.status, 0, show(r));
     assert.match(r.stdout.toString(), /hello/i);
     await logged(open, new RegExp(`CONNECT target\\.test:${HTTP_PORT} \\(${lab.targetIp4.replace(/\./g, '\\.')}\\): connected`));
+    // Byte-exact: the 8 MB body, hashed.
+    const big = await inClient(['curl', '-sS', '--max-time', '60', '--socks5-hostname', `${lab.proxyIp4}:1090`, `http://target.test:${HTTP_PORT}/big`]);
+    assert.equal(big.status, 0, show(big));
+    assert.equal(sha256(big.stdout), bigSha256());
     assertNoLeaks(lab);
   });
 
