@@ -6,17 +6,18 @@
 // client (test/helpers/socks-probe.ts) for raw reply codes, UDP ASSOCIATE (§7) and BIND.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, cleanEnv, type Lab, type RunResult } from '../helpers/net-lab';
-import { needTool, peerGate, startTargets, HTTP_PORT, ECHO_PORT, CLOSED_PORT, BANNER_PORT } from '../helpers/peers';
+import { bin, needTool, peerGate, startTargets, waitPort, HTTP_PORT, ECHO_PORT, CLOSED_PORT, BANNER_PORT } from '../helpers/peers';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { SOCKSWRAP, sockswrap, describe as show } from '../helpers/sockswrap';
 import { bigSha256, sha256 } from '../helpers/body';
 
 const gate = peerGate(['ip', 'nft', 'curl', 'ncat']);
 const pcSkip = needTool('proxychains4', 'proxychains4');
+const sshSkip = needTool('ssh', 'openssh-client') || needTool('sshd', 'openssh-server');
 const PROBE = join(__dirname, '..', 'helpers', 'socks-probe.js');
 const USER = 'alice';
 const PASS = 'wonderland';
@@ -168,6 +169,34 @@ describe('sockswrap serve with real clients', { skip: gate.skip }, () => {
       assert.match(r.stdout.toString(), /hello/i, name);
     }
     await logged(open, /CONNECT target\.test:\d+ .*connected/);
+  });
+
+  test("ssh -o ProxyCommand='ncat --proxy-type socks5 …' logs in to an sshd only the server can reach", { skip: sshSkip }, async () => {
+    const dir = join(lab.dir, 'ssh');
+    mkdirSync(dir);
+    for (const k of ['host_key', 'client_key']) {
+      const g = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, k)], { encoding: 'utf8' });
+      assert.equal(g.status, 0, g.stderr);
+    }
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+    writeFileSync(join(dir, 'sshd_config'), [
+      'Port 2022', `ListenAddress ${lab.targetIp4}`, `HostKey ${join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, `PidFile ${join(dir, 'sshd.pid')}`,
+      'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
+      'UsePAM no', 'StrictModes no', 'UseDNS no', 'LogLevel ERROR', '',
+    ].join('\n'));
+    if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
+    lab.spawn(lab.proxy, [bin('sshd'), '-D', '-e', '-f', join(dir, 'sshd_config')]);
+    await waitPort(lab, lab.proxy, lab.targetIp4, 2022);
+    const r = await inClient([
+      'ssh', '-F', '/dev/null', '-i', join(dir, 'client_key'), '-p', '2022',
+      '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
+      '-o', `ProxyCommand=ncat --proxy ${lab.proxyIp4}:1091 --proxy-type socks5 --proxy-auth ${USER}:${PASS} %h %p`,
+      'root@target.test', 'echo', 'logged-in-through-serve',
+    ]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'logged-in-through-serve\n');
+    await logged(authed, /CONNECT target\.test:2022 .*connected/);
   });
 
   test('sockswrap itself through sockswrap serve (the README flow)', async () => {
