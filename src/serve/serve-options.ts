@@ -32,6 +32,7 @@ export interface ServeFlags {
 /** HOST:PORT, [IPv6]:PORT, HOST, or :PORT; HOST an IP literal or "localhost". */
 export function parseListen(text: string): { host: string; port: number } {
   const usage = `--listen expects HOST:PORT, [IPV6]:PORT or :PORT with HOST an IP address (got "${text}")`;
+  if (text === '') throw new ServeUsageError(usage);
   let host: string;
   let portText: string | undefined;
   const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
