@@ -5,13 +5,13 @@ import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 import { ChainError, connectChain, connectThroughChain, driveHandshake, openTcp, type ChainTimeouts } from '../client/chain-connect';
-import { ChainHandshake, DESTINATION_FAILURES } from '../client/chain-driver';
+import { ChainHandshake, DESTINATION_FAILURES, asSockswrapError } from '../client/chain-driver';
+import { CLOSED_ON_ASSOCIATE, associateOver } from '../client/udp-associate';
 import { hopsPerConnection } from '../client/hop-selection';
 import { describeHop, proxyAsTarget } from '../client/proxy-hop';
 import type { ProxySpec, SockswrapConfig } from '../config/config-types';
 import { chainDirective } from '../config/config-support';
 import { errnoFor } from '../protocol/errno-map';
-import { Socks5ClientHandshake } from '../protocol/socks5-codec';
 import { SockswrapError } from '../protocol/sockswrap-error';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import { addChainOptions, applyChainOptions, type ChainCliOptions } from './chain-options';
@@ -243,58 +243,34 @@ async function probeHop(socket: net.Socket, proxy: ProxySpec, pending: Buffer, t
   }
 }
 
-function socks5Probe(socket: net.Socket, proxy: ProxySpec, pending: Buffer, timeoutMs: number): Promise<Probe> {
-  const credentials = proxy.username !== undefined ? { username: proxy.username, password: proxy.password ?? '' } : undefined;
-  const handshake = new Socks5ClientHandshake({ target: { kind: 'ipv4', host: '0.0.0.0', port: 0 }, command: 'udp-associate', credentials });
+/**
+ * A SOCKS5 hop: UDP ASSOCIATE with the agent's own driver (associateOver, udp-associate.ts). The
+ * method the proxy chose is known once it answered the greeting, whatever happens after.
+ */
+async function socks5Probe(socket: net.Socket, proxy: ProxySpec, pending: Buffer, timeoutMs: number): Promise<Probe> {
   const started = process.hrtime.bigint();
-  let usedPassword = false;
-  let greeted = false;
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (probe: Omit<Probe, 'auth' | 'handshakeMs'>, authResult: HopReport['auth']['result']) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.off('data', onData);
-      const method = usedPassword ? 'username/password' : greeted ? 'none' : null;
-      resolve({ ...probe, auth: { method, result: authResult }, handshakeMs: msSince(started) });
-    };
-    const fail = (error: SockswrapError) => {
-      const authDone = handshake.state === 'failed' && error.replyCode !== undefined && error.code !== 'proxy-auth-failed';
-      if (error.code === 'proxy-auth-failed') return finish({ error, udp: { granted: false, detail: 'not tested' } }, 'rejected');
-      if (error.code === 'proxy-auth-required') return finish({ error, udp: { granted: false, detail: 'not tested' } }, 'no acceptable method');
-      // A reply code to the request: the greeting and authentication went through.
-      if (authDone) return finish({ udp: { granted: false, detail: `no (${error.message.replace(/^.*\(reply /, 'reply ').replace(/\)$/, '')})` } }, 'ok');
-      finish({ error, udp: { granted: false, detail: 'not tested' } }, null);
-    };
-    const onEvents = (events: ReturnType<Socks5ClientHandshake['start']>) => {
-      for (const event of events) {
-        if (settled) return;
-        if (handshake.state === 'auth') usedPassword = true;
-        if (handshake.state === 'auth' || handshake.state === 'request') greeted = true;
-        if (event.type === 'send') socket.write(event.bytes);
-        else if (event.type === 'established') finish({ udp: { granted: true, detail: `yes (relay at ${formatTarget(event.bound)})` } }, 'ok');
-        else fail(event.error);
-      }
-    };
-    const onData = (chunk: Buffer) => onEvents(handshake.receive(chunk));
-    const timer = setTimeout(() => fail(new SockswrapError('proxy-timeout', `no complete reply from the proxy within ${timeoutMs} ms`)), timeoutMs);
-    socket.on('data', onData);
+  let method: HopReport['auth']['method'] = null;
+  const auth = (result: HopReport['auth']['result']): HopReport['auth'] => ({ method, result });
+  try {
+    const bound = await associateOver(socket, proxy, { kind: 'ipv4', host: '0.0.0.0', port: 0 }, { readMs: timeoutMs, pending, onMethod: (m) => { method = m; } });
+    return { auth: auth('ok'), handshakeMs: msSince(started), udp: { granted: true, detail: `yes (relay at ${formatTarget(bound)})` } };
+  } catch (err) {
+    const error = err instanceof ChainError ? err.error : asSockswrapError(err);
+    const handshakeMs = msSince(started);
+    const untested = { granted: false, detail: 'not tested' };
+    if (error.code === 'proxy-auth-failed') return { error, udp: untested, auth: auth('rejected'), handshakeMs };
+    if (error.code === 'proxy-auth-required') return { error, udp: untested, auth: auth('no acceptable method'), handshakeMs };
+    // A reply code to the request: the greeting and authentication went through.
+    if (error.replyCode !== undefined) {
+      return { udp: { granted: false, detail: `no (${error.message.replace(/^.*\(reply /, 'reply ').replace(/\)$/, '')})` }, auth: auth('ok'), handshakeMs };
+    }
     // Hung up on the request itself (ssh -D): the hop works, and has no UDP (docs/udp.md).
-    const closedOnRequest = (how: string) =>
-      finish({ udp: { granted: false, detail: `no (${how} the connection on UDP ASSOCIATE)` } }, 'ok');
-    socket.once('end', () => {
-      if (handshake.state === 'request') closedOnRequest('closed');
-      else fail(new SockswrapError('proxy-closed', 'the proxy closed the connection during the handshake'));
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      if (handshake.state === 'request') closedOnRequest(err.code === 'ECONNRESET' ? 'reset' : 'closed');
-      else fail(new SockswrapError('proxy-closed', `connection to the proxy failed: ${err.code ?? err.message}`));
-    });
-    onEvents(handshake.start());
-    if (pending.length > 0) onData(pending);
-    socket.resume();
-  });
+    if (error.cause === CLOSED_ON_ASSOCIATE) {
+      const how = error.message.startsWith('reset') ? 'reset' : 'closed';
+      return { udp: { granted: false, detail: `no (${how} the connection on UDP ASSOCIATE)` }, auth: auth('ok'), handshakeMs };
+    }
+    return { error, udp: untested, auth: auth(null), handshakeMs };
+  }
 }
 
 function msSince(started: bigint): number {

@@ -11,6 +11,7 @@ import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
 import { ChainError } from './chain-error';
 import { openTcp } from './chain-connect';
+import { streamFailure } from './chain-driver';
 
 export interface UdpAssociation {
   /** The TCP control connection: the association ends when it closes. */
@@ -57,7 +58,7 @@ export async function udpAssociate(proxy: ProxySpec, options: AssociateOptions):
       });
     });
     const announced: TargetAddress = { kind: family === 6 ? 'ipv6' : 'ipv4', host: local, port: socket.address().port };
-    const bound = await handshake(control, proxy, announced, options);
+    const bound = await associateOver(control, proxy, announced, options);
     const relay = relayAddress(bound, control, proxy);
     if (relay.family !== family) {
       throw new ChainError(
@@ -86,7 +87,27 @@ function relayAddress(bound: TargetAddress, control: net.Socket, proxy: ProxySpe
 }
 
 
-function handshake(control: net.Socket, proxy: ProxySpec, announced: TargetAddress, options: AssociateOptions): Promise<TargetAddress> {
+/** How the proxy let us in: the method it chose in reply to our greeting. */
+export type Socks5Method = 'none' | 'username/password';
+
+export interface AssociateOverOptions {
+  /** For the whole handshake, from the greeting to the reply. */
+  readMs: number;
+  signal?: AbortSignal;
+  /** Bytes already read from the stream (what the hops before this one left over). */
+  pending?: Buffer;
+  /** Told once the proxy has chosen a method (its greeting answered), even if the rest fails. */
+  onMethod?(method: Socks5Method): void;
+}
+
+/**
+ * The SOCKS5 UDP ASSOCIATE handshake over a stream already connected to `proxy`: the one driver
+ * of it, for the agent's UDP relay (udpAssociate) and `sockswrap check`, which probes each SOCKS5
+ * hop with it through the hops before. Resolves with BND (the relay's address as the proxy wrote
+ * it); rejects with a ChainError at hop 0 of `proxy`. A hang-up on the request itself, after the
+ * greeting (ssh -D), carries the cause CLOSED_ON_ASSOCIATE and says "reset" or "closed" first.
+ */
+export function associateOver(control: net.Socket, proxy: ProxySpec, announced: TargetAddress, options: AssociateOverOptions): Promise<TargetAddress> {
   return new Promise((resolve, reject) => {
     const credentials = proxy.username !== undefined ? { username: proxy.username, password: proxy.password ?? '' } : undefined;
     let hs: Socks5ClientHandshake;
@@ -97,6 +118,7 @@ function handshake(control: net.Socket, proxy: ProxySpec, announced: TargetAddre
       return;
     }
     let settled = false;
+    let method: Socks5Method | undefined;
     const finish = (outcome: { bound: TargetAddress } | { error: SockswrapError }) => {
       if (settled) return;
       settled = true;
@@ -110,7 +132,12 @@ function handshake(control: net.Socket, proxy: ProxySpec, announced: TargetAddre
       else resolve(outcome.bound);
     };
     const handle = (events: Socks5Event[]) => {
+      if (method === undefined && (hs.state === 'auth' || hs.state === 'request')) {
+        method = hs.state === 'auth' ? 'username/password' : 'none';
+        options.onMethod?.(method);
+      }
       for (const e of events) {
+        if (settled) return;
         if (e.type === 'send') control.write(e.bytes);
         else if (e.type === 'established') finish({ bound: e.bound });
         else finish({ error: e.error });
@@ -123,25 +150,28 @@ function handshake(control: net.Socket, proxy: ProxySpec, announced: TargetAddre
         finish({ error: new SockswrapError('proxy-protocol', err instanceof Error ? err.message : String(err)) });
       }
     };
-    let reset = false;
-    const onError = (err: NodeJS.ErrnoException) => { reset = err.code === 'ECONNRESET'; };
+    // An error is followed by 'close': the error says how the stream ended, 'close' decides.
+    let broke: string | undefined;
+    const onError = (err: NodeJS.ErrnoException) => { broke ??= err.code ?? err.message; };
     const onEnd = () => {
       if (hs.state !== 'request') {
-        finish({ error: new SockswrapError('proxy-closed', 'the proxy closed the connection during the UDP ASSOCIATE handshake') });
+        finish({ error: broke === undefined ? streamFailure.closed() : streamFailure.broken(broke) });
         return;
       }
-      const how = reset ? 'reset' : 'closed';
+      const how = broke === 'ECONNRESET' ? 'reset' : 'closed';
       const error = new SockswrapError('proxy-closed', `${how} the connection on the UDP ASSOCIATE request, after accepting the greeting`);
       error.cause = CLOSED_ON_ASSOCIATE;
       finish({ error });
     };
-    const onAbort = () => finish({ error: new SockswrapError('proxy-closed', 'the association was given up') });
-    const timer = setTimeout(() => finish({ error: new SockswrapError('proxy-timeout', `no complete reply from the proxy within ${options.readMs} ms`) }), options.readMs);
+    const onAbort = () => finish({ error: streamFailure.aborted() });
+    const timer = setTimeout(() => finish({ error: streamFailure.readTimeout(options.readMs) }), options.readMs);
     control.on('data', onData);
     control.once('end', onEnd);
     control.once('close', onEnd);
     control.on('error', onError);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     handle(hs.start());
+    if (!settled && options.pending && options.pending.length > 0) onData(options.pending);
+    if (!settled) control.resume();
   });
 }
