@@ -311,16 +311,10 @@ export class ControlServer {
 
   private connect(body: Buffer, requester: Requester): Buffer {
     const { socktype, flags, originalAddress, route } = this.parseConnect(body);
+    // CONNECT carries TCP only (datagrams take UDP_ROUTE): no shim sends another socktype, and
+    // one that did is refused, never sent direct.
+    if (socktype !== SOCKTYPE_STREAM) return encodeFrame(constants.errno.ENETUNREACH);
     if (route.kind === 'direct') return encodeFrame(STATUS_OK, Buffer.from([ACTION_DIRECT]));
-    if (socktype !== SOCKTYPE_STREAM) {
-      const shown = route.kind === 'proxy' ? formatTarget(route.target) : formatTarget(wireTarget(originalAddress));
-      this.logRefusalOnce(
-        requester,
-        shown,
-        `${requester.name}[${requester.pid}] ${shown}: a datagram socket asked CONNECT, which carries only TCP (the shim uses UDP_ROUTE); refused (nothing is sent direct)`,
-      );
-      return encodeFrame(constants.errno.ENETUNREACH);
-    }
     if (route.kind === 'agent-dns') {
       // DNS over TCP to a resolv.conf nameserver: the agent answers (dns-stream-server.ts).
       const target = wireTarget(originalAddress);

@@ -22,7 +22,6 @@ const CONNECTIONS = 2000;
 const ECHO_TARGET = [198, 18, 0, 1];
 const CLOSED_TARGET = [198, 18, 0, 2];
 const SOCKTYPE_STREAM = 1;
-const SOCKTYPE_DGRAM = 2;
 
 /** The agent's per-connection state, read from its private fields (renaming one fails loudly). */
 interface AgentInternals {
@@ -199,9 +198,10 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
           break;
         }
         case 3: {
-          // A short-lived process: its own control connection, a refused datagram CONNECT, gone.
+          // A short-lived process: its own control connection, a refusal logged once for it (a
+          // .onion lookup with remote DNS off), gone.
           const other = await ControlClient.open(a, 0x40000000 + i);
-          const answer = await other.connect(SOCKTYPE_DGRAM, ECHO_TARGET, 53);
+          const answer = await other.ask(Op.resolve, Buffer.concat([Buffer.from([0]), Buffer.from(`leak${i}.onion`)]));
           assert.notEqual(answer.kind, 0);
           await other.close();
           shortLived++;
