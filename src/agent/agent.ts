@@ -17,6 +17,7 @@ import { RoutePolicy } from './route-policy';
 import { Router } from './routing';
 import { TcpRelay } from './tcp-relay';
 import { UdpRelay } from './udp-relay';
+import { hasTlsHop } from '../client/tls-hop';
 import { DIR_PREFIX, removeStaleDirs, writeOwner } from './stale-dirs';
 
 /**
@@ -67,7 +68,8 @@ export class Agent {
       peers,
       // SOCKSWRAP_DIAL=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.
       // SOCKSWRAP_STANDING=0 (diagnostics): the dial path asks the agent for every connect.
-      dial: process.env.SOCKSWRAP_DIAL === '0' ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers),
+      // A chain with an https hop too: the shim cannot do TLS (docs/upstreams.md, "https").
+      dial: process.env.SOCKSWRAP_DIAL === '0' || hasTlsHop(config.proxies) ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers),
       proxyAddresses: proxyAddresses(config),
       dns,
       log,

@@ -9,6 +9,7 @@ import { ChainHandshake, DESTINATION_FAILURES, asSockswrapError } from '../clien
 import { CLOSED_ON_ASSOCIATE, associateOver } from '../client/udp-associate';
 import { hopsPerConnection } from '../client/hop-selection';
 import { describeHop, proxyAsTarget } from '../client/proxy-hop';
+import { startTls } from '../client/tls-hop';
 import type { ProxySpec, SockswrapConfig } from '../config/config-types';
 import { chainDirective } from '../config/config-support';
 import { errnoFor } from '../protocol/errno-map';
@@ -141,6 +142,7 @@ export async function runCheck(config: SockswrapConfig, target?: TargetAddress):
         socket = tunnel.socket;
         pending = tunnel.rest;
       }
+      if (proxy.type === 'https') socket = await startTls(socket, proxy, i, timeouts.readMs);
     } catch (err) {
       row.status = 'dead';
       row.error = errorReport(err);
@@ -225,7 +227,7 @@ interface Probe {
  */
 async function probeHop(socket: net.Socket, proxy: ProxySpec, pending: Buffer, timeoutMs: number, destination?: TargetAddress): Promise<Probe> {
   if (proxy.type === 'socks5') return socks5Probe(socket, proxy, pending, timeoutMs);
-  const method = proxy.username === undefined ? 'none' : proxy.type === 'http' ? 'basic' : 'userid';
+  const method = proxy.username === undefined ? 'none' : proxy.type === 'http' || proxy.type === 'https' ? 'basic' : 'userid';
   const udp = { granted: false, detail: `no (${proxy.type} proxy)` };
   if (!destination) return { auth: { method, result: null }, handshakeMs: null, udp };
   const started = process.hrtime.bigint();

@@ -12,7 +12,7 @@ export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** The proxy URL schemes -x takes (src/config/proxy-url.ts; a unit test parses each). */
-export const URL_SCHEMES = ['socks5h://', 'socks5://', 'socks4a://', 'socks4://', 'http://'];
+export const URL_SCHEMES = ['socks5h://', 'socks5://', 'socks4a://', 'socks4://', 'http://', 'https://'];
 
 type ValueKind = 'none' | 'url' | 'file' | 'choices' | 'any';
 

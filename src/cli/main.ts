@@ -25,7 +25,7 @@ export function buildProgram(): Command {
     .name('sockswrap')
     .usage('[options] [--] <program> [args...]')
     .description("Run a program with all of its TCP and UDP traffic and name lookups forced through a proxy chain.")
-    .option('-x, --proxy <url>', 'proxy URL, repeatable in chain order: socks5://, socks5h:// (names resolved by the proxy), socks4://, socks4a://, http:// — [user:pass@]host[:port]', (url: string, all: string[]) => [...all, url], [] as string[])
+    .option('-x, --proxy <url>', 'proxy URL, repeatable in chain order: socks5://, socks5h:// (names resolved by the proxy), socks4://, socks4a://, http://, https:// (TLS to the proxy, port 443) — [user:pass@]host[:port]', (url: string, all: string[]) => [...all, url], [] as string[])
     .option('--proxy-file <file>', 'read the proxy URLs from FILE, one a line in chain order, instead of -x: credentials stay out of the command line (or set $SOCKSWRAP_PROXY)')
     .option('-f, --config <file>', 'proxychains.conf to read (default: $SOCKSWRAP_CONF, $PROXYCHAINS_CONF_FILE, ./proxychains.conf, ~/.proxychains/proxychains.conf, /etc/proxychains4.conf, /etc/proxychains.conf)')
     .option('-q, --quiet', 'print nothing but fatal launcher errors')

@@ -4,6 +4,7 @@ import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
 import { ChainError } from './chain-error';
 import { ChainAttempts, ChainHandshake, streamFailure, type ChainStep } from './chain-driver';
+import { connectWithTlsHops, hasTlsHop } from './tls-hop';
 
 export { ChainError } from './chain-error';
 
@@ -75,6 +76,11 @@ export async function connectThroughChain(
   if (proxies.length === 0) throw new Error('connectThroughChain needs at least one proxy');
   const handshake = new ChainHandshake(proxies, target);
   const socket = await openTcp(proxies[0]!, timeouts.connectMs, signal);
+  if (hasTlsHop(proxies)) {
+    // TLS to an https hop, inside the tunnel of the hops before it (tls-hop.ts).
+    const drive = (stream: net.Socket, hops: readonly ProxySpec[], to: TargetAddress) => driveHandshake(stream, new ChainHandshake(hops, to), timeouts.readMs, signal);
+    return connectWithTlsHops(socket, proxies, target, timeouts.readMs, drive, signal);
+  }
   try {
     const rest = await driveHandshake(socket, handshake, timeouts.readMs, signal);
     return { socket, rest };

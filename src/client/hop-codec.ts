@@ -51,7 +51,9 @@ export function createHandshake(proxy: ProxySpec, target: TargetAddress): Client
     case 'socks4':
     case 'socks4a':
       return new Socks4ClientHandshake({ target, userId: proxy.username });
-    case 'http': {
+    // https: the same CONNECT, inside the TLS that tls-hop.ts set up with the proxy.
+    case 'http':
+    case 'https': {
       const credentials =
         proxy.username !== undefined ? { username: proxy.username, password: proxy.password ?? '' } : undefined;
       return new HttpConnectClientHandshake({ target, credentials });

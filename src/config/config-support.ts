@@ -7,7 +7,7 @@ import type { ChainType, ProxyType } from './config-types';
 // that acts on it elsewhere); the parsers need no change.
 // ---------------------------------------------------------------------------------------------
 
-export const SUPPORTED_PROXY_TYPES: ReadonlySet<ProxyType> = new Set<ProxyType>(['socks5', 'socks4', 'socks4a', 'http', 'raw']);
+export const SUPPORTED_PROXY_TYPES: ReadonlySet<ProxyType> = new Set<ProxyType>(['socks5', 'socks4', 'socks4a', 'http', 'https', 'raw']);
 
 export const SUPPORTED_CHAIN_TYPES: ReadonlySet<ChainType> = new Set<ChainType>(['strict', 'dynamic', 'random', 'round_robin']);
 

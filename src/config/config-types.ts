@@ -1,4 +1,4 @@
-export type ProxyType = 'socks5' | 'socks4' | 'socks4a' | 'http' | 'raw';
+export type ProxyType = 'socks5' | 'socks4' | 'socks4a' | 'http' | 'https' | 'raw';
 
 export interface ProxySpec {
   type: ProxyType;
@@ -7,6 +7,16 @@ export interface ProxySpec {
   port: number;
   username?: string;
   password?: string;
+  /** https hops: how the proxy's certificate is checked (--proxy-cacert, --proxy-insecure); absent: the system CA store. */
+  tls?: ProxyTlsOptions;
+}
+
+export interface ProxyTlsOptions {
+  /** PEM text of the CAs to trust instead of the system store, and the file it came from. */
+  ca?: string;
+  caFile?: string;
+  /** --proxy-insecure: the certificate is not checked (with a warning at start). */
+  insecure?: boolean;
 }
 
 /** A localnet exclusion: traffic to address/prefixLength (and port, when given) goes direct. */

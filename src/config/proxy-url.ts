@@ -19,9 +19,11 @@ const SCHEMES: ReadonlyMap<string, SchemeInfo> = new Map<string, SchemeInfo>([
   // SOCKS4a and HTTP CONNECT both carry the name to the proxy, so the proxy resolves it.
   ['socks4a', { type: 'socks4a', remoteDns: true }],
   ['http', { type: 'http', remoteDns: true }],
+  // HTTP CONNECT inside TLS to the proxy (curl's --proxy https://), port 443 unless given.
+  ['https', { type: 'https', remoteDns: true }],
 ]);
 
-const SCHEME_LIST = 'socks5, socks5h, socks4, socks4a or http';
+const SCHEME_LIST = 'socks5, socks5h, socks4, socks4a, http or https';
 
 export interface ParsedProxyUrl {
   proxy: ProxySpec;
@@ -84,7 +86,7 @@ export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean
     if (rawUser === '') fail('empty username before "@"');
     // SOCKS5 (RFC 1929) and HTTP Basic send a user name only with a password: "user@" alone
     // would be sent with an empty one and fail at every connection. SOCKS4 carries a user id alone.
-    if (rawPass === undefined && (info.type === 'socks5' || info.type === 'http')) {
+    if (rawPass === undefined && (info.type === 'socks5' || info.type === 'http' || info.type === 'https')) {
       fail(`user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)`);
     }
     username = decode(rawUser, 'username', fail);
@@ -126,7 +128,7 @@ export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean
   let port: number;
   if (portText === undefined) {
     if (opts.requirePort) fail('missing port (expected HOST:PORT)');
-    port = CONFIG_DEFAULTS.proxyPort;
+    port = info.type === 'https' ? 443 : CONFIG_DEFAULTS.proxyPort;
   } else {
     const p = toPort(portText);
     if (p === undefined) return fail(`bad port "${portText}" (expected 1-65535)`);
@@ -138,7 +140,7 @@ export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean
     if (socks5CredentialTooLong(password)) fail('password longer than 255 bytes (the SOCKS5 limit)');
   }
   // Caught here rather than at the first connection, so a bad URL is a usage error (exit 2).
-  if (info.type === 'http' && username?.includes(':')) fail('username contains ":", which HTTP Basic authentication cannot carry');
+  if ((info.type === 'http' || info.type === 'https') && username?.includes(':')) fail('username contains ":", which HTTP Basic authentication cannot carry');
   if ((info.type === 'socks4' || info.type === 'socks4a') && username?.includes('\0')) {
     fail('username contains a NUL byte, which SOCKS4 cannot carry');
   }

@@ -27,8 +27,9 @@ import { FAKE_SUBNET_RULE, fakeSubnetCheck, fakeSubnetProblem } from './fake-sub
 import { MAX_LINE_CHARS } from './read-config-file';
 
 /** Proxy type keywords on a ProxyList line. socks4a is ours; 4.16 does 4a under "socks4". */
-const PROXY_TYPES: ReadonlySet<string> = new Set<ProxyType>(['socks5', 'socks4', 'socks4a', 'http', 'raw']);
-const PROXY_TYPES_TEXT = 'socks5, socks4, socks4a, http or raw';
+// https is ours too (proxychains-ng has no TLS to the proxy): HTTP CONNECT inside TLS, docs/upstreams.md.
+const PROXY_TYPES: ReadonlySet<string> = new Set<ProxyType>(['socks5', 'socks4', 'socks4a', 'http', 'https', 'raw']);
+const PROXY_TYPES_TEXT = 'socks5, socks4, socks4a, http, https or raw';
 
 const CHAIN_DIRECTIVES: ReadonlyMap<string, ChainType> = new Map<string, ChainType>([
   ['strict_chain', 'strict'],

@@ -13,6 +13,7 @@ const ERRNO_BY_CODE: Record<ErrorCode, number> = {
   'proxy-unreachable': E.ECONNREFUSED,
   'proxy-timeout': E.ETIMEDOUT,
   'proxy-closed': E.ECONNABORTED,
+  'proxy-tls': E.ECONNABORTED,
   'proxy-protocol': E.ECONNABORTED,
   'proxy-auth-failed': E.EACCES,
   'proxy-auth-required': E.EACCES,

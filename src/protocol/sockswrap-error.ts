@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'proxy-unreachable' // could not open TCP to the proxy itself
   | 'proxy-timeout' // connect or read to a proxy took longer than the configured timeout
   | 'proxy-closed' // proxy closed the connection mid-handshake
+  | 'proxy-tls' // TLS with an https proxy failed (certificate not trusted, wrong name, handshake error)
   | 'proxy-protocol' // proxy answered bytes that are not the protocol (wrong version, truncated, bad field)
   | 'proxy-auth-failed' // the proxy rejected our credentials
   | 'proxy-auth-required' // the proxy offered no method we can use (0xFF), e.g. it wants a password we lack

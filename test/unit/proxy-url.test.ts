@@ -40,19 +40,22 @@ describe('parseProxyUrl', () => {
     ['socks4://10.0.0.1:1080', { proxy: { type: 'socks4', host: '10.0.0.1', port: 1080 }, remoteDns: false }],
     ['socks4a://user@10.0.0.1:1080', { proxy: { type: 'socks4a', host: '10.0.0.1', port: 1080, username: 'user' }, remoteDns: true }],
     ['http://u:p@proxy:3128', { proxy: { type: 'http', host: 'proxy', port: 3128, username: 'u', password: 'p' }, remoteDns: true }],
+    // HTTP CONNECT inside TLS: port 443 unless given, as curl.
+    ['https://proxy.example', { proxy: { type: 'https', host: 'proxy.example', port: 443 }, remoteDns: true }],
+    ['https://u:p@proxy.example:8443/', { proxy: { type: 'https', host: 'proxy.example', port: 8443, username: 'u', password: 'p' }, remoteDns: true }],
   ];
   for (const [url, expected] of good) {
     it(`parses ${url}`, () => assert.deepEqual(parseProxyUrl(url), expected));
   }
 
   const bad: [string, string][] = [
-    ['socks9://h:1', 'bad proxy URL "socks9://h:1": unknown scheme "socks9" (expected socks5, socks5h, socks4, socks4a or http)'],
-    ['https://h:1', 'bad proxy URL "https://h:1": unknown scheme "https" (expected socks5, socks5h, socks4, socks4a or http)'],
-    ['constructor://h:1', 'bad proxy URL "constructor://h:1": unknown scheme "constructor" (expected socks5, socks5h, socks4, socks4a or http)'],
-    ['://h:1', 'bad proxy URL "://h:1": unknown scheme "" (expected socks5, socks5h, socks4, socks4a or http)'],
-    ['127.0.0.1:9050', 'bad proxy URL "127.0.0.1:9050": missing scheme (expected socks5, socks5h, socks4, socks4a or http, as in socks5://HOST:PORT)'],
-    ['socks5:/h:1', 'bad proxy URL "socks5:/h:1": missing scheme (expected socks5, socks5h, socks4, socks4a or http, as in socks5://HOST:PORT)'],
-    ['', 'bad proxy URL "": missing scheme (expected socks5, socks5h, socks4, socks4a or http, as in socks5://HOST:PORT)'],
+    ['socks9://h:1', 'bad proxy URL "socks9://h:1": unknown scheme "socks9" (expected socks5, socks5h, socks4, socks4a, http or https)'],
+    ['https://u@h', 'bad proxy URL "https://u@h": user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)'],
+    ['constructor://h:1', 'bad proxy URL "constructor://h:1": unknown scheme "constructor" (expected socks5, socks5h, socks4, socks4a, http or https)'],
+    ['://h:1', 'bad proxy URL "://h:1": unknown scheme "" (expected socks5, socks5h, socks4, socks4a, http or https)'],
+    ['127.0.0.1:9050', 'bad proxy URL "127.0.0.1:9050": missing scheme (expected socks5, socks5h, socks4, socks4a, http or https, as in socks5://HOST:PORT)'],
+    ['socks5:/h:1', 'bad proxy URL "socks5:/h:1": missing scheme (expected socks5, socks5h, socks4, socks4a, http or https, as in socks5://HOST:PORT)'],
+    ['', 'bad proxy URL "": missing scheme (expected socks5, socks5h, socks4, socks4a, http or https, as in socks5://HOST:PORT)'],
     ['socks5://h:0', 'bad proxy URL "socks5://h:0": bad port "0" (expected 1-65535)'],
     ['socks5://h:65536', 'bad proxy URL "socks5://h:65536": bad port "65536" (expected 1-65535)'],
     ['socks5://h:', 'bad proxy URL "socks5://h:": bad port "" (expected 1-65535)'],
