@@ -403,7 +403,8 @@ export class UdpRelay {
       void this.dnsOverTcp(assoc, target, wire, payload, who).then((answered) => {
         if (!answered || this.capability.proven(up.hop)) return;
         this.foundNoUdp(up.hop, `it granted UDP ASSOCIATE, but its relay answered no DNS query within ${UDP_SILENCE_MS} ms that the same server answered over TCP through the chain`);
-        this.withoutUdpFound(assoc, up);
+        // Others (and this one, if it has another upstream by now) see the finding at their next datagram.
+        if (assoc.upstream === up) this.withoutUdpFound(assoc, up);
       });
     }, UDP_SILENCE_MS);
     timer.unref();

@@ -10,6 +10,7 @@ import { CLOSED_ON_ASSOCIATE, associateOver } from '../client/udp-associate';
 import { hopsPerConnection } from '../client/hop-selection';
 import { describeHop, proxyAsTarget } from '../client/proxy-hop';
 import { startTls } from '../client/tls-hop';
+import { probeUdpRelay } from './udp-relay-probe';
 import type { ProxySpec, SockswrapConfig } from '../config/config-types';
 import { chainDirective } from '../config/config-support';
 import { errnoFor } from '../protocol/errno-map';
@@ -175,6 +176,10 @@ export async function runCheck(config: SockswrapConfig, target?: TargetAddress):
 
   // UDP goes to the last hop of the chain a program would use: the last live one (strict: the last).
   if (strict && problem !== null) lastUdp = { hop: null, granted: false, detail: 'not tested (the chain is broken)' };
+  // A DNS server as the target: its relay is asked one query, as the agent would judge it (docs/udp.md).
+  if (target?.port === 53 && lastUdp.granted && config.proxies.length === 1) {
+    lastUdp = { hop: lastUdp.hop, ...(await probeUdpRelay(config.proxies[0]!, target, timeouts)) };
+  }
 
   let targetReport: CheckReport['target'] = null;
   if (target) {

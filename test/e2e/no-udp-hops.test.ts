@@ -96,6 +96,17 @@ describe('e2e: SOCKS5 hops with no UDP', { skip: gate.skip }, () => {
     assertNoLeaks(lab);
   });
 
+  test('sockswrap check HOST:53 asks the relay one DNS query: the dropping relay is shown as no UDP, danted\'s as working', async () => {
+    const server = `${lab.targetIp4}:53`;
+    const bad = await sockswrap(lab, ['check', '-x', `socks5h://${dropping.host}:${dropping.port}`, server]);
+    assert.equal(bad.status, 0, show(bad));
+    assert.match(bad.stdout.toString(), new RegExp(`^udp associate at hop 1: no \\(relay at \\S+ answered no DNS query to ${lab.targetIp4.replace(/\./g, '\\.')}:53 within 2000 ms; programs get DNS over TCP, other UDP ENETUNREACH\\)$`, 'm'), show(bad));
+    const good = await sockswrap(lab, ['check', '-x', `socks5h://${danted.host}:${danted.port}`, server]);
+    assert.equal(good.status, 0, show(good));
+    assert.match(good.stdout.toString(), /^udp associate at hop 1: yes \(relay at \S+; a DNS query to \S+:53 answered through it in \d+ ms\)$/m, show(good));
+    assertNoLeaks(lab);
+  });
+
   test('danted, whose relay works, is never judged: dig then 10 echoes in one run, no finding', async () => {
     const dig = `dig +short +tries=1 +time=5 @${lab.targetIp4} www.x.test A`;
     const echo = `${py} -c '${PY_UDP_CLIENT.replace(/'/g, `'"'"'`)}' ${lab.targetIp4} ${UDP_ECHO_PORT} 10 unconnected`;
