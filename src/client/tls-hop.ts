@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type net from 'node:net';
 import { isIP } from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { ProxySpec } from '../config/config-types';
 import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
@@ -93,7 +93,9 @@ function verifyText(code: string, proxy: ProxySpec): string {
 export function startTls(stream: net.Socket, proxy: ProxySpec, hopIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const ca = proxy.tls?.ca ?? systemCaStore().pem;
-    const socket = tls.connect({
+    // Loaded on first use: most runs have no https hop, and every run starts an agent.
+    const { connect } = require('node:tls') as typeof import('node:tls');
+    const socket = connect({
       socket: stream,
       host: proxy.host,
       servername: isIP(proxy.host) === 0 ? proxy.host : undefined,

@@ -55,7 +55,8 @@ describe('e2e through an HTTPS proxy (TLS to the proxy, then HTTP CONNECT)', { s
     appendFileSync(join('/etc/netns', lab.client, 'hosts'), `${lab.proxyIp4}\t${NAME}\n${lab.proxyIp4}\t${OTHER_NAME}\n`);
     appendFileSync(join('/etc/netns', lab.proxy, 'hosts'), `${lab.targetIp4}\t${NAME}\n`);
     const where = { dir: lab.dir, spawn: (argv: string[]) => lab.spawn(lab.proxy, argv), waitPort: (h: string, p: number) => waitPort(lab, lab.proxy, h, p) };
-    const ports = [HTTP_PORT, BANNER_PORT];
+    // 8443 too: the second of two https hops is reached through the first's tinyproxy.
+    const ports = [HTTP_PORT, BANNER_PORT, TLS_PORT];
     [, danted] = await Promise.all([
       startTargets(lab),
       startDanted(lab, 1080),
@@ -118,6 +119,15 @@ describe('e2e through an HTTPS proxy (TLS to the proxy, then HTTP CONNECT)', { s
     assert.equal(r.status, 0, show(r));
     assert.equal(sha256(r.stdout), bigSha256());
     assert.match(danted.log(), /proxy\.test|8443/, 'danted carried the TLS');
+    assertNoLeaks(lab);
+  });
+
+  test('two https hops: TLS inside the first hop\'s TLS tunnel, curl by name', async () => {
+    const before = terminatorOut.join('').split('\n').filter((l) => l.startsWith('tls ')).length;
+    const r = await sockswrap(lab, ['-x', https(), '-x', https(), ...trust(), '--', 'curl', '-sS', '--max-time', '60', `http://target.test:${HTTP_PORT}/big`]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(sha256(r.stdout), bigSha256());
+    assert.ok(terminatorOut.join('').split('\n').filter((l) => l.startsWith('tls ')).length >= before + 2, 'two TLS sessions per connection');
     assertNoLeaks(lab);
   });
 
