@@ -11,17 +11,9 @@
 #include "core/agent-wire.h"
 #include "core/net-addr.h"
 
-#define SW_TOKEN_LEN 16
-#define SW_TICKET_LEN 16
-#define SW_ASSOC_ID_LEN 8
-#define SW_REPLY_KEY_LEN 16
-/* UDP relay datagrams: id (8) | fam (1) | address (16) | port (2) in front of the payload; a reply
- * carries the MAC where the id was. */
-#define SW_UDP_HEADER_LEN 27
-/* STEP: session u32 | event u8 | errno u16 | local port u16 | matched u8, then the peeked bytes. */
-#define SW_STEP_HEADER_LEN 10
-/* CONNECT: socktype u8 | address (at most 19) | flags u8. */
-#define SW_CONNECT_REQUEST_MAX (1 + 19 + 1)
+/* The sizes (SW_TOKEN_LEN, SW_TICKET_LEN, SW_ASSOC_ID_LEN, SW_REPLY_KEY_LEN, SW_UDP_HEADER_LEN,
+ * SW_STEP_HEADER_LEN, SW_CONNECT_REQUEST_MAX, ...) come with the codes from core/wire-protocol.h,
+ * generated from src/wire, through core/agent-wire.h. */
 
 static inline void sw_put16(uint8_t *p, uint16_t v)
 {

@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger';
 import { ConnectBroker } from './connect-broker';
 import { ControlServer } from './control-server';
 import { DialSessions } from './dial-sessions';
-import { encodeWireIp } from './control-frame';
+import { serializeWireAddress } from '../wire';
 import { dnsServiceFor, type DnsService } from './dns-service';
 import { FakeDnsTable } from './fake-dns-table';
 import { HostsFile } from './hosts-file';
@@ -113,11 +113,7 @@ export class Agent {
 function proxyAddresses(config: SockswrapConfig): Buffer[] {
   return config.proxies
     .filter((p) => isIP(p.host) !== 0)
-    .map((p) => {
-      const port = Buffer.alloc(2);
-      port.writeUInt16BE(p.port);
-      return Buffer.concat([encodeWireIp(p.host), port]);
-    });
+    .map((p) => serializeWireAddress(p.host, p.port));
 }
 
 /** A Unix socket path must fit in 108 bytes; a long $TMPDIR falls back to /tmp. */

@@ -12,7 +12,7 @@ import type { TargetAddress } from '../protocol/target-address';
 import { labelOf, type Requester } from './connect-broker';
 import { PeerTable } from './peer-table';
 import type { ProxyRoute } from './routing';
-import { encodeWireIp } from './control-frame';
+import { DialArg, DialEvent, DialState, MAX_SCRIPT_ENTRIES, doneInstruction, scriptSize, serializeInstruction, serializeWireAddress, type Instruction, type StepRequest } from '../wire';
 
 /**
  * The dial path (docs/architecture.md): for a blocking connect the shim connects the program's
@@ -21,31 +21,15 @@ import { encodeWireIp } from './control-frame';
  * no socket: the chain logic is ChainAttempts + ChainHandshake (src/client/chain-driver.ts), the
  * same as the relay's.
  *
- * Wire forms (docs/wire-protocol.md, CONNECT action 2 and STEP):
- *   instruction := state u8 | arg u8 | consume u16be | wait_ms u32be
- *                  | (state DIAL: address | read_ms u32be) | (arg SCRIPT: len u16be | script)
- *                  | send bytes (rest)
- *   script      := count u8 | { prefix_len u8 | prefix | total u16be | then_len u16be | then }
- *   STEP request := session u32be | event u8 | errno u16be | local port u16be | matched u8 | bytes
- *   DONE note    := session u32be | local port u16be   (no response)
+ * The wire forms (CONNECT action 2, STEP, NOTE, RESUME, the instruction and its script) are
+ * src/wire's: Instruction, StepRequest, serializeInstruction (docs/wire-protocol.md).
+ *
+ * DialArg.standing on a CONNECT's DIAL makes it a standing plan: the shim may run this same answer
+ * again for the same CONNECT request without asking (session 0), and reports with NOTE or RESUME.
+ * Given when the first attempt's answer depends on the destination alone: one proxy, or a strict or
+ * dynamic chain (every proxy in list order; dynamic re-picks hops only after a failure, which the agent
+ * then sees). Round-robin and random chains change hops from one connection to the next.
  */
-export const DialState = { read: 0, done: 2, dial: 3 } as const;
-export const DialEvent = { data: 0, eof: 1, ioError: 2, connectFailed: 3, connectTimeout: 4, readTimeout: 5, sent: 6 } as const;
-/** `arg` of READ and DIAL: more bytes to write before reading; the shim answers STEP `sent`. */
-const ARG_MORE = 1;
-/** `arg` of DIAL: a script of expected replies follows (predictHandshake). */
-const ARG_SCRIPT = 2;
-/**
- * `arg` of a CONNECT's DIAL: a standing plan. The shim may run this same answer again for the same
- * CONNECT request without asking (session 0), and reports with NOTE or RESUME. Given when the
- * first attempt's answer depends on the destination alone: one proxy, or a strict or dynamic chain
- * (every proxy in list order; dynamic re-picks hops only after a failure, which the agent then sees).
- * Round-robin and random chains change hops from one connection to the next.
- */
-const ARG_STANDING = 4;
-const STEP_HEADER = 10;
-/** Expected replies one script may carry (the shim's table); predictHandshake stops there. */
-const MAX_SCRIPT_ENTRIES = 8;
 
 /** Handshake bytes per instruction: a frame is at most 1024 bytes with the address and header. */
 const SEND_CHUNK = 900;
@@ -106,8 +90,8 @@ interface DialTemplate {
   establishedAtConnect: boolean;
   hopIndex: number;
   script: Expectation[];
-  /** encodeScript(script), or undefined when there is none. */
-  encoded: Buffer | undefined;
+  /** scriptSize(script): the bytes it takes in a DIAL, or undefined when it cannot be sent. */
+  scriptLength: number | undefined;
 }
 const DIAL_TEMPLATE_CAP = 256;
 
@@ -117,7 +101,7 @@ let nextProxyId = 1;
 function proxyWire(proxy: ProxySpec): { wire: Buffer; hex: string; id: number } {
   let known = proxyWires.get(proxy);
   if (!known) {
-    const wire = encodeWireAddress(proxy);
+    const wire = serializeWireAddress(proxy.host, proxy.port);
     known = { wire, hex: wire.toString('hex'), id: nextProxyId++ };
     proxyWires.set(proxy, known);
   }
@@ -151,7 +135,12 @@ export class DialSessions {
    * dial counts: a strict chain's first; any of the others, which a dead hop can make first. A
    * later hop is reached by the one before it (a name goes to that proxy as a name).
    */
-  open(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions = {}): Buffer | undefined {
+  open(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, options: OpenOptions = {}): Buffer | undefined {
+    const opened = this.openSession(route, originalAddress, requester, reach, options);
+    return opened && serializeInstruction(opened.instruction, opened.id);
+  }
+
+  private openSession(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions): { id: number; instruction: Instruction } | undefined {
     const { proxies } = this.config;
     if (proxies.length === 0) return undefined;
     this.proxyFamilies ??= (this.config.chainType === 'strict' ? proxies.slice(0, 1) : proxies).map((proxy) => isIP(proxy.host));
@@ -198,20 +187,17 @@ export class DialSessions {
     };
     session.timer.unref();
     this.sessions.set(id, session);
-    return this.dial(session, id);
+    return { id, instruction: this.dial(session, id) };
   }
 
   /** STEP: the shim's report on the fd; returns the next instruction. */
-  step(body: Buffer): Buffer {
-    if (body.length < STEP_HEADER) throw new Error('short STEP');
-    const id = body.readUInt32BE(0);
-    const event = body[4]!;
-    const errno = body.readUInt16BE(5);
-    const localPort = body.readUInt16BE(7);
-    const matched = body[9]!;
-    const bytes = body.subarray(STEP_HEADER);
+  step(request: StepRequest): Buffer {
+    return serializeInstruction(this.next(request));
+  }
+
+  private next({ session: id, event, errno, localPort, matched, bytes }: StepRequest): Instruction {
     const session = this.sessions.get(id);
-    if (!session) return instruction(DialState.done, E.ECONNABORTED, 0, 0);
+    if (!session) return doneInstruction(E.ECONNABORTED);
     session.timer.refresh();
     const handshake = this.handshakeOf(session);
     // The shim matched (and consumed) the first expectations of the script by itself: replay
@@ -252,23 +238,21 @@ export class DialSessions {
    * would have (same plan: it depends on the destination alone) and takes the step. Answer:
    * `session u32 | instruction`.
    */
-  resume(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: Buffer, elapsedMs = 0): Buffer {
+  resume(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: StepRequest, elapsedMs = 0): Buffer {
     const started = Date.now() - elapsedMs;
-    const opened = this.open(route, originalAddress, requester, reach, { started });
-    if (!opened || opened.length < 6 || opened[4] !== DialState.dial || (opened[5]! & ARG_STANDING) === 0) {
+    const opened = this.openSession(route, originalAddress, requester, reach, { started });
+    if (!opened || opened.instruction.state !== DialState.dial || (opened.instruction.arg & DialArg.standing) === 0) {
       // The answer would not be a standing plan now: nothing to resume (fails closed).
-      if (opened && opened.length >= 4) this.forget(opened.readUInt32BE(0));
+      if (opened) this.forget(opened.id);
       throw new Error('RESUME of a destination without a standing plan');
     }
-    const id = opened.readUInt32BE(0);
+    const id = opened.id;
     // The shim has been reading this hop's reply since it dialled: the hop's read deadline runs
     // from then, as for a session opened at CONNECT, not from now.
     const session = this.sessions.get(id);
     if (session) session.hopDeadline = started + this.config.tcpReadTimeoutMs;
-    const body = Buffer.from(step);
-    body.writeUInt32BE(id, 0);
     try {
-      return withSession(id, this.step(body));
+      return serializeInstruction(this.next({ ...step, session: id }), id);
     } catch (err) {
       this.forget(id);
       throw err;
@@ -284,11 +268,10 @@ export class DialSessions {
     this.connected(() => labelOf(requester, target, effective), hops, ms, localPort, originalAddress);
   }
 
-  /** DONE note: the shim saw the whole script match; the chain is up (no response). */
-  note(body: Buffer): void {
-    if (body.length < 6) return;
-    const session = this.sessions.get(body.readUInt32BE(0));
-    if (session) this.established(session, 0, body.readUInt16BE(4));
+  /** NOTE: the shim saw the whole script match; the chain is up on `localPort` (no response). */
+  note({ session: id, localPort }: { session: number; localPort: number }): void {
+    const session = this.sessions.get(id);
+    if (session) this.established(session, 0, localPort);
   }
 
   /** PEER for a descriptor connected straight to a proxy: by its local port and its real peer. */
@@ -330,33 +313,33 @@ export class DialSessions {
     // Raw hops (established at connect), failures and long openings take dialFresh().
     if (first.outcome !== undefined || first.send.length > SEND_CHUNK) return undefined;
     const script = predictHandshake(hops, target, MAX_SCRIPT_ENTRIES);
-    template = { opening: first.send, establishedAtConnect: false, hopIndex: first.hopIndex, script, encoded: encodeScript(script) };
+    template = { opening: first.send, establishedAtConnect: false, hopIndex: first.hopIndex, script, scriptLength: scriptSize(script) };
     this.templates.set(key, template);
     if (this.templates.size > DIAL_TEMPLATE_CAP) this.templates.delete(this.templates.keys().next().value as string);
     return template;
   }
 
   /**
-   * Plans the next attempt and tells the shim to connect the fd to its first proxy. With `id`
-   * (the CONNECT answer), the instruction comes after `session u32`, in the same buffer.
+   * Plans the next attempt and tells the shim to connect the fd to its first proxy. `id`: this is
+   * the CONNECT answer (which may be a standing plan).
    */
-  private dial(session: Session, id?: number): Buffer {
+  private dial(session: Session, id?: number): Instruction {
     let hops: readonly ProxySpec[];
     try {
       hops = session.attempts.next();
     } catch (err) {
-      return withSession(id, this.finish(session, err));
+      return this.finish(session, err);
     }
     session.hops = hops;
     if (hops.length === 1) {
       const template = this.templateFor(hops[0]!, session.effective);
       if (template) return this.dialFromTemplate(session, template, id);
     }
-    return withSession(id, this.dialFresh(session, hops, id));
+    return this.dialFresh(session, hops, id);
   }
 
-  /** dial() from a cached template: the same instruction dialFresh() builds, in one allocation. */
-  private dialFromTemplate(session: Session, template: DialTemplate, id: number | undefined): Buffer {
+  /** dial() from a cached template: the same instruction dialFresh() builds. */
+  private dialFromTemplate(session: Session, template: DialTemplate, id: number | undefined): Instruction {
     session.handshake = undefined as unknown as ChainHandshake;
     session.hop = -1;
     session.establishedAtConnect = false;
@@ -364,36 +347,31 @@ export class DialSessions {
     const proxy = proxyWire(session.hops[0]!).wire;
     const chunk = template.opening;
     session.outbox = EMPTY;
-    const script = template.encoded;
-    const scripted = script !== undefined && proxy.length + 4 + script.length + chunk.length <= SEND_CHUNK + 40;
+    const scriptLength = template.scriptLength;
+    const scripted = scriptLength !== undefined && proxy.length + 4 + scriptLength + chunk.length <= SEND_CHUNK + 40;
     session.script = scripted ? template.script : [];
-    const lead = id === undefined ? 0 : 4;
-    const out = Buffer.allocUnsafe(lead + 8 + proxy.length + 4 + (scripted ? script.length : 0) + chunk.length);
-    let at = 0;
-    if (id !== undefined) at = out.writeUInt32BE(id, 0);
-    out[at] = DialState.dial;
-    out[at + 1] = scripted ? ARG_SCRIPT | this.standing(session, id) : 0;
-    out.writeUInt16BE(0, at + 2);
-    at = out.writeUInt32BE(clampMs(this.config.tcpConnectTimeoutMs), at + 4);
-    at += proxy.copy(out, at);
-    at = out.writeUInt32BE(this.config.tcpReadTimeoutMs, at);
-    if (scripted) at += script.copy(out, at);
-    chunk.copy(out, at);
-    return out;
+    return {
+      state: DialState.dial,
+      arg: scripted ? DialArg.script | this.standing(session, id) : 0,
+      consume: 0,
+      waitMs: this.config.tcpConnectTimeoutMs,
+      dial: { proxy, readMs: this.config.tcpReadTimeoutMs, script: scripted ? template.script : undefined },
+      send: chunk,
+    };
   }
 
-  /** ARG_STANDING for a CONNECT's first DIAL (it carries `id`) when the answer may be kept. */
+  /** DialArg.standing for a CONNECT's first DIAL (it carries `id`) when the answer may be kept. */
   private standing(session: Session, id: number | undefined): number {
-    return id !== undefined && session.mayStand && this.standingPlans && this.chainStands() ? ARG_STANDING : 0;
+    return id !== undefined && session.mayStand && this.standingPlans && this.chainStands() ? DialArg.standing : 0;
   }
 
-  /** Whether the first attempt's hops are the same for every connection (ARG_STANDING). */
+  /** Whether the first attempt's hops are the same for every connection (DialArg.standing). */
   private chainStands(): boolean {
     const type = this.config.chainType;
     return this.config.proxies.length === 1 || type === 'strict' || type === 'dynamic';
   }
 
-  private dialFresh(session: Session, hops: readonly ProxySpec[], id?: number): Buffer {
+  private dialFresh(session: Session, hops: readonly ProxySpec[], id?: number): Instruction {
     session.handshake = new ChainHandshake(hops, session.effective);
     session.hop = -1;
     const first = session.handshake.start();
@@ -406,24 +384,24 @@ export class DialSessions {
     const chunk = session.outbox.subarray(0, SEND_CHUNK);
     session.outbox = session.outbox.subarray(chunk.length);
     const proxy = proxyWire(hops[0]!).wire;
-    const readMs = Buffer.alloc(4);
-    readMs.writeUInt32BE(this.config.tcpReadTimeoutMs);
-    const more = session.outbox.length > 0 || session.establishedAtConnect ? ARG_MORE : 0;
+    const readMs = this.config.tcpReadTimeoutMs;
+    const waitMs = this.config.tcpConnectTimeoutMs;
+    const more = session.outbox.length > 0 || session.establishedAtConnect ? DialArg.more : 0;
     session.script = more ? [] : predictHandshake(hops, session.effective, MAX_SCRIPT_ENTRIES);
-    const script = encodeScript(session.script);
-    if (!script || proxy.length + 4 + script.length + chunk.length > SEND_CHUNK + 40) {
+    const scriptLength = scriptSize(session.script);
+    if (scriptLength === undefined || proxy.length + 4 + scriptLength + chunk.length > SEND_CHUNK + 40) {
       session.script = [];
-      return instruction(DialState.dial, more, 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs]), chunk);
+      return { state: DialState.dial, arg: more, consume: 0, waitMs, dial: { proxy, readMs }, send: chunk };
     }
-    return instruction(DialState.dial, ARG_SCRIPT | this.standing(session, id), 0, this.config.tcpConnectTimeoutMs, Buffer.concat([proxy, readMs, script]), chunk);
+    return { state: DialState.dial, arg: DialArg.script | this.standing(session, id), consume: 0, waitMs, dial: { proxy, readMs, script: session.script }, send: chunk };
   }
 
   /** Next piece of the outbox, or READ once it is all out. */
-  private flush(session: Session, consume: number): Buffer {
+  private flush(session: Session, consume: number): Instruction {
     const chunk = session.outbox.subarray(0, SEND_CHUNK);
     session.outbox = session.outbox.subarray(chunk.length);
-    const more = session.outbox.length > 0 ? ARG_MORE : 0;
-    return instruction(DialState.read, more, consume, Math.max(1, session.hopDeadline - Date.now()), undefined, chunk);
+    const more = session.outbox.length > 0 ? DialArg.more : 0;
+    return { state: DialState.read, arg: more, consume, waitMs: Math.max(1, session.hopDeadline - Date.now()), send: chunk };
   }
 
   private trackHop(session: Session, step: ChainStep): void {
@@ -432,7 +410,7 @@ export class DialSessions {
     session.hopDeadline = Date.now() + this.config.tcpReadTimeoutMs;
   }
 
-  private after(session: Session, step: ChainStep, localPort: number): Buffer {
+  private after(session: Session, step: ChainStep, localPort: number): Instruction {
     if (step.outcome instanceof ChainError) return this.failed(session, step.outcome);
     if (step.outcome === 'established') return this.established(session, step.consumed, localPort);
     this.trackHop(session, step);
@@ -440,11 +418,11 @@ export class DialSessions {
     return this.flush(session, step.consumed);
   }
 
-  private established(session: Session, consume: number, localPort: number): Buffer {
+  private established(session: Session, consume: number, localPort: number): Instruction {
     this.sessions.delete(session.id);
     clearTimeout(session.timer);
     this.connected(() => session.who, session.hops, Date.now() - session.started, localPort, session.originalAddress);
-    return instruction(DialState.done, 0, consume, 0);
+    return doneInstruction(0, consume);
   }
 
   /** A chain is up: the `-v` line (its label built only if printed) and the PEER entry. */
@@ -454,73 +432,22 @@ export class DialSessions {
   }
 
   /** An attempt failed: another attempt (DIAL again: the shim disconnects first), or the end. */
-  private failed(session: Session, err: ChainError): Buffer {
+  private failed(session: Session, err: ChainError): Instruction {
     if (session.attempts.failed(err)) return this.dial(session);
     return this.finish(session, err);
   }
 
-  private finish(session: Session, err: unknown): Buffer {
+  private finish(session: Session, err: unknown): Instruction {
     this.sessions.delete(session.id);
     clearTimeout(session.timer);
     if (err instanceof ChainError) {
       this.log.error(`${session.who} ${err.message}`);
-      return instruction(DialState.done, errnoFor(err.error.code), 0, 0);
+      return doneInstruction(errnoFor(err.error.code));
     }
     this.log.error(`${session.who}: internal error: ${err instanceof Error ? err.message : String(err)}`);
-    return instruction(DialState.done, E.ECONNABORTED, 0, 0);
+    return doneInstruction(E.ECONNABORTED);
   }
 
-}
-
-/**
- * `len u16 | count u8 | {prefix_len u8 | prefix | total u16 | then_len u16 | then}`; undefined for
- * none. prefix_len's top bit: the reply ends a hop (the shim re-arms read_ms for the next one).
- */
-function encodeScript(script: Expectation[]): Buffer | undefined {
-  if (script.length === 0 || script.length > MAX_SCRIPT_ENTRIES) return undefined;
-  const parts: Buffer[] = [Buffer.from([script.length])];
-  for (const e of script) {
-    if (e.prefix.length > 0x7f) return undefined;
-    const head = Buffer.alloc(1);
-    head[0] = e.prefix.length | (e.endsHop ? 0x80 : 0);
-    const mid = Buffer.alloc(4);
-    mid.writeUInt16BE(e.total, 0);
-    mid.writeUInt16BE(e.then.length, 2);
-    parts.push(head, e.prefix, mid, e.then);
-  }
-  const body = Buffer.concat(parts);
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(body.length);
-  return Buffer.concat([len, body]);
 }
 
 const EMPTY = Buffer.alloc(0);
-
-function clampMs(ms: number): number {
-  return Math.min(Math.max(0, Math.round(ms)), 0xffffffff);
-}
-
-/** `session u32 | instruction` for a CONNECT answer; the instruction alone for STEP. */
-function withSession(id: number | undefined, instr: Buffer): Buffer {
-  if (id === undefined) return instr;
-  const out = Buffer.allocUnsafe(4 + instr.length);
-  out.writeUInt32BE(id, 0);
-  instr.copy(out, 4);
-  return out;
-}
-
-function instruction(state: number, arg: number, consume: number, waitMs: number, extra?: Buffer, send?: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head[0] = state;
-  head[1] = arg & 0xff;
-  head.writeUInt16BE(consume, 2);
-  head.writeUInt32BE(Math.min(Math.max(0, Math.round(waitMs)), 0xffffffff), 4);
-  return Buffer.concat([head, extra ?? Buffer.alloc(0), send ?? Buffer.alloc(0)]);
-}
-
-/** `fam | addr | port` of a proxy given by IP address. */
-function encodeWireAddress(proxy: ProxySpec): Buffer {
-  const port = Buffer.alloc(2);
-  port.writeUInt16BE(proxy.port);
-  return Buffer.concat([encodeWireIp(proxy.host), port]);
-}

@@ -11,7 +11,7 @@ import { connectChain, type EstablishedChain, type RoundRobinCursor } from '../c
 import type { SockswrapConfig } from '../config/config-types';
 import { Rcode, buildDnsReply, fitDnsAnswerToUdp } from '../protocol/dns-message';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
-import { decodeWireIpParsed } from './control-frame';
+import { parseWireIpAddr } from '../wire';
 import { queryDnsOverTcp, type OpenStream } from './dns-over-tcp';
 import { DnsResponder } from './dns-responder';
 import { DnsStreamServer } from './dns-stream-server';
@@ -37,7 +37,7 @@ export interface DnsServiceDeps {
 
 /** An IP destination in wire form (`fam | 4 or 16 bytes | port`) as a target, v4-mapped unwrapped. */
 export function wireTarget(wire: Buffer): TargetAddress {
-  const { ip, length } = decodeWireIpParsed(wire, 0);
+  const { ip, length } = parseWireIpAddr(wire, 0);
   const host = unmap(ip);
   return { kind: host.kind() === 'ipv4' ? 'ipv4' : 'ipv6', host: host.toString(), port: wire.readUInt16BE(length) };
 }
@@ -95,7 +95,7 @@ export class DnsService {
   /** claims() of a destination in wire form (`fam | 4 or 16 bytes | port`); false for a malformed one. */
   claimsWire(wire: Buffer): boolean {
     try {
-      const { ip, length } = decodeWireIpParsed(wire, 0);
+      const { ip, length } = parseWireIpAddr(wire, 0);
       return wire.length >= length + 2 && this.claims(ip, wire.readUInt16BE(length));
     } catch {
       return false;

@@ -18,7 +18,7 @@
 import ipaddr from 'ipaddr.js';
 import type { DnatRule } from '../config/config-types';
 import type { TargetAddress } from '../protocol/target-address';
-import { decodeWireIpParsed } from './control-frame';
+import { parseWireIpAddr } from '../wire';
 import { applyDnat } from './dnat';
 import type { FakeAddresses, FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
@@ -63,7 +63,7 @@ export class Router {
 
   /** route() of a wire address `fam | addr | port` (docs/wire-protocol.md); throws when malformed. */
   routeWire(wire: Buffer, offset = 0): Route {
-    const { ip, length } = decodeWireIpParsed(wire, offset);
+    const { ip, length } = parseWireIpAddr(wire, offset);
     if (wire.length < offset + length + 2) throw new RangeError('wire address without its port');
     return this.route(ip, wire.readUInt16BE(offset + length));
   }

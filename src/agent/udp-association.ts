@@ -12,7 +12,7 @@ import { decodeUdpDatagram, encodeUdpDatagram } from '../protocol/udp-header-cod
 import { UdpReassembler } from '../protocol/udp-reassembly';
 import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
-import { ASSOC_ID_LENGTH, REPLY_KEY_LENGTH } from './shim-datagram';
+import { ASSOC_ID_LEN, REPLY_KEY_LEN } from '../wire';
 import type { Requester } from './connect-broker';
 
 export type Upstream =
@@ -26,9 +26,9 @@ export type Upstream =
 const MAX_REMEMBERED = 1024;
 
 export class ProgramAssociation {
-  readonly id = randomBytes(ASSOC_ID_LENGTH);
+  readonly id = randomBytes(ASSOC_ID_LEN);
   /** The key of the MAC on every datagram to the program (docs/udp.md): never sent over UDP. */
-  readonly replyKey = randomBytes(REPLY_KEY_LENGTH);
+  readonly replyKey = randomBytes(REPLY_KEY_LEN);
   /** Where the program's socket is: learned from its datagrams (loopback until the first). */
   programHost: string;
   /** Connected with connect(): datagrams go only to this peer, replies come only from it. */

@@ -26,7 +26,7 @@ import { wireTarget, type DnsService } from './dns-service';
 import { onionRefusal } from './dns-responder';
 import { unmap } from './route-policy';
 import type { ProxyRoute, Route, Router } from './routing';
-import { decodeShimDatagram, encodeShimReply } from './shim-datagram';
+import { parseUdpDatagram, serializeUdpReply } from '../wire';
 import { ProgramAssociation, closeProxy, receiveFromProxy, sendViaProxy, type Upstream } from './udp-association';
 import { UdpCapability, UDP_SILENCE_MS, noUdpFinding } from './udp-capability';
 
@@ -204,13 +204,12 @@ export class UdpRelay {
 
   /**
    * UDP_LOOKUP: the program socket at (relay, port), which a new image inherited across exec and
-   * does not know: `id (8) | reply key (16) | connected u8 | peer address (when connected)`, or undefined.
+   * does not know: its id, reply key and (connected) peer address, or undefined.
    */
-  lookup(relay: 4 | 6, port: number): Buffer | undefined {
+  lookup(relay: 4 | 6, port: number): { id: Buffer; replyKey: Buffer; peer?: Buffer } | undefined {
     const assoc = this.associations.get(`${relay}:${port}`);
     if (!assoc || assoc.closed) return undefined;
-    const peer = assoc.peer?.wire;
-    return Buffer.concat([assoc.id, assoc.replyKey, Buffer.from([peer ? 1 : 0]), peer ?? Buffer.alloc(0)]);
+    return { id: assoc.id, replyKey: assoc.replyKey, peer: assoc.peer?.wire };
   }
 
   private bind(relay: 4 | 6): Promise<number> {
@@ -305,7 +304,7 @@ export class UdpRelay {
       payload = msg;
     } else {
       // An unconnected socket's carry the association's id, which only the control socket told.
-      const d = decodeShimDatagram(msg);
+      const d = parseUdpDatagram(msg);
       if (!d || !timingSafeEqual(d.id, assoc.id)) return;
       wire = d.address;
       payload = d.payload;
@@ -439,7 +438,7 @@ export class UdpRelay {
     const socket = this.sockets.get(assoc.relay);
     if (!socket) return;
     // Bare to a connected socket (it hears only from the relay's port); with the MAC otherwise.
-    const msg = assoc.peer ? payload : encodeShimReply(assoc.replyKey, source, payload);
+    const msg = assoc.peer ? payload : serializeUdpReply(assoc.replyKey, source, payload);
     socket.send(msg, assoc.programPort, assoc.programHost, () => {});
   }
 

@@ -6,7 +6,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Op } from '../../src/agent/control-frame';
+import { Op } from '../../src/wire';
 import { ControlClient, requestFrame } from '../helpers/control-client';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';

@@ -1,21 +1,19 @@
 // The shim's side of the control protocol (docs/wire-protocol.md), for tests that drive the agent
-// by hand. Frames are encoded and decoded only by src/agent/control-frame.ts, so a change to the
-// wire changes every such test at once.
+// by hand. Frames and bodies are encoded and decoded only by src/wire, so a change to the wire
+// changes every such test at once.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { FrameDecoder, Op, encodeFrame, type Frame } from '../../src/agent/control-frame';
+import { FrameDecoder, Op, serializeConnectRequest, serializeFrame, serializeHelloRequest, serializeWireAddress, type Frame } from '../../src/wire';
 
 /** A HELLO body: `token | pid u32be | name`. */
 export function helloBody(tokenHex: string, pid: number, name = 'test'): Buffer {
-  const pidBytes = Buffer.alloc(4);
-  pidBytes.writeUInt32BE(pid >>> 0);
-  return Buffer.concat([Buffer.from(tokenHex, 'hex'), pidBytes, Buffer.from(name)]);
+  return serializeHelloRequest({ token: Buffer.from(tokenHex, 'hex'), pid, name });
 }
 
 /** One request frame, with a request id (random unless given). */
 export function requestFrame(op: number, body: Buffer = Buffer.alloc(0), id = randomBytes(4).readUInt32BE(0)): Buffer {
-  return encodeFrame(op, body, id);
+  return serializeFrame(op, body, id);
 }
 
 /** A control connection: each answer is matched to its request by id, as the shim does. */
@@ -72,7 +70,7 @@ export class ControlClient {
   }
 
   async connect(socktype: number, ip: number[], port: number): Promise<Frame> {
-    return this.ask(Op.connect, Buffer.from([socktype, 4, ...ip, port >> 8, port & 0xff]));
+    return this.ask(Op.connect, serializeConnectRequest({ socktype, address: serializeWireAddress(ip.join('.'), port) }));
   }
 
   close(): Promise<void> {

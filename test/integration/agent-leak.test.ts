@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { Agent } from '../../src/agent/agent';
-import { Op } from '../../src/agent/control-frame';
+import { Op } from '../../src/wire';
 import { ControlClient as WireClient } from '../helpers/control-client';
 import { configFromProxyUrls } from '../../src/config/proxy-url';
 import { freePort, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';

@@ -1,5 +1,5 @@
 // The UDP relay's MAC (docs/udp.md): the shim's C HMAC-SHA256 (native-shims/core/relay-mac.c) accepts
-// exactly the tags the agent writes (src/agent/shim-datagram.ts, Node's crypto), for payloads of
+// exactly the tags the agent writes (src/wire/udp-datagram.ts, Node's crypto), for payloads of
 // every size around SHA-256's block boundaries and up to a full datagram, cut anywhere across the
 // program's buffers; and refuses a tag with one bit changed, or one made with another key.
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ASSOC_ID_LENGTH, SHIM_HEADER_LENGTH, encodeShimReply, replyTag } from '../../src/agent/shim-datagram';
+import { TAG_LEN, UDP_HEADER_LEN, replyTag, serializeUdpReply } from '../../src/wire';
 import { REPO } from '../helpers/sockswrap';
 import { skipUnless } from '../helpers/peer-gate';
 
@@ -38,9 +38,9 @@ test('the C check accepts the agent\'s tags and nothing else', { skip: skipUnles
     sizes.forEach((size, i) => {
       const key = bytes(1000 + i, 16);
       const payload = bytes(2000 + i, size);
-      const reply = encodeShimReply(key, Buffer.from([4, 198, 19, 1, 1, 0x1b, 0x5f]), payload);
-      const head = reply.subarray(ASSOC_ID_LENGTH, SHIM_HEADER_LENGTH);
-      const tag = reply.subarray(0, ASSOC_ID_LENGTH);
+      const reply = serializeUdpReply(key, Buffer.from([4, 198, 19, 1, 1, 0x1b, 0x5f]), payload);
+      const head = reply.subarray(TAG_LEN, UDP_HEADER_LEN);
+      const tag = reply.subarray(0, TAG_LEN);
       assert.deepEqual(tag, replyTag(key, head, payload));
       const p = size ? payload.toString('hex') : '-';
       for (const split of [0, Math.floor(size / 3), size]) {

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChainHandshake, ChainAttempts, predictHandshake, streamFailure } from '../../src/client/chain-driver';
 import { ChainError } from '../../src/client/chain-error';
-import { DialSessions, DialEvent, DialState } from '../../src/agent/dial-sessions';
+import { DialSessions } from '../../src/agent/dial-sessions';
+import { DialEvent, DialState, type StepRequest } from '../../src/wire';
 import type { ProxySpec, SockswrapConfig } from '../../src/config/config-types';
 import type { TargetAddress } from '../../src/protocol/target-address';
 
@@ -111,12 +112,9 @@ function config(proxies: ProxySpec[]): SockswrapConfig {
   return { chainType: 'strict', proxies, proxyDns: true, remoteDnsSubnet: 240, tcpReadTimeoutMs: 15000, tcpConnectTimeoutMs: 8000, localnets: [], quiet: false, source: '-x' };
 }
 
-function stepBody(session: Buffer, event: number, bytes: Buffer = Buffer.alloc(0), localPort = 40000): Buffer {
-  const head = Buffer.alloc(10);
-  session.copy(head, 0, 0, 4);
-  head[4] = event;
-  head.writeUInt16BE(localPort, 7);
-  return Buffer.concat([head, bytes]);
+/** A STEP from the shim, for the session whose id is the first 4 bytes of `session`. */
+function stepBody(session: Buffer, event: number, bytes: Buffer = Buffer.alloc(0), localPort = 40000): StepRequest {
+  return { session: session.readUInt32BE(0), event, errno: 0, localPort, matched: 0, bytes };
 }
 
 describe('DialSessions (CONNECT execute + STEP)', () => {
@@ -148,10 +146,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l) }, { cursor: 0 });
     const open = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
-    const note = Buffer.alloc(6);
-    open.copy(note, 0, 0, 4);
-    note.writeUInt16BE(40001, 4);
-    direct.note(note);
+    direct.note({ session: open.readUInt32BE(0), localPort: 40001 });
     assert.match(lines.join('\n'), /connected in \d+ ms/);
     assert.deepEqual(direct.originalAddressFor(40001, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
   });
@@ -161,7 +156,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
     const open = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     const body = stepBody(open.subarray(0, 4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
-    body[9] = 1;
+    body.matched = 1;
     const r = direct.step(body);
     assert.equal(r[0], DialState.done);
     assert.equal(r[1], 111);
@@ -176,12 +171,9 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     assert.notDeepEqual([...first.subarray(0, 4)], [...second.subarray(0, 4)], 'two sessions');
     assert.deepEqual([...first.subarray(4)], [...second.subarray(4)], 'the same instruction');
     // The first: the shim matched the whole script. The second: only the method reply, then a refusal.
-    const note = Buffer.alloc(6);
-    first.copy(note, 0, 0, 4);
-    note.writeUInt16BE(40002, 4);
-    direct.note(note);
+    direct.note({ session: first.readUInt32BE(0), localPort: 40002 });
     const body = stepBody(second.subarray(0, 4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
-    body[9] = 1;
+    body.matched = 1;
     const r = direct.step(body);
     assert.equal(r[0], DialState.done);
     assert.equal(r[1], 111);
@@ -212,7 +204,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     assert.equal(open[5]! & 6, 6, 'scripted and standing');
     // Hop 1 said yes, hop 2 chose no-auth, then refused the target.
     const body = stepBody(open.subarray(0, 4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
-    body[9] = 3;
+    body.matched = 3;
     const r = direct.step(body);
     assert.equal(r[0], DialState.done);
     assert.equal(r[1], 111);
@@ -234,7 +226,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
     const standing = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
     const body = stepBody(Buffer.alloc(4), DialEvent.data, Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
-    body[9] = 1;
+    body.matched = 1;
     const r = direct.resume(ROUTE, original, requester, { v4: true, v6: true }, body);
     assert.notEqual(r.readUInt32BE(0), 0, 'a session of its own');
     assert.notEqual(r.readUInt32BE(0), standing.readUInt32BE(0));
@@ -256,7 +248,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     direct.open(ROUTE, original, requester, { v4: true, v6: true });
     // The method choice matched; the final reply came in two pieces (the shim hands over the first).
     const body = stepBody(Buffer.alloc(4), DialEvent.data, REPLY_OK.subarray(0, 4));
-    body[9] = 1;
+    body.matched = 1;
     const r = direct.resume(ROUTE, original, requester, { v4: true, v6: true }, body, 250);
     assert.equal(r[4], DialState.read, 'waits for the rest of the reply');
     assert.equal(r.readUInt16BE(6), 4, 'after consuming the piece it has');
@@ -282,10 +274,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     const lines: string[] = [];
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: (l) => lines.push(l), showsInfo: false }, { cursor: 0 });
     const open = direct.open(ROUTE, original, requester, { v4: true, v6: true })!;
-    const note = Buffer.alloc(6);
-    open.copy(note, 0, 0, 4);
-    note.writeUInt16BE(40004, 4);
-    direct.note(note);
+    direct.note({ session: open.readUInt32BE(0), localPort: 40004 });
     assert.deepEqual(lines, []);
     assert.deepEqual(direct.originalAddressFor(40004, Buffer.from([4, 10, 0, 0, 1, 0x04, 0x38])), original);
   });
@@ -301,7 +290,7 @@ describe('DialSessions (CONNECT execute + STEP)', () => {
     const direct = new DialSessions(config([S5]), { error: (l) => lines.push(l), info: () => {} }, { cursor: 0 });
     const open = direct.open(ROUTE, original, requester, { v4: true, v6: false })!;
     const body = stepBody(open.subarray(0, 4), DialEvent.connectFailed);
-    body.writeUInt16BE(111, 5);
+    body.errno = 111;
     const r = direct.step(body);
     assert.equal(r[0], DialState.done);
     assert.equal(r[1], 111);

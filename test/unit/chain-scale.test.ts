@@ -9,7 +9,8 @@ import { ChainAttempts, streamFailure } from '../../src/client/chain-driver';
 import { ChainError } from '../../src/client/chain-error';
 import { SockswrapError } from '../../src/protocol/sockswrap-error';
 import { constants } from 'node:os';
-import { DialSessions, DialEvent, DialState } from '../../src/agent/dial-sessions';
+import { DialSessions } from '../../src/agent/dial-sessions';
+import { DialEvent, DialState } from '../../src/wire';
 import type { ProxySpec, SockswrapConfig } from '../../src/config/config-types';
 import type { TargetAddress } from '../../src/protocol/target-address';
 
@@ -130,11 +131,7 @@ describe('chain planning scales linearly with the list (1,000 hops)', () => {
     let dials = 0;
     while (out[0] === DialState.dial) {
       dials++;
-      const step = Buffer.alloc(10);
-      session.copy(step, 0);
-      step[4] = DialEvent.connectFailed;
-      step.writeUInt16BE(111, 5); // ECONNREFUSED
-      out = direct.step(step);
+      out = direct.step({ session: session.readUInt32BE(0), event: DialEvent.connectFailed, errno: 111 /* ECONNREFUSED */, localPort: 0, matched: 0, bytes: Buffer.alloc(0) });
     }
     assert.equal(dials, N);
     assert.equal(out[0], DialState.done);

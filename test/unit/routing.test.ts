@@ -7,11 +7,11 @@ import { FakeDnsTable } from '../../src/agent/fake-dns-table';
 import { HostsFile } from '../../src/agent/hosts-file';
 import { RoutePolicy } from '../../src/agent/route-policy';
 import { Router, lookupName, nameOfAddress, type Route } from '../../src/agent/routing';
-import { encodeWireIp } from '../../src/agent/control-frame';
+import { serializeWireAddress } from '../../src/wire';
 import type { DnatRule } from '../../src/config/config-types';
 
 const ip = (s: string) => ipaddr.parse(s);
-const wire = (host: string, port: number) => Buffer.concat([encodeWireIp(host), Buffer.from([port >> 8, port & 0xff])]);
+const wire = (host: string, port: number) => serializeWireAddress(host, port);
 
 function router(opts: { localnet?: string; dnat?: DnatRule[]; nameserver?: string } = {}) {
   const fakeDns = new FakeDnsTable(240);

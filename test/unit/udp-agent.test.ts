@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeShimDatagram, encodeShimDatagram, SHIM_HEADER_LENGTH } from '../../src/agent/shim-datagram';
+import { UDP_HEADER_LEN, parseUdpDatagram, serializeUdpDatagram, serializeWireAddress } from '../../src/wire';
 import { DnsStreamReader, dnsUdpLimit, fitDnsAnswerToUdp, frameDnsMessage } from '../../src/agent/dns-over-tcp';
 import { processAlive } from '../../src/agent/udp-relay';
 import { UdpHops, udpCapableProxy } from '../../src/agent/udp-hops';
@@ -8,11 +8,10 @@ import { ChainError } from '../../src/client/chain-error';
 import { streamFailure } from '../../src/client/chain-driver';
 import { FakeDnsTable } from '../../src/agent/fake-dns-table';
 import { RoutePolicy } from '../../src/agent/route-policy';
-import { encodeWireIp } from '../../src/agent/control-frame';
 import { Router } from '../../src/agent/routing';
 
 const id = Buffer.from('0102030405060708', 'hex');
-const wire = (host: string, port: number) => Buffer.concat([encodeWireIp(host), Buffer.from([port >> 8, port & 0xff])]);
+const wire = (host: string, port: number) => serializeWireAddress(host, port);
 /** Where the UDP relay sends a datagram to `w` (routing.ts, the same decision as for TCP). */
 function udpTarget(w: Buffer, fakeDns: FakeDnsTable, policy: RoutePolicy) {
   const route = new Router({ fakeDns, policy }).routeWire(w);
@@ -22,21 +21,21 @@ function udpTarget(w: Buffer, fakeDns: FakeDnsTable, policy: RoutePolicy) {
 describe('shim datagram header (27 bytes, fixed)', () => {
   it('round-trips IPv4 and IPv6 sources with the payload', () => {
     for (const a of [wire('198.19.1.1', 7007), wire('2001:db8::1', 53)]) {
-      const msg = encodeShimDatagram(id, a, Buffer.from('payload'));
-      assert.equal(msg.length, SHIM_HEADER_LENGTH + 7);
-      const d = decodeShimDatagram(msg)!;
+      const msg = serializeUdpDatagram(id, a, Buffer.from('payload'));
+      assert.equal(msg.length, UDP_HEADER_LEN + 7);
+      const d = parseUdpDatagram(msg)!;
       assert.ok(d.id.equals(id));
       assert.ok(d.address.equals(a));
       assert.equal(d.payload.toString(), 'payload');
     }
-    assert.equal(encodeShimDatagram(id, wire('10.0.0.1', 1), Buffer.alloc(0)).toString('hex'), '0102030405060708' + '04' + '0a000001' + '00'.repeat(12) + '0001');
+    assert.equal(serializeUdpDatagram(id, wire('10.0.0.1', 1), Buffer.alloc(0)).toString('hex'), '0102030405060708' + '04' + '0a000001' + '00'.repeat(12) + '0001');
   });
 
   it('rejects short datagrams and unknown families', () => {
-    assert.equal(decodeShimDatagram(Buffer.alloc(26)), undefined);
-    const bad = encodeShimDatagram(id, wire('10.0.0.1', 1), Buffer.alloc(0));
+    assert.equal(parseUdpDatagram(Buffer.alloc(26)), undefined);
+    const bad = serializeUdpDatagram(id, wire('10.0.0.1', 1), Buffer.alloc(0));
     bad[8] = 5;
-    assert.equal(decodeShimDatagram(bad), undefined);
+    assert.equal(parseUdpDatagram(bad), undefined);
   });
 });
 

@@ -1,0 +1,157 @@
+import { serializeWireIp } from './address';
+import { Action, DialState, SCRIPT_ENDS_HOP, Status } from './codes';
+import { serializeFrame, serializeFrameOf } from './frame-serializer';
+import { INSTRUCTION_HEAD_LEN, MAX_SCRIPT_ENTRIES, MAX_SCRIPT_PREFIX } from './layout';
+import type {
+  ConnectResponse,
+  Instruction,
+  PeerResponse,
+  ProxiesResponse,
+  ResolveResponse,
+  ResumeResponse,
+  ReverseResponse,
+  ScriptEntry,
+  StepResponse,
+  UdpLookupResponse,
+  UdpRouteResponse,
+  VerdictResponse,
+} from './messages';
+
+/**
+ * Typed responses to frames: the agent's side of docs/wire-protocol.md. Each returns the whole
+ * frame with id 0, in one allocation where it is on the connect path; the control server stamps
+ * the request's id into it (stampFrameId) when it writes it.
+ */
+
+/** A status with an empty body: HELLO's and UDP_RELEASE's ok, a not-found, an errno. */
+export function serializeStatus(status: number): Buffer {
+  return serializeFrame(status);
+}
+
+export function serializeConnectResponse(m: ConnectResponse): Buffer {
+  if (!('action' in m)) return serializeStatus(m.status);
+  switch (m.action) {
+    case Action.direct:
+      return serializeFrameOf(Status.ok, [Action.direct]);
+    case Action.proxy:
+      return serializeFrameOf(Status.ok, [Action.proxy], m.ticket);
+    case Action.execute:
+      return serializeExecuteAnswer(serializeInstruction(m.instruction, m.session));
+  }
+}
+
+/** CONNECT's execute answer around `session u32 | instruction` (serializeInstruction with a session). */
+export function serializeExecuteAnswer(execute: Buffer): Buffer {
+  return serializeFrameOf(Status.ok, [Action.execute], execute);
+}
+
+export function serializeResolveResponse(m: ResolveResponse): Buffer {
+  if (!('addresses' in m)) return serializeStatus(m.status);
+  return serializeFrameOf(Status.ok, [m.addresses.length], Buffer.concat(m.addresses.map(serializeWireIp)));
+}
+
+export function serializeReverseResponse(m: ReverseResponse): Buffer {
+  return 'name' in m ? serializeFrame(Status.ok, Buffer.from(m.name, 'utf8')) : serializeStatus(m.status);
+}
+
+export function serializePeerResponse(m: PeerResponse): Buffer {
+  return 'address' in m ? serializeFrame(Status.ok, m.address) : serializeStatus(m.status);
+}
+
+export function serializeUdpRouteResponse(m: UdpRouteResponse): Buffer {
+  if (!('action' in m)) return serializeStatus(m.status);
+  if (m.action === Action.direct) return serializeFrameOf(Status.ok, [Action.direct]);
+  return serializeFrameOf(Status.ok, [Action.proxy], Buffer.concat([m.id, m.replyKey]));
+}
+
+export function serializeUdpLookupResponse(m: UdpLookupResponse): Buffer {
+  if (!('id' in m)) return serializeStatus(m.status);
+  return serializeFrame(Status.ok, Buffer.concat([m.id, m.replyKey, Buffer.from([m.peer ? 1 : 0]), m.peer ?? EMPTY]));
+}
+
+export function serializeStepResponse(m: StepResponse): Buffer {
+  return serializeDialAnswer(serializeInstruction(m.instruction));
+}
+
+export function serializeResumeResponse(m: ResumeResponse): Buffer {
+  return serializeDialAnswer(serializeInstruction(m.instruction, m.session));
+}
+
+/** STEP's answer around a serialized instruction; RESUME's around `session u32 | instruction`. */
+export function serializeDialAnswer(body: Buffer): Buffer {
+  return serializeFrame(Status.ok, body);
+}
+
+export function serializeProxiesResponse(m: ProxiesResponse): Buffer {
+  return serializeFrameOf(Status.ok, [m.addresses.length], Buffer.concat(m.addresses));
+}
+
+export function serializeVerdictResponse(m: VerdictResponse): Buffer {
+  return 'errno' in m ? serializeFrameOf(Status.ok, [m.errno & 0xff]) : serializeStatus(m.status);
+}
+
+/**
+ * `state u8 | arg u8 | consume u16be | wait_ms u32be | (DIAL: address | read_ms u32be)
+ *  | (script: len u16be | script) | send (rest)`, after `session u32be` when one is given (the
+ * CONNECT and RESUME answers). One allocation: it is on every dial-path connect.
+ */
+export function serializeInstruction(m: Instruction, session?: number): Buffer {
+  const lead = session === undefined ? 0 : 4;
+  const dial = m.dial;
+  const script = dial?.script;
+  const scriptLength = script ? scriptSize(script) : 0;
+  if (scriptLength === undefined) throw new Error('a script the wire cannot carry');
+  const out = Buffer.allocUnsafe(lead + INSTRUCTION_HEAD_LEN + (dial ? dial.proxy.length + 4 : 0) + scriptLength + m.send.length);
+  let at = 0;
+  if (session !== undefined) at = out.writeUInt32BE(session >>> 0, 0);
+  out[at] = m.state;
+  out[at + 1] = m.arg & 0xff;
+  out.writeUInt16BE(m.consume, at + 2);
+  at = out.writeUInt32BE(clampMs(m.waitMs), at + 4);
+  if (dial) {
+    at += dial.proxy.copy(out, at);
+    at = out.writeUInt32BE(clampMs(dial.readMs), at);
+    if (script) at = writeScript(out, at, script, scriptLength);
+  }
+  m.send.copy(out, at);
+  return out;
+}
+
+/**
+ * The bytes a script takes in a DIAL (`len u16 | count u8 | entries`), or undefined when it cannot
+ * be sent: empty, more than MAX_SCRIPT_ENTRIES, or a prefix over 127 bytes.
+ */
+export function scriptSize(script: readonly ScriptEntry[]): number | undefined {
+  if (script.length === 0 || script.length > MAX_SCRIPT_ENTRIES) return undefined;
+  let size = 2 + 1;
+  for (const e of script) {
+    if (e.prefix.length > MAX_SCRIPT_PREFIX) return undefined;
+    size += 1 + e.prefix.length + 4 + e.then.length;
+  }
+  return size;
+}
+
+/** `len u16 | count u8 | {prefix_len u8 (top bit: ends a hop) | prefix | total u16 | then_len u16 | then}`. */
+function writeScript(out: Buffer, at: number, script: readonly ScriptEntry[], size: number): number {
+  at = out.writeUInt16BE(size - 2, at);
+  out[at++] = script.length;
+  for (const e of script) {
+    out[at++] = e.prefix.length | (e.endsHop ? SCRIPT_ENDS_HOP : 0);
+    at += e.prefix.copy(out, at);
+    at = out.writeUInt16BE(e.total, at);
+    at = out.writeUInt16BE(e.then.length, at);
+    at += e.then.copy(out, at);
+  }
+  return at;
+}
+
+/** DONE: the handshake is over; `errno` 0 (connected) or connect()'s errno. */
+export function doneInstruction(errno: number, consume = 0): Instruction {
+  return { state: DialState.done, arg: errno, consume, waitMs: 0, send: EMPTY };
+}
+
+function clampMs(ms: number): number {
+  return Math.min(Math.max(0, Math.round(ms)), 0xffffffff);
+}
+
+const EMPTY = Buffer.alloc(0);

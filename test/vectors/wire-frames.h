@@ -1,0 +1,526 @@
+/* The golden frames of the shim <-> agent wire. GENERATED from test/vectors/wire-frames.json by
+ * tools/wire-header.js: do not edit. Each vector: its whole frame (WIRE_VEC_<NAME>), and every
+ * field of its message (WIRE_VEC_<NAME>_<FIELD>: numbers, byte arrays with _LEN, strings; lists
+ * with _COUNT and _<i>), so a C test can build the message, encode it and compare, or decode the
+ * frame and compare the fields. WIRE_FRAME_VECTORS lists them all. The TypeScript side is tested
+ * against the same file (test/unit/wire-vectors.test.ts). */
+#ifndef SOCKSWRAP_WIRE_FRAMES_H
+#define SOCKSWRAP_WIRE_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct wire_frame_vector {
+	const char *name;
+	uint8_t op;          /* the op this frame belongs to (a request's kind; a response answers it) */
+	uint8_t response;    /* 0: shim -> agent, 1: agent -> shim */
+	uint32_t id;
+	const uint8_t *frame;
+	size_t len;
+};
+
+/* hello-request: hello request {"token":"hex:101112131415161718191a1b1c1d1e1f","pid":4242,"name":"curl"} */
+static const uint8_t WIRE_VEC_HELLO_REQUEST[] = { 0x00, 0x1d, 0x01, 0x5e, 0xed, 0x00, 0x01, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x00, 0x00, 0x10, 0x92, 0x63, 0x75, 0x72, 0x6c };
+#define WIRE_VEC_HELLO_REQUEST_ID 0x5eed0001u
+static const uint8_t WIRE_VEC_HELLO_REQUEST_MSG_TOKEN[] __attribute__((unused)) = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+#define WIRE_VEC_HELLO_REQUEST_MSG_TOKEN_LEN 16
+#define WIRE_VEC_HELLO_REQUEST_MSG_PID 4242
+#define WIRE_VEC_HELLO_REQUEST_MSG_NAME "curl"
+
+/* hello-ok: hello response {"status":0} */
+static const uint8_t WIRE_VEC_HELLO_OK[] = { 0x00, 0x05, 0x00, 0x5e, 0xed, 0x00, 0x02 };
+#define WIRE_VEC_HELLO_OK_ID 0x5eed0002u
+#define WIRE_VEC_HELLO_OK_MSG_STATUS 0
+
+/* connect-request-blocking-v4: connect request {"socktype":1,"address":"hex:04c61200010050","flags":3} */
+static const uint8_t WIRE_VEC_CONNECT_REQUEST_BLOCKING_V4[] = { 0x00, 0x0e, 0x02, 0x5e, 0xed, 0x00, 0x03, 0x01, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50, 0x03 };
+#define WIRE_VEC_CONNECT_REQUEST_BLOCKING_V4_ID 0x5eed0003u
+#define WIRE_VEC_CONNECT_REQUEST_BLOCKING_V4_MSG_SOCKTYPE 1
+static const uint8_t WIRE_VEC_CONNECT_REQUEST_BLOCKING_V4_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_CONNECT_REQUEST_BLOCKING_V4_MSG_ADDRESS_LEN 7
+#define WIRE_VEC_CONNECT_REQUEST_BLOCKING_V4_MSG_FLAGS 3
+
+/* connect-request-out-of-band-v6: connect request {"socktype":1,"address":"hex:0620010db800000000000000000000000701bb","flags":14} */
+static const uint8_t WIRE_VEC_CONNECT_REQUEST_OUT_OF_BAND_V6[] = { 0x00, 0x1a, 0x02, 0x5e, 0xed, 0x00, 0x04, 0x01, 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x01, 0xbb, 0x0e };
+#define WIRE_VEC_CONNECT_REQUEST_OUT_OF_BAND_V6_ID 0x5eed0004u
+#define WIRE_VEC_CONNECT_REQUEST_OUT_OF_BAND_V6_MSG_SOCKTYPE 1
+static const uint8_t WIRE_VEC_CONNECT_REQUEST_OUT_OF_BAND_V6_MSG_ADDRESS[] __attribute__((unused)) = { 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x01, 0xbb };
+#define WIRE_VEC_CONNECT_REQUEST_OUT_OF_BAND_V6_MSG_ADDRESS_LEN 19
+#define WIRE_VEC_CONNECT_REQUEST_OUT_OF_BAND_V6_MSG_FLAGS 14
+
+/* connect-request-no-flags: connect request {"socktype":1,"address":"hex:04c61200010050"} */
+static const uint8_t WIRE_VEC_CONNECT_REQUEST_NO_FLAGS[] = { 0x00, 0x0d, 0x02, 0x5e, 0xed, 0x00, 0x05, 0x01, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_CONNECT_REQUEST_NO_FLAGS_ID 0x5eed0005u
+#define WIRE_VEC_CONNECT_REQUEST_NO_FLAGS_MSG_SOCKTYPE 1
+static const uint8_t WIRE_VEC_CONNECT_REQUEST_NO_FLAGS_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_CONNECT_REQUEST_NO_FLAGS_MSG_ADDRESS_LEN 7
+
+/* connect-request-datagram: connect request {"socktype":2,"address":"hex:04c61200090035","flags":0} */
+static const uint8_t WIRE_VEC_CONNECT_REQUEST_DATAGRAM[] = { 0x00, 0x0e, 0x02, 0x5e, 0xed, 0x00, 0x06, 0x02, 0x04, 0xc6, 0x12, 0x00, 0x09, 0x00, 0x35, 0x00 };
+#define WIRE_VEC_CONNECT_REQUEST_DATAGRAM_ID 0x5eed0006u
+#define WIRE_VEC_CONNECT_REQUEST_DATAGRAM_MSG_SOCKTYPE 2
+static const uint8_t WIRE_VEC_CONNECT_REQUEST_DATAGRAM_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x09, 0x00, 0x35 };
+#define WIRE_VEC_CONNECT_REQUEST_DATAGRAM_MSG_ADDRESS_LEN 7
+#define WIRE_VEC_CONNECT_REQUEST_DATAGRAM_MSG_FLAGS 0
+
+/* connect-direct: connect response {"status":0,"action":0} */
+static const uint8_t WIRE_VEC_CONNECT_DIRECT[] = { 0x00, 0x06, 0x00, 0x5e, 0xed, 0x00, 0x07, 0x00 };
+#define WIRE_VEC_CONNECT_DIRECT_ID 0x5eed0007u
+#define WIRE_VEC_CONNECT_DIRECT_MSG_STATUS 0
+#define WIRE_VEC_CONNECT_DIRECT_MSG_ACTION 0
+
+/* connect-proxy: connect response {"status":0,"action":1,"ticket":"hex:a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"} */
+static const uint8_t WIRE_VEC_CONNECT_PROXY[] = { 0x00, 0x16, 0x00, 0x5e, 0xed, 0x00, 0x08, 0x01, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+#define WIRE_VEC_CONNECT_PROXY_ID 0x5eed0008u
+#define WIRE_VEC_CONNECT_PROXY_MSG_STATUS 0
+#define WIRE_VEC_CONNECT_PROXY_MSG_ACTION 1
+static const uint8_t WIRE_VEC_CONNECT_PROXY_MSG_TICKET[] __attribute__((unused)) = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+#define WIRE_VEC_CONNECT_PROXY_MSG_TICKET_LEN 16
+
+/* connect-execute-dial-scripted-standing: connect response {"status":0,"action":2,"session":9,"instruction":{"state":3,"arg":6,"consume":0,"waitMs":8000,"dial":{"proxy":"hex:047f0000010438","readMs":15000,"script":[{"prefix":"hex:0500","total":2,"then":"hex:05010001c61200010050","endsHop":false},{"prefix":"hex:05000001","total":10,"then":"hex:","endsHop":true}]},"send":"hex:050100"}} */
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING[] = { 0x00, 0x3d, 0x00, 0x5e, 0xed, 0x00, 0x09, 0x02, 0x00, 0x00, 0x00, 0x09, 0x03, 0x06, 0x00, 0x00, 0x00, 0x00, 0x1f, 0x40, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x38, 0x00, 0x00, 0x3a, 0x98, 0x00, 0x1b, 0x02, 0x02, 0x05, 0x00, 0x00, 0x02, 0x00, 0x0a, 0x05, 0x01, 0x00, 0x01, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50, 0x84, 0x05, 0x00, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x05, 0x01, 0x00 };
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_ID 0x5eed0009u
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_STATUS 0
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_ACTION 2
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_SESSION 9
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_STATE 3
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_ARG 6
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_CONSUME 0
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_WAIT_MS 8000
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_PROXY[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x38 };
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_PROXY_LEN 7
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_READ_MS 15000
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_COUNT 2
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_0_PREFIX[] __attribute__((unused)) = { 0x05, 0x00 };
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_0_PREFIX_LEN 2
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_0_TOTAL 2
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_0_THEN[] __attribute__((unused)) = { 0x05, 0x01, 0x00, 0x01, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_0_THEN_LEN 10
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_0_ENDS_HOP 0
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_1_PREFIX[] __attribute__((unused)) = { 0x05, 0x00, 0x00, 0x01 };
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_1_PREFIX_LEN 4
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_1_TOTAL 10
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_1_THEN[] __attribute__((unused)) = { 0 /* empty */ };
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_1_THEN_LEN 0
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_DIAL_SCRIPT_1_ENDS_HOP 1
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_SEND[] __attribute__((unused)) = { 0x05, 0x01, 0x00 };
+#define WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING_MSG_INSTRUCTION_SEND_LEN 3
+
+/* connect-execute-done-enetunreach: connect response {"status":0,"action":2,"session":10,"instruction":{"state":2,"arg":101,"consume":0,"waitMs":0,"send":"hex:"}} */
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH[] = { 0x00, 0x12, 0x00, 0x5e, 0xed, 0x00, 0x0a, 0x02, 0x00, 0x00, 0x00, 0x0a, 0x02, 0x65, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_ID 0x5eed000au
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_STATUS 0
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_ACTION 2
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_SESSION 10
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_INSTRUCTION_STATE 2
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_INSTRUCTION_ARG 101
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_INSTRUCTION_CONSUME 0
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_INSTRUCTION_WAIT_MS 0
+static const uint8_t WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_INSTRUCTION_SEND[] __attribute__((unused)) = { 0 /* empty */ };
+#define WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH_MSG_INSTRUCTION_SEND_LEN 0
+
+/* connect-errno-enetunreach: connect response {"status":101} */
+static const uint8_t WIRE_VEC_CONNECT_ERRNO_ENETUNREACH[] = { 0x00, 0x05, 0x65, 0x5e, 0xed, 0x00, 0x0b };
+#define WIRE_VEC_CONNECT_ERRNO_ENETUNREACH_ID 0x5eed000bu
+#define WIRE_VEC_CONNECT_ERRNO_ENETUNREACH_MSG_STATUS 101
+
+/* resolve-request-unspec: resolve request {"family":0,"name":"example.com"} */
+static const uint8_t WIRE_VEC_RESOLVE_REQUEST_UNSPEC[] = { 0x00, 0x11, 0x03, 0x5e, 0xed, 0x00, 0x0c, 0x00, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x63, 0x6f, 0x6d };
+#define WIRE_VEC_RESOLVE_REQUEST_UNSPEC_ID 0x5eed000cu
+#define WIRE_VEC_RESOLVE_REQUEST_UNSPEC_MSG_FAMILY 0
+#define WIRE_VEC_RESOLVE_REQUEST_UNSPEC_MSG_NAME "example.com"
+
+/* resolve-request-v6: resolve request {"family":6,"name":"example.org"} */
+static const uint8_t WIRE_VEC_RESOLVE_REQUEST_V6[] = { 0x00, 0x11, 0x03, 0x5e, 0xed, 0x00, 0x0d, 0x06, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x6f, 0x72, 0x67 };
+#define WIRE_VEC_RESOLVE_REQUEST_V6_ID 0x5eed000du
+#define WIRE_VEC_RESOLVE_REQUEST_V6_MSG_FAMILY 6
+#define WIRE_VEC_RESOLVE_REQUEST_V6_MSG_NAME "example.org"
+
+/* resolve-ok: resolve response {"status":0,"addresses":["198.18.0.5","2001:db8::5"]} */
+static const uint8_t WIRE_VEC_RESOLVE_OK[] = { 0x00, 0x1c, 0x00, 0x5e, 0xed, 0x00, 0x0e, 0x02, 0x04, 0xc6, 0x12, 0x00, 0x05, 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05 };
+#define WIRE_VEC_RESOLVE_OK_ID 0x5eed000eu
+#define WIRE_VEC_RESOLVE_OK_MSG_STATUS 0
+#define WIRE_VEC_RESOLVE_OK_MSG_ADDRESSES_COUNT 2
+#define WIRE_VEC_RESOLVE_OK_MSG_ADDRESSES_0 "198.18.0.5"
+#define WIRE_VEC_RESOLVE_OK_MSG_ADDRESSES_1 "2001:db8::5"
+
+/* resolve-not-found: resolve response {"status":1} */
+static const uint8_t WIRE_VEC_RESOLVE_NOT_FOUND[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 0x00, 0x0f };
+#define WIRE_VEC_RESOLVE_NOT_FOUND_ID 0x5eed000fu
+#define WIRE_VEC_RESOLVE_NOT_FOUND_MSG_STATUS 1
+
+/* resolve-try-again: resolve response {"status":2} */
+static const uint8_t WIRE_VEC_RESOLVE_TRY_AGAIN[] = { 0x00, 0x05, 0x02, 0x5e, 0xed, 0x00, 0x10 };
+#define WIRE_VEC_RESOLVE_TRY_AGAIN_ID 0x5eed0010u
+#define WIRE_VEC_RESOLVE_TRY_AGAIN_MSG_STATUS 2
+
+/* reverse-request: reverse request {"ip":{"family":4,"host":"198.18.0.5"}} */
+static const uint8_t WIRE_VEC_REVERSE_REQUEST[] = { 0x00, 0x0a, 0x04, 0x5e, 0xed, 0x00, 0x11, 0x04, 0xc6, 0x12, 0x00, 0x05 };
+#define WIRE_VEC_REVERSE_REQUEST_ID 0x5eed0011u
+#define WIRE_VEC_REVERSE_REQUEST_MSG_IP_FAMILY 4
+#define WIRE_VEC_REVERSE_REQUEST_MSG_IP_HOST "198.18.0.5"
+
+/* reverse-ok: reverse response {"status":0,"name":"example.com"} */
+static const uint8_t WIRE_VEC_REVERSE_OK[] = { 0x00, 0x10, 0x00, 0x5e, 0xed, 0x00, 0x12, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x63, 0x6f, 0x6d };
+#define WIRE_VEC_REVERSE_OK_ID 0x5eed0012u
+#define WIRE_VEC_REVERSE_OK_MSG_STATUS 0
+#define WIRE_VEC_REVERSE_OK_MSG_NAME "example.com"
+
+/* reverse-not-found: reverse response {"status":1} */
+static const uint8_t WIRE_VEC_REVERSE_NOT_FOUND[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 0x00, 0x13 };
+#define WIRE_VEC_REVERSE_NOT_FOUND_ID 0x5eed0013u
+#define WIRE_VEC_REVERSE_NOT_FOUND_MSG_STATUS 1
+
+/* peer-request-relay4: peer request {"localPort":40000,"relay":4} */
+static const uint8_t WIRE_VEC_PEER_REQUEST_RELAY4[] = { 0x00, 0x08, 0x05, 0x5e, 0xed, 0x00, 0x14, 0x9c, 0x40, 0x04 };
+#define WIRE_VEC_PEER_REQUEST_RELAY4_ID 0x5eed0014u
+#define WIRE_VEC_PEER_REQUEST_RELAY4_MSG_LOCAL_PORT 40000
+#define WIRE_VEC_PEER_REQUEST_RELAY4_MSG_RELAY 4
+
+/* peer-request-relay6: peer request {"localPort":40001,"relay":6} */
+static const uint8_t WIRE_VEC_PEER_REQUEST_RELAY6[] = { 0x00, 0x08, 0x05, 0x5e, 0xed, 0x00, 0x15, 0x9c, 0x41, 0x06 };
+#define WIRE_VEC_PEER_REQUEST_RELAY6_ID 0x5eed0015u
+#define WIRE_VEC_PEER_REQUEST_RELAY6_MSG_LOCAL_PORT 40001
+#define WIRE_VEC_PEER_REQUEST_RELAY6_MSG_RELAY 6
+
+/* peer-request-dial-path: peer request {"localPort":40002,"relay":0,"via":"hex:047f0000010438"} */
+static const uint8_t WIRE_VEC_PEER_REQUEST_DIAL_PATH[] = { 0x00, 0x0f, 0x05, 0x5e, 0xed, 0x00, 0x16, 0x9c, 0x42, 0x00, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x38 };
+#define WIRE_VEC_PEER_REQUEST_DIAL_PATH_ID 0x5eed0016u
+#define WIRE_VEC_PEER_REQUEST_DIAL_PATH_MSG_LOCAL_PORT 40002
+#define WIRE_VEC_PEER_REQUEST_DIAL_PATH_MSG_RELAY 0
+static const uint8_t WIRE_VEC_PEER_REQUEST_DIAL_PATH_MSG_VIA[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x38 };
+#define WIRE_VEC_PEER_REQUEST_DIAL_PATH_MSG_VIA_LEN 7
+
+/* peer-ok: peer response {"status":0,"address":"hex:04c61200010050"} */
+static const uint8_t WIRE_VEC_PEER_OK[] = { 0x00, 0x0c, 0x00, 0x5e, 0xed, 0x00, 0x17, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_PEER_OK_ID 0x5eed0017u
+#define WIRE_VEC_PEER_OK_MSG_STATUS 0
+static const uint8_t WIRE_VEC_PEER_OK_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_PEER_OK_MSG_ADDRESS_LEN 7
+
+/* peer-not-found: peer response {"status":1} */
+static const uint8_t WIRE_VEC_PEER_NOT_FOUND[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 0x00, 0x18 };
+#define WIRE_VEC_PEER_NOT_FOUND_ID 0x5eed0018u
+#define WIRE_VEC_PEER_NOT_FOUND_MSG_STATUS 1
+
+/* udp-route-request-connecting: udpRoute request {"connecting":true,"relay":4,"localPort":5353,"address":"hex:04c61200010035"} */
+static const uint8_t WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING[] = { 0x00, 0x10, 0x06, 0x5e, 0xed, 0x00, 0x19, 0x01, 0x04, 0x14, 0xe9, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x35 };
+#define WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING_ID 0x5eed0019u
+#define WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING_MSG_CONNECTING 1
+#define WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING_MSG_RELAY 4
+#define WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING_MSG_LOCAL_PORT 5353
+static const uint8_t WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x35 };
+#define WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING_MSG_ADDRESS_LEN 7
+
+/* udp-route-request-unconnected-v6: udpRoute request {"connecting":false,"relay":6,"localPort":5354,"address":"hex:0620010db80000000000000000000000530035"} */
+static const uint8_t WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6[] = { 0x00, 0x1c, 0x06, 0x5e, 0xed, 0x00, 0x1a, 0x00, 0x06, 0x14, 0xea, 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x53, 0x00, 0x35 };
+#define WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6_ID 0x5eed001au
+#define WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6_MSG_CONNECTING 0
+#define WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6_MSG_RELAY 6
+#define WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6_MSG_LOCAL_PORT 5354
+static const uint8_t WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6_MSG_ADDRESS[] __attribute__((unused)) = { 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x53, 0x00, 0x35 };
+#define WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6_MSG_ADDRESS_LEN 19
+
+/* udp-route-direct: udpRoute response {"status":0,"action":0} */
+static const uint8_t WIRE_VEC_UDP_ROUTE_DIRECT[] = { 0x00, 0x06, 0x00, 0x5e, 0xed, 0x00, 0x1b, 0x00 };
+#define WIRE_VEC_UDP_ROUTE_DIRECT_ID 0x5eed001bu
+#define WIRE_VEC_UDP_ROUTE_DIRECT_MSG_STATUS 0
+#define WIRE_VEC_UDP_ROUTE_DIRECT_MSG_ACTION 0
+
+/* udp-route-relay: udpRoute response {"status":0,"action":1,"id":"hex:0102030405060708","replyKey":"hex:303132333435363738393a3b3c3d3e3f"} */
+static const uint8_t WIRE_VEC_UDP_ROUTE_RELAY[] = { 0x00, 0x1e, 0x00, 0x5e, 0xed, 0x00, 0x1c, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
+#define WIRE_VEC_UDP_ROUTE_RELAY_ID 0x5eed001cu
+#define WIRE_VEC_UDP_ROUTE_RELAY_MSG_STATUS 0
+#define WIRE_VEC_UDP_ROUTE_RELAY_MSG_ACTION 1
+static const uint8_t WIRE_VEC_UDP_ROUTE_RELAY_MSG_ID[] __attribute__((unused)) = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+#define WIRE_VEC_UDP_ROUTE_RELAY_MSG_ID_LEN 8
+static const uint8_t WIRE_VEC_UDP_ROUTE_RELAY_MSG_REPLY_KEY[] __attribute__((unused)) = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
+#define WIRE_VEC_UDP_ROUTE_RELAY_MSG_REPLY_KEY_LEN 16
+
+/* udp-route-errno-enetunreach: udpRoute response {"status":101} */
+static const uint8_t WIRE_VEC_UDP_ROUTE_ERRNO_ENETUNREACH[] = { 0x00, 0x05, 0x65, 0x5e, 0xed, 0x00, 0x1d };
+#define WIRE_VEC_UDP_ROUTE_ERRNO_ENETUNREACH_ID 0x5eed001du
+#define WIRE_VEC_UDP_ROUTE_ERRNO_ENETUNREACH_MSG_STATUS 101
+
+/* udp-release-request-closed: udpRelease request {"closed":true,"relay":4,"localPort":5353} */
+static const uint8_t WIRE_VEC_UDP_RELEASE_REQUEST_CLOSED[] = { 0x00, 0x09, 0x07, 0x5e, 0xed, 0x00, 0x1e, 0x01, 0x04, 0x14, 0xe9 };
+#define WIRE_VEC_UDP_RELEASE_REQUEST_CLOSED_ID 0x5eed001eu
+#define WIRE_VEC_UDP_RELEASE_REQUEST_CLOSED_MSG_CLOSED 1
+#define WIRE_VEC_UDP_RELEASE_REQUEST_CLOSED_MSG_RELAY 4
+#define WIRE_VEC_UDP_RELEASE_REQUEST_CLOSED_MSG_LOCAL_PORT 5353
+
+/* udp-release-request-disconnected: udpRelease request {"closed":false,"relay":6,"localPort":5354} */
+static const uint8_t WIRE_VEC_UDP_RELEASE_REQUEST_DISCONNECTED[] = { 0x00, 0x09, 0x07, 0x5e, 0xed, 0x00, 0x1f, 0x00, 0x06, 0x14, 0xea };
+#define WIRE_VEC_UDP_RELEASE_REQUEST_DISCONNECTED_ID 0x5eed001fu
+#define WIRE_VEC_UDP_RELEASE_REQUEST_DISCONNECTED_MSG_CLOSED 0
+#define WIRE_VEC_UDP_RELEASE_REQUEST_DISCONNECTED_MSG_RELAY 6
+#define WIRE_VEC_UDP_RELEASE_REQUEST_DISCONNECTED_MSG_LOCAL_PORT 5354
+
+/* udp-release-ok: udpRelease response {"status":0} */
+static const uint8_t WIRE_VEC_UDP_RELEASE_OK[] = { 0x00, 0x05, 0x00, 0x5e, 0xed, 0x00, 0x20 };
+#define WIRE_VEC_UDP_RELEASE_OK_ID 0x5eed0020u
+#define WIRE_VEC_UDP_RELEASE_OK_MSG_STATUS 0
+
+/* udp-lookup-request: udpLookup request {"relay":4,"localPort":5353} */
+static const uint8_t WIRE_VEC_UDP_LOOKUP_REQUEST[] = { 0x00, 0x08, 0x0a, 0x5e, 0xed, 0x00, 0x21, 0x04, 0x14, 0xe9 };
+#define WIRE_VEC_UDP_LOOKUP_REQUEST_ID 0x5eed0021u
+#define WIRE_VEC_UDP_LOOKUP_REQUEST_MSG_RELAY 4
+#define WIRE_VEC_UDP_LOOKUP_REQUEST_MSG_LOCAL_PORT 5353
+
+/* udp-lookup-unconnected: udpLookup response {"status":0,"id":"hex:0102030405060708","replyKey":"hex:303132333435363738393a3b3c3d3e3f"} */
+static const uint8_t WIRE_VEC_UDP_LOOKUP_UNCONNECTED[] = { 0x00, 0x1e, 0x00, 0x5e, 0xed, 0x00, 0x22, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x00 };
+#define WIRE_VEC_UDP_LOOKUP_UNCONNECTED_ID 0x5eed0022u
+#define WIRE_VEC_UDP_LOOKUP_UNCONNECTED_MSG_STATUS 0
+static const uint8_t WIRE_VEC_UDP_LOOKUP_UNCONNECTED_MSG_ID[] __attribute__((unused)) = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+#define WIRE_VEC_UDP_LOOKUP_UNCONNECTED_MSG_ID_LEN 8
+static const uint8_t WIRE_VEC_UDP_LOOKUP_UNCONNECTED_MSG_REPLY_KEY[] __attribute__((unused)) = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
+#define WIRE_VEC_UDP_LOOKUP_UNCONNECTED_MSG_REPLY_KEY_LEN 16
+
+/* udp-lookup-connected: udpLookup response {"status":0,"id":"hex:0102030405060708","replyKey":"hex:303132333435363738393a3b3c3d3e3f","peer":"hex:04c61200010035"} */
+static const uint8_t WIRE_VEC_UDP_LOOKUP_CONNECTED[] = { 0x00, 0x25, 0x00, 0x5e, 0xed, 0x00, 0x23, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x01, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x35 };
+#define WIRE_VEC_UDP_LOOKUP_CONNECTED_ID 0x5eed0023u
+#define WIRE_VEC_UDP_LOOKUP_CONNECTED_MSG_STATUS 0
+static const uint8_t WIRE_VEC_UDP_LOOKUP_CONNECTED_MSG_ID[] __attribute__((unused)) = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+#define WIRE_VEC_UDP_LOOKUP_CONNECTED_MSG_ID_LEN 8
+static const uint8_t WIRE_VEC_UDP_LOOKUP_CONNECTED_MSG_REPLY_KEY[] __attribute__((unused)) = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
+#define WIRE_VEC_UDP_LOOKUP_CONNECTED_MSG_REPLY_KEY_LEN 16
+static const uint8_t WIRE_VEC_UDP_LOOKUP_CONNECTED_MSG_PEER[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x35 };
+#define WIRE_VEC_UDP_LOOKUP_CONNECTED_MSG_PEER_LEN 7
+
+/* udp-lookup-not-found: udpLookup response {"status":1} */
+static const uint8_t WIRE_VEC_UDP_LOOKUP_NOT_FOUND[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 0x00, 0x24 };
+#define WIRE_VEC_UDP_LOOKUP_NOT_FOUND_ID 0x5eed0024u
+#define WIRE_VEC_UDP_LOOKUP_NOT_FOUND_MSG_STATUS 1
+
+/* step-request-data: step request {"session":9,"event":0,"errno":0,"localPort":40000,"matched":1,"bytes":"hex:05050001000000000000"} */
+static const uint8_t WIRE_VEC_STEP_REQUEST_DATA[] = { 0x00, 0x19, 0x0b, 0x5e, 0xed, 0x00, 0x25, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x9c, 0x40, 0x01, 0x05, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_STEP_REQUEST_DATA_ID 0x5eed0025u
+#define WIRE_VEC_STEP_REQUEST_DATA_MSG_SESSION 9
+#define WIRE_VEC_STEP_REQUEST_DATA_MSG_EVENT 0
+#define WIRE_VEC_STEP_REQUEST_DATA_MSG_ERRNO 0
+#define WIRE_VEC_STEP_REQUEST_DATA_MSG_LOCAL_PORT 40000
+#define WIRE_VEC_STEP_REQUEST_DATA_MSG_MATCHED 1
+static const uint8_t WIRE_VEC_STEP_REQUEST_DATA_MSG_BYTES[] __attribute__((unused)) = { 0x05, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_STEP_REQUEST_DATA_MSG_BYTES_LEN 10
+
+/* step-request-connect-failed: step request {"session":9,"event":3,"errno":111,"localPort":0,"matched":0,"bytes":"hex:"} */
+static const uint8_t WIRE_VEC_STEP_REQUEST_CONNECT_FAILED[] = { 0x00, 0x0f, 0x0b, 0x5e, 0xed, 0x00, 0x26, 0x00, 0x00, 0x00, 0x09, 0x03, 0x00, 0x6f, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_STEP_REQUEST_CONNECT_FAILED_ID 0x5eed0026u
+#define WIRE_VEC_STEP_REQUEST_CONNECT_FAILED_MSG_SESSION 9
+#define WIRE_VEC_STEP_REQUEST_CONNECT_FAILED_MSG_EVENT 3
+#define WIRE_VEC_STEP_REQUEST_CONNECT_FAILED_MSG_ERRNO 111
+#define WIRE_VEC_STEP_REQUEST_CONNECT_FAILED_MSG_LOCAL_PORT 0
+#define WIRE_VEC_STEP_REQUEST_CONNECT_FAILED_MSG_MATCHED 0
+static const uint8_t WIRE_VEC_STEP_REQUEST_CONNECT_FAILED_MSG_BYTES[] __attribute__((unused)) = { 0 /* empty */ };
+#define WIRE_VEC_STEP_REQUEST_CONNECT_FAILED_MSG_BYTES_LEN 0
+
+/* step-request-sent: step request {"session":9,"event":6,"errno":0,"localPort":40000,"matched":0,"bytes":"hex:"} */
+static const uint8_t WIRE_VEC_STEP_REQUEST_SENT[] = { 0x00, 0x0f, 0x0b, 0x5e, 0xed, 0x00, 0x27, 0x00, 0x00, 0x00, 0x09, 0x06, 0x00, 0x00, 0x9c, 0x40, 0x00 };
+#define WIRE_VEC_STEP_REQUEST_SENT_ID 0x5eed0027u
+#define WIRE_VEC_STEP_REQUEST_SENT_MSG_SESSION 9
+#define WIRE_VEC_STEP_REQUEST_SENT_MSG_EVENT 6
+#define WIRE_VEC_STEP_REQUEST_SENT_MSG_ERRNO 0
+#define WIRE_VEC_STEP_REQUEST_SENT_MSG_LOCAL_PORT 40000
+#define WIRE_VEC_STEP_REQUEST_SENT_MSG_MATCHED 0
+static const uint8_t WIRE_VEC_STEP_REQUEST_SENT_MSG_BYTES[] __attribute__((unused)) = { 0 /* empty */ };
+#define WIRE_VEC_STEP_REQUEST_SENT_MSG_BYTES_LEN 0
+
+/* step-read: step response {"status":0,"instruction":{"state":0,"arg":0,"consume":2,"waitMs":14990,"send":"hex:05010001c61200010050"}} */
+static const uint8_t WIRE_VEC_STEP_READ[] = { 0x00, 0x17, 0x00, 0x5e, 0xed, 0x00, 0x28, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x3a, 0x8e, 0x05, 0x01, 0x00, 0x01, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_STEP_READ_ID 0x5eed0028u
+#define WIRE_VEC_STEP_READ_MSG_STATUS 0
+#define WIRE_VEC_STEP_READ_MSG_INSTRUCTION_STATE 0
+#define WIRE_VEC_STEP_READ_MSG_INSTRUCTION_ARG 0
+#define WIRE_VEC_STEP_READ_MSG_INSTRUCTION_CONSUME 2
+#define WIRE_VEC_STEP_READ_MSG_INSTRUCTION_WAIT_MS 14990
+static const uint8_t WIRE_VEC_STEP_READ_MSG_INSTRUCTION_SEND[] __attribute__((unused)) = { 0x05, 0x01, 0x00, 0x01, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_STEP_READ_MSG_INSTRUCTION_SEND_LEN 10
+
+/* step-read-more: step response {"status":0,"instruction":{"state":0,"arg":1,"consume":0,"waitMs":14990,"send":"hex:010475736572"}} */
+static const uint8_t WIRE_VEC_STEP_READ_MORE[] = { 0x00, 0x13, 0x00, 0x5e, 0xed, 0x00, 0x29, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x3a, 0x8e, 0x01, 0x04, 0x75, 0x73, 0x65, 0x72 };
+#define WIRE_VEC_STEP_READ_MORE_ID 0x5eed0029u
+#define WIRE_VEC_STEP_READ_MORE_MSG_STATUS 0
+#define WIRE_VEC_STEP_READ_MORE_MSG_INSTRUCTION_STATE 0
+#define WIRE_VEC_STEP_READ_MORE_MSG_INSTRUCTION_ARG 1
+#define WIRE_VEC_STEP_READ_MORE_MSG_INSTRUCTION_CONSUME 0
+#define WIRE_VEC_STEP_READ_MORE_MSG_INSTRUCTION_WAIT_MS 14990
+static const uint8_t WIRE_VEC_STEP_READ_MORE_MSG_INSTRUCTION_SEND[] __attribute__((unused)) = { 0x01, 0x04, 0x75, 0x73, 0x65, 0x72 };
+#define WIRE_VEC_STEP_READ_MORE_MSG_INSTRUCTION_SEND_LEN 6
+
+/* step-done-connected: step response {"status":0,"instruction":{"state":2,"arg":0,"consume":10,"waitMs":0,"send":"hex:"}} */
+static const uint8_t WIRE_VEC_STEP_DONE_CONNECTED[] = { 0x00, 0x0d, 0x00, 0x5e, 0xed, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_STEP_DONE_CONNECTED_ID 0x5eed002au
+#define WIRE_VEC_STEP_DONE_CONNECTED_MSG_STATUS 0
+#define WIRE_VEC_STEP_DONE_CONNECTED_MSG_INSTRUCTION_STATE 2
+#define WIRE_VEC_STEP_DONE_CONNECTED_MSG_INSTRUCTION_ARG 0
+#define WIRE_VEC_STEP_DONE_CONNECTED_MSG_INSTRUCTION_CONSUME 10
+#define WIRE_VEC_STEP_DONE_CONNECTED_MSG_INSTRUCTION_WAIT_MS 0
+static const uint8_t WIRE_VEC_STEP_DONE_CONNECTED_MSG_INSTRUCTION_SEND[] __attribute__((unused)) = { 0 /* empty */ };
+#define WIRE_VEC_STEP_DONE_CONNECTED_MSG_INSTRUCTION_SEND_LEN 0
+
+/* step-done-econnrefused: step response {"status":0,"instruction":{"state":2,"arg":111,"consume":0,"waitMs":0,"send":"hex:"}} */
+static const uint8_t WIRE_VEC_STEP_DONE_ECONNREFUSED[] = { 0x00, 0x0d, 0x00, 0x5e, 0xed, 0x00, 0x2b, 0x02, 0x6f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_STEP_DONE_ECONNREFUSED_ID 0x5eed002bu
+#define WIRE_VEC_STEP_DONE_ECONNREFUSED_MSG_STATUS 0
+#define WIRE_VEC_STEP_DONE_ECONNREFUSED_MSG_INSTRUCTION_STATE 2
+#define WIRE_VEC_STEP_DONE_ECONNREFUSED_MSG_INSTRUCTION_ARG 111
+#define WIRE_VEC_STEP_DONE_ECONNREFUSED_MSG_INSTRUCTION_CONSUME 0
+#define WIRE_VEC_STEP_DONE_ECONNREFUSED_MSG_INSTRUCTION_WAIT_MS 0
+static const uint8_t WIRE_VEC_STEP_DONE_ECONNREFUSED_MSG_INSTRUCTION_SEND[] __attribute__((unused)) = { 0 /* empty */ };
+#define WIRE_VEC_STEP_DONE_ECONNREFUSED_MSG_INSTRUCTION_SEND_LEN 0
+
+/* step-dial-unscripted: step response {"status":0,"instruction":{"state":3,"arg":1,"consume":0,"waitMs":8000,"dial":{"proxy":"hex:0620010db80000000000000000000010800438","readMs":15000},"send":"hex:050100"}} */
+static const uint8_t WIRE_VEC_STEP_DIAL_UNSCRIPTED[] = { 0x00, 0x27, 0x00, 0x5e, 0xed, 0x00, 0x2c, 0x03, 0x01, 0x00, 0x00, 0x00, 0x00, 0x1f, 0x40, 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x80, 0x04, 0x38, 0x00, 0x00, 0x3a, 0x98, 0x05, 0x01, 0x00 };
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_ID 0x5eed002cu
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_STATUS 0
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_STATE 3
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_ARG 1
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_CONSUME 0
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_WAIT_MS 8000
+static const uint8_t WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_DIAL_PROXY[] __attribute__((unused)) = { 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x80, 0x04, 0x38 };
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_DIAL_PROXY_LEN 19
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_DIAL_READ_MS 15000
+static const uint8_t WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_SEND[] __attribute__((unused)) = { 0x05, 0x01, 0x00 };
+#define WIRE_VEC_STEP_DIAL_UNSCRIPTED_MSG_INSTRUCTION_SEND_LEN 3
+
+/* proxies-request: proxies request {} */
+static const uint8_t WIRE_VEC_PROXIES_REQUEST[] = { 0x00, 0x05, 0x0c, 0x5e, 0xed, 0x00, 0x2d };
+#define WIRE_VEC_PROXIES_REQUEST_ID 0x5eed002du
+
+/* proxies-ok: proxies response {"status":0,"addresses":["hex:047f0000010438","hex:0620010db80000000000000000000010800438"]} */
+static const uint8_t WIRE_VEC_PROXIES_OK[] = { 0x00, 0x20, 0x00, 0x5e, 0xed, 0x00, 0x2e, 0x02, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x38, 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x80, 0x04, 0x38 };
+#define WIRE_VEC_PROXIES_OK_ID 0x5eed002eu
+#define WIRE_VEC_PROXIES_OK_MSG_STATUS 0
+#define WIRE_VEC_PROXIES_OK_MSG_ADDRESSES_COUNT 2
+static const uint8_t WIRE_VEC_PROXIES_OK_MSG_ADDRESSES_0[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x38 };
+#define WIRE_VEC_PROXIES_OK_MSG_ADDRESSES_0_LEN 7
+static const uint8_t WIRE_VEC_PROXIES_OK_MSG_ADDRESSES_1[] __attribute__((unused)) = { 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x80, 0x04, 0x38 };
+#define WIRE_VEC_PROXIES_OK_MSG_ADDRESSES_1_LEN 19
+
+/* note-request-session: note request {"session":9,"localPort":40000} */
+static const uint8_t WIRE_VEC_NOTE_REQUEST_SESSION[] = { 0x00, 0x0b, 0x0d, 0x5e, 0xed, 0x00, 0x2f, 0x00, 0x00, 0x00, 0x09, 0x9c, 0x40 };
+#define WIRE_VEC_NOTE_REQUEST_SESSION_ID 0x5eed002fu
+#define WIRE_VEC_NOTE_REQUEST_SESSION_MSG_SESSION 9
+#define WIRE_VEC_NOTE_REQUEST_SESSION_MSG_LOCAL_PORT 40000
+
+/* note-request-standing: note request {"session":0,"localPort":40003,"ms":12,"connect":{"socktype":1,"address":"hex:04c61200010050","flags":3}} */
+static const uint8_t WIRE_VEC_NOTE_REQUEST_STANDING[] = { 0x00, 0x18, 0x0d, 0x5e, 0xed, 0x00, 0x30, 0x00, 0x00, 0x00, 0x00, 0x9c, 0x43, 0x00, 0x00, 0x00, 0x0c, 0x01, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50, 0x03 };
+#define WIRE_VEC_NOTE_REQUEST_STANDING_ID 0x5eed0030u
+#define WIRE_VEC_NOTE_REQUEST_STANDING_MSG_SESSION 0
+#define WIRE_VEC_NOTE_REQUEST_STANDING_MSG_LOCAL_PORT 40003
+#define WIRE_VEC_NOTE_REQUEST_STANDING_MSG_MS 12
+#define WIRE_VEC_NOTE_REQUEST_STANDING_MSG_CONNECT_SOCKTYPE 1
+static const uint8_t WIRE_VEC_NOTE_REQUEST_STANDING_MSG_CONNECT_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_NOTE_REQUEST_STANDING_MSG_CONNECT_ADDRESS_LEN 7
+#define WIRE_VEC_NOTE_REQUEST_STANDING_MSG_CONNECT_FLAGS 3
+
+/* resume-request: resume request {"connect":{"socktype":1,"address":"hex:04c61200010050","flags":3},"ms":30,"step":{"session":0,"event":0,"errno":0,"localPort":40004,"matched":1,"bytes":"hex:05050001000000000000"}} */
+static const uint8_t WIRE_VEC_RESUME_REQUEST[] = { 0x00, 0x27, 0x0e, 0x5e, 0xed, 0x00, 0x31, 0x09, 0x01, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50, 0x03, 0x00, 0x00, 0x00, 0x1e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x9c, 0x44, 0x01, 0x05, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_RESUME_REQUEST_ID 0x5eed0031u
+#define WIRE_VEC_RESUME_REQUEST_MSG_CONNECT_SOCKTYPE 1
+static const uint8_t WIRE_VEC_RESUME_REQUEST_MSG_CONNECT_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x50 };
+#define WIRE_VEC_RESUME_REQUEST_MSG_CONNECT_ADDRESS_LEN 7
+#define WIRE_VEC_RESUME_REQUEST_MSG_CONNECT_FLAGS 3
+#define WIRE_VEC_RESUME_REQUEST_MSG_MS 30
+#define WIRE_VEC_RESUME_REQUEST_MSG_STEP_SESSION 0
+#define WIRE_VEC_RESUME_REQUEST_MSG_STEP_EVENT 0
+#define WIRE_VEC_RESUME_REQUEST_MSG_STEP_ERRNO 0
+#define WIRE_VEC_RESUME_REQUEST_MSG_STEP_LOCAL_PORT 40004
+#define WIRE_VEC_RESUME_REQUEST_MSG_STEP_MATCHED 1
+static const uint8_t WIRE_VEC_RESUME_REQUEST_MSG_STEP_BYTES[] __attribute__((unused)) = { 0x05, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_RESUME_REQUEST_MSG_STEP_BYTES_LEN 10
+
+/* resume-done-econnrefused: resume response {"status":0,"session":11,"instruction":{"state":2,"arg":111,"consume":0,"waitMs":0,"send":"hex:"}} */
+static const uint8_t WIRE_VEC_RESUME_DONE_ECONNREFUSED[] = { 0x00, 0x11, 0x00, 0x5e, 0xed, 0x00, 0x32, 0x00, 0x00, 0x00, 0x0b, 0x02, 0x6f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+#define WIRE_VEC_RESUME_DONE_ECONNREFUSED_ID 0x5eed0032u
+#define WIRE_VEC_RESUME_DONE_ECONNREFUSED_MSG_STATUS 0
+#define WIRE_VEC_RESUME_DONE_ECONNREFUSED_MSG_SESSION 11
+#define WIRE_VEC_RESUME_DONE_ECONNREFUSED_MSG_INSTRUCTION_STATE 2
+#define WIRE_VEC_RESUME_DONE_ECONNREFUSED_MSG_INSTRUCTION_ARG 111
+#define WIRE_VEC_RESUME_DONE_ECONNREFUSED_MSG_INSTRUCTION_CONSUME 0
+#define WIRE_VEC_RESUME_DONE_ECONNREFUSED_MSG_INSTRUCTION_WAIT_MS 0
+static const uint8_t WIRE_VEC_RESUME_DONE_ECONNREFUSED_MSG_INSTRUCTION_SEND[] __attribute__((unused)) = { 0 /* empty */ };
+#define WIRE_VEC_RESUME_DONE_ECONNREFUSED_MSG_INSTRUCTION_SEND_LEN 0
+
+/* verdict-request: verdict request {"ticket":"hex:a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"} */
+static const uint8_t WIRE_VEC_VERDICT_REQUEST[] = { 0x00, 0x15, 0x0f, 0x5e, 0xed, 0x00, 0x33, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+#define WIRE_VEC_VERDICT_REQUEST_ID 0x5eed0033u
+static const uint8_t WIRE_VEC_VERDICT_REQUEST_MSG_TICKET[] __attribute__((unused)) = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+#define WIRE_VEC_VERDICT_REQUEST_MSG_TICKET_LEN 16
+
+/* verdict-connected: verdict response {"status":0,"errno":0} */
+static const uint8_t WIRE_VEC_VERDICT_CONNECTED[] = { 0x00, 0x06, 0x00, 0x5e, 0xed, 0x00, 0x34, 0x00 };
+#define WIRE_VEC_VERDICT_CONNECTED_ID 0x5eed0034u
+#define WIRE_VEC_VERDICT_CONNECTED_MSG_STATUS 0
+#define WIRE_VEC_VERDICT_CONNECTED_MSG_ERRNO 0
+
+/* verdict-econnrefused: verdict response {"status":0,"errno":111} */
+static const uint8_t WIRE_VEC_VERDICT_ECONNREFUSED[] = { 0x00, 0x06, 0x00, 0x5e, 0xed, 0x00, 0x35, 0x6f };
+#define WIRE_VEC_VERDICT_ECONNREFUSED_ID 0x5eed0035u
+#define WIRE_VEC_VERDICT_ECONNREFUSED_MSG_STATUS 0
+#define WIRE_VEC_VERDICT_ECONNREFUSED_MSG_ERRNO 111
+
+/* verdict-unknown: verdict response {"status":1} */
+static const uint8_t WIRE_VEC_VERDICT_UNKNOWN[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 0x00, 0x36 };
+#define WIRE_VEC_VERDICT_UNKNOWN_ID 0x5eed0036u
+#define WIRE_VEC_VERDICT_UNKNOWN_MSG_STATUS 1
+
+static const struct wire_frame_vector WIRE_FRAME_VECTORS[] __attribute__((unused)) = {
+	{ "hello-request", 0x01, 0, 0x5eed0001u, WIRE_VEC_HELLO_REQUEST, sizeof WIRE_VEC_HELLO_REQUEST },
+	{ "hello-ok", 0x01, 1, 0x5eed0002u, WIRE_VEC_HELLO_OK, sizeof WIRE_VEC_HELLO_OK },
+	{ "connect-request-blocking-v4", 0x02, 0, 0x5eed0003u, WIRE_VEC_CONNECT_REQUEST_BLOCKING_V4, sizeof WIRE_VEC_CONNECT_REQUEST_BLOCKING_V4 },
+	{ "connect-request-out-of-band-v6", 0x02, 0, 0x5eed0004u, WIRE_VEC_CONNECT_REQUEST_OUT_OF_BAND_V6, sizeof WIRE_VEC_CONNECT_REQUEST_OUT_OF_BAND_V6 },
+	{ "connect-request-no-flags", 0x02, 0, 0x5eed0005u, WIRE_VEC_CONNECT_REQUEST_NO_FLAGS, sizeof WIRE_VEC_CONNECT_REQUEST_NO_FLAGS },
+	{ "connect-request-datagram", 0x02, 0, 0x5eed0006u, WIRE_VEC_CONNECT_REQUEST_DATAGRAM, sizeof WIRE_VEC_CONNECT_REQUEST_DATAGRAM },
+	{ "connect-direct", 0x02, 1, 0x5eed0007u, WIRE_VEC_CONNECT_DIRECT, sizeof WIRE_VEC_CONNECT_DIRECT },
+	{ "connect-proxy", 0x02, 1, 0x5eed0008u, WIRE_VEC_CONNECT_PROXY, sizeof WIRE_VEC_CONNECT_PROXY },
+	{ "connect-execute-dial-scripted-standing", 0x02, 1, 0x5eed0009u, WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING, sizeof WIRE_VEC_CONNECT_EXECUTE_DIAL_SCRIPTED_STANDING },
+	{ "connect-execute-done-enetunreach", 0x02, 1, 0x5eed000au, WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH, sizeof WIRE_VEC_CONNECT_EXECUTE_DONE_ENETUNREACH },
+	{ "connect-errno-enetunreach", 0x02, 1, 0x5eed000bu, WIRE_VEC_CONNECT_ERRNO_ENETUNREACH, sizeof WIRE_VEC_CONNECT_ERRNO_ENETUNREACH },
+	{ "resolve-request-unspec", 0x03, 0, 0x5eed000cu, WIRE_VEC_RESOLVE_REQUEST_UNSPEC, sizeof WIRE_VEC_RESOLVE_REQUEST_UNSPEC },
+	{ "resolve-request-v6", 0x03, 0, 0x5eed000du, WIRE_VEC_RESOLVE_REQUEST_V6, sizeof WIRE_VEC_RESOLVE_REQUEST_V6 },
+	{ "resolve-ok", 0x03, 1, 0x5eed000eu, WIRE_VEC_RESOLVE_OK, sizeof WIRE_VEC_RESOLVE_OK },
+	{ "resolve-not-found", 0x03, 1, 0x5eed000fu, WIRE_VEC_RESOLVE_NOT_FOUND, sizeof WIRE_VEC_RESOLVE_NOT_FOUND },
+	{ "resolve-try-again", 0x03, 1, 0x5eed0010u, WIRE_VEC_RESOLVE_TRY_AGAIN, sizeof WIRE_VEC_RESOLVE_TRY_AGAIN },
+	{ "reverse-request", 0x04, 0, 0x5eed0011u, WIRE_VEC_REVERSE_REQUEST, sizeof WIRE_VEC_REVERSE_REQUEST },
+	{ "reverse-ok", 0x04, 1, 0x5eed0012u, WIRE_VEC_REVERSE_OK, sizeof WIRE_VEC_REVERSE_OK },
+	{ "reverse-not-found", 0x04, 1, 0x5eed0013u, WIRE_VEC_REVERSE_NOT_FOUND, sizeof WIRE_VEC_REVERSE_NOT_FOUND },
+	{ "peer-request-relay4", 0x05, 0, 0x5eed0014u, WIRE_VEC_PEER_REQUEST_RELAY4, sizeof WIRE_VEC_PEER_REQUEST_RELAY4 },
+	{ "peer-request-relay6", 0x05, 0, 0x5eed0015u, WIRE_VEC_PEER_REQUEST_RELAY6, sizeof WIRE_VEC_PEER_REQUEST_RELAY6 },
+	{ "peer-request-dial-path", 0x05, 0, 0x5eed0016u, WIRE_VEC_PEER_REQUEST_DIAL_PATH, sizeof WIRE_VEC_PEER_REQUEST_DIAL_PATH },
+	{ "peer-ok", 0x05, 1, 0x5eed0017u, WIRE_VEC_PEER_OK, sizeof WIRE_VEC_PEER_OK },
+	{ "peer-not-found", 0x05, 1, 0x5eed0018u, WIRE_VEC_PEER_NOT_FOUND, sizeof WIRE_VEC_PEER_NOT_FOUND },
+	{ "udp-route-request-connecting", 0x06, 0, 0x5eed0019u, WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING, sizeof WIRE_VEC_UDP_ROUTE_REQUEST_CONNECTING },
+	{ "udp-route-request-unconnected-v6", 0x06, 0, 0x5eed001au, WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6, sizeof WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6 },
+	{ "udp-route-direct", 0x06, 1, 0x5eed001bu, WIRE_VEC_UDP_ROUTE_DIRECT, sizeof WIRE_VEC_UDP_ROUTE_DIRECT },
+	{ "udp-route-relay", 0x06, 1, 0x5eed001cu, WIRE_VEC_UDP_ROUTE_RELAY, sizeof WIRE_VEC_UDP_ROUTE_RELAY },
+	{ "udp-route-errno-enetunreach", 0x06, 1, 0x5eed001du, WIRE_VEC_UDP_ROUTE_ERRNO_ENETUNREACH, sizeof WIRE_VEC_UDP_ROUTE_ERRNO_ENETUNREACH },
+	{ "udp-release-request-closed", 0x07, 0, 0x5eed001eu, WIRE_VEC_UDP_RELEASE_REQUEST_CLOSED, sizeof WIRE_VEC_UDP_RELEASE_REQUEST_CLOSED },
+	{ "udp-release-request-disconnected", 0x07, 0, 0x5eed001fu, WIRE_VEC_UDP_RELEASE_REQUEST_DISCONNECTED, sizeof WIRE_VEC_UDP_RELEASE_REQUEST_DISCONNECTED },
+	{ "udp-release-ok", 0x07, 1, 0x5eed0020u, WIRE_VEC_UDP_RELEASE_OK, sizeof WIRE_VEC_UDP_RELEASE_OK },
+	{ "udp-lookup-request", 0x0a, 0, 0x5eed0021u, WIRE_VEC_UDP_LOOKUP_REQUEST, sizeof WIRE_VEC_UDP_LOOKUP_REQUEST },
+	{ "udp-lookup-unconnected", 0x0a, 1, 0x5eed0022u, WIRE_VEC_UDP_LOOKUP_UNCONNECTED, sizeof WIRE_VEC_UDP_LOOKUP_UNCONNECTED },
+	{ "udp-lookup-connected", 0x0a, 1, 0x5eed0023u, WIRE_VEC_UDP_LOOKUP_CONNECTED, sizeof WIRE_VEC_UDP_LOOKUP_CONNECTED },
+	{ "udp-lookup-not-found", 0x0a, 1, 0x5eed0024u, WIRE_VEC_UDP_LOOKUP_NOT_FOUND, sizeof WIRE_VEC_UDP_LOOKUP_NOT_FOUND },
+	{ "step-request-data", 0x0b, 0, 0x5eed0025u, WIRE_VEC_STEP_REQUEST_DATA, sizeof WIRE_VEC_STEP_REQUEST_DATA },
+	{ "step-request-connect-failed", 0x0b, 0, 0x5eed0026u, WIRE_VEC_STEP_REQUEST_CONNECT_FAILED, sizeof WIRE_VEC_STEP_REQUEST_CONNECT_FAILED },
+	{ "step-request-sent", 0x0b, 0, 0x5eed0027u, WIRE_VEC_STEP_REQUEST_SENT, sizeof WIRE_VEC_STEP_REQUEST_SENT },
+	{ "step-read", 0x0b, 1, 0x5eed0028u, WIRE_VEC_STEP_READ, sizeof WIRE_VEC_STEP_READ },
+	{ "step-read-more", 0x0b, 1, 0x5eed0029u, WIRE_VEC_STEP_READ_MORE, sizeof WIRE_VEC_STEP_READ_MORE },
+	{ "step-done-connected", 0x0b, 1, 0x5eed002au, WIRE_VEC_STEP_DONE_CONNECTED, sizeof WIRE_VEC_STEP_DONE_CONNECTED },
+	{ "step-done-econnrefused", 0x0b, 1, 0x5eed002bu, WIRE_VEC_STEP_DONE_ECONNREFUSED, sizeof WIRE_VEC_STEP_DONE_ECONNREFUSED },
+	{ "step-dial-unscripted", 0x0b, 1, 0x5eed002cu, WIRE_VEC_STEP_DIAL_UNSCRIPTED, sizeof WIRE_VEC_STEP_DIAL_UNSCRIPTED },
+	{ "proxies-request", 0x0c, 0, 0x5eed002du, WIRE_VEC_PROXIES_REQUEST, sizeof WIRE_VEC_PROXIES_REQUEST },
+	{ "proxies-ok", 0x0c, 1, 0x5eed002eu, WIRE_VEC_PROXIES_OK, sizeof WIRE_VEC_PROXIES_OK },
+	{ "note-request-session", 0x0d, 0, 0x5eed002fu, WIRE_VEC_NOTE_REQUEST_SESSION, sizeof WIRE_VEC_NOTE_REQUEST_SESSION },
+	{ "note-request-standing", 0x0d, 0, 0x5eed0030u, WIRE_VEC_NOTE_REQUEST_STANDING, sizeof WIRE_VEC_NOTE_REQUEST_STANDING },
+	{ "resume-request", 0x0e, 0, 0x5eed0031u, WIRE_VEC_RESUME_REQUEST, sizeof WIRE_VEC_RESUME_REQUEST },
+	{ "resume-done-econnrefused", 0x0e, 1, 0x5eed0032u, WIRE_VEC_RESUME_DONE_ECONNREFUSED, sizeof WIRE_VEC_RESUME_DONE_ECONNREFUSED },
+	{ "verdict-request", 0x0f, 0, 0x5eed0033u, WIRE_VEC_VERDICT_REQUEST, sizeof WIRE_VEC_VERDICT_REQUEST },
+	{ "verdict-connected", 0x0f, 1, 0x5eed0034u, WIRE_VEC_VERDICT_CONNECTED, sizeof WIRE_VEC_VERDICT_CONNECTED },
+	{ "verdict-econnrefused", 0x0f, 1, 0x5eed0035u, WIRE_VEC_VERDICT_ECONNREFUSED, sizeof WIRE_VEC_VERDICT_ECONNREFUSED },
+	{ "verdict-unknown", 0x0f, 1, 0x5eed0036u, WIRE_VEC_VERDICT_UNKNOWN, sizeof WIRE_VEC_VERDICT_UNKNOWN },
+};
+#define WIRE_FRAME_VECTOR_COUNT (sizeof WIRE_FRAME_VECTORS / sizeof WIRE_FRAME_VECTORS[0])
+
+#endif
