@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger';
 import { ConnectBroker } from './connect-broker';
 import { ControlServer } from './control-server';
 import { DialSessions } from './dial-sessions';
-import { serializeWireAddress } from '../wire';
+import { TOKEN_LEN, serializeWireAddress } from '../wire';
 import { dnsServiceFor, type DnsService } from './dns-service';
 import { FakeDnsTable } from './fake-dns-table';
 import { HostsFile } from './hosts-file';
@@ -45,7 +45,7 @@ export class Agent {
     chmodSync(dir, 0o700);
     writeOwner(dir);
     const socketPath = join(dir, 'agent.sock');
-    const token = randomBytes(16);
+    const token = randomBytes(TOKEN_LEN);
     const broker = new ConnectBroker(config, log);
     // The original destination of every proxied TCP socket, relay and dial path alike (PEER).
     const peers = new PeerTable();

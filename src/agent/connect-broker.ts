@@ -7,6 +7,7 @@ import { errnoFor } from '../protocol/errno-map';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import type { Logger } from '../log/logger';
 import type { ProxyRoute } from './routing';
+import { TICKET_LEN } from '../wire';
 
 /** Who asked, for log lines: `curl[4121]`. */
 export interface Requester {
@@ -67,7 +68,7 @@ export class ConnectBroker {
 
   /** A negotiation for `route` (routing.ts: dnat already applied), and the ticket that claims it. */
   open(route: ProxyRoute, originalAddress: Buffer, requester: Requester, outOfBand = false): Buffer {
-    const ticket = randomBytes(16);
+    const ticket = randomBytes(TICKET_LEN);
     const controller = new AbortController();
     const started = Date.now();
     const { target, effective } = route;
@@ -105,7 +106,7 @@ export class ConnectBroker {
    */
   openLocal(target: TargetAddress, originalAddress: Buffer, requester: Requester, stream: Promise<EstablishedChain>, outOfBand = false): Buffer {
     const outcome = stream.catch(() => ({ errno: constants.errno.ECONNREFUSED }));
-    return this.register(randomBytes(16), { target, requester, originalAddress, outcome, abort: () => {}, outOfBand });
+    return this.register(randomBytes(TICKET_LEN), { target, requester, originalAddress, outcome, abort: () => {}, outOfBand });
   }
 
   private register(ticket: Buffer, connect: PendingConnect): Buffer {

@@ -3,8 +3,8 @@ import { constants } from 'node:os';
 import type { ConnectBroker, PendingConnect } from './connect-broker';
 import { PeerTable } from './peer-table';
 import { sendUrgentByte } from './urgent-byte';
+import { RELAY_CONNECTED, TICKET_LEN } from '../wire';
 
-const TICKET_LENGTH = 16;
 const TICKET_WAIT_MS = 5_000;
 const EMPTY: Buffer = Buffer.alloc(0);
 
@@ -61,13 +61,13 @@ export class TcpRelay {
     const onData = (chunk: Buffer) => {
       // The ticket nearly always arrives in one chunk: copy only when it did not.
       received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
-      if (received.length < TICKET_LENGTH) return;
+      if (received.length < TICKET_LEN) return;
       clearTimeout(timer);
       app.off('data', onData);
       app.pause();
       // Bytes after the ticket are the program's stream: put them back for the pipe.
-      if (received.length > TICKET_LENGTH) app.unshift(received.subarray(TICKET_LENGTH));
-      const pending = this.broker.claim(received.subarray(0, TICKET_LENGTH));
+      if (received.length > TICKET_LEN) app.unshift(received.subarray(TICKET_LEN));
+      const pending = this.broker.claim(received.subarray(0, TICKET_LEN));
       if (!pending) {
         app.destroy();
         return;
@@ -76,7 +76,7 @@ export class TcpRelay {
     };
     app.on('data', onData);
     app.once('end', () => {
-      if (received.length < TICKET_LENGTH) app.destroy();
+      if (received.length < TICKET_LEN) app.destroy();
     });
   }
 
@@ -106,7 +106,7 @@ export class TcpRelay {
       }
       this.sockets.add(upstream);
       upstream.on('close', () => this.sockets.delete(upstream));
-      if (!pending.outOfBand) app.write(Buffer.from([0]));
+      if (!pending.outOfBand) app.write(Buffer.from([RELAY_CONNECTED]));
       else if (!sendUrgentByte(app)) {
         pending.overrideVerdict?.(constants.errno.ECONNREFUSED);
         upstream.destroy();

@@ -6,7 +6,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Op } from '../../src/wire';
+import { Op, Relay, Socktype, parseUdpLookupResponse, serializeConnectRequest, serializeUdpLookupRequest, serializeWireAddress } from '../../src/wire';
 import { ControlClient, requestFrame } from '../helpers/control-client';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
@@ -39,7 +39,7 @@ describe('e2e: a local attacker and a hostile program (issue 11)', { skip: SKIP 
 
   test('a frame the program writes to the shim\'s control descriptor is never taken for an answer: the next connect fails closed, nothing direct', async () => {
     // What the agent answers "direct" to: a CONNECT for loopback, well formed as the shim would send it.
-    const frame = requestFrame(Op.connect, Buffer.from([1, 4, 127, 0, 0, 1, 0, 9]), 1).toString('hex');
+    const frame = requestFrame(Op.connect, serializeConnectRequest({ socktype: Socktype.stream, address: serializeWireAddress('127.0.0.1', 9) }), 1).toString('hex');
     const prog = `
 import json, os, select, socket, sys
 out = {}
@@ -156,9 +156,9 @@ print(json.dumps(out), flush=True)
     // The worst case for the unconnected socket: its association id is known (as to anyone who
     // held the port while the program still sent), so only the MAC can tell a forged reply.
     const control = await ControlClient.open(sock, token, 1);
-    const known = await control.ask(Op.udpLookup, Buffer.from([4, ports[1]! >> 8, ports[1]! & 0xff]));
-    assert.equal(known.kind, 0, 'the agent knows the unconnected socket');
-    const id = known.body.subarray(0, 8).toString('hex');
+    const known = parseUdpLookupResponse(await control.ask(Op.udpLookup, serializeUdpLookupRequest({ relay: Relay.v4, localPort: ports[1]! })));
+    assert.ok('id' in known, 'the agent knows the unconnected socket');
+    const id = known.id.toString('hex');
     await control.close();
     child.kill('SIGKILL'); // the launcher's node process, agent and all; python is in its own session
     await new Promise((r) => child.once('exit', r));

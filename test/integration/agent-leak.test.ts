@@ -3,7 +3,28 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { Agent } from '../../src/agent/agent';
-import { Op } from '../../src/wire';
+import {
+  Action,
+  ConnectFlag,
+  DialEvent,
+  DialState,
+  Op,
+  Relay,
+  Socktype,
+  parseConnectResponse,
+  parseProxiesResponse,
+  parseStepResponse,
+  parseWireIp,
+  serializeConnectRequest,
+  serializeNoteRequest,
+  serializePeerRequest,
+  serializeResolveRequest,
+  serializeStepRequest,
+  serializeUdpReleaseRequest,
+  serializeUdpRouteRequest,
+  serializeWireAddress,
+  type Instruction,
+} from '../../src/wire';
 import { ControlClient as WireClient } from '../helpers/control-client';
 import { configFromProxyUrls } from '../../src/config/proxy-url';
 import { freePort, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
@@ -21,7 +42,6 @@ const CONNECTIONS = 2000;
 /** Rewritten by dnat to the echo server and to a closed port: loopback itself would go direct. */
 const ECHO_TARGET = [198, 18, 0, 1];
 const CLOSED_TARGET = [198, 18, 0, 2];
-const SOCKTYPE_STREAM = 1;
 
 /** The agent's per-connection state, read from its private fields (renaming one fails loudly). */
 interface AgentInternals {
@@ -121,7 +141,7 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
       const good = await ControlClient.open(a, 0x7000_0001);
       const answer = await good.ask(Op.proxies, Buffer.alloc(0)); // an answer that leaves no state
       assert.equal(answer.kind, 0, `the agent still answers after op ${op} with ${body.toString('hex')}`);
-      assert.equal(answer.body[0], 1, 'one proxy');
+      assert.equal(parseProxiesResponse(answer).addresses.length, 1, 'one proxy');
       await good.close();
     }
   });
@@ -130,7 +150,7 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
     assert.ok(agent, 'the agent started');
     const client = await ControlClient.open(agent, 0x7200_0000);
     const [peer, proxies] = await Promise.all([
-      client.ask(Op.peer, Buffer.from([0x9c, 0x40, 4])),
+      client.ask(Op.peer, serializePeerRequest({ localPort: 40000, relay: Relay.v4 })),
       client.ask(Op.proxies, Buffer.alloc(0)),
     ]);
     assert.equal(peer.kind, 1, 'PEER: unknown');
@@ -145,12 +165,12 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
     const parent = await ControlClient.open(a, 0x7100_0000);
     const child = await ControlClient.open(a, 0x7100_0001);
     const port = 40123;
-    // A standing plan's NOTE: `0 | local port | ms | CONNECT request (stream, the echo target:7, blocking, v4)`.
-    const request = Buffer.from([SOCKTYPE_STREAM, 4, ...ECHO_TARGET, 0, 7, 1 | 2]);
-    const note = Buffer.concat([Buffer.alloc(4), Buffer.from([port >> 8, port & 0xff]), Buffer.alloc(4), request]);
-    const proxyWire = Buffer.from([4, 127, 0, 0, 1, proxy.port >> 8, proxy.port & 0xff]);
+    // A standing plan's NOTE (session 0) for a blocking IPv4 stream connect to the echo target:7.
+    const connect = { socktype: Socktype.stream, address: serializeWireAddress(ECHO_TARGET.join('.'), 7), flags: ConnectFlag.blocking | ConnectFlag.reach4 };
+    const note = serializeNoteRequest({ session: 0, localPort: port, ms: 0, connect });
+    const proxyWire = serializeWireAddress('127.0.0.1', proxy.port);
     // The child's question leaves first here, so the agent reads it before the note.
-    const asked = child.ask(Op.peer, Buffer.concat([Buffer.from([port >> 8, port & 0xff, 0]), proxyWire]));
+    const asked = child.ask(Op.peer, serializePeerRequest({ localPort: port, relay: Relay.dial, via: proxyWire }));
     parent.send(Op.note, note);
     const answer = await asked;
     assert.equal(answer.kind, 0, 'known');
@@ -170,10 +190,9 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
     let shortLived = 0;
 
     const ticketFor = async (target: number[]) => {
-      const answer = await control.connect(SOCKTYPE_STREAM, target, 7);
-      assert.equal(answer.kind, 0);
-      assert.equal(answer.body[0], 1, 'proxied');
-      return answer.body.subarray(1, 17);
+      const answer = parseConnectResponse(await control.connect(Socktype.stream, target, 7));
+      assert.ok('action' in answer && answer.action === 1, `proxied: ${JSON.stringify(answer)}`);
+      return answer.ticket;
     };
 
     for (let i = 1; i <= CONNECTIONS; i++) {
@@ -201,7 +220,7 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
           // A short-lived process: its own control connection, a refusal logged once for it (a
           // .onion lookup with remote DNS off), gone.
           const other = await ControlClient.open(a, 0x40000000 + i);
-          const answer = await other.ask(Op.resolve, Buffer.concat([Buffer.from([0]), Buffer.from(`leak${i}.onion`)]));
+          const answer = await other.ask(Op.resolve, serializeResolveRequest({ family: 0, name: `leak${i}.onion` }));
           assert.notEqual(answer.kind, 0);
           await other.close();
           shortLived++;
@@ -246,10 +265,6 @@ describe('agent state per connection', { skip: MISSING, concurrency: false }, ()
 
 const DIAL_CONNECTIONS = 300;
 const UDP_SOCKETS = 120;
-const FLAG_BLOCKING_V4 = 1 | 2;
-const ACTION_EXECUTE = 2;
-const State = { read: 0, done: 2, dial: 3 } as const;
-const Event = { data: 0, eof: 1, connectFailed: 3 } as const;
 
 interface DialInternals {
   control: { deps: { dial?: { sessions: Map<number, unknown> } } };
@@ -267,30 +282,14 @@ function dialSizes(agent: Agent) {
   };
 }
 
-/** One instruction: `state | arg | consume u16 | wait_ms u32 | (DIAL: address | read_ms u32 | [script]) | send`. */
-function parseInstruction(b: Buffer): { state: number; arg: number; consume: number; address?: { host: string; port: number }; send: Buffer } {
-  const state = b[0]!;
-  const arg = b[1]!;
-  const consume = b.readUInt16BE(2);
-  let at = 8;
-  let address: { host: string; port: number } | undefined;
-  if (state === State.dial) {
-    assert.equal(b[at], 4, 'an IPv4 proxy');
-    address = { host: [...b.subarray(at + 1, at + 5)].join('.'), port: b.readUInt16BE(at + 5) };
-    at += 7 + 4;
-    if (arg & 2) at += 2 + b.readUInt16BE(at); // a script: this shim takes every reply in STEPs
-  }
-  return { state, arg, consume, address, send: b.subarray(at) };
+/** A STEP for `session` (src/wire); matched 0: this shim takes every reply in STEPs, not by the script. */
+function stepBody(session: number, event: number, errno = 0, localPort = 0, bytes: Buffer = Buffer.alloc(0)): Buffer {
+  return serializeStepRequest({ session, event, errno, localPort, matched: 0, bytes });
 }
 
-function stepBody(session: number, event: number, errno = 0, localPort = 0, bytes: Buffer = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(10);
-  head.writeUInt32BE(session, 0);
-  head[4] = event;
-  head.writeUInt16BE(errno, 5);
-  head.writeUInt16BE(localPort, 7);
-  head[9] = 0; // matched: no expectation of a script was consumed
-  return Buffer.concat([head, bytes]);
+/** The instruction a STEP was answered with. */
+async function step(client: WireClient, body: Buffer): Promise<Instruction> {
+  return parseStepResponse(await client.ask(Op.step, body)).instruction;
 }
 
 /**
@@ -299,11 +298,11 @@ function stepBody(session: number, event: number, errno = 0, localPort = 0, byte
  * stream) and the socket. `failDial` reports the first DIAL as a refused connect instead.
  */
 async function dialConnect(client: WireClient, target: number[], port: number, failDial = false): Promise<{ errno: number; socket?: net.Socket; rest: Buffer }> {
-  const answer = await client.ask(Op.connect, Buffer.from([SOCKTYPE_STREAM, 4, ...target, port >> 8, port & 0xff, FLAG_BLOCKING_V4]));
-  assert.equal(answer.kind, 0);
-  assert.equal(answer.body[0], ACTION_EXECUTE, 'a blocking connect takes the dial path');
-  const session = answer.body.readUInt32BE(1);
-  let instruction = parseInstruction(answer.body.subarray(5));
+  const request = { socktype: Socktype.stream, address: serializeWireAddress(target.join('.'), port), flags: ConnectFlag.blocking | ConnectFlag.reach4 };
+  const answer = parseConnectResponse(await client.ask(Op.connect, serializeConnectRequest(request)));
+  assert.ok('action' in answer && answer.action === Action.execute, 'a blocking connect takes the dial path');
+  const session = answer.session;
+  let instruction = answer.instruction;
   let socket: net.Socket | undefined;
   let pending = Buffer.alloc(0);
   let waiters: (() => void)[] = [];
@@ -311,14 +310,15 @@ async function dialConnect(client: WireClient, target: number[], port: number, f
   const more = () => new Promise<void>((resolve) => (pending.length || ended ? resolve() : waiters.push(resolve)));
   for (;;) {
     pending = pending.subarray(instruction.consume);
-    if (instruction.state === State.done) return { errno: instruction.arg, socket, rest: pending };
-    if (instruction.state === State.dial) {
+    if (instruction.state === DialState.done) return { errno: instruction.arg, socket, rest: pending };
+    if (instruction.dial) {
       socket?.destroy();
       if (failDial) {
-        instruction = parseInstruction((await client.ask(Op.step, stepBody(session, Event.connectFailed, 111))).body);
+        instruction = await step(client, stepBody(session, DialEvent.connectFailed, 111));
         continue;
       }
-      const s = net.connect(instruction.address!.port, instruction.address!.host);
+      const { ip, length } = parseWireIp(instruction.dial.proxy, 0);
+      const s = net.connect(instruction.dial.proxy.readUInt16BE(length), ip.host);
       socket = s;
       await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
       s.on('data', (d: Buffer) => { pending = Buffer.concat([pending, d]); for (const w of waiters.splice(0)) w(); });
@@ -327,18 +327,18 @@ async function dialConnect(client: WireClient, target: number[], port: number, f
     }
     socket!.write(instruction.send);
     await more();
-    const event = pending.length ? stepBody(session, Event.data, 0, socket!.localPort, pending) : stepBody(session, Event.eof, 0, socket!.localPort);
-    instruction = parseInstruction((await client.ask(Op.step, event)).body);
+    const event = pending.length ? stepBody(session, DialEvent.data, 0, socket!.localPort, pending) : stepBody(session, DialEvent.eof, 0, socket!.localPort);
+    instruction = await step(client, event);
   }
 }
 
 /** UDP_ROUTE for the program socket bound at 127.0.0.1:localPort, connected to target:53. */
 function udpRoute(client: WireClient, localPort: number, target: number[]): Promise<{ kind: number; body: Buffer }> {
-  return client.ask(Op.udpRoute, Buffer.from([1, 4, localPort >> 8, localPort & 0xff, 4, ...target, 0, 53]));
+  return client.ask(Op.udpRoute, serializeUdpRouteRequest({ connecting: true, relay: Relay.v4, localPort, address: serializeWireAddress(target.join('.'), 53) }));
 }
 
 function udpRelease(client: WireClient, localPort: number, closed: boolean): Promise<{ kind: number }> {
-  return client.ask(Op.udpRelease, Buffer.from([closed ? 1 : 0, 4, localPort >> 8, localPort & 0xff]));
+  return client.ask(Op.udpRelease, serializeUdpReleaseRequest({ closed, relay: Relay.v4, localPort }));
 }
 
 describe('dial sessions and UDP associations per connection', { skip: skipUnless(['danted']), concurrency: false }, () => {
