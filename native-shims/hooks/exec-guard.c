@@ -3,7 +3,9 @@
  * whose environment was scrubbed (env -i, sudo-like tools, subprocess with env={}) must still get
  * the shim and the session's SOCKSWRAP_* variables.
  *
- * Every exec hook checks the target file and rebuilds the child's environment:
+ * Every exec hook checks the target file with core/program-check.c (the launcher asks the same
+ * checker before it spawns the program, so both refuse the same programs with the same message)
+ * and rebuilds the child's environment:
  *   - refused: -1/EACCES (posix_spawn: EACCES returned) and one "[sockswrap]" line on stderr,
  *     unless SOCKSWRAP_ALLOW_UNHOOKED=1 (set by the launcher for --allow-unhooked);
  *   - environment: every SOCKSWRAP_* variable of the session (captured when this image started)
@@ -14,327 +16,27 @@
  * other threads keep running. Those paths therefore take no locks and never call malloc or
  * stdio: the checks are open/pread/fstat/fgetxattr/prctl system calls, strings are built by hand,
  * the new environment lives on the stack (or in an mmap when it is large). Everything captured
- * from the environment is captured once, in the constructor, before main runs.
- *
- * Built twice: into libsockswrap.so, and (-DEXEC_GUARD_STANDALONE) as build/sockswrap-exec-check,
- * which prints the verdict for a path; the launcher uses it for what Node cannot read itself
- * (the security.capability extended attribute). */
+ * from the environment is captured once, in the constructor, before main runs. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <link.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "core/libc.h"
 #include "core/shim-env.h"
+#include "core/program-check.h"
 #include "core/shim.h"
-
-/* ---------------------------------------------------------------------------------------------
- * Checking a file. Only system calls; no allocation. */
-
-enum verdict {
-	HOOKABLE = 0,
-	UNHOOKED_STATIC,
-	UNHOOKED_GO,
-	UNHOOKED_SETUID,
-	UNHOOKED_SETGID,
-	UNHOOKED_CAPS,
-	UNHOOKED_FOREIGN,
-	UNHOOKED_UNREADABLE,
-};
-
-static const char *verdict_text(enum verdict v)
-{
-	switch (v) {
-	case UNHOOKED_STATIC:
-		return "is statically linked: it makes system calls without the dynamic loader, so LD_PRELOAD never reaches it";
-	case UNHOOKED_GO:
-		return "is a Go program: Go makes its network system calls directly, not through libc";
-	case UNHOOKED_SETUID:
-		return "is setuid: the dynamic loader ignores LD_PRELOAD for it";
-	case UNHOOKED_SETGID:
-		return "is setgid: the dynamic loader ignores LD_PRELOAD for it";
-	case UNHOOKED_CAPS:
-		return "has file capabilities: the dynamic loader ignores LD_PRELOAD for it";
-	case UNHOOKED_FOREIGN:
-		return "is built for another architecture or word size: the shim cannot be loaded into it";
-	case UNHOOKED_UNREADABLE:
-		return "cannot be read, so sockswrap cannot tell whether LD_PRELOAD would reach it";
-	default:
-		return "can be proxied";
-	}
-}
-
-#if defined(__x86_64__)
-#define NATIVE_MACHINE EM_X86_64
-#elif defined(__aarch64__)
-#define NATIVE_MACHINE EM_AARCH64
-#elif defined(__i386__)
-#define NATIVE_MACHINE EM_386
-#elif defined(__arm__)
-#define NATIVE_MACHINE EM_ARM
-#elif defined(__riscv)
-#define NATIVE_MACHINE EM_RISCV
-#elif defined(__powerpc64__)
-#define NATIVE_MACHINE EM_PPC64
-#elif defined(__s390x__)
-#define NATIVE_MACHINE EM_S390
-#endif
-
-#if __SIZEOF_POINTER__ == 8
-#define NATIVE_CLASS ELFCLASS64
-#else
-#define NATIVE_CLASS ELFCLASS32
-#endif
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define NATIVE_DATA ELFDATA2LSB
-#else
-#define NATIVE_DATA ELFDATA2MSB
-#endif
-
-#define MAX_INTERPRETER_DEPTH 4       /* the kernel's own limit on nested #! */
-#define MAX_HEADERS 4096              /* program or section headers looked at */
-
-/* The dynamic loader itself has no PT_INTERP but honours LD_PRELOAD when run as a program. */
-static dev_t loader_dev;
-static ino_t loader_ino;
-
-static void close_quietly(int fd)
-{
-	int saved = errno;
-	syscall(SYS_close, fd);      /* not close(): that is the shim's own hook */
-	errno = saved;
-}
-
-static int read_at(int fd, void *buf, size_t len, off_t off)
-{
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-static int no_new_privs(void)
-{
-	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
-}
-
-/* What the kernel does with the set-id bits and capabilities (AT_SECURE), simplified: a change of
- * effective id, or capabilities gained by someone who is not root. */
-static enum verdict privilege_verdict(int fd, const struct stat *st)
-{
-	if (no_new_privs())
-		return HOOKABLE;      /* the kernel ignores set-id bits and file capabilities */
-	if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
-		return UNHOOKED_SETUID;
-	if ((st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP) && st->st_gid != getgid())
-		return UNHOOKED_SETGID;
-	if (getuid() != 0) {
-		char caps[64];
-		if (fgetxattr(fd, "security.capability", caps, sizeof caps) > 0)
-			return UNHOOKED_CAPS;
-	}
-	return HOOKABLE;
-}
-
-static int is_go_note(const unsigned char *buf, size_t len)
-{
-	size_t off = 0;
-	while (off + sizeof(ElfW(Nhdr)) <= len) {
-		ElfW(Nhdr) nh;
-		memcpy(&nh, buf + off, sizeof nh);
-		size_t name_at = off + sizeof nh;
-		size_t name_len = (nh.n_namesz + 3u) & ~3u, desc_len = (nh.n_descsz + 3u) & ~3u;
-		if (nh.n_namesz > len || nh.n_descsz > len)
-			return 0;
-		if (nh.n_type == 4 && nh.n_namesz == 3 && name_at + 3 <= len && memcmp(buf + name_at, "Go", 3) == 0)
-			return 1;
-		if (nh.n_type == 4 && nh.n_namesz == 4 && name_at + 4 <= len && memcmp(buf + name_at, "Go\0\0", 4) == 0)
-			return 1;
-		off = name_at + name_len + desc_len;
-	}
-	return 0;
-}
-
-static int has_go_section(int fd, const ElfW(Ehdr) *eh)
-{
-	if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(ElfW(Shdr)) || eh->e_shstrndx >= eh->e_shnum)
-		return 0;
-	ElfW(Shdr) strtab;
-	if (read_at(fd, &strtab, sizeof strtab, (off_t)(eh->e_shoff + (ElfW(Off))eh->e_shstrndx * sizeof strtab)) != 0)
-		return 0;
-	unsigned n = eh->e_shnum < MAX_HEADERS ? eh->e_shnum : MAX_HEADERS;
-	for (unsigned i = 0; i < n; i++) {
-		ElfW(Shdr) sh;
-		if (read_at(fd, &sh, sizeof sh, (off_t)(eh->e_shoff + (ElfW(Off))i * sizeof sh)) != 0)
-			return 0;
-		if (sh.sh_name >= strtab.sh_size)
-			continue;
-		char name[20] = { 0 };
-		size_t want = strtab.sh_size - sh.sh_name < sizeof name - 1 ? strtab.sh_size - sh.sh_name : sizeof name - 1;
-		if (read_at(fd, name, want, (off_t)(strtab.sh_offset + sh.sh_name)) != 0)
-			continue;
-		if (strcmp(name, ".go.buildinfo") == 0 || strcmp(name, ".note.go.buildid") == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static enum verdict elf_verdict(int fd, const unsigned char *head, size_t head_len, const struct stat *st)
-{
-	if (head_len < EI_NIDENT + 4 || head[EI_CLASS] != NATIVE_CLASS ||
-	    head[EI_DATA] != NATIVE_DATA)
-		return UNHOOKED_FOREIGN;
-	ElfW(Ehdr) eh;
-	if (head_len < sizeof eh)
-		return UNHOOKED_FOREIGN;
-	memcpy(&eh, head, sizeof eh);
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
-		return HOOKABLE;      /* the kernel refuses it by itself */
-#ifdef NATIVE_MACHINE
-	if (eh.e_machine != NATIVE_MACHINE)
-		return UNHOOKED_FOREIGN;
-#endif
-	enum verdict v = privilege_verdict(fd, st);
-	if (v != HOOKABLE)
-		return v;
-	if (eh.e_phentsize != sizeof(ElfW(Phdr)))
-		return HOOKABLE;      /* not loadable; execve will say so */
-	int interp = 0, go = 0;
-	unsigned n = eh.e_phnum < MAX_HEADERS ? eh.e_phnum : MAX_HEADERS;
-	for (unsigned i = 0; i < n && !go; i++) {
-		ElfW(Phdr) ph;
-		if (read_at(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (ElfW(Off))i * sizeof ph)) != 0)
-			break;
-		if (ph.p_type == PT_INTERP)
-			interp = 1;
-		if (ph.p_type == PT_NOTE && ph.p_filesz > 0) {
-			unsigned char notes[512];
-			size_t len = ph.p_filesz < sizeof notes ? ph.p_filesz : sizeof notes;
-			if (read_at(fd, notes, len, (off_t)ph.p_offset) == 0 && is_go_note(notes, len))
-				go = 1;
-		}
-	}
-	if (!interp && !(loader_ino != 0 && st->st_dev == loader_dev && st->st_ino == loader_ino))
-		return UNHOOKED_STATIC;
-	if (go || has_go_section(fd, &eh))
-		return UNHOOKED_GO;
-	return HOOKABLE;
-}
-
-/* The verdict for an open file; for a #! script, its interpreter's. *culprit (capacity PATH_MAX)
- * gets the file the verdict is about when it is an interpreter. */
-static enum verdict fd_verdict(int fd, int depth, char *culprit)
-{
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return HOOKABLE;      /* execve fails by itself */
-	unsigned char head[256];
-	ssize_t got;
-	do
-		got = pread(fd, head, sizeof head, 0);
-	while (got < 0 && errno == EINTR);
-	if (got < 0)
-		return UNHOOKED_UNREADABLE;
-	if (got >= 2 && head[0] == '#' && head[1] == '!') {
-		if (depth >= MAX_INTERPRETER_DEPTH)
-			return HOOKABLE;  /* ELOOP from the kernel */
-		size_t i = 2;
-		while (i < (size_t)got && (head[i] == ' ' || head[i] == '\t'))
-			i++;
-		size_t start = i;
-		while (i < (size_t)got && head[i] != ' ' && head[i] != '\t' && head[i] != '\n' && head[i] != '\0')
-			i++;
-		if (i == start || i - start >= PATH_MAX)
-			return HOOKABLE;  /* ENOEXEC from the kernel */
-		char interp[PATH_MAX];
-		memcpy(interp, head + start, i - start);
-		interp[i - start] = '\0';
-		int ifd = open(interp, O_RDONLY | O_CLOEXEC);
-		if (ifd < 0)
-			return errno == EACCES ? UNHOOKED_UNREADABLE : HOOKABLE;
-		enum verdict v = fd_verdict(ifd, depth + 1, culprit);
-		close_quietly(ifd);
-		if (v != HOOKABLE && culprit && culprit[0] == '\0')
-			memcpy(culprit, interp, i - start + 1);
-		return v;
-	}
-	if (got >= 4 && memcmp(head, ELFMAG, SELFMAG) == 0)
-		return elf_verdict(fd, head, (size_t)got, &st);
-	return HOOKABLE;              /* ENOEXEC: exec*p hand it to /bin/sh, which is checked */
-}
-
-static enum verdict path_verdict(int dirfd, const char *path, int nofollow, char *culprit)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
-	if (fd < 0) {
-		/* Executable but not readable (mode 0711): cannot inspect, so fail closed. */
-		if (errno == EACCES && faccessat(dirfd, path, X_OK, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0)
-			return UNHOOKED_UNREADABLE;
-		return HOOKABLE;      /* exec fails with its own errno */
-	}
-	enum verdict v = fd_verdict(fd, 0, culprit);
-	close_quietly(fd);
-	return v;
-}
-
-static void remember_loader(void)
-{
-	Dl_info info;
-	unsigned long base = getauxval(AT_BASE);
-	struct stat st;
-	if (base && dladdr((void *)base, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0) {
-		loader_dev = st.st_dev;
-		loader_ino = st.st_ino;
-	}
-}
-
-#ifdef EXEC_GUARD_STANDALONE
-/* build/sockswrap-exec-check PATH: prints the verdict's name and text, exit 0 when hookable,
- * 1 when not. */
-int main(int argc, char **argv)
-{
-	static const char *names[] = { "hookable", "static", "go", "setuid", "setgid", "caps", "foreign", "unreadable" };
-	if (argc != 2)
-		return 2;
-	remember_loader();
-	char culprit[PATH_MAX] = "";
-	enum verdict v = path_verdict(AT_FDCWD, argv[1], 0, culprit);
-	char line[PATH_MAX + 512];
-	size_t n = 0;
-	const char *parts[] = { names[v], "\t", culprit, "\t", verdict_text(v), "\n" };
-	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-		size_t l = strlen(parts[i]);
-		memcpy(line + n, parts[i], l);
-		n += l;
-	}
-	ssize_t w = write(1, line, n);
-	(void)w;
-	return v == HOOKABLE ? 0 : 1;
-}
-#else
 
 /* ---------------------------------------------------------------------------------------------
  * The session's environment, captured once per image. */
@@ -368,7 +70,7 @@ __attribute__((constructor)) static void exec_guard_init(void)
 {
 	sw_libc_init();
 	guard_ready = 1;
-	remember_loader();
+	sw_program_check_init();
 
 	Dl_info info;
 	if (dladdr((void *)exec_guard_init, &info) && info.dli_fname && info.dli_fname[0] == '/' &&
@@ -509,73 +211,43 @@ static void scratch_unmap(struct scratch *s)
 	}
 }
 
-/* One "[sockswrap] ..." line, built by hand (no stdio, no malloc). */
-static void report(const char *path, const char *culprit, enum verdict v, int allowed)
+/* One "[sockswrap] ..." line, built by hand (no stdio, no malloc), not cut at shim_log_fatal's
+ * 512 bytes: the launcher prints the same message whole. */
+static void report(const struct sw_program_verdict *v, const char *shown, int allowed)
 {
-	char line[PATH_MAX * 2 + 512];
-	size_t n = 0;
-	const char *parts[8];
-	size_t count = 0;
-	parts[count++] = allowed ? "warning: running " : "refusing to run ";
-	parts[count++] = path;
-	if (culprit[0]) {
-		parts[count++] = ": its interpreter ";
-		parts[count++] = culprit;
-		parts[count++] = " ";
-	} else {
-		parts[count++] = ": it ";
-	}
-	parts[count++] = verdict_text(v);
-	parts[count++] = allowed ? " (--allow-unhooked: its traffic is NOT proxied)"
-				 : " (sockswrap --allow-unhooked runs it anyway, unproxied)";
-	for (size_t i = 0; i < count; i++) {
-		size_t l = strlen(parts[i]);
-		if (n + l >= sizeof line - 1)
-			l = sizeof line - 1 - n;
-		memcpy(line + n, parts[i], l);
-		n += l;
-	}
-	line[n] = '\0';
-	shim_log_fatal(line);
+	static const char prefix[] = "[sockswrap] ";
+	char line[sizeof prefix + PATH_MAX + 3072];
+	memcpy(line, prefix, sizeof prefix - 1);
+	size_t n = sizeof prefix - 1;
+	n += sw_program_message(v, shown, allowed, line + n, sizeof line - n - 1);
+	line[n++] = '\n';
+	int saved = errno;
+	syscall(SYS_write, 2, line, n);    /* write() is the shim's own hook */
+	errno = saved;
 }
 
 /* 0: go ahead; EACCES: refused (reported). */
-static int guard(enum verdict v, const char *path, const char *culprit)
+static int guard(const struct sw_program_verdict *v, const char *shown)
 {
-	if (v == HOOKABLE)
+	if (v->kind == SW_PROGRAM_HOOKABLE)
 		return 0;
-	report(path, culprit, v, allow_unhooked);
+	report(v, shown, allow_unhooked);
 	return allow_unhooked ? 0 : EACCES;
 }
 
-/* What exec*p would run: the first executable regular file on PATH, into buf. */
+/* The PATH the new program gets (what `#!/usr/bin/env NAME` searches); NULL when unset. */
+static const char *env_path(char *const envp[])
+{
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (has_prefix(envp[i], "PATH="))
+			return envp[i] + strlen("PATH=");
+	return NULL;
+}
+
+/* What exec*p would run: the first executable regular file on the caller's PATH, into buf. */
 static const char *search_path(const char *file, char *buf, size_t cap)
 {
-	if (strchr(file, '/'))
-		return file;
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/bin:/usr/bin";
-	size_t flen = strlen(file);
-	for (const char *p = path;; p++) {
-		const char *end = strchrnul(p, ':');
-		size_t dlen = (size_t)(end - p);
-		if (dlen + 1 + flen + 1 <= cap) {
-			if (dlen) {
-				memcpy(buf, p, dlen);
-				buf[dlen] = '/';
-				memcpy(buf + dlen + 1, file, flen + 1);
-			} else {
-				memcpy(buf, file, flen + 1);    /* an empty entry is the cwd */
-			}
-			struct stat st;
-			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
-				return buf;
-		}
-		if (*end == '\0')
-			return NULL;
-		p = end;
-	}
+	return sw_program_search(file, getenv("PATH"), buf, cap);
 }
 
 /* Checks target (path relative to dirfd, or the open file fd when path is NULL), then builds the
@@ -583,11 +255,9 @@ static const char *search_path(const char *file, char *buf, size_t cap)
 static int prepare(int dirfd, const char *path, int fd, int nofollow, const char *shown,
 		   char *const envp[], struct scratch *s, char ***env_out)
 {
-	char culprit[PATH_MAX];
-	culprit[0] = '\0';
-	enum verdict v;
+	struct sw_program_verdict v;
 	if (path) {
-		v = path_verdict(dirfd, path, nofollow, culprit);
+		sw_program_check(dirfd, path, nofollow, env_path(envp), &v);
 	} else {
 		char proc[64] = "/proc/self/fd/";
 		size_t at = strlen(proc);
@@ -600,9 +270,9 @@ static int prepare(int dirfd, const char *path, int fd, int nofollow, const char
 		while (d)
 			proc[at++] = digits[--d];
 		proc[at] = '\0';
-		v = path_verdict(AT_FDCWD, proc, 0, culprit);
+		sw_program_check(AT_FDCWD, proc, 0, env_path(envp), &v);
 	}
-	int err = guard(v, shown, culprit);
+	int err = guard(&v, shown);
 	if (err)
 		return err;
 	*env_out = build_env(envp, s);
@@ -825,4 +495,3 @@ SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 	return real.popen(command, mode);
 }
 
-#endif /* EXEC_GUARD_STANDALONE */

@@ -106,8 +106,8 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP,
   test('the tarball holds the compiled JS, both prebuilt shims, the docs and the man page, and nothing of the build', () => {
     const list = ok(spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }), 'tar -t').split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
     for (const want of ['bin/sockswrap.js', 'dist/src/cli/main.js', 'man/sockswrap.1', 'README.md', 'docs/packaging.md',
-      'prebuilds/linux-x64-gnu/libsockswrap.so', 'prebuilds/linux-x64-gnu/sockswrap-exec-check',
-      'prebuilds/linux-arm64-gnu/libsockswrap.so', 'prebuilds/linux-arm64-gnu/sockswrap-exec-check',
+      'prebuilds/linux-x64-gnu/libsockswrap.so', 'prebuilds/linux-x64-gnu/libsockswrap-check.so',
+      'prebuilds/linux-arm64-gnu/libsockswrap.so', 'prebuilds/linux-arm64-gnu/libsockswrap-check.so',
       'node_modules/commander/package.json', 'node_modules/ipaddr.js/package.json', 'node_modules/dns-packet/package.json']) {
       assert.ok(list.includes(want), `${want} is not in the package`);
     }
@@ -187,8 +187,10 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP,
     const x64Hooks = exportedFunctions('nm', x64);
     assert.ok(x64Hooks.includes('connect') && x64Hooks.includes('getaddrinfo'), x64Hooks.join(' '));
     assert.deepEqual(exportedFunctions('nm', arm64), x64Hooks);
-    const checker = ok(spawnSync('readelf', ['-h', join(installed, 'prebuilds', 'linux-arm64-gnu', 'sockswrap-exec-check')], { encoding: 'utf8' }), 'readelf -h');
-    assert.match(checker, /Machine:\s+AArch64/);
+    const checker = join(installed, 'prebuilds', 'linux-arm64-gnu', 'libsockswrap-check.so');
+    assert.match(ok(spawnSync('readelf', ['-h', checker], { encoding: 'utf8' }), 'readelf -h'), /Machine:\s+AArch64/);
+    assert.deepEqual(exportedFunctions('nm', checker), ['sockswrap_check_program'], 'the checker library exports its entry only: no hooks');
+    assert.deepEqual(exportedFunctions('nm', join(installed, 'prebuilds', 'linux-x64-gnu', 'libsockswrap-check.so')), ['sockswrap_check_program']);
   });
 
   test('under qemu-aarch64, an arm64 program with the arm64 shim preloaded fetches by name through danted', { skip: skipUnless(['qemu-aarch64', 'aarch64-linux-gnu-gcc']) }, async () => {
