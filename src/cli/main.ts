@@ -124,11 +124,13 @@ export async function main(argv: string[]): Promise<void> {
   // Once per run, from the launcher only: remote DNS off, a doubtful URL (docs/fake-dns.md).
   for (const notice of config.notices ?? []) log.error(notice);
 
-  const gateEnv = gateProgram(command, opts.allowUnhooked === true, shimPath());
+  let gateEnv: Record<string, string> = {};
   let agent: Agent | undefined;
   let preload: string;
   try {
     assertShimBuilt();
+    // After the shim is known to be there: the program checker is built and packed next to it.
+    gateEnv = gateProgram(command, opts.allowUnhooked === true, shimPath());
     agent = await Agent.start(config, log);
     preload = preloadablePath(shimPath(), agent.dir);
   } catch (err) {
