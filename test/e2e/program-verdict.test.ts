@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needTool, which } from '../helpers/peers';
+import { needTool, which } from '../helpers/peer-gate';
 import { SOCKSWRAP, sockswrapMissing } from '../helpers/sockswrap';
 
 const root = process.getuid?.() === 0;
