@@ -9,6 +9,7 @@ import { ConnectBroker } from './connect-broker';
 import { ControlServer } from './control-server';
 import { DialSessions } from './dial-sessions';
 import { TOKEN_LEN, serializeWireAddress } from '../wire';
+import { TorNames } from './tor-names';
 import { dnsServiceFor, type DnsService } from './dns-service';
 import { FakeDnsTable } from './fake-dns-table';
 import { HostsFile } from './hosts-file';
@@ -72,6 +73,7 @@ export class Agent {
       dial: process.env.SOCKSWRAP_DIAL === '0' || hasTlsHop(config.proxies) ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers),
       proxyAddresses: proxyAddresses(config),
       dns,
+      tor: config.proxyDns ? TorNames.for(config, log) : undefined,
       log,
     });
     try {

@@ -8,6 +8,7 @@ import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import type { Logger } from '../log/logger';
 import type { ProxyRoute } from './routing';
 import { TICKET_LEN } from '../wire';
+import { proxiesForPid } from '../client/tor-isolation';
 
 /** Who asked, for log lines: `curl[4121]`. */
 export interface Requester {
@@ -74,7 +75,8 @@ export class ConnectBroker {
     const { target, effective } = route;
     const who = labelOf(requester, target, effective);
     const outcome = connectChain(effective, {
-      proxies: this.config.proxies,
+      // --isolate=process: the Tor hops' credentials of this pid (tor-isolation.ts).
+      proxies: proxiesForPid(this.config.proxies, requester.pid),
       type: this.config.chainType,
       chainLen: this.config.chainLen,
       timeouts: { connectMs: this.config.tcpConnectTimeoutMs, readMs: this.config.tcpReadTimeoutMs },

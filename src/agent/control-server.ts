@@ -6,12 +6,14 @@ import type { Logger } from '../log/logger';
 import type { TargetAddress } from '../protocol/target-address';
 import { formatTarget } from '../protocol/target-address';
 import type { ConnectBroker, Requester } from './connect-broker';
+import type { TorNames } from './tor-names';
 import type { DialSessions } from './dial-sessions';
 import { wireTarget, type DnsService } from './dns-service';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
 import type { PeerTable } from './peer-table';
 import { lookupName, nameOfAddress, type Route, type Router } from './routing';
+import { unmap } from './route-policy';
 import type { UdpRelay } from './udp-relay';
 import {
   Action,
@@ -69,6 +71,8 @@ export interface ControlDeps {
   dial?: DialSessions;
   /** With remote DNS on: the resolv.conf nameservers the agent answers for (dns-service.ts). */
   dns?: DnsService;
+  /** Names through Tor (RESOLVE_PTR, and RESOLVE with --tor-real-addresses); absent without a Tor hop. */
+  tor?: TorNames;
   /** First-hop candidates given by IP address, wire form with port (PROXIES). */
   proxyAddresses?: Buffer[];
   log: Logger;
@@ -238,7 +242,7 @@ export class ControlServer {
       case Op.resolve:
         return this.resolve(frame.body, requester);
       case Op.reverse:
-        return this.reverse(frame.body);
+        return this.reverse(frame.body, requester);
       case Op.peer: {
         const request = parsePeerRequest(frame.body);
         const lookup = (): Buffer | undefined =>
@@ -350,7 +354,7 @@ export class ControlServer {
     return serializeUdpRouteResponse({ status: Status.ok, action: Action.proxy, id: route.id, replyKey: route.replyKey });
   }
 
-  private resolve(body: Buffer, requester: Requester): Buffer {
+  private resolve(body: Buffer, requester: Requester): Buffer | Promise<Buffer> {
     const { family, name } = parseResolveRequest(body);
     if (!this.deps.remoteDns && isOnionName(name)) {
       // The shim asks about .onion names even with remote DNS off (dns-hooks.c): only Tor can
@@ -360,6 +364,8 @@ export class ControlServer {
     }
     if (name.length === 0 || name.length > 253 || !this.deps.remoteDns) return serializeStatus(Status.notFound);
     const found = lookupName(this.deps.fakeDns, this.deps.hosts, name);
+    // --tor-real-addresses: Tor's answer instead of a fake (not for .onion: only a connect reaches those).
+    if (found.from !== 'hosts' && this.deps.tor?.realAddresses && !isOnionName(name)) return this.resolveThroughTor(name, family, requester);
     if (found.from === 'full') return serializeStatus(Status.tryAgain);
     // Unspecified family gets both, IPv4 first, so a program that keeps only IPv6 answers
     // (curl -6, an AF_INET6-only filter) finds one (docs/fake-dns.md).
@@ -373,10 +379,29 @@ export class ControlServer {
     return serializeResolveResponse({ status: Status.ok, addresses: wanted.slice(0, MAX_ADDRESSES) });
   }
 
-  private reverse(body: Buffer): Buffer {
+  private reverse(body: Buffer, requester: Requester): Buffer | Promise<Buffer> {
     const { ip } = parseReverseRequest(body);
     const name = nameOfAddress(this.deps.fakeDns, this.deps.hosts, ip.host);
-    return serializeReverseResponse(name ? { status: Status.ok, name } : { status: Status.notFound });
+    if (name) return serializeReverseResponse({ status: Status.ok, name });
+    // A real address with a Tor hop: Tor's RESOLVE_PTR, as torsocks does (tor-names.ts).
+    const host = ipaddr.isValid(ip.host) ? unmap(ipaddr.parse(ip.host)).toString() : ip.host;
+    if (this.deps.tor?.mayReverse(host)) {
+      return this.deps.tor.reverse(host, requester).then((a) =>
+        typeof a === 'object' && a.value.length > 0 && a.value.length <= 253 && /^[\x21-\x7e]+$/.test(a.value)
+          ? serializeReverseResponse({ status: Status.ok, name: a.value })
+          : serializeStatus(a === 'failed' ? Status.tryAgain : Status.notFound));
+    }
+    return serializeStatus(Status.notFound);
+  }
+
+  /** RESOLVE with --tor-real-addresses: the address Tor resolves (one, of the family Tor chose). */
+  private async resolveThroughTor(name: string, family: number | undefined, requester: Requester): Promise<Buffer> {
+    const a = await this.deps.tor!.resolve(name, requester);
+    if (a === 'failed') return serializeStatus(Status.tryAgain);
+    if (a === 'none') return serializeStatus(Status.notFound);
+    const kind = ipaddr.parse(a.value).kind();
+    if (!(family === 0 || (family === 4 && kind === 'ipv4') || (family === 6 && kind === 'ipv6'))) return serializeStatus(Status.notFound);
+    return serializeResolveResponse({ status: Status.ok, addresses: [a.value] });
   }
 }
 

@@ -13,6 +13,7 @@ import { labelOf, type Requester } from './connect-broker';
 import { PeerTable } from './peer-table';
 import type { ProxyRoute } from './routing';
 import { DialArg, DialEvent, DialState, MAX_SCRIPT_ENTRIES, doneInstruction, scriptSize, serializeInstruction, serializeWireAddress, type Instruction, type StepRequest } from '../wire';
+import { isolatesByProcess } from '../client/tor-isolation';
 
 /**
  * The dial path (docs/architecture.md): for a blocking connect the shim connects the program's
@@ -142,7 +143,9 @@ export class DialSessions {
 
   private openSession(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions): { id: number; instruction: Instruction } | undefined {
     const { proxies } = this.config;
-    if (proxies.length === 0) return undefined;
+    // --isolate=process: credentials differ per pid, which plans shared by every process (and
+    // standing plans a forked child inherits) cannot carry; the relay path sends them (docs/tor.md).
+    if (proxies.length === 0 || isolatesByProcess(proxies)) return undefined;
     this.proxyFamilies ??= (this.config.chainType === 'strict' ? proxies.slice(0, 1) : proxies).map((proxy) => isIP(proxy.host));
     for (const family of this.proxyFamilies) {
       if (family === 0 || (family === 4 && !reach.v4) || (family === 6 && !reach.v6)) return undefined;

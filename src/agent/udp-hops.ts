@@ -14,11 +14,15 @@ import { describeHop } from '../client/proxy-hop';
 
 type ChainShape = Pick<SockswrapConfig, 'proxies' | 'chainType' | 'chainLen'>;
 
-/** The one UDP-capable shape of chain: a single SOCKS5 hop. */
+/** A Tor hop is never asked for UDP ASSOCIATE: Tor carries only TCP streams (docs/tor.md). */
+const torNoUdp = (proxy: ProxySpec): string => `${describeHop(proxy)} is Tor, which carries no UDP`;
+
+/** The one UDP-capable shape of chain: a single SOCKS5 hop (not Tor). */
 export function udpCapableProxy(config: Pick<SockswrapConfig, 'proxies'>): ProxySpec | string {
   const { proxies } = config;
   if (proxies.length !== 1) return `the chain has ${proxies.length} hops, and a SOCKS5 UDP relay can only be reached as the first`;
   if (proxies[0]!.type !== 'socks5') return `${describeHop(proxies[0]!)} cannot carry UDP`;
+  if (proxies[0]!.tor) return torNoUdp(proxies[0]!);
   return proxies[0]!;
 }
 
@@ -77,6 +81,7 @@ export class UdpHops {
       return { reason: this.exhausted ?? (err instanceof Error ? err.message : String(err)), noLiveProxy: true };
     }
     if (proxy.type !== 'socks5') return { reason: `${describeHop(proxy)} (picked by the ${this.config.chainType} chain) cannot carry UDP` };
+    if (proxy.tor) return { reason: torNoUdp(proxy) };
     return { proxy };
   }
 

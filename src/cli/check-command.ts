@@ -19,6 +19,8 @@ import { formatTarget, type TargetAddress } from '../protocol/target-address';
 import { addChainOptions, applyChainOptions, type ChainCliOptions } from './chain-options';
 import { loadConfig } from './load-config';
 import { escapeControl } from '../log/terminal-text';
+import { probeTor, torLines, type TorReport } from './tor-check';
+import { applyTorIsolation, torConfig } from '../config/tor-config';
 
 export const EXIT_OK = 0;
 export const EXIT_BROKEN = 1;
@@ -58,6 +60,8 @@ export interface CheckReport {
   };
   /** Why the chain does not work, when it does not. */
   problem: string | null;
+  /** Each hop marked Tor (--tor, tor_proxy): whether it answers as Tor's SocksPort (tor-check.ts). */
+  tor?: TorReport[];
 }
 
 interface CheckOptions extends ChainCliOptions {
@@ -65,6 +69,7 @@ interface CheckOptions extends ChainCliOptions {
   proxyFile?: string;
   config?: string;
   json?: boolean;
+  tor?: string | true;
 }
 
 /** The `check` subcommand; its action sets process.exitCode. */
@@ -76,6 +81,7 @@ export function buildCheckCommand(): Command {
     .option('--proxy-file <file>', 'proxy URLs, one a line in chain order (credentials stay out of the command line)')
     .option('-f, --config <file>', 'proxychains.conf to read (default: the search path)')
     .option('--json', 'print one JSON object (shape in docs/chains.md)')
+    .option('--tor [host:port]', "check Tor's SocksPort ($TOR_SOCKS_HOST:$TOR_SOCKS_PORT, else 127.0.0.1:9050): is it Tor, and a test circuit to host:port")
     .argument('[target]', 'host:port to reach through the chain ([v6addr]:port for IPv6)', parseTarget);
   addChainOptions(command);
   return command
@@ -84,7 +90,8 @@ export function buildCheckCommand(): Command {
     .action(async (target: TargetAddress | undefined, opts: CheckOptions) => {
       let config: SockswrapConfig;
       try {
-        config = applyChainOptions(loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile }), opts);
+        const loaded = opts.tor !== undefined ? torConfig(opts.tor === true ? '' : opts.tor) : loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile });
+        config = applyChainOptions(applyTorIsolation(loaded, undefined, false), opts);
       } catch (err) {
         process.stderr.write(`sockswrap: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
         process.exitCode = EXIT_USAGE;
@@ -205,7 +212,16 @@ export async function runCheck(config: SockswrapConfig, target?: TargetAddress):
     }
   }
 
+  const tor: TorReport[] = [];
+  for (const [i, proxy] of config.proxies.entries()) {
+    // Hop 1 only: a later hop is reached through the others, where the probe would be a CONNECT.
+    if (proxy.tor && i === 0) tor.push(await probeTor(proxy, i + 1, timeouts.readMs));
+  }
+  const notTor = tor.find((t) => !t.isTor);
+  if (notTor) problem ??= `hop ${notTor.hop} is marked Tor, and ${notTor.socksPort} does not answer as Tor's SocksPort`;
+
   return {
+    ...(tor.length > 0 ? { tor } : {}),
     ok: problem === null,
     source: config.source,
     chain: chainDirective(config.chainType),
@@ -302,7 +318,7 @@ function authText(h: HopReport): string {
 }
 
 function summaryLines(r: CheckReport): string[] {
-  const lines: string[] = [];
+  const lines: string[] = torLines(r.tor ?? []);
   lines.push(`udp associate${r.udpAssociate.hop !== null ? ` at hop ${r.udpAssociate.hop}` : ''}: ${r.udpAssociate.detail}`);
   if (r.target) {
     lines.push(

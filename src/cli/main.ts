@@ -3,6 +3,9 @@ import { Agent } from '../agent/agent';
 import { ConfigError } from '../config/config-error';
 import { DNS_SERVER_USAGE, parseDnsServer, type DnsServer } from '../config/dns-server';
 import { addChainOptions, applyChainOptions } from './chain-options';
+import { addTorOptions, normalizeTorArgs } from './tor-options';
+import { applyTorIsolation, torConfig } from '../config/tor-config';
+import type { TorIsolation } from '../config/config-types';
 import { loadConfig } from './load-config';
 import { assertShimBuilt, exitLike, preloadablePath, runProgram, shimPath } from './launcher';
 import { gateProgram } from './program-check';
@@ -47,7 +50,7 @@ export function buildProgram(): Command {
     .addHelpText('after', '  serve [options]              run a SOCKS5/SOCKS4 proxy here, on 127.0.0.1:1080 (sockswrap serve --help)')
     .addHelpText('after', '  completion bash|zsh|fish     print a completion script for that shell')
     .addHelpText('after', helpExamples());
-  return addChainOptions(program);
+  return addTorOptions(addChainOptions(program));
 }
 
 /**
@@ -59,7 +62,8 @@ async function runCheckCommand(argv: string[]): Promise<void> {
   // Loaded only here: every wrapped run would otherwise pay for compiling it (docs/benchmarks.md, case 1).
   const { buildCheckCommand } = require('./check-command') as typeof import('./check-command');
   try {
-    await buildCheckCommand().parseAsync(argv.slice(1), { from: 'user' });
+    const check = buildCheckCommand();
+    await check.parseAsync(normalizeTorArgs(check, argv.slice(1)), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : EXIT_USAGE);
@@ -98,19 +102,31 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'serve') return (require('../serve/serve-command') as typeof import('../serve/serve-command')).runServe(argv.slice(1));
   const program = buildProgram();
   try {
-    program.parse(argv, { from: 'user' });
+    program.parse(normalizeTorArgs(program, argv), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : EXIT_USAGE);
     }
     throw err;
   }
-  const opts = program.opts<{ proxy: string[]; proxyFile?: string; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean; dnsServer?: DnsServer }>();
+  const opts = program.opts<{ proxy: string[]; proxyFile?: string; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean; dnsServer?: DnsServer; tor?: string | true; isolate?: TorIsolation; torRealAddresses?: boolean }>();
   const [command, args] = program.processedArgs as [string, string[]];
 
   let config;
   try {
-    config = applyChainOptions(loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile }), opts);
+    let loaded;
+    if (opts.tor !== undefined) {
+      const others = [opts.proxy.length > 0 ? '-x' : '', opts.proxyFile !== undefined ? '--proxy-file' : '', opts.config !== undefined ? '-f' : ''].filter(Boolean);
+      if (others.length > 0) throw new ConfigError(`--tor is the whole chain: give it without ${others.join(' and ')} (to use Tor as one hop of a chain, mark its [ProxyList] line with tor_proxy HOST:PORT)`);
+      loaded = torConfig(opts.tor === true ? '' : opts.tor);
+    } else {
+      loaded = loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile });
+    }
+    config = applyChainOptions(applyTorIsolation(loaded, opts.isolate, opts.isolate !== undefined), opts);
+    if (opts.torRealAddresses) {
+      if (!config.proxies.some((p) => p.tor && p.type === 'socks5')) throw new ConfigError('--tor-real-addresses needs a Tor hop that speaks socks5: use --tor, or mark the hop with tor_proxy HOST:PORT');
+      config.torRealAddresses = true;
+    }
     if (opts.dnsServer) config.dnsServer = opts.dnsServer;
   } catch (err) {
     if (err instanceof ConfigError) {

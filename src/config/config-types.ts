@@ -7,6 +7,10 @@ export interface ProxySpec {
   port: number;
   username?: string;
   password?: string;
+  /** This hop is Tor's SocksPort (--tor, tor_proxy): docs/tor.md. */
+  tor?: true;
+  /** Set on a Tor hop whose credentials sockswrap made for stream isolation (tor-config.ts). */
+  isolation?: 'run' | 'process';
   /** https hops: how the proxy's certificate is checked (--proxy-cacert, --proxy-insecure); absent: the system CA store. */
   tls?: ProxyTlsOptions;
 }
@@ -18,6 +22,9 @@ export interface ProxyTlsOptions {
   /** --proxy-insecure: the certificate is not checked (with a warning at start). */
   insecure?: boolean;
 }
+
+/** Stream isolation for Tor hops (--isolate, tor_isolate): docs/tor.md. */
+export type TorIsolation = 'run' | 'process' | 'off';
 
 /** A localnet exclusion: traffic to address/prefixLength (and port, when given) goes direct. */
 export interface LocalNet {
@@ -81,6 +88,10 @@ export interface SockswrapConfig {
    * not answer itself (MX, TXT, ...) are asked there, as DNS over TCP through the chain.
    */
   dnsServer?: { address: string; port: number };
+  /** tor_isolate MODE: the isolation Tor hops get unless --isolate says otherwise. */
+  torIsolate?: TorIsolation;
+  /** --tor-real-addresses: name lookups answered with the addresses Tor resolves, not fakes. */
+  torRealAddresses?: boolean;
 }
 
 /**

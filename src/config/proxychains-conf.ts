@@ -1,5 +1,6 @@
 // proxychains.conf as proxychains-ng 4.16 reads it, but strict: where proxychains silently
 // skips a line it does not understand, we stop with file:line and what was expected.
+import { TOR_ENDPOINT_USAGE, TOR_ISOLATION_MODES, parseIsolation, parseTorEndpoint } from './tor-config';
 import { DNS_SERVER_USAGE, parseDnsServer } from './dns-server';
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from './config-error';
@@ -51,6 +52,9 @@ const DIRECTIVES: ReadonlySet<string> = new Set([
   'tcp_connect_time_out',
   'localnet',
   'dnat',
+  // sockswrap's own (docs/tor.md): which [ProxyList] line is Tor, and how it isolates streams.
+  'tor_proxy',
+  'tor_isolate',
 ]);
 
 const MAX_TIMEOUT_MS = 2147483647; // the largest delay Node's timers accept
@@ -155,6 +159,7 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
   };
   const lines: ConfLines = { proxyList: 0, dnat: [], proxies: [], localnets: [] };
   const notices: string[] = [];
+  const torMarks: { host: string; port: number; value: string; line: number }[] = [];
   let inList = false;
 
   const rawLines = text.split('\n');
@@ -297,6 +302,22 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
         lines.dnat.push(lineNo);
         break;
       }
+      case 'tor_proxy': {
+        const usage = `(expected tor_proxy ${TOR_ENDPOINT_USAGE}: the host and port of the [ProxyList] line that is Tor's SocksPort)`;
+        const [value] = exactArgs(keyword, args, 1, usage, fail);
+        const ep = parseTorEndpoint(value!);
+        if (ep === undefined) fail(`bad value "${value}" for tor_proxy ${usage}`);
+        torMarks.push({ ...ep!, value: value!, line: lineNo });
+        break;
+      }
+      case 'tor_isolate': {
+        const usage = `(expected tor_isolate ${TOR_ISOLATION_MODES.join(', ')})`;
+        const [value] = exactArgs(keyword, args, 1, usage, fail);
+        const mode = parseIsolation(value!);
+        if (mode === undefined) fail(`bad value "${value}" for tor_isolate ${usage}`);
+        config.torIsolate = mode;
+        break;
+      }
       default:
         if (PROXY_TYPES.has(keyword) || keyword.includes('://')) {
           fail(`proxy line before [ProxyList] (the proxy list starts with a line "[ProxyList]")`);
@@ -310,6 +331,19 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
   }
   if (config.proxies.length === 0) {
     throw new ConfigError(`empty [ProxyList] (expected at least one line like ${PROXY_EXAMPLE})`, file, lines.proxyList);
+  }
+  for (const mark of torMarks) {
+    const host = mark.host.includes(':') ? mark.host : mark.host.toLowerCase();
+    const hops = config.proxies.filter((p) => p.port === mark.port && (p.host.includes(':') ? p.host : p.host.toLowerCase()) === host);
+    if (hops.length === 0) throw new ConfigError(`tor_proxy ${mark.value}: no [ProxyList] line has this host and port`, file, mark.line);
+    for (const hop of hops) {
+      if (hop.type !== 'socks5' && hop.type !== 'socks4' && hop.type !== 'socks4a') {
+        throw new ConfigError(`tor_proxy ${mark.value}: that [ProxyList] line is ${hop.type}; Tor's SocksPort speaks socks5 (or socks4/socks4a)`, file, mark.line);
+      }
+      hop.tor = true;
+    }
+    // Tor resolves names itself, and a .onion name only it can: a Tor hop always gets names.
+    config.proxyDns = true;
   }
   if (!config.proxyDns) notices.push(`names are resolved locally; add proxy_dns to ${file} to resolve them through the proxy`);
   if (notices.length > 0) config.notices = notices;

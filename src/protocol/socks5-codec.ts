@@ -16,7 +16,8 @@ export interface Socks5Credentials {
   password: string;
 }
 
-export type Socks5Command = 'connect' | 'udp-associate';
+/** resolve / resolve-ptr: Tor's RESOLVE (0xF0) and RESOLVE_PTR (0xF1) extensions (docs/tor.md). */
+export type Socks5Command = 'connect' | 'udp-associate' | 'resolve' | 'resolve-ptr';
 
 export type Socks5Event =
   | { type: 'send'; bytes: Buffer }
@@ -33,8 +34,10 @@ const METHOD_NO_ACCEPTABLE = 0xff;
 const ATYP_IPV4 = 0x01;
 const ATYP_DOMAIN = 0x03;
 const ATYP_IPV6 = 0x04;
-const COMMAND_BYTE: Record<Socks5Command, number> = { connect: 0x01, 'udp-associate': 0x03 };
-const COMMAND_NAME: Record<Socks5Command, string> = { connect: 'CONNECT', 'udp-associate': 'UDP ASSOCIATE' };
+// Tor's extensions: RESOLVE carries a name and answers with its address in BND.ADDR; RESOLVE_PTR
+// carries an address and answers with a name (ATYP 0x03) there. Both with port 0.
+const COMMAND_BYTE: Record<Socks5Command, number> = { connect: 0x01, 'udp-associate': 0x03, resolve: 0xf0, 'resolve-ptr': 0xf1 };
+const COMMAND_NAME: Record<Socks5Command, string> = { connect: 'CONNECT', 'udp-associate': 'UDP ASSOCIATE', resolve: 'RESOLVE', 'resolve-ptr': 'RESOLVE_PTR' };
 
 /** RFC 1928 §6 reply codes, with the RFC's wording for the message a user reads. */
 const REPLIES: Record<number, [ErrorCode, string]> = {

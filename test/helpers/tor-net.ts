@@ -236,7 +236,7 @@ export async function startTorNet(lab: Lab): Promise<TorNet> {
     return {
       socksHost: ip, socksPort: TOR_SOCKS_PORT, controlPort: TOR_CONTROL_PORT, controlSocket, onion, wwwIp,
       bootstrapMs, control,
-      logs: () => nodes.map((n) => `--- tor ${n.name}\n${n.out.slice(-4000)}`).join('\n') + `\n--- dnsmasq\n${dnsOut.text.slice(-2000)}`,
+      logs: () => nodes.map((n) => `--- tor ${n.name}\n${n.out.slice(-4000)}`).join('\n') + `\n--- dnsmasq\n${dnsOut.text.slice(-20000)}`,
       stop,
     };
   } catch (e) {
