@@ -153,10 +153,13 @@ describe('e2e: Tor (private network)', { skip: gate.skip, timeout: 600_000 }, ()
     assert.deepEqual(relays, ['a1', 'a2', 'a3', 'r1', 'r2'].map((n) => `${n}@${tor.socksHost}`), ns);
   });
 
-  test('curl by name (socks5h): 8 MiB through Tor, hash-checked; the name resolved by the lab DNS via the exit', async () => {
+  test('curl and python by name (socks5h): 8 MiB through Tor, hash-checked; the name resolved by the lab DNS via the exit', async () => {
     const r = await sockswrap(lab, [...socks5h, '--', 'curl', '-sS', '--max-time', '120', `http://${TOR_WWW_NAME}:${HTTP_PORT}/big`], { timeoutMs: 150_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(sha256(r.stdout), bigSha256());
+    const p = await sockswrap(lab, [...socks5h, '--', 'python3', '-c', PY_GET, `http://${TOR_WWW_NAME}:${HTTP_PORT}/big`], { timeoutMs: 150_000 });
+    assert.equal(p.status, 0, show(p));
+    assert.equal(p.stdout.toString().trim(), bigSha256());
     assertNoLeaks(lab, 'curl by name');
   });
 
