@@ -230,6 +230,9 @@ export async function startTorNet(lab: Lab): Promise<TorNet> {
     // The onion service is ready when the client can fetch its descriptor: ask Tor (HSFETCH) and
     // wait for the HS_DESC RECEIVED event, asking again after each FAILED (not yet uploaded).
     await waitOnionDescriptor(controlSocket, onion, 120_000);
+    // A young network's exits sometimes answer a first stream with END (SOCKS 0x01): ready means an
+    // exit has resolved the lab's name (control RESOLVE answered by an ADDRMAP with an address).
+    await waitExitResolves(controlSocket, TOR_WWW_NAME, 120_000);
     const bootstrapMs = Date.now() - started;
     console.log(`# private Tor network: client bootstrapped in ${((bootstrapped - started) / 1000).toFixed(1)} s, ` +
       `onion service reachable after ${(bootstrapMs / 1000).toFixed(1)} s (${AUTH} authorities, ${RELAYS} exits)`);
@@ -324,6 +327,27 @@ async function waitConsensus(path: string, relays: number, ms: number): Promise<
       const ns = await c.send('GETINFO ns/all');
       if ((ns.match(/^r /gm) ?? []).length >= relays) return;
       await c.reader.next(() => c.reader.events.shift(), ms, `a consensus with ${relays} relays`);
+    }
+  } finally {
+    c.sock.destroy();
+  }
+}
+
+async function waitExitResolves(path: string, name: string, ms: number): Promise<void> {
+  const c = await openControl(path);
+  const deadline = Date.now() + ms;
+  try {
+    await c.send('SETEVENTS ADDRMAP');
+    for (;;) {
+      c.reader.events.length = 0;
+      await c.send(`RESOLVE ${name}`);
+      const ev = await c.reader.next(() => {
+        const i = c.reader.events.findIndex((e) => e.includes(`ADDRMAP ${name} `));
+        return i >= 0 ? c.reader.events.splice(i, 1)[0] : undefined;
+      }, Math.max(1000, deadline - Date.now()), `ADDRMAP for ${name}`);
+      if (!/ADDRMAP \S+ <error>/.test(ev)) return;
+      if (Date.now() > deadline) throw new Error(`no exit resolved ${name}: ${ev}`);
+      await new Promise((r) => setTimeout(r, 1000));
     }
   } finally {
     c.sock.destroy();
