@@ -3,6 +3,7 @@
  * (CONNECT) server built on the server side of src/protocol's codecs, so a new user has a proxy to
  * try sockswrap with. Loopback only unless --auth or --allow-open (docs/serve.md).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { StderrLogger, type Verbosity } from '../log/logger';
 import { escapeControl } from '../log/terminal-text';
@@ -19,14 +20,19 @@ interface ServeOpts extends ServeFlags {
   quiet?: boolean;
   daemon?: boolean;
   stop?: boolean;
+  authFile?: string;
 }
+
+/** The login travels to a daemon in its environment (owner-only /proc/PID/environ), never in argv. */
+const AUTH_ENV = 'SOCKSWRAP_SERVE_AUTH';
 
 export function buildServeCommand(): Command {
   return new Command('sockswrap serve')
     .description('run a SOCKS5 and SOCKS4/4a proxy server here (loopback only unless --auth or --allow-open)')
     .usage('[options]')
     .option('--listen <host:port>', 'address to listen on: HOST:PORT, [IPV6]:PORT or :PORT (default 127.0.0.1:1080)')
-    .option('--auth <user:pass>', 'require this RFC 1929 username and password (SOCKS4, which has none, is then refused)')
+    .option('--auth <user:pass>', 'require this RFC 1929 username and password (SOCKS4, which has none, is then refused); visible in ps: prefer --auth-file')
+    .option('--auth-file <file>', 'read USER:PASS for --auth from the first line of FILE (or set $SOCKSWRAP_SERVE_AUTH), so the password is not in the command line')
     .option('--allow-open', 'allow a non-loopback --listen address without --auth (an open proxy: anyone who can reach it can use it)')
     .option('--udp', 'serve UDP ASSOCIATE (RFC 1928 §7; fragments are dropped)')
     .option('--bind', 'serve BIND (one inbound connection per request)')
@@ -46,9 +52,34 @@ function usage(message: string): never {
   process.exit(EXIT_USAGE);
 }
 
-/** Daemon args: the same options, minus --daemon (the child is the server itself). */
+/** Daemon args: the same options, minus --daemon (the child is the server itself) and the login (see AUTH_ENV). */
 function childArgs(argv: string[]): string[] {
-  return argv.filter((a) => a !== '--daemon');
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--daemon') continue;
+    if (a === '--auth' || a === '--auth-file') { i++; continue; }
+    if (a.startsWith('--auth=') || a.startsWith('--auth-file=')) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+/** --auth, else the first line of --auth-file, else $SOCKSWRAP_SERVE_AUTH. */
+function loginOf(opts: ServeOpts): string | undefined {
+  if (opts.auth !== undefined && opts.authFile !== undefined) usage('--auth and --auth-file cannot be used together');
+  if (opts.auth !== undefined) return opts.auth;
+  if (opts.authFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.authFile, 'utf8');
+    } catch (err) {
+      usage(`--auth-file ${opts.authFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    return text.split(/\r?\n/)[0] ?? '';
+  }
+  const fromEnv = process.env[AUTH_ENV];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
 }
 
 export async function runServe(argv: string[]): Promise<void> {
@@ -62,6 +93,7 @@ export async function runServe(argv: string[]): Promise<void> {
   if (command.args.length) usage(`unexpected argument "${command.args[0]}" (serve takes only options)`);
   const opts = command.opts<ServeOpts>();
   if (opts.daemon && opts.stop) usage('--daemon and --stop cannot be used together');
+  opts.auth = loginOf(opts);
   let config;
   try {
     // --stop only finds a daemon by its address: the rules for listening do not apply.
@@ -91,7 +123,7 @@ export async function runServe(argv: string[]): Promise<void> {
       process.exit(0);
     }
     try {
-      const d = await startDaemon(childArgs(argv), config.host, config.port);
+      const d = await startDaemon(childArgs(argv), config.host, config.port, opts.auth !== undefined ? { [AUTH_ENV]: opts.auth } : {});
       if (!opts.quiet) {
         process.stderr.write(
           `sockswrap serve: listening on ${d.listening} in the background (pid ${d.pid}, log ${d.log}); ` +

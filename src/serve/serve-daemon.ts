@@ -75,14 +75,14 @@ export function writePidFile(host: string, port: number): () => void {
  * Starts `sockswrap serve ARGS` detached and resolves once it listens (the daemon says so over
  * IPC and lets go), or rejects with what it wrote to its log if it exits first.
  */
-export function startDaemon(argv: string[], host: string, port: number): Promise<{ pid: number; log: string; listening: string }> {
+export function startDaemon(argv: string[], host: string, port: number, extraEnv: Record<string, string> = {}): Promise<{ pid: number; log: string; listening: string }> {
   const log = logFile(host, port);
   const fd = openSync(log, 'a', 0o600);
   const started = Date.now();
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'serve', ...argv], {
     detached: true,
     stdio: ['ignore', fd, fd, 'ipc'],
-    env: { ...process.env, [DAEMON_ENV]: '1' },
+    env: { ...process.env, ...extraEnv, [DAEMON_ENV]: '1' },
   });
   closeSync(fd);
   return new Promise((resolve, reject) => {

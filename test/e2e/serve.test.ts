@@ -309,6 +309,32 @@ describe('sockswrap serve with real clients', { skip: gate.skip }, () => {
     }
   });
 
+  test('--daemon --auth-file: the login is required, and the password is in no command line', async () => {
+    const runtime = join(lab.dir, 'xdg-auth');
+    mkdirSync(runtime, { mode: 0o700 });
+    const env = cleanEnv({ XDG_RUNTIME_DIR: runtime });
+    const loginFile = join(lab.dir, 'serve-login');
+    writeFileSync(loginFile, 'alice:s3cret-in-file\n', { mode: 0o600 });
+    const where = ['--listen', `${lab.proxyIp4}:1093`];
+    const start = await lab.run(lab.proxy, [process.execPath, SOCKSWRAP, 'serve', '--daemon', '--auth-file', loginFile, ...where], { env });
+    let pid = 0;
+    try {
+      assert.equal(start.status, 0, show(start));
+      pid = Number(/\(pid (\d+), log /.exec(start.stderr)?.[1]);
+      assert.ok(pid > 0, start.stderr);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      assert.doesNotMatch(cmdline, /s3cret-in-file/, cmdline);
+      const without = await inClient(['curl', '-sS', '--max-time', '20', '--socks5-hostname', `${lab.proxyIp4}:1093`, hello()]);
+      assert.notEqual(without.status, 0, show(without));
+      const withLogin = await inClient(['curl', '-sS', '--max-time', '20', '--socks5-hostname', `${lab.proxyIp4}:1093`, '--proxy-user', 'alice:s3cret-in-file', hello()]);
+      assert.equal(withLogin.status, 0, show(withLogin));
+      const stop = await lab.run(lab.proxy, [process.execPath, SOCKSWRAP, 'serve', '--stop', ...where], { env });
+      assert.equal(stop.status, 0, show(stop));
+    } finally {
+      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* stopped */ }
+    }
+  });
+
   test('SIGTERM and SIGINT stop it cleanly: exit 0, open connections closed', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const s = await startServe(lab, ['--listen', `${lab.proxyIp4}:0`, '--allow-open']);
