@@ -1,9 +1,8 @@
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { timingSafeEqual } from 'node:crypto';
 import { constants } from 'node:os';
-import ipaddr from 'ipaddr.js';
 import type { Logger } from '../log/logger';
-import type { TargetAddress } from '../protocol/target-address';
 import { formatTarget } from '../protocol/target-address';
 import type { ConnectBroker, Requester } from './connect-broker';
 import type { TorNames } from './tor-names';
@@ -12,13 +11,15 @@ import { wireTarget, type DnsService } from './dns-service';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
 import type { PeerTable } from './peer-table';
-import { lookupName, nameOfAddress, type Route, type Router } from './routing';
+import { serveControlConnection } from './control-connection';
+import { NameAnswers } from './name-answers';
+import { RefusalLog } from './refusal-log';
+import type { Route, Router } from './routing';
 import { unmap } from './route-policy';
 import type { UdpRelay } from './udp-relay';
 import {
   Action,
   ConnectFlag,
-  FrameDecoder,
   MAX_ADDRESSES,
   Op,
   Socktype,
@@ -46,14 +47,11 @@ import {
   serializeUdpLookupResponse,
   serializeUdpRouteResponse,
   serializeVerdictResponse,
-  stampFrameId,
   type Frame,
   type HelloRequest,
   type ParsedConnectRequest,
 } from '../wire';
 
-const HELLO_WAIT_MS = 5_000;
-const MAX_REFUSALS_LOGGED_PER_PID = 256;
 
 export interface ControlDeps {
   token: Buffer;
@@ -81,20 +79,24 @@ export interface ControlDeps {
 /**
  * Answers the shim's questions over the owner-only Unix socket (docs/wire-protocol.md). The first
  * frame must be HELLO with the session token; anything else and the connection is dropped unanswered.
+ * What it does not do itself: the transport of a connection (control-connection.ts), the bytes of
+ * each message (src/wire), where a destination goes (routing.ts), what a lookup hears
+ * (name-answers.ts), one refusal line per program (refusal-log.ts).
  */
 export class ControlServer {
   private server?: net.Server;
   private readonly clients = new Set<net.Socket>();
-  /**
-   * One refusal line per program and destination, not one per datagram: destinations already
-   * logged, by pid, dropped with the pid's last control connection (so a long run that sees many
-   * processes does not keep every one it ever refused) and capped per pid.
-   */
-  private readonly refusalsLogged = new Map<number, Set<string>>();
+  /** One refusal line per program and key (refusal-log.ts), dropped with the pid's last connection. */
+  private readonly refusalsLogged: RefusalLog;
+  /** What RESOLVE and REVERSE answer (name-answers.ts). */
+  private readonly names: NameAnswers;
   /** Open control connections per program pid: when the last closes, the process is gone. */
   private readonly connectionsByPid = new Map<number, number>();
 
-  constructor(private readonly deps: ControlDeps) {}
+  constructor(private readonly deps: ControlDeps) {
+    this.refusalsLogged = new RefusalLog(deps.log);
+    this.names = new NameAnswers({ ...deps, torRealAddresses: deps.tor?.realAddresses === true });
+  }
 
   listen(path: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -116,88 +118,15 @@ export class ControlServer {
   private accept(socket: net.Socket): void {
     this.clients.add(socket);
     socket.on('close', () => this.clients.delete(socket));
-    socket.on('error', () => {});
-    const decoder = new FrameDecoder();
-    let requester: Requester | undefined;
-    // Answers go out in request order even when one must wait (UDP_ROUTE opens an association).
-    let queue: Promise<void> = Promise.resolve();
-    /** Asynchronous answers not yet written (and answers queued behind them write after them). */
-    let waiting = 0;
-    socket.on('close', () => {
-      if (requester) this.connectionGone(requester.pid);
-    });
-    const helloTimer = setTimeout(() => socket.destroy(), HELLO_WAIT_MS);
-    socket.on('data', (chunk: Buffer) => {
-      let frames: Frame[];
-      try {
-        frames = decoder.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      for (const frame of frames) {
-        if (socket.destroyed) return;
-        if (!requester) {
-          requester = this.hello(frame);
-          if (!requester) {
-            socket.destroy();
-            return;
-          }
-          clearTimeout(helloTimer);
-          this.connectionsByPid.set(requester.pid, (this.connectionsByPid.get(requester.pid) ?? 0) + 1);
-          socket.write(stampFrameId(serializeStatus(Status.ok), frame.id));
-          continue;
-        }
-        // DONE note (dial path): the one request with no response (docs/wire-protocol.md).
-        if (frame.kind === Op.note) {
-          try {
-            this.note(frame.body, requester);
-          } catch {
-            socket.destroy();
-            return;
-          }
-          continue;
-        }
-        let answer: Buffer | Promise<Buffer>;
-        try {
-          answer = this.answer(frame, requester);
-        } catch {
-          // A malformed request from our own shim is a bug; dropping the connection fails closed.
-          socket.destroy();
-          return;
-        }
-        // Every answer carries its request's id, so the shim can tell it from a frame someone
-        // else wrote on its connection (docs/wire-protocol.md).
-        const id = frame.id;
-        if (answer instanceof Buffer) {
-          // Nothing waiting before it (the usual case): out now, in this tick, without a promise.
-          if (waiting === 0) {
-            socket.write(stampFrameId(answer, id));
-            continue;
-          }
-          const ready = stampFrameId(answer, id);
-          queue = queue.then(() => {
-            if (!socket.destroyed) socket.write(ready);
-          });
-        } else {
-          const pending = answer as Promise<Buffer>;
-          waiting++;
-          const settled = () => {
-            waiting--;
-          };
-          pending.then(settled, settled);
-          queue = queue.then(() =>
-            pending.then(
-              (bytes) => {
-                if (!socket.destroyed) socket.write(stampFrameId(bytes, id));
-              },
-              () => {
-                socket.destroy();
-              },
-            ),
-          );
-        }
-      }
+    serveControlConnection(socket, {
+      hello: (frame) => {
+        const requester = this.hello(frame);
+        if (requester) this.connectionsByPid.set(requester.pid, (this.connectionsByPid.get(requester.pid) ?? 0) + 1);
+        return requester;
+      },
+      note: (body, requester) => this.note(body, requester),
+      answer: (frame, requester) => this.answer(frame, requester),
+      gone: (requester) => this.connectionGone(requester.pid),
     });
   }
 
@@ -214,16 +143,6 @@ export class ControlServer {
     return { name: hello.name.replace(/[^\x20-\x7e]/g, '?') || '?', pid: hello.pid };
   }
 
-  /** One line per program and key (a destination, a name), not one per attempt. */
-  private logRefusalOnce(requester: Requester, key: string, line: string): void {
-    let logged = this.refusalsLogged.get(requester.pid);
-    if (!logged) this.refusalsLogged.set(requester.pid, (logged = new Set()));
-    if (logged.has(key)) return;
-    if (logged.size >= MAX_REFUSALS_LOGGED_PER_PID) logged.clear();
-    logged.add(key);
-    this.deps.log.error(line);
-  }
-
   private connectionGone(pid: number): void {
     const left = (this.connectionsByPid.get(pid) ?? 1) - 1;
     if (left > 0) {
@@ -231,7 +150,7 @@ export class ControlServer {
       return;
     }
     this.connectionsByPid.delete(pid);
-    this.refusalsLogged.delete(pid);
+    this.refusalsLogged.forget(pid);
     this.deps.udp?.releasePid(pid);
   }
 
@@ -356,32 +275,25 @@ export class ControlServer {
 
   private resolve(body: Buffer, requester: Requester): Buffer | Promise<Buffer> {
     const { family, name } = parseResolveRequest(body);
-    if (!this.deps.remoteDns && isOnionName(name)) {
-      // The shim asks about .onion names even with remote DNS off (dns-hooks.c): only Tor can
-      // resolve them, and a local resolver would see the name.
-      this.logRefusalOnce(requester, `onion:${name}`, `${requester.name}[${requester.pid}] ${name.replace(/[^\x20-\x7e]/g, '?')}: refused: a .onion name can only be resolved by Tor, and remote DNS is off (use socks5h:// or proxy_dns); it was not sent to any resolver`);
-      return serializeStatus(Status.notFound);
+    const answer = this.names.resolve(family, name);
+    switch (answer.kind) {
+      case 'addresses':
+        return serializeResolveResponse({ status: Status.ok, addresses: answer.addresses });
+      case 'full':
+        return serializeStatus(Status.tryAgain);
+      case 'through-tor':
+        return this.resolveThroughTor(name, family, requester);
+      case 'onion-refused':
+        this.refusalsLogged.once(requester.pid, `onion:${name}`, `${requester.name}[${requester.pid}] ${name.replace(/[^\x20-\x7e]/g, '?')}: refused: a .onion name can only be resolved by Tor, and remote DNS is off (use socks5h:// or proxy_dns); it was not sent to any resolver`);
+        return serializeStatus(Status.notFound);
+      case 'not-found':
+        return serializeStatus(Status.notFound);
     }
-    if (name.length === 0 || name.length > 253 || !this.deps.remoteDns) return serializeStatus(Status.notFound);
-    const found = lookupName(this.deps.fakeDns, this.deps.hosts, name);
-    // --tor-real-addresses: Tor's answer instead of a fake (not for .onion: only a connect reaches those).
-    if (found.from !== 'hosts' && this.deps.tor?.realAddresses && !isOnionName(name)) return this.resolveThroughTor(name, family, requester);
-    if (found.from === 'full') return serializeStatus(Status.tryAgain);
-    // Unspecified family gets both, IPv4 first, so a program that keeps only IPv6 answers
-    // (curl -6, an AF_INET6-only filter) finds one (docs/fake-dns.md).
-    const addresses = found.from === 'hosts' ? found.addresses : [found.fake.ipv4, found.fake.ipv6];
-    const wanted = addresses.filter((a) => {
-      const kind = ipaddr.parse(a).kind();
-      return family === 0 || (family === 4 && kind === 'ipv4') || (family === 6 && kind === 'ipv6');
-    });
-    if (wanted.length === 0) return serializeStatus(Status.notFound);
-    // At most 32 addresses (17 bytes each at most), so the answer always fits one control frame.
-    return serializeResolveResponse({ status: Status.ok, addresses: wanted.slice(0, MAX_ADDRESSES) });
   }
 
   private reverse(body: Buffer, requester: Requester): Buffer | Promise<Buffer> {
     const { ip } = parseReverseRequest(body);
-    const name = nameOfAddress(this.deps.fakeDns, this.deps.hosts, ip.host);
+    const name = this.names.reverse(ip.host);
     if (name) return serializeReverseResponse({ status: Status.ok, name });
     // A real address with a Tor hop: Tor's RESOLVE_PTR, as torsocks does (tor-names.ts).
     const host = ipaddr.isValid(ip.host) ? unmap(ipaddr.parse(ip.host)).toString() : ip.host;
@@ -416,10 +328,4 @@ interface ParsedConnect {
   /** `address` as the shim sent it (the original destination, for PEER). */
   originalAddress: Buffer;
   route: Route;
-}
-
-/** A name under .onion (RFC 7686), which only Tor resolves. */
-export function isOnionName(name: string): boolean {
-  const n = name.toLowerCase().replace(/\.$/, '');
-  return n === 'onion' || n.endsWith('.onion');
 }
