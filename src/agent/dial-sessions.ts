@@ -12,7 +12,8 @@ import type { TargetAddress } from '../protocol/target-address';
 import { labelOf, type Requester } from './connect-broker';
 import { PeerTable } from './peer-table';
 import type { ProxyRoute } from './routing';
-import { DialArg, DialEvent, DialState, MAX_SCRIPT_ENTRIES, doneInstruction, scriptSize, serializeInstruction, serializeWireAddress, type Instruction, type StepRequest } from '../wire';
+import { DialTemplates, SEND_CHUNK, proxyWire, type DialTemplate } from './dial-templates';
+import { DialArg, DialEvent, DialState, MAX_SCRIPT_ENTRIES, doneInstruction, scriptSize, serializeInstruction, type Instruction, type StepRequest } from '../wire';
 import { isolatesByProcess } from '../client/tor-isolation';
 
 /**
@@ -32,8 +33,6 @@ import { isolatesByProcess } from '../client/tor-isolation';
  * then sees). Round-robin and random chains change hops from one connection to the next.
  */
 
-/** Handshake bytes per instruction: a frame is at most 1024 bytes with the address and header. */
-const SEND_CHUNK = 900;
 /** A session the shim stopped asking about (the process died mid-handshake) is forgotten after this. */
 const SESSION_GRACE_MS = 30_000;
 
@@ -68,7 +67,8 @@ interface Session {
   originalAddress: Buffer;
   attempts: ChainAttempts;
   hops: readonly ProxySpec[];
-  handshake: ChainHandshake;
+  /** Built by dialFresh(); a dial from a template leaves it for handshakeOf() to build if needed. */
+  handshake?: ChainHandshake;
   hop: number;
   hopDeadline: number;
   /** Handshake bytes not yet handed to the shim (more than one frame's worth). */
@@ -81,39 +81,11 @@ interface Session {
   timer: NodeJS.Timeout;
 }
 
-/**
- * What dial() derives from a single-hop chain and the destination alone (the codec is
- * deterministic): the opening bytes and the script of expected replies, built once per
- * destination and proxy instead of once per connection (two scratch handshakes each).
- */
-interface DialTemplate {
-  opening: Buffer;
-  establishedAtConnect: boolean;
-  hopIndex: number;
-  script: Expectation[];
-  /** scriptSize(script): the bytes it takes in a DIAL, or undefined when it cannot be sent. */
-  scriptLength: number | undefined;
-}
-const DIAL_TEMPLATE_CAP = 256;
-
-/** Per proxy: its wire address and that address in hex (PEER keys), computed once. */
-const proxyWires = new WeakMap<ProxySpec, { wire: Buffer; hex: string; id: number }>();
-let nextProxyId = 1;
-function proxyWire(proxy: ProxySpec): { wire: Buffer; hex: string; id: number } {
-  let known = proxyWires.get(proxy);
-  if (!known) {
-    const wire = serializeWireAddress(proxy.host, proxy.port);
-    known = { wire, hex: wire.toString('hex'), id: nextProxyId++ };
-    proxyWires.set(proxy, known);
-  }
-  return known;
-}
-
 export class DialSessions {
   private readonly sessions = new Map<number, Session>();
   private nextId = 1;
-  /** Single-hop dial templates by proxy and destination (bounded, oldest forgotten first). */
-  private readonly templates = new Map<string, DialTemplate>();
+  /** Single-hop dial templates by proxy and destination (dial-templates.ts). */
+  private readonly templates = new DialTemplates();
   /** The hops of every standing plan (chainStands()), computed at the first NOTE of one. */
   private standingHops?: readonly ProxySpec[];
   /** isIP() of each proxy the shim may dial first; computed at the first CONNECT. */
@@ -173,7 +145,6 @@ export class DialSessions {
       originalAddress,
       attempts,
       hops: [],
-      handshake: undefined as unknown as ChainHandshake,
       hop: -1,
       hopDeadline: 0,
       outbox: Buffer.alloc(0),
@@ -306,24 +277,8 @@ export class DialSessions {
     return session.handshake;
   }
 
-  /** The single-hop template for this proxy and destination, from the cache or built and kept. */
-  private templateFor(proxy: ProxySpec, target: TargetAddress): DialTemplate | undefined {
-    const key = `${proxyWire(proxy).id}|${target.kind}|${target.host}|${target.port}`;
-    let template = this.templates.get(key);
-    if (template) return template;
-    const hops = [proxy];
-    const first = new ChainHandshake(hops, target).start();
-    // Raw hops (established at connect), failures and long openings take dialFresh().
-    if (first.outcome !== undefined || first.send.length > SEND_CHUNK) return undefined;
-    const script = predictHandshake(hops, target, MAX_SCRIPT_ENTRIES);
-    template = { opening: first.send, establishedAtConnect: false, hopIndex: first.hopIndex, script, scriptLength: scriptSize(script) };
-    this.templates.set(key, template);
-    if (this.templates.size > DIAL_TEMPLATE_CAP) this.templates.delete(this.templates.keys().next().value as string);
-    return template;
-  }
-
   /**
-   * Plans the next attempt and tells the shim to connect the fd to its first proxy. `id`: this is
+   * Picks the next attempt's hops and tells the shim to connect the fd to its first proxy. `id`: this is
    * the CONNECT answer (which may be a standing plan).
    */
   private dial(session: Session, id?: number): Instruction {
@@ -335,7 +290,7 @@ export class DialSessions {
     }
     session.hops = hops;
     if (hops.length === 1) {
-      const template = this.templateFor(hops[0]!, session.effective);
+      const template = this.templates.for(hops[0]!, session.effective);
       if (template) return this.dialFromTemplate(session, template, id);
     }
     return this.dialFresh(session, hops, id);
@@ -343,7 +298,7 @@ export class DialSessions {
 
   /** dial() from a cached template: the same instruction dialFresh() builds. */
   private dialFromTemplate(session: Session, template: DialTemplate, id: number | undefined): Instruction {
-    session.handshake = undefined as unknown as ChainHandshake;
+    session.handshake = undefined;
     session.hop = -1;
     session.establishedAtConnect = false;
     this.trackHop(session, { consumed: 0, send: template.opening, hopIndex: template.hopIndex });
