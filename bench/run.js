@@ -18,7 +18,7 @@ if (!existsSync(join(H, 'net-lab.js'))) {
   console.error('run `npm run build` first (dist/test/helpers missing)');
   process.exit(1);
 }
-const { createLab, haveNetns } = require(join(H, 'net-lab.js'));
+const { createLab } = require(join(H, 'net-lab.js'));
 const { startDanted, startTargets, waitPort, which, ECHO_PORT } = require(join(H, 'peers.js'));
 const { startDelayForwarder } = require(join(H, 'delay-forwarder.js'));
 const { PY_UDP_ECHO_SERVER } = require(join(H, 'programs.js'));
@@ -59,8 +59,8 @@ function machine() {
 }
 
 async function main() {
-  const why = haveNetns();
-  if (why) throw new Error(`bench ${why}`);
+  if (process.getuid && process.getuid() !== 0) throw new Error('bench needs root (ip netns)');
+  if (!which('ip')) throw new Error('bench needs ip (apt-get install iproute2)');
   for (const b of ['danted', 'proxychains4', 'iperf3', 'gcc']) if (!which(b)) throw new Error(`${b} missing`);
   const started = Date.now();
   const lab = createLab();
