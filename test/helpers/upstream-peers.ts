@@ -5,7 +5,7 @@
 //                  sshd resolves the name on its side (Debian: openssh-server, openssh-client).
 //                  Dante 1.4.2 does not do 4a: it connect(2)s to 0.0.0.1 and answers 0x5B.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin } from './peer-gate';
@@ -75,17 +75,21 @@ function keygen(file: string): void {
   if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
 }
 
-/** sshd on loopback plus `ssh -N -D listen:port` to it: a SOCKS4/4a/5 server that resolves names where sshd runs. */
-export async function startSshSocks(where: Spawner, opts: SshSocksOptions): Promise<UpstreamPeer> {
-  const dir = mkdtempSync(join(where.dir, 'ssh-'));
+/**
+ * A throwaway sshd setup in dir: host and client keys, the client's key authorized, and an
+ * sshd_config for listen:port that allows key logins and TCP forwarding only. Also makes sshd's
+ * privilege-separation directory, without which it will not start.
+ */
+export function sshdFiles(dir: string, listen: string, port: number): { config: string; clientKey: string } {
   keygen(join(dir, 'host_key'));
   keygen(join(dir, 'client_key'));
-  writeFileSync(join(dir, 'authorized_keys'), spawnSync('cat', [join(dir, 'client_key.pub')], { encoding: 'utf8' }).stdout);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+  const config = join(dir, 'sshd_config');
   writeFileSync(
-    join(dir, 'sshd_config'),
+    config,
     [
-      `Port ${opts.sshdPort}`,
-      'ListenAddress 127.0.0.1',
+      `Port ${port}`,
+      `ListenAddress ${listen}`,
       `HostKey ${join(dir, 'host_key')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
@@ -97,19 +101,26 @@ export async function startSshSocks(where: Spawner, opts: SshSocksOptions): Prom
       // The key files live in a temp dir: their parents' modes are not sshd's business here.
       'StrictModes no',
       'AllowTcpForwarding yes',
+      'UseDNS no',
       'LogLevel ERROR',
       '',
     ].join('\n'),
   );
-  // sshd refuses to start without its privilege-separation directory.
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
-  const sshd = where.spawn([bin('sshd'), '-D', '-e', '-f', join(dir, 'sshd_config')]);
+  return { config, clientKey: join(dir, 'client_key') };
+}
+
+/** sshd on loopback plus `ssh -N -D listen:port` to it: a SOCKS4/4a/5 server that resolves names where sshd runs. */
+export async function startSshSocks(where: Spawner, opts: SshSocksOptions): Promise<UpstreamPeer> {
+  const dir = mkdtempSync(join(where.dir, 'ssh-'));
+  const files = sshdFiles(dir, '127.0.0.1', opts.sshdPort);
+  const sshd = where.spawn([bin('sshd'), '-D', '-e', '-f', files.config]);
   const sshdOut = collect(sshd);
   await Promise.race([where.waitPort('127.0.0.1', opts.sshdPort), exitedEarly(sshd, 'sshd', sshdOut)]);
   const ssh = where.spawn([
     bin('ssh'), '-F', '/dev/null', '-N',
     '-D', `${opts.listen}:${opts.port}`,
-    '-i', join(dir, 'client_key'),
+    '-i', files.clientKey,
     '-p', String(opts.sshdPort),
     '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
     '-o', 'ExitOnForwardFailure=yes', '-o', 'LogLevel=ERROR',

@@ -95,34 +95,47 @@ function throughRelay(agent: Agent, ticket: Buffer, then: (socket: net.Socket, r
   });
 }
 
+/**
+ * An agent whose one proxy is the peer `start` runs, with dnat sending ECHO_TARGET to a local
+ * echo server and CLOSED_TARGET to a port nothing listens on.
+ */
+async function agentThrough(start: () => Promise<RunningPeer>): Promise<{ proxy: RunningPeer; agent: Agent; stop(): Promise<void> }> {
+  const proxy = await start();
+  const echo: TestServer = await startServer((s) => {
+    s.on('data', (d: Buffer) => s.write(d));
+    s.on('end', () => s.end());
+  });
+  const closedPort = await freePort();
+  const config = configFromProxyUrls([`socks5://127.0.0.1:${proxy.port}`]);
+  config.dnat = [
+    { from: { address: ECHO_TARGET.join('.') }, to: { address: '127.0.0.1', port: echo.port } },
+    { from: { address: CLOSED_TARGET.join('.') }, to: { address: '127.0.0.1', port: closedPort } },
+  ];
+  const agent = await Agent.start(config, { error: () => {}, info: () => {} });
+  return {
+    proxy,
+    agent,
+    stop: async () => {
+      agent.close();
+      echo.close();
+      await proxy.stop();
+    },
+  };
+}
+
 /** A missing peer skips the suite, naming its package (and fails it under CI=true). */
 const MISSING = skipUnless(['microsocks']);
 
 describe('agent state per connection', { skip: MISSING, concurrency: false }, () => {
   let proxy: RunningPeer | undefined;
-  let echo: TestServer | undefined;
   let agent: Agent | undefined;
+  let stop: (() => Promise<void>) | undefined;
 
   before(async () => {
-    proxy = await startMicrosocks();
-    echo = await startServer((s) => {
-      s.on('data', (d: Buffer) => s.write(d));
-      s.on('end', () => s.end());
-    });
-    const closedPort = await freePort();
-    const config = configFromProxyUrls([`socks5://127.0.0.1:${proxy.port}`]);
-    config.dnat = [
-      { from: { address: ECHO_TARGET.join('.') }, to: { address: '127.0.0.1', port: echo.port } },
-      { from: { address: CLOSED_TARGET.join('.') }, to: { address: '127.0.0.1', port: closedPort } },
-    ];
-    agent = await Agent.start(config, { error: () => {}, info: () => {} });
+    ({ proxy, agent, stop } = await agentThrough(startMicrosocks));
   });
 
-  after(async () => {
-    agent?.close();
-    echo?.close();
-    await proxy?.stop();
-  });
+  after(() => stop?.());
 
   test('a malformed NOTE or RESUME drops that control connection, and the agent answers the next one', { timeout: 20_000 }, async () => {
     assert.ok(agent, 'the agent started');
@@ -343,29 +356,14 @@ function udpRelease(client: WireClient, localPort: number, closed: boolean): Pro
 
 describe('dial sessions and UDP associations per connection', { skip: skipUnless(['danted']), concurrency: false }, () => {
   let proxy: RunningPeer | undefined;
-  let echo: TestServer | undefined;
   let agent: Agent | undefined;
+  let stop: (() => Promise<void>) | undefined;
 
   before(async () => {
-    proxy = await startDanted();
-    echo = await startServer((s) => {
-      s.on('data', (d: Buffer) => s.write(d));
-      s.on('end', () => s.end());
-    });
-    const closedPort = await freePort();
-    const config = configFromProxyUrls([`socks5://127.0.0.1:${proxy.port}`]);
-    config.dnat = [
-      { from: { address: ECHO_TARGET.join('.') }, to: { address: '127.0.0.1', port: echo.port } },
-      { from: { address: CLOSED_TARGET.join('.') }, to: { address: '127.0.0.1', port: closedPort } },
-    ];
-    agent = await Agent.start(config, { error: () => {}, info: () => {} });
+    ({ proxy, agent, stop } = await agentThrough(startDanted));
   });
 
-  after(async () => {
-    agent?.close();
-    echo?.close();
-    await proxy?.stop();
-  });
+  after(() => stop?.());
 
   test(`${DIAL_CONNECTIONS} dial-path connects (echoed, refused by the proxy, proxy unreachable) leave no dial session`, async () => {
     assert.ok(agent, 'the agent started');
