@@ -11,7 +11,7 @@ import { standardLab } from '../helpers/standard-lab';
 import { startDanted, type Danted, type Peer, labSpawner } from '../helpers/peers';
 import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
 import { takeLeaks, assertNoLeaks } from '../helpers/proof';
-import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { sockswrap, sockswrapArgv, lineReader, describe as show } from '../helpers/sockswrap';
 import { PY_UDP_ECHO_SERVER, PY_UDP_CLIENT, PY_UDP_SEND_ERRNO, PY_UDP_EXEC, NODE_DGRAM_CLIENT } from '../helpers/programs';
 import { bin, skipUnless } from '../helpers/peer-gate';
 import { waitPort } from '../helpers/port-waiter';
@@ -123,10 +123,17 @@ describe('e2e UDP through the proxy', { skip: SKIP }, () => {
   });
 
   test('ncat -u through danted: a line out, its echo back', async () => {
-    // ncat ends at the end of its input, so the input stays open a moment for the echo.
-    const line = `(echo hello over udp; sleep 1) | ncat -u --idle-timeout 2 ${lab.targetIp4} ${UDP_ECHO_PORT}`;
-    const r = await sockswrap(lab, [...viaDanted(), '--', 'sh', '-c', line]);
-    assert.equal(r.stdout.toString(), 'hello over udp\n', show(r));
+    // ncat ends at the end of its input, so its input is closed only once the echo has come back.
+    const child = lab.spawn(lab.client, sockswrapArgv([...viaDanted(), '--', bin('ncat'), '-u', lab.targetIp4, String(UDP_ECHO_PORT)]), { stdio: ['pipe', 'pipe', 'pipe'], cwd: lab.dir });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const nextLine = lineReader(child);
+    child.stdin!.write('hello over udp\n');
+    const echoed = await nextLine((l) => l.length > 0).catch((e: Error) => `${e.message} stderr=${stderr}`);
+    child.stdin!.end();
+    assert.equal(echoed, 'hello over udp', stderr);
+    assert.equal(await exited, 0, stderr);
     assertNoLeaks(lab);
   });
 
