@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, needTool, startDanted, startTargets, bin, waitPort, HTTP_PORT, BANNER_PORT, type Danted } from '../helpers/peers';
+import { startDanted, startTargets, bin, waitPort, HTTP_PORT, BANNER_PORT, type Danted } from '../helpers/peers';
+import { skipUnless } from '../helpers/peer-gate';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { bigSha256, sha256, BANNER } from '../helpers/body';
@@ -16,14 +17,14 @@ import { PY_BANNER, PY_CONNECT_ERRNO } from '../helpers/programs';
 import { startTinyproxy } from '../helpers/upstream-peers';
 import { issueServerCert, makeCa, type TestCa } from '../helpers/test-ca';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'python3', 'tinyproxy']);
-const NO_OPENSSL = needTool('openssl', 'openssl');
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'curl', 'python3', 'tinyproxy'], { root: true });
+const NO_OPENSSL = skipUnless(['openssl']);
 const NAME = 'proxy.test';
 const OTHER_NAME = 'other.test';
 const TLS_PORT = 8443;
 const TLS_AUTH_PORT = 8444;
 
-describe('e2e through an HTTPS proxy (TLS to the proxy, then HTTP CONNECT)', { skip: gate.skip || NO_OPENSSL }, () => {
+describe('e2e through an HTTPS proxy (TLS to the proxy, then HTTP CONNECT)', { skip: SKIP || NO_OPENSSL }, () => {
   let lab: Lab;
   let danted: Danted;
   let ca: TestCa;
@@ -44,7 +45,6 @@ describe('e2e through an HTTPS proxy (TLS to the proxy, then HTTP CONNECT)', { s
   };
 
   before(async () => {
-    gate.check();
     if (NO_OPENSSL) throw new Error(NO_OPENSSL);
     lab = createLab();
     installLeakCounter(lab);

@@ -7,12 +7,13 @@ import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startDanted, bin, waitPort, type Danted } from '../helpers/peers';
+import { startDanted, bin, waitPort, type Danted } from '../helpers/peers';
+import { skipUnless } from '../helpers/peer-gate';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { PY_UDP_ECHO_SERVER, PY_UDP_CLIENT, PY_UDP_SEND_ERRNO } from '../helpers/programs';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'python3', 'dig', 'dnsmasq']);
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3', 'dig', 'dnsmasq'], { root: true });
 const UDP_ECHO_PORT = 7007;
 
 interface Fault {
@@ -22,7 +23,7 @@ interface Fault {
   lines(): string[];
 }
 
-describe('e2e: SOCKS5 hops with no UDP', { skip: gate.skip }, () => {
+describe('e2e: SOCKS5 hops with no UDP', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let closing: Fault;
@@ -43,7 +44,6 @@ describe('e2e: SOCKS5 hops with no UDP', { skip: gate.skip }, () => {
   };
 
   before(async () => {
-    gate.check();
     lab = createLab();
     installLeakCounter(lab);
     py = bin('python3');

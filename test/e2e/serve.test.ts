@@ -10,14 +10,15 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLab, cleanEnv, type Lab, type RunResult } from '../helpers/net-lab';
-import { bin, needTool, peerGate, startTargets, waitPort, HTTP_PORT, ECHO_PORT, CLOSED_PORT, BANNER_PORT } from '../helpers/peers';
+import { bin, startTargets, waitPort, HTTP_PORT, ECHO_PORT, CLOSED_PORT, BANNER_PORT } from '../helpers/peers';
+import { skipUnless } from '../helpers/peer-gate';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { SOCKSWRAP, sockswrap, describe as show } from '../helpers/sockswrap';
 import { bigSha256, sha256 } from '../helpers/body';
 
-const gate = peerGate(['ip', 'nft', 'curl', 'ncat']);
-const pcSkip = needTool('proxychains4', 'proxychains4');
-const sshSkip = needTool('ssh', 'openssh-client') || needTool('sshd', 'openssh-server');
+const SKIP = skipUnless(['ip', 'nft', 'curl', 'ncat'], { root: true });
+const pcSkip = skipUnless(['proxychains4']);
+const sshSkip = skipUnless(['ssh', 'sshd']);
 const PROBE = join(__dirname, '..', 'helpers', 'socks-probe.js');
 const USER = 'alice';
 const PASS = 'wonderland';
@@ -63,7 +64,7 @@ function logged(s: Server, re: RegExp): Promise<string> {
   });
 }
 
-describe('sockswrap serve with real clients', { skip: gate.skip }, () => {
+describe('sockswrap serve with real clients', { skip: SKIP }, () => {
   let lab: Lab;
   let open: Server; // --allow-open, UDP and BIND
   let authed: Server; // --auth alice:wonderland
@@ -71,7 +72,6 @@ describe('sockswrap serve with real clients', { skip: gate.skip }, () => {
   let inClient: (argv: string[], input?: string) => Promise<RunResult>;
 
   before(async () => {
-    gate.check();
     lab = createLab();
     installLeakCounter(lab);
     await startTargets(lab);

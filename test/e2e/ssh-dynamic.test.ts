@@ -6,15 +6,16 @@
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, needTool, startDanted, startTargets, bin, waitPort, HTTP_PORT, ECHO_PORT, type Danted } from '../helpers/peers';
+import { startDanted, startTargets, bin, waitPort, HTTP_PORT, ECHO_PORT, type Danted } from '../helpers/peers';
+import { skipUnless } from '../helpers/peer-gate';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, describe as show } from '../helpers/sockswrap';
 import { bigSha256, sha256 } from '../helpers/body';
 import { startSshDynamic, type SshDynamic } from '../helpers/ssh-dynamic';
 import { startSshSocks, type UpstreamPeer } from '../helpers/upstream-peers';
 
-const gate = peerGate(['ip', 'nft', 'danted', 'curl', 'python3', 'dig', 'dnsmasq']);
-const NO_SSH = needTool('sshd', 'openssh-server') || needTool('ssh', 'openssh-client');
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'curl', 'python3', 'dig', 'dnsmasq'], { root: true });
+const NO_SSH = skipUnless(['sshd', 'ssh']);
 
 /** 40 connects at once by name, each sends its own line to the echo port and reads it back. */
 const PY_ASYNCIO_40 = `
@@ -50,7 +51,7 @@ const http = require('node:http');
 })().catch((e) => { console.error(String(e)); process.exit(1); });
 `;
 
-describe('e2e through ssh -D (OpenSSH dynamic forwarding)', { skip: gate.skip || NO_SSH }, () => {
+describe('e2e through ssh -D (OpenSSH dynamic forwarding)', { skip: SKIP || NO_SSH }, () => {
   let lab: Lab;
   let ssh: SshDynamic;
   let sshInner: UpstreamPeer;
@@ -59,7 +60,6 @@ describe('e2e through ssh -D (OpenSSH dynamic forwarding)', { skip: gate.skip ||
   const socks = (scheme: string) => ['-x', `${scheme}://${ssh.host}:${ssh.port}`];
 
   before(async () => {
-    gate.check();
     if (NO_SSH) throw new Error(NO_SSH);
     lab = createLab();
     installLeakCounter(lab);

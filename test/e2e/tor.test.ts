@@ -5,7 +5,8 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../helpers/net-lab';
-import { peerGate, startTargets, startMicrosocks, bin, HTTP_PORT, ECHO_PORT } from '../helpers/peers';
+import { startTargets, startMicrosocks, bin, HTTP_PORT, ECHO_PORT } from '../helpers/peers';
+import { skipUnless } from '../helpers/peer-gate';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
 import { cleanEnv } from '../helpers/net-lab';
@@ -14,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import { bigSha256, sha256 } from '../helpers/body';
 import { startTorNet, TOR_WWW_NAME, type TorNet } from '../helpers/tor-net';
 
-const gate = peerGate(['ip', 'nft', 'tor', 'tor-gencert', 'dnsmasq', 'curl', 'python3', 'dig', 'microsocks']);
+const SKIP = skipUnless(['ip', 'nft', 'tor', 'tor-gencert', 'dnsmasq', 'curl', 'python3', 'dig', 'microsocks'], { root: true });
 
 /** Connects, sees its byte echoed, says "ready" and holds the stream open until killed. */
 const PY_HOLD = `
@@ -106,14 +107,13 @@ with urllib.request.urlopen(sys.argv[1], timeout=60) as r:
     print(hashlib.sha256(r.read()).hexdigest())
 `;
 
-describe('e2e: Tor (private network)', { skip: gate.skip, timeout: 600_000 }, () => {
+describe('e2e: Tor (private network)', { skip: SKIP, timeout: 600_000 }, () => {
   let lab: Lab;
   let tor: TorNet;
   let socks5h: string[];
   let hello: string;
 
   before(async () => {
-    gate.check();
     lab = createLab();
     installLeakCounter(lab);
     tor = await startTorNet(lab);

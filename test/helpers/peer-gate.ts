@@ -38,6 +38,8 @@ const PEERS = {
   man: { bins: ['man'], pkg: 'man-db' },
   busybox: { bins: ['busybox'], pkg: 'busybox-static' },
   tor: { bins: ['tor'], pkg: 'tor' },
+  openssl: { bins: ['openssl'], pkg: 'openssl' },
+  proxychains4: { bins: ['proxychains4'], pkg: 'proxychains4' },
   'tor-gencert': { bins: ['tor-gencert'], pkg: 'tor' },
   'qemu-aarch64': { bins: ['qemu-aarch64'], pkg: 'qemu-user' },
   'aarch64-linux-gnu-gcc': { bins: ['aarch64-linux-gnu-gcc'], pkg: 'gcc-aarch64-linux-gnu' },
@@ -90,15 +92,11 @@ export function decide(why: string[]): false | string {
   return reason;
 }
 
-// The names the suite used before this file, kept as thin wrappers of the one gate while tests
-// written against them land from other branches; new tests use skipUnless().
+// The name the suite used before this file, kept as a thin wrapper of the one gate until the
+// program-verdict and program-check tests move to skipUnless().
 
 /** @deprecated skipUnless([name]). */
 export function needTool(name: string, debianPackage: string): false | string {
   return decide(which(name) ? [] : [`${name} not found: apt-get install ${debianPackage}`]);
 }
 
-/** @deprecated `{ skip: skipUnless(names, { root: true }) }`; check() has nothing left to do. */
-export function peerGate(names: PeerName[]): { skip: false | string; check(): void } {
-  return { skip: skipUnless(names, { root: true }), check: () => {} };
-}

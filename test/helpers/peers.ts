@@ -6,7 +6,7 @@ import { bin } from './peer-gate';
 import { collectOutput as collect, exitedEarly, stopper } from './peer-process';
 import * as ports from './port-waiter';
 // Kept for tests landing from other branches (see peer-gate.ts); new code imports them from there.
-export { bin, which, needTool, peerGate } from './peer-gate';
+export { bin, which } from './peer-gate';
 
 /** @deprecated waitPort(host, port, { ns }) of port-waiter.ts. */
 export function waitPort(_lab: Lab, ns: string, host: string, port: number, timeoutMs = 10_000): Promise<void> {
