@@ -37,6 +37,8 @@ const PEERS = {
   gcc: { bins: ['gcc'], pkg: 'build-essential' },
   man: { bins: ['man'], pkg: 'man-db' },
   busybox: { bins: ['busybox'], pkg: 'busybox-static' },
+  go: { bins: ['go'], pkg: 'golang-go' },
+  file: { bins: ['file'], pkg: 'file' },
   tor: { bins: ['tor'], pkg: 'tor' },
   openssl: { bins: ['openssl'], pkg: 'openssl' },
   proxychains4: { bins: ['proxychains4'], pkg: 'proxychains4' },
