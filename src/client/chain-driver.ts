@@ -96,6 +96,7 @@ export class ChainHandshake {
     for (const event of events) {
       if (event.type === 'send') sends.push(event.bytes);
       else if (event.type === 'failed') return this.failure(event.error);
+      else if (event.type === 'bound') return this.failure(new SockswrapError('proxy-protocol', 'a BIND reply to a CONNECT'));
       else return this.hopDone(carry.length ? Buffer.concat([carry, event.rest]) : event.rest, sends);
     }
     return undefined;

@@ -8,7 +8,9 @@ import type { TargetAddress } from '../protocol/target-address';
 /** What every codec gives out; the driver needs nothing type-specific beyond this. */
 export type HandshakeEvent =
   | { type: 'send'; bytes: Buffer }
-  | { type: 'established'; rest: Buffer }
+  /** BIND's first reply (src/client/chain-bind.ts); never given by a CONNECT. */
+  | { type: 'bound'; bound: TargetAddress }
+  | { type: 'established'; rest: Buffer; bound?: TargetAddress }
   | { type: 'failed'; error: SockswrapError };
 
 /** The sans-IO shape all client handshakes share (src/protocol/*-codec.ts). */

@@ -44,7 +44,7 @@ export async function torQuery(proxies: readonly ProxySpec[], command: Extract<S
       for (const e of events) {
         if (e.type === 'send') socket.write(e.bytes);
         else if (e.type === 'established') return done(undefined, e.bound);
-        else return done(e.error);
+        else if (e.type === 'failed') return done(e.error);
       }
     };
     socket.on('data', (b: Buffer) => apply(handshake.receive(b)));

@@ -140,7 +140,7 @@ export function associateOver(control: net.Socket, proxy: ProxySpec, announced: 
         if (settled) return;
         if (e.type === 'send') control.write(e.bytes);
         else if (e.type === 'established') finish({ bound: e.bound });
-        else finish({ error: e.error });
+        else if (e.type === 'failed') finish({ error: e.error });
       }
     };
     const onData = (chunk: Buffer) => {

@@ -1,5 +1,5 @@
 /**
- * Sans-IO SOCKS4 and SOCKS4a client handshake (CONNECT only).
+ * Sans-IO SOCKS4 and SOCKS4a client handshake: CONNECT, and BIND (two replies, below).
  *
  * Same shape as Socks5ClientHandshake: start() gives the request, receive() takes the proxy's
  * bytes and gives 'established' (with `rest`: whatever came after the 8-byte reply, which belongs
@@ -12,6 +12,12 @@
  * after USERID. Both 'socks4' and 'socks4a' proxies use 4a for a name, as proxychains-ng does
  * under "socks4": a name only reaches this codec when remote DNS is on (or a later hop is given by
  * name), and 4a is the only way to send it. So "socks4 + remote DNS" is SOCKS4a.
+ *
+ * BIND (CD=2): DSTIP/DSTPORT name the application server the inbound connection will come from
+ * (the peer of the program's primary connection). The first reply names where the server listens;
+ * its DSTIP 0.0.0.0 means "the address of the SOCKS server you are connected to", which only the
+ * caller knows (`serverIp`). The second reply comes when the peer connected; its DSTIP/DSTPORT
+ * name the peer. Bytes after it are the peer's.
  */
 import ipaddr from 'ipaddr.js';
 import { SockswrapError, type ErrorCode } from './sockswrap-error';
@@ -19,13 +25,19 @@ import { formatTarget, type TargetAddress } from './target-address';
 
 export type Socks4Event =
   | { type: 'send'; bytes: Buffer }
+  /** BIND's first reply: where the proxy listens. */
+  | { type: 'bound'; bound: TargetAddress }
+  /** For BIND, the second reply: `bound` is then the peer that connected. */
   | { type: 'established'; bound: TargetAddress; rest: Buffer }
   | { type: 'failed'; error: SockswrapError };
 
-export type Socks4State = 'reply' | 'established' | 'failed';
+/** 'bind-wait': BIND's first reply came; the second comes when the peer connects. */
+export type Socks4State = 'reply' | 'bind-wait' | 'established' | 'failed';
+
+export type Socks4Command = 'connect' | 'bind';
 
 const VERSION = 0x04;
-const COMMAND_CONNECT = 0x01;
+const COMMAND_BYTE: Record<Socks4Command, number> = { connect: 0x01, bind: 0x02 };
 const REPLY_LENGTH = 8;
 /** 0.0.0.1: any 0.0.0.x with x != 0 tells a 4a server "the name follows"; 1 is what everyone sends. */
 const SOCKS4A_MARKER = [0, 0, 0, 1];
@@ -69,7 +81,7 @@ function hex(byte: number): string {
  * The whole CONNECT request. Throws SockswrapError('address-not-supported') for a target SOCKS4
  * cannot carry (IPv6, a bad name), so it fails before any byte is sent.
  */
-export function encodeSocks4Request(target: TargetAddress, userId = ''): Buffer {
+export function encodeSocks4Request(target: TargetAddress, userId = '', command: Socks4Command = 'connect'): Buffer {
   const { port } = target;
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
     throw new SockswrapError('address-not-supported', `port ${String(port)} is not an integer in 0..65535`);
@@ -118,7 +130,7 @@ export function encodeSocks4Request(target: TargetAddress, userId = ''): Buffer 
   }
   const head = Buffer.alloc(8);
   head[0] = VERSION;
-  head[1] = COMMAND_CONNECT;
+  head[1] = COMMAND_BYTE[command];
   head.writeUInt16BE(port, 2);
   Buffer.from(ip).copy(head, 4);
   const parts: Buffer[] = [head, user, Buffer.from([0])];
@@ -133,15 +145,22 @@ export class Socks4ClientHandshake {
   private readonly request: Buffer;
   private readonly what: string; // "CONNECT example.com:443", for messages
   private readonly protocolName: string;
+  private readonly command: Socks4Command;
+  private readonly serverIp?: string;
 
   /**
    * userId: the proxy's configured user name (SOCKS4 USERID); a password has no place in SOCKS4
-   * and is not asked for.
+   * and is not asked for. serverIp (BIND): the IPv4 address of the SOCKS server this stream
+   * reaches, put in place of a first reply's DSTIP 0.0.0.0.
    */
-  constructor(opts: { target: TargetAddress; userId?: string }) {
+  constructor(opts: { target: TargetAddress; userId?: string; command?: Socks4Command; serverIp?: string }) {
+    const command = opts.command ?? 'connect';
+    if (!Object.hasOwn(COMMAND_BYTE, command)) throw new TypeError(`unknown SOCKS4 command ${String(command)}`);
+    this.command = command;
+    this.serverIp = opts.serverIp;
     // Encoded now so that a target this hop cannot carry fails at construction, before any byte.
-    this.request = encodeSocks4Request(opts.target, opts.userId ?? '');
-    this.what = `CONNECT ${formatTarget(opts.target)}`;
+    this.request = encodeSocks4Request(opts.target, opts.userId ?? '', command);
+    this.what = `${command === 'bind' ? 'BIND' : 'CONNECT'} ${formatTarget(opts.target)}`;
     this.protocolName = opts.target.kind === 'domain' ? 'SOCKS4a' : 'SOCKS4';
   }
 
@@ -157,14 +176,26 @@ export class Socks4ClientHandshake {
 
   receive(chunk: Buffer): Socks4Event[] {
     if (!this.started) throw new Error('Socks4ClientHandshake.receive() before start()');
-    if (this._state !== 'reply') {
+    if (this._state !== 'reply' && this._state !== 'bind-wait') {
       throw new Error(`Socks4ClientHandshake.receive() after the handshake ${this._state === 'failed' ? 'failed' : 'completed'}`);
     }
     // A copy: the caller may reuse its chunk, and `rest` must not alias it.
     this.pending = Buffer.concat([this.pending, chunk]);
+    const events: Socks4Event[] = [];
+    // BIND's two replies may come in one chunk.
+    while (this._state === 'reply' || this._state === 'bind-wait') {
+      const step = this.step();
+      if (step === 'incomplete') break;
+      events.push(...step);
+    }
+    return events;
+  }
+
+  private step(): Socks4Event[] | 'incomplete' {
     const b = this.pending;
+    const second = this._state === 'bind-wait';
     // Each check runs as soon as its byte is here, so the outcome never depends on the split.
-    if (b.length < 1) return [];
+    if (b.length < 1) return 'incomplete';
     // The spec says VN is 0 in a reply. 0x04 is accepted too: some servers echo the request's
     // version, and nothing else could be meant by it. A 0x05 is a SOCKS5 server.
     if (b[0] !== 0x00 && b[0] !== VERSION) {
@@ -174,15 +205,24 @@ export class Socks4ClientHandshake {
           (b[0] === 0x05 ? ' (it speaks SOCKS5: use a socks5 proxy type)' : ` (is it a ${this.protocolName} proxy?)`),
       );
     }
-    if (b.length < 2) return [];
+    if (b.length < 2) return 'incomplete';
     const cd = b[1];
     // A refusal is final whatever follows; some servers close before the rest of the reply.
     if (cd !== 0x5a) {
       const [code, text] = REPLIES[cd] ?? ['unknown-reply', 'unassigned reply code'];
-      return this.fail(code, `${this.what} refused by ${this.protocolName} proxy (reply ${hex(cd)} ${text})`, cd);
+      const refused = second ? `${this.what} failed at the ${this.protocolName} proxy before a peer connected` : `${this.what} refused by ${this.protocolName} proxy`;
+      return this.fail(code, `${refused} (reply ${hex(cd)} ${text})`, cd);
     }
-    if (b.length < REPLY_LENGTH) return [];
-    const bound: TargetAddress = { kind: 'ipv4', host: Array.from(b.subarray(4, 8)).join('.'), port: b.readUInt16BE(2) };
+    if (b.length < REPLY_LENGTH) return 'incomplete';
+    let host = Array.from(b.subarray(4, 8)).join('.');
+    const port = b.readUInt16BE(2);
+    if (this.command === 'bind' && !second) {
+      if (host === '0.0.0.0' && this.serverIp !== undefined) host = this.serverIp;
+      this.pending = b.subarray(REPLY_LENGTH);
+      this._state = 'bind-wait';
+      return [{ type: 'bound', bound: { kind: 'ipv4', host, port } }];
+    }
+    const bound: TargetAddress = { kind: 'ipv4', host, port };
     const rest = b.subarray(REPLY_LENGTH);
     this.pending = Buffer.alloc(0);
     this._state = 'established';

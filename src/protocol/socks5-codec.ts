@@ -17,14 +17,18 @@ export interface Socks5Credentials {
 }
 
 /** resolve / resolve-ptr: Tor's RESOLVE (0xF0) and RESOLVE_PTR (0xF1) extensions (docs/tor.md). */
-export type Socks5Command = 'connect' | 'udp-associate' | 'resolve' | 'resolve-ptr';
+export type Socks5Command = 'connect' | 'bind' | 'udp-associate' | 'resolve' | 'resolve-ptr';
 
 export type Socks5Event =
   | { type: 'send'; bytes: Buffer }
+  /** BIND's first reply (RFC 1928 §4): where the proxy listens for the inbound connection. */
+  | { type: 'bound'; bound: TargetAddress }
+  /** For BIND, the second reply: `bound` is then the peer that connected. */
   | { type: 'established'; bound: TargetAddress; rest: Buffer }
   | { type: 'failed'; error: SockswrapError };
 
-export type Socks5State = 'greeting' | 'auth' | 'request' | 'established' | 'failed';
+/** 'bind-wait': BIND's first reply came; the second comes when the peer connects. */
+export type Socks5State = 'greeting' | 'auth' | 'request' | 'bind-wait' | 'established' | 'failed';
 
 const VERSION = 0x05;
 const AUTH_VERSION = 0x01; // RFC 1929 sub-negotiation version, not the SOCKS version
@@ -36,8 +40,8 @@ const ATYP_DOMAIN = 0x03;
 const ATYP_IPV6 = 0x04;
 // Tor's extensions: RESOLVE carries a name and answers with its address in BND.ADDR; RESOLVE_PTR
 // carries an address and answers with a name (ATYP 0x03) there. Both with port 0.
-const COMMAND_BYTE: Record<Socks5Command, number> = { connect: 0x01, 'udp-associate': 0x03, resolve: 0xf0, 'resolve-ptr': 0xf1 };
-const COMMAND_NAME: Record<Socks5Command, string> = { connect: 'CONNECT', 'udp-associate': 'UDP ASSOCIATE', resolve: 'RESOLVE', 'resolve-ptr': 'RESOLVE_PTR' };
+const COMMAND_BYTE: Record<Socks5Command, number> = { connect: 0x01, bind: 0x02, 'udp-associate': 0x03, resolve: 0xf0, 'resolve-ptr': 0xf1 };
+const COMMAND_NAME: Record<Socks5Command, string> = { connect: 'CONNECT', bind: 'BIND', 'udp-associate': 'UDP ASSOCIATE', resolve: 'RESOLVE', 'resolve-ptr': 'RESOLVE_PTR' };
 
 /** RFC 1928 §6 reply codes, with the RFC's wording for the message a user reads. */
 const REPLIES: Record<number, [ErrorCode, string]> = {
@@ -193,12 +197,14 @@ export class Socks5ClientHandshake {
   private readonly authRequest: Buffer | undefined;
   private readonly request: Buffer;
   private readonly what: string; // "CONNECT example.com:443", for messages
+  private readonly command: Socks5Command;
 
   constructor(opts: { target: TargetAddress; command?: Socks5Command; credentials?: Socks5Credentials }) {
     const command = opts.command ?? 'connect';
     if (!Object.hasOwn(COMMAND_BYTE, command)) {
       throw new TypeError(`unknown SOCKS5 command ${String(command)}`);
     }
+    this.command = command;
     // Everything is encoded now so that bad input fails at construction, before the greeting.
     this.request = Buffer.concat([Buffer.from([VERSION, COMMAND_BYTE[command], 0x00]), encodeSocks5Address(opts.target)]);
     this.authRequest = opts.credentials ? encodeCredentials(opts.credentials) : undefined;
@@ -294,7 +300,10 @@ export class Socks5ClientHandshake {
         this._state = 'request';
         return [{ type: 'send', bytes: Buffer.from(this.request) }];
       }
-      case 'request': {
+      case 'request':
+      case 'bind-wait': {
+        // BIND's second reply has the first one's format (RFC 1928 §4); only the wording differs.
+        const which = this._state === 'bind-wait' ? `second reply to ${this.what}` : `reply to ${this.what}`;
         if (b.length < 1) return 'incomplete';
         if (b[0] !== VERSION) {
           return this.fail('proxy-protocol', `proxy answered the ${this.what} request with version ${hex(b[0])} instead of 0x05`);
@@ -305,21 +314,27 @@ export class Socks5ClientHandshake {
         // report it now: the reply code tells the user more than a truncation would.
         if (rep !== 0x00) {
           const [code, text] = REPLIES[rep] ?? ['unknown-reply', 'unassigned reply code'];
+          const refused = this._state === 'bind-wait' ? `${this.what} failed at the proxy before a peer connected` : `${this.what} refused by proxy`;
           if (Object.hasOwn(TOR_REPLIES, rep)) {
-            return this.fail(code, `${this.what} refused by proxy (reply ${hex(rep)}, Tor's extended error: ${text})`, rep);
+            return this.fail(code, `${refused} (reply ${hex(rep)}, Tor's extended error: ${text})`, rep);
           }
-          return this.fail(code, `${this.what} refused by proxy (reply ${hex(rep)} ${text})`, rep);
+          return this.fail(code, `${refused} (reply ${hex(rep)} ${text})`, rep);
         }
         if (b.length < 3) return 'incomplete';
         if (b[2] !== 0x00) {
-          return this.fail('proxy-protocol', `proxy reply to ${this.what} has reserved byte ${hex(b[2])} instead of 0x00`);
+          return this.fail('proxy-protocol', `proxy ${which} has reserved byte ${hex(b[2])} instead of 0x00`);
         }
         const decoded = decodeSocks5Address(b, 3);
         if (decoded === 'incomplete') return 'incomplete';
         if (decoded instanceof SockswrapError) {
-          return this.fail('proxy-protocol', `proxy reply to ${this.what}: ${decoded.message}`);
+          return this.fail('proxy-protocol', `proxy ${which}: ${decoded.message}`);
         }
         const end = 3 + decoded.length;
+        if (this.command === 'bind' && this._state === 'request') {
+          this.consume(end);
+          this._state = 'bind-wait';
+          return [{ type: 'bound', bound: decoded.address }];
+        }
         const rest = b.subarray(end);
         this.pending = Buffer.alloc(0);
         this._state = 'established';

@@ -13,11 +13,13 @@ export const ascii = (s: string): number[] => Array.from(Buffer.from(s, 'utf8'))
 /** A SOCKS codec's events (socks4-codec, socks5-codec) as plain values deepEqual can compare. */
 export type Norm =
   | { type: 'send'; bytes: string }
+  | { type: 'bound'; bound: TargetAddress }
   | { type: 'established'; bound: TargetAddress; rest: string }
   | { type: 'failed'; code: ErrorCode; message: string; replyCode?: number; isSockswrap: boolean };
 
 type SocksEvent =
   | { type: 'send'; bytes: Buffer }
+  | { type: 'bound'; bound: TargetAddress }
   | { type: 'established'; bound: TargetAddress; rest: Buffer }
   | { type: 'failed'; error: SockswrapError };
 
@@ -26,6 +28,8 @@ export function norm(events: readonly SocksEvent[]): Norm[] {
     switch (e.type) {
       case 'send':
         return { type: 'send', bytes: e.bytes.toString('hex') };
+      case 'bound':
+        return { type: 'bound', bound: e.bound };
       case 'established':
         return { type: 'established', bound: e.bound, rest: e.rest.toString('hex') };
       case 'failed':
