@@ -82,6 +82,17 @@ size_t sw_enc_peer(uint8_t *out, uint16_t local_port, int relay, const struct wi
 	return 3 + (via ? wire_addr_encode(via, out + 3) : 0);
 }
 
+size_t sw_enc_bind(uint8_t *out, int flags, const struct wire_addr *listener)
+{
+	out[0] = (uint8_t)flags;
+	return 1 + wire_addr_encode(listener, out + 1);
+}
+
+size_t sw_enc_bind_peer(uint8_t *out, const struct wire_addr *peer)
+{
+	return wire_addr_encode(peer, out);
+}
+
 size_t sw_enc_udp_route(uint8_t *out, int connecting, int relay, uint16_t local_port, const struct wire_addr *dest)
 {
 	out[0] = connecting ? UDP_ROUTE_CONNECT : 0;
@@ -248,6 +259,18 @@ int sw_dec_proxies(const uint8_t *body, size_t len, struct wire_addr *out, int m
 int sw_dec_peer(const uint8_t *body, size_t len, struct wire_addr *original)
 {
 	return wire_addr_decode(body, len, 1, original) ? 0 : -1;
+}
+
+int sw_dec_bind(const uint8_t *body, size_t len, int *action, struct wire_addr *bound)
+{
+	if (len < 1)
+		return -1;
+	*action = body[0];
+	if (*action == BIND_ACTION_LOCAL)
+		return len == 1 ? 0 : -1;
+	if (*action != BIND_ACTION_PROXY)
+		return -1;
+	return wire_addr_decode(body + 1, len - 1, 1, bound) == len - 1 ? 0 : -1;
 }
 
 int sw_dec_udp_route(const uint8_t *body, size_t len, int *action, const uint8_t **id, const uint8_t **reply_key)

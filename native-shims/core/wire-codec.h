@@ -66,6 +66,11 @@ size_t sw_enc_resolve(uint8_t *out, int family, const char *name, size_t name_le
 size_t sw_enc_reverse(uint8_t *out, const struct wire_addr *ip);
 /* PEER: local port | relay (4, 6; 0 with via: a dial-path socket's proxy). */
 size_t sw_enc_peer(uint8_t *out, uint16_t local_port, int relay, const struct wire_addr *via);
+/* BIND: flags | the listening socket's address (where the agent connects); SOCKNAME is PEER's
+ * body (sw_enc_peer) and answer (sw_dec_peer). */
+size_t sw_enc_bind(uint8_t *out, int flags, const struct wire_addr *listener);
+/* BIND_PEER: the accepted connection's peer as the kernel reports it; answered like PEER. */
+size_t sw_enc_bind_peer(uint8_t *out, const struct wire_addr *peer);
 size_t sw_enc_udp_route(uint8_t *out, int connecting, int relay, uint16_t local_port, const struct wire_addr *dest);
 size_t sw_enc_udp_release(uint8_t *out, int closed, int relay, uint16_t local_port);
 size_t sw_enc_udp_lookup(uint8_t *out, int relay, uint16_t local_port);
@@ -121,6 +126,8 @@ int sw_dec_resolve(const uint8_t *body, size_t len, struct wire_addr *out, int m
 /* PEER's answer. */
 int sw_dec_peer(const uint8_t *body, size_t len, struct wire_addr *original);
 /* UDP_ROUTE's answer: action, and for ACTION_PROXY (relay) the association id and reply key. */
+/* BIND's answer: action (BIND_ACTION_LOCAL, or _PROXY with the address the proxy listens on). */
+int sw_dec_bind(const uint8_t *body, size_t len, int *action, struct wire_addr *bound);
 int sw_dec_udp_route(const uint8_t *body, size_t len, int *action, const uint8_t **id, const uint8_t **reply_key);
 /* UDP_LOOKUP's answer: id | reply key | connected u8 [| peer]. */
 int sw_dec_udp_lookup(const uint8_t *body, size_t len, const uint8_t **id, const uint8_t **reply_key, int *connected,

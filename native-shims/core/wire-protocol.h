@@ -21,6 +21,9 @@ enum agent_op {
 	OP_NOTE = 0x0d,
 	OP_RESUME = 0x0e,
 	OP_VERDICT = 0x0f,
+	OP_SOCKNAME = 0x10,
+	OP_BIND = 0x11,
+	OP_BIND_PEER = 0x12,
 };
 
 /* A response frame's kind: 0 ok, 1 and 2 per op; CONNECT and UDP_ROUTE answer an errno instead. */
@@ -49,6 +52,17 @@ enum wire_connect_flag {
 	CONNECT_REACH4 = 2,
 	CONNECT_REACH6 = 4,
 	CONNECT_OUT_OF_BAND = 8,
+};
+
+/* BIND's flags. */
+enum wire_bind_flag {
+	BIND_OUTSIDE = 1,
+};
+
+/* The action of a BIND answer. */
+enum wire_bind_action {
+	BIND_ACTION_LOCAL = 0,
+	BIND_ACTION_PROXY = 1,
 };
 
 /* UDP_ROUTE's flags. */
@@ -137,5 +151,6 @@ _Static_assert(ENETUNREACH == 101, "ENETUNREACH differs between the agent and th
 _Static_assert(EHOSTUNREACH == 113, "EHOSTUNREACH differs between the agent and the shim");
 _Static_assert(EAFNOSUPPORT == 97, "EAFNOSUPPORT differs between the agent and the shim");
 _Static_assert(EBADF == 9, "EBADF differs between the agent and the shim");
+_Static_assert(EADDRNOTAVAIL == 99, "EADDRNOTAVAIL differs between the agent and the shim");
 
 #endif

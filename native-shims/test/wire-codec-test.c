@@ -5,6 +5,7 @@
  * no network; test/unit/wire-codec.test.ts runs it. Prints "wire-codec: N checks, F failed". */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -227,6 +228,50 @@ static void peer_op(void)
 	CHECK(f.kind == WIRE_VEC_PEER_NOT_FOUND_MSG_STATUS);
 }
 
+static void bind_ops(void)
+{
+	uint8_t body[AGENT_MAX_BODY];
+	VEC(WIRE_VEC_SOCKNAME_REQUEST_RELAY6, "sockname-request-relay6");
+	REQUEST_IS(WIRE_VEC_SOCKNAME_REQUEST_RELAY6, OP_SOCKNAME, body,
+		   sw_enc_peer(body, WIRE_VEC_SOCKNAME_REQUEST_RELAY6_MSG_LOCAL_PORT, WIRE_VEC_SOCKNAME_REQUEST_RELAY6_MSG_RELAY, NULL));
+	VEC(WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH, "sockname-request-dial-path");
+	struct wire_addr via = ADDR(WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH_MSG_VIA);
+	REQUEST_IS(WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH, OP_SOCKNAME, body,
+		   sw_enc_peer(body, WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH_MSG_LOCAL_PORT, WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH_MSG_RELAY, &via));
+	struct sw_frame f = VEC(WIRE_VEC_SOCKNAME_OK, "sockname-ok");
+	struct wire_addr got, want = ADDR(WIRE_VEC_SOCKNAME_OK_MSG_ADDRESS);
+	CHECK(f.kind == 0 && sw_dec_peer(f.body, f.body_len, &got) == 0 && wire_addr_equal(&got, &want));
+	f = VEC(WIRE_VEC_SOCKNAME_NOT_FOUND, "sockname-not-found");
+	CHECK(f.kind == WIRE_VEC_SOCKNAME_NOT_FOUND_MSG_STATUS);
+
+	VEC(WIRE_VEC_BIND_REQUEST_WILDCARD_V4, "bind-request-wildcard-v4");
+	struct wire_addr listener = ADDR(WIRE_VEC_BIND_REQUEST_WILDCARD_V4_MSG_LISTENER);
+	REQUEST_IS(WIRE_VEC_BIND_REQUEST_WILDCARD_V4, OP_BIND, body,
+		   sw_enc_bind(body, WIRE_VEC_BIND_REQUEST_WILDCARD_V4_MSG_FLAGS, &listener));
+	VEC(WIRE_VEC_BIND_REQUEST_OUTSIDE_V6, "bind-request-outside-v6");
+	listener = ADDR(WIRE_VEC_BIND_REQUEST_OUTSIDE_V6_MSG_LISTENER);
+	CHECK(WIRE_VEC_BIND_REQUEST_OUTSIDE_V6_MSG_FLAGS == BIND_OUTSIDE);
+	REQUEST_IS(WIRE_VEC_BIND_REQUEST_OUTSIDE_V6, OP_BIND, body, sw_enc_bind(body, BIND_OUTSIDE, &listener));
+	int action = -1;
+	f = VEC(WIRE_VEC_BIND_LOCAL, "bind-local");
+	CHECK(f.kind == 0 && sw_dec_bind(f.body, f.body_len, &action, &got) == 0 && action == BIND_ACTION_LOCAL);
+	f = VEC(WIRE_VEC_BIND_PROXY, "bind-proxy");
+	want = ADDR(WIRE_VEC_BIND_PROXY_MSG_BOUND);
+	CHECK(f.kind == 0 && sw_dec_bind(f.body, f.body_len, &action, &got) == 0 && action == BIND_ACTION_PROXY &&
+	      wire_addr_equal(&got, &want));
+	f = VEC(WIRE_VEC_BIND_EADDRNOTAVAIL, "bind-eaddrnotavail");
+	CHECK(f.kind == EADDRNOTAVAIL && f.kind == WIRE_VEC_BIND_EADDRNOTAVAIL_MSG_STATUS);
+
+	VEC(WIRE_VEC_BIND_PEER_REQUEST, "bind-peer-request");
+	struct wire_addr peer = ADDR(WIRE_VEC_BIND_PEER_REQUEST_MSG_PEER);
+	REQUEST_IS(WIRE_VEC_BIND_PEER_REQUEST, OP_BIND_PEER, body, sw_enc_bind_peer(body, &peer));
+	f = VEC(WIRE_VEC_BIND_PEER_OK, "bind-peer-ok");
+	want = ADDR(WIRE_VEC_BIND_PEER_OK_MSG_ADDRESS);
+	CHECK(f.kind == 0 && sw_dec_peer(f.body, f.body_len, &got) == 0 && wire_addr_equal(&got, &want));
+	f = VEC(WIRE_VEC_BIND_PEER_NOT_FOUND, "bind-peer-not-found");
+	CHECK(f.kind == WIRE_VEC_BIND_PEER_NOT_FOUND_MSG_STATUS);
+}
+
 static void udp_ops(void)
 {
 	uint8_t body[AGENT_MAX_BODY];
@@ -384,6 +429,7 @@ int main(void)
 	udp_ops();
 	dial_ops();
 	verdict_op();
+	bind_ops();
 	/* A vector no check above looked at is a message of the protocol the shim's codec is not
 	 * tested on (connect-request-datagram excepted: see connect_op). */
 	for (size_t i = 0; i < WIRE_FRAME_VECTOR_COUNT; i++) {

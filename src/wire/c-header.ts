@@ -1,4 +1,4 @@
-import { Action, ConnectFlag, DialArg, DialEvent, DialState, Family, RELAY_CONNECTED, Relay, SCRIPT_ENDS_HOP, Socktype, Status, UdpRelease, UdpRouteFlag, WireErrno } from './codes';
+import { Action, BindAction, BindFlag, ConnectFlag, DialArg, DialEvent, DialState, Family, RELAY_CONNECTED, Relay, SCRIPT_ENDS_HOP, Socktype, Status, UdpRelease, UdpRouteFlag, WireErrno } from './codes';
 import * as layout from './layout';
 import { Op } from './ops';
 
@@ -28,6 +28,8 @@ export const C_GROUPS: readonly CGroup[] = [
   { comment: "CONNECT's socktype.", enumTag: 'wire_socktype', entries: named('SOCKTYPE_', Socktype) },
   { comment: 'The action of a CONNECT or UDP_ROUTE answer (UDP_ROUTE: 1 = relay).', enumTag: 'wire_action', entries: named('ACTION_', Action) },
   { comment: "CONNECT's flags: blocking (may answer execute), families the socket reaches, verdict out of band.", enumTag: 'wire_connect_flag', entries: named('CONNECT_', { blocking: ConnectFlag.blocking, reach4: ConnectFlag.reach4, reach6: ConnectFlag.reach6, outOfBand: ConnectFlag.outOfBand }) },
+  { comment: "BIND's flags.", enumTag: 'wire_bind_flag', entries: named('BIND_', BindFlag) },
+  { comment: 'The action of a BIND answer.', enumTag: 'wire_bind_action', entries: named('BIND_ACTION_', BindAction) },
   { comment: "UDP_ROUTE's flags.", enumTag: 'wire_udp_route_flag', entries: [['UDP_ROUTE_CONNECT', UdpRouteFlag.connecting]] },
   { comment: "UDP_RELEASE's what.", enumTag: 'wire_udp_release', entries: named('UDP_RELEASE_', UdpRelease) },
   { comment: 'Which relay listener (PEER, UDP_*); PEER 0: a socket on the dial path.', enumTag: 'wire_relay', entries: named('WIRE_RELAY_', Relay) },

@@ -30,6 +30,15 @@ export const ConnectFlag = {
   outOfBand: 8,
 } as const;
 
+/** BIND's `flags` bits. */
+export const BindFlag = {
+  /** The program bound an address this host does not have (one getsockname reported: the proxy's side). */
+  outside: 1,
+} as const;
+
+/** The `action` of a BIND answer. */
+export const BindAction = { local: 0, proxy: 1 } as const;
+
 /** UDP_ROUTE's `flags` bits. */
 export const UdpRouteFlag = { connecting: 1 } as const;
 
@@ -82,4 +91,5 @@ export const WireErrno = {
   EHOSTUNREACH: E.EHOSTUNREACH,
   EAFNOSUPPORT: E.EAFNOSUPPORT,
   EBADF: E.EBADF,
+  EADDRNOTAVAIL: E.EADDRNOTAVAIL,
 } as const;

@@ -87,6 +87,21 @@ export interface ParsedResumeRequest extends ResumeRequest {
   connect: ParsedConnectRequest;
 }
 
+/** SOCKNAME: PEER's body; the answer is the proxy's side of the connection (docs/bind.md). */
+export type SocknameRequest = PeerRequest;
+
+export interface BindRequest {
+  /** BindFlag bits. */
+  flags: number;
+  /** `fam | addr | port`: where the agent connects to reach the program's listening socket. */
+  listener: Buffer;
+}
+
+export interface BindPeerRequest {
+  /** `fam | addr | port`: the peer of a connection the program accepted, as the kernel says. */
+  peer: Buffer;
+}
+
 export interface VerdictRequest {
   ticket: Buffer;
 }
@@ -145,4 +160,9 @@ export interface ProxiesResponse {
   /** `fam | addr | port` each. */
   addresses: Buffer[];
 }
+export type SocknameResponse = PeerResponse;
+/** BIND: an errno (status), listen locally, or the address the proxy listens on (`fam | addr | port`). */
+export type BindResponse = Failure | { status: 0; action: 0 } | { status: 0; action: 1; bound: Buffer };
+/** BIND_PEER: the peer that connected to the proxy (second reply), or not found (not the agent's). */
+export type BindPeerResponse = PeerResponse;
 export type VerdictResponse = Failure | { status: 0; errno: number };

@@ -18,6 +18,10 @@ export const Op = {
   note: 0x0d,
   resume: 0x0e,
   verdict: 0x0f,
+  // SOCKS BIND (docs/bind.md): a proxied socket's local address, a listen through the proxy, its connection.
+  sockname: 0x10,
+  bind: 0x11,
+  bindPeer: 0x12,
 } as const;
 
 export type OpName = keyof typeof Op;

@@ -7,6 +7,8 @@ import type {
   ParsedNoteRequest,
   ParsedResumeRequest,
   PeerRequest,
+  BindRequest,
+  BindPeerRequest,
   ResolveRequest,
   ReverseRequest,
   StepRequest,
@@ -115,4 +117,21 @@ export function parseVerdictRequest(body: Buffer): VerdictRequest {
 /** Which relay listener: anything but 6 is the IPv4 relay's (as the agent always read it). */
 function relayOf(byte: number | undefined): 4 | 6 {
   return byte === Relay.v6 ? 6 : 4;
+}
+
+/** SOCKNAME: PEER's body. */
+export const parseSocknameRequest = parsePeerRequest;
+
+/** `flags u8 | address`. */
+export function parseBindRequest(body: Buffer): BindRequest {
+  if (body.length < 1) throw new WireError('empty BIND');
+  const length = wireAddressLength(body, 1);
+  if (body.length !== 1 + length) throw new WireError('bad BIND length');
+  return { flags: body[0]!, listener: body.subarray(1) };
+}
+
+/** `address`. */
+export function parseBindPeerRequest(body: Buffer): BindPeerRequest {
+  if (body.length !== wireAddressLength(body, 0)) throw new WireError('bad BIND_PEER length');
+  return { peer: body };
 }

@@ -6,6 +6,8 @@ import type {
   HelloRequest,
   NoteRequest,
   PeerRequest,
+  BindRequest,
+  BindPeerRequest,
   ResolveRequest,
   ResumeRequest,
   ReverseRequest,
@@ -97,3 +99,13 @@ function u32(n: number): Buffer {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+export const serializeSocknameRequest = serializePeerRequest;
+
+export function serializeBindRequest(m: BindRequest): Buffer {
+  return Buffer.concat([Buffer.from([m.flags]), m.listener]);
+}
+
+export function serializeBindPeerRequest(m: BindPeerRequest): Buffer {
+  return Buffer.from(m.peer);
+}

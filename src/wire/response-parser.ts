@@ -1,5 +1,5 @@
 import { parseWireIp, wireAddressLength } from './address';
-import { Action, DialArg, DialState, SCRIPT_ENDS_HOP, Status } from './codes';
+import { Action, BindAction, DialArg, DialState, SCRIPT_ENDS_HOP, Status } from './codes';
 import type { Frame } from './frame-parser';
 import { ASSOC_ID_LEN, INSTRUCTION_HEAD_LEN, REPLY_KEY_LEN, TICKET_LEN } from './layout';
 import type {
@@ -7,6 +7,7 @@ import type {
   Failure,
   Instruction,
   PeerResponse,
+  BindResponse,
   ProxiesResponse,
   ResolveResponse,
   ResumeResponse,
@@ -182,4 +183,20 @@ function parseScript(buf: Buffer): ScriptEntry[] {
 
 function exactly(buf: Buffer, length: number): void {
   if (buf.length !== length) throw new WireError(`a body of ${buf.length} bytes where ${length} were due`);
+}
+
+export const parseSocknameResponse = parsePeerResponse;
+export const parseBindPeerResponse = parsePeerResponse;
+
+/** `action u8 (0 local, 1 proxy) | address (proxy only)`. */
+export function parseBindResponse(frame: Frame): BindResponse {
+  if (frame.kind !== Status.ok) return parseStatusResponse(frame);
+  const body = frame.body;
+  if (body[0] === BindAction.local) {
+    exactly(body, 1);
+    return { status: 0, action: BindAction.local };
+  }
+  if (body[0] !== BindAction.proxy) throw new WireError('bad BIND action');
+  exactly(body, 1 + wireAddressLength(body, 1));
+  return { status: 0, action: BindAction.proxy, bound: body.subarray(1) };
 }

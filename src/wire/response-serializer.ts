@@ -1,11 +1,12 @@
 import { serializeWireIp } from './address';
-import { Action, DialState, SCRIPT_ENDS_HOP, Status } from './codes';
+import { Action, BindAction, DialState, SCRIPT_ENDS_HOP, Status } from './codes';
 import { serializeFrame, serializeFrameOf } from './frame-serializer';
 import { INSTRUCTION_HEAD_LEN, MAX_SCRIPT_ENTRIES, MAX_SCRIPT_PREFIX } from './layout';
 import type {
   ConnectResponse,
   Instruction,
   PeerResponse,
+  BindResponse,
   ProxiesResponse,
   ResolveResponse,
   ResumeResponse,
@@ -155,3 +156,11 @@ function clampMs(ms: number): number {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+export const serializeSocknameResponse = serializePeerResponse;
+export const serializeBindPeerResponse = serializePeerResponse;
+
+export function serializeBindResponse(m: BindResponse): Buffer {
+  if (!('action' in m)) return serializeStatus(m.status);
+  return m.action === BindAction.local ? serializeFrameOf(Status.ok, [BindAction.local]) : serializeFrameOf(Status.ok, [BindAction.proxy], m.bound);
+}

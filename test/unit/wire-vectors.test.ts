@@ -45,6 +45,9 @@ const CODECS: Record<OpName, { request: Codec; response?: Codec }> = {
   proxies: { request: request(() => ({}), wire.serializeProxiesRequest, Op.proxies), response: response(wire.parseProxiesResponse, wire.serializeProxiesResponse) },
   note: { request: request(wire.parseNoteRequest, wire.serializeNoteRequest, Op.note) },
   resume: { request: request(wire.parseResumeRequest, wire.serializeResumeRequest, Op.resume), response: response(wire.parseResumeResponse, wire.serializeResumeResponse) },
+  sockname: { request: request(wire.parseSocknameRequest, wire.serializeSocknameRequest, Op.sockname), response: response(wire.parseSocknameResponse, wire.serializeSocknameResponse) },
+  bind: { request: request(wire.parseBindRequest, wire.serializeBindRequest, Op.bind), response: response(wire.parseBindResponse, wire.serializeBindResponse) },
+  bindPeer: { request: request(wire.parseBindPeerRequest, wire.serializeBindPeerRequest, Op.bindPeer), response: response(wire.parseBindPeerResponse, wire.serializeBindPeerResponse) },
   verdict: { request: request(wire.parseVerdictRequest, wire.serializeVerdictRequest, Op.verdict), response: response(wire.parseVerdictResponse, wire.serializeVerdictResponse) },
 };
 

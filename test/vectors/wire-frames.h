@@ -465,6 +465,83 @@ static const uint8_t WIRE_VEC_VERDICT_UNKNOWN[] = { 0x00, 0x05, 0x01, 0x5e, 0xed
 #define WIRE_VEC_VERDICT_UNKNOWN_ID 0x5eed0036u
 #define WIRE_VEC_VERDICT_UNKNOWN_MSG_STATUS 1
 
+/* sockname-request-relay6: sockname request {"localPort":40001,"relay":6} */
+static const uint8_t WIRE_VEC_SOCKNAME_REQUEST_RELAY6[] = { 0x00, 0x08, 0x10, 0x5e, 0xed, 0x00, 0x37, 0x9c, 0x41, 0x06 };
+#define WIRE_VEC_SOCKNAME_REQUEST_RELAY6_ID 0x5eed0037u
+#define WIRE_VEC_SOCKNAME_REQUEST_RELAY6_MSG_LOCAL_PORT 40001
+#define WIRE_VEC_SOCKNAME_REQUEST_RELAY6_MSG_RELAY 6
+
+/* sockname-request-dial-path: sockname request {"localPort":40002,"relay":0,"via":"hex:047f0000010438"} */
+static const uint8_t WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH[] = { 0x00, 0x0f, 0x10, 0x5e, 0xed, 0x00, 0x38, 0x9c, 0x42, 0x00, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x38 };
+#define WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH_ID 0x5eed0038u
+#define WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH_MSG_LOCAL_PORT 40002
+#define WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH_MSG_RELAY 0
+static const uint8_t WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH_MSG_VIA[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x38 };
+#define WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH_MSG_VIA_LEN 7
+
+/* sockname-ok: sockname response {"status":0,"address":"hex:04c61301019c40"} */
+static const uint8_t WIRE_VEC_SOCKNAME_OK[] = { 0x00, 0x0c, 0x00, 0x5e, 0xed, 0x00, 0x39, 0x04, 0xc6, 0x13, 0x01, 0x01, 0x9c, 0x40 };
+#define WIRE_VEC_SOCKNAME_OK_ID 0x5eed0039u
+#define WIRE_VEC_SOCKNAME_OK_MSG_STATUS 0
+static const uint8_t WIRE_VEC_SOCKNAME_OK_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x13, 0x01, 0x01, 0x9c, 0x40 };
+#define WIRE_VEC_SOCKNAME_OK_MSG_ADDRESS_LEN 7
+
+/* sockname-not-found: sockname response {"status":1} */
+static const uint8_t WIRE_VEC_SOCKNAME_NOT_FOUND[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 0x00, 0x3a };
+#define WIRE_VEC_SOCKNAME_NOT_FOUND_ID 0x5eed003au
+#define WIRE_VEC_SOCKNAME_NOT_FOUND_MSG_STATUS 1
+
+/* bind-request-wildcard-v4: bind request {"flags":0,"listener":"hex:047f000001a000"} */
+static const uint8_t WIRE_VEC_BIND_REQUEST_WILDCARD_V4[] = { 0x00, 0x0d, 0x11, 0x5e, 0xed, 0x00, 0x3b, 0x00, 0x04, 0x7f, 0x00, 0x00, 0x01, 0xa0, 0x00 };
+#define WIRE_VEC_BIND_REQUEST_WILDCARD_V4_ID 0x5eed003bu
+#define WIRE_VEC_BIND_REQUEST_WILDCARD_V4_MSG_FLAGS 0
+static const uint8_t WIRE_VEC_BIND_REQUEST_WILDCARD_V4_MSG_LISTENER[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0xa0, 0x00 };
+#define WIRE_VEC_BIND_REQUEST_WILDCARD_V4_MSG_LISTENER_LEN 7
+
+/* bind-request-outside-v6: bind request {"flags":1,"listener":"hex:0600000000000000000000000000000001a001"} */
+static const uint8_t WIRE_VEC_BIND_REQUEST_OUTSIDE_V6[] = { 0x00, 0x19, 0x11, 0x5e, 0xed, 0x00, 0x3c, 0x01, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xa0, 0x01 };
+#define WIRE_VEC_BIND_REQUEST_OUTSIDE_V6_ID 0x5eed003cu
+#define WIRE_VEC_BIND_REQUEST_OUTSIDE_V6_MSG_FLAGS 1
+static const uint8_t WIRE_VEC_BIND_REQUEST_OUTSIDE_V6_MSG_LISTENER[] __attribute__((unused)) = { 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xa0, 0x01 };
+#define WIRE_VEC_BIND_REQUEST_OUTSIDE_V6_MSG_LISTENER_LEN 19
+
+/* bind-local: bind response {"status":0,"action":0} */
+static const uint8_t WIRE_VEC_BIND_LOCAL[] = { 0x00, 0x06, 0x00, 0x5e, 0xed, 0x00, 0x3d, 0x00 };
+#define WIRE_VEC_BIND_LOCAL_ID 0x5eed003du
+#define WIRE_VEC_BIND_LOCAL_MSG_STATUS 0
+#define WIRE_VEC_BIND_LOCAL_MSG_ACTION 0
+
+/* bind-proxy: bind response {"status":0,"action":1,"bound":"hex:04c61301019c40"} */
+static const uint8_t WIRE_VEC_BIND_PROXY[] = { 0x00, 0x0d, 0x00, 0x5e, 0xed, 0x00, 0x3e, 0x01, 0x04, 0xc6, 0x13, 0x01, 0x01, 0x9c, 0x40 };
+#define WIRE_VEC_BIND_PROXY_ID 0x5eed003eu
+#define WIRE_VEC_BIND_PROXY_MSG_STATUS 0
+#define WIRE_VEC_BIND_PROXY_MSG_ACTION 1
+static const uint8_t WIRE_VEC_BIND_PROXY_MSG_BOUND[] __attribute__((unused)) = { 0x04, 0xc6, 0x13, 0x01, 0x01, 0x9c, 0x40 };
+#define WIRE_VEC_BIND_PROXY_MSG_BOUND_LEN 7
+
+/* bind-eaddrnotavail: bind response {"status":99} */
+static const uint8_t WIRE_VEC_BIND_EADDRNOTAVAIL[] = { 0x00, 0x05, 0x63, 0x5e, 0xed, 0x00, 0x3f };
+#define WIRE_VEC_BIND_EADDRNOTAVAIL_ID 0x5eed003fu
+#define WIRE_VEC_BIND_EADDRNOTAVAIL_MSG_STATUS 99
+
+/* bind-peer-request: bindPeer request {"peer":"hex:047f000001c350"} */
+static const uint8_t WIRE_VEC_BIND_PEER_REQUEST[] = { 0x00, 0x0c, 0x12, 0x5e, 0xed, 0x00, 0x40, 0x04, 0x7f, 0x00, 0x00, 0x01, 0xc3, 0x50 };
+#define WIRE_VEC_BIND_PEER_REQUEST_ID 0x5eed0040u
+static const uint8_t WIRE_VEC_BIND_PEER_REQUEST_MSG_PEER[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0xc3, 0x50 };
+#define WIRE_VEC_BIND_PEER_REQUEST_MSG_PEER_LEN 7
+
+/* bind-peer-ok: bindPeer response {"status":0,"address":"hex:04c61301010014"} */
+static const uint8_t WIRE_VEC_BIND_PEER_OK[] = { 0x00, 0x0c, 0x00, 0x5e, 0xed, 0x00, 0x41, 0x04, 0xc6, 0x13, 0x01, 0x01, 0x00, 0x14 };
+#define WIRE_VEC_BIND_PEER_OK_ID 0x5eed0041u
+#define WIRE_VEC_BIND_PEER_OK_MSG_STATUS 0
+static const uint8_t WIRE_VEC_BIND_PEER_OK_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x13, 0x01, 0x01, 0x00, 0x14 };
+#define WIRE_VEC_BIND_PEER_OK_MSG_ADDRESS_LEN 7
+
+/* bind-peer-not-found: bindPeer response {"status":1} */
+static const uint8_t WIRE_VEC_BIND_PEER_NOT_FOUND[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 0x00, 0x42 };
+#define WIRE_VEC_BIND_PEER_NOT_FOUND_ID 0x5eed0042u
+#define WIRE_VEC_BIND_PEER_NOT_FOUND_MSG_STATUS 1
+
 static const struct wire_frame_vector WIRE_FRAME_VECTORS[] __attribute__((unused)) = {
 	{ "hello-request", 0x01, 0, 0x5eed0001u, WIRE_VEC_HELLO_REQUEST, sizeof WIRE_VEC_HELLO_REQUEST },
 	{ "hello-ok", 0x01, 1, 0x5eed0002u, WIRE_VEC_HELLO_OK, sizeof WIRE_VEC_HELLO_OK },
@@ -520,6 +597,18 @@ static const struct wire_frame_vector WIRE_FRAME_VECTORS[] __attribute__((unused
 	{ "verdict-connected", 0x0f, 1, 0x5eed0034u, WIRE_VEC_VERDICT_CONNECTED, sizeof WIRE_VEC_VERDICT_CONNECTED },
 	{ "verdict-econnrefused", 0x0f, 1, 0x5eed0035u, WIRE_VEC_VERDICT_ECONNREFUSED, sizeof WIRE_VEC_VERDICT_ECONNREFUSED },
 	{ "verdict-unknown", 0x0f, 1, 0x5eed0036u, WIRE_VEC_VERDICT_UNKNOWN, sizeof WIRE_VEC_VERDICT_UNKNOWN },
+	{ "sockname-request-relay6", 0x10, 0, 0x5eed0037u, WIRE_VEC_SOCKNAME_REQUEST_RELAY6, sizeof WIRE_VEC_SOCKNAME_REQUEST_RELAY6 },
+	{ "sockname-request-dial-path", 0x10, 0, 0x5eed0038u, WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH, sizeof WIRE_VEC_SOCKNAME_REQUEST_DIAL_PATH },
+	{ "sockname-ok", 0x10, 1, 0x5eed0039u, WIRE_VEC_SOCKNAME_OK, sizeof WIRE_VEC_SOCKNAME_OK },
+	{ "sockname-not-found", 0x10, 1, 0x5eed003au, WIRE_VEC_SOCKNAME_NOT_FOUND, sizeof WIRE_VEC_SOCKNAME_NOT_FOUND },
+	{ "bind-request-wildcard-v4", 0x11, 0, 0x5eed003bu, WIRE_VEC_BIND_REQUEST_WILDCARD_V4, sizeof WIRE_VEC_BIND_REQUEST_WILDCARD_V4 },
+	{ "bind-request-outside-v6", 0x11, 0, 0x5eed003cu, WIRE_VEC_BIND_REQUEST_OUTSIDE_V6, sizeof WIRE_VEC_BIND_REQUEST_OUTSIDE_V6 },
+	{ "bind-local", 0x11, 1, 0x5eed003du, WIRE_VEC_BIND_LOCAL, sizeof WIRE_VEC_BIND_LOCAL },
+	{ "bind-proxy", 0x11, 1, 0x5eed003eu, WIRE_VEC_BIND_PROXY, sizeof WIRE_VEC_BIND_PROXY },
+	{ "bind-eaddrnotavail", 0x11, 1, 0x5eed003fu, WIRE_VEC_BIND_EADDRNOTAVAIL, sizeof WIRE_VEC_BIND_EADDRNOTAVAIL },
+	{ "bind-peer-request", 0x12, 0, 0x5eed0040u, WIRE_VEC_BIND_PEER_REQUEST, sizeof WIRE_VEC_BIND_PEER_REQUEST },
+	{ "bind-peer-ok", 0x12, 1, 0x5eed0041u, WIRE_VEC_BIND_PEER_OK, sizeof WIRE_VEC_BIND_PEER_OK },
+	{ "bind-peer-not-found", 0x12, 1, 0x5eed0042u, WIRE_VEC_BIND_PEER_NOT_FOUND, sizeof WIRE_VEC_BIND_PEER_NOT_FOUND },
 };
 #define WIRE_FRAME_VECTOR_COUNT (sizeof WIRE_FRAME_VECTORS / sizeof WIRE_FRAME_VECTORS[0])
 
