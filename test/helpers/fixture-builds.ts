@@ -25,6 +25,7 @@ const C_FIXTURES = {
   'tcp-client': [],
   'signal-storm': ['-pthread'],
   'bench-echo': ['-pthread'],
+  'stall-exit': ['-pthread'],
 } as const satisfies Record<string, readonly string[]>;
 export type CFixture = keyof typeof C_FIXTURES;
 

@@ -39,7 +39,7 @@ describe('fixture builds', { skip: skipUnless(['go', 'gcc', 'file']) }, () => {
     });
   }
 
-  for (const name of ['tcp-client', 'signal-storm', 'bench-echo'] as CFixture[]) {
+  for (const name of ['tcp-client', 'signal-storm', 'bench-echo', 'stall-exit'] as CFixture[]) {
     for (const link of ['static', 'dynamic'] as const) {
       test(`${name} ${link}: linked as claimed`, () => {
         const p = cProgram(name, link);
