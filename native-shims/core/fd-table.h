@@ -45,6 +45,12 @@ struct sw_fd {
 	_Atomic int udp_connected;            /* kernel-connected to the relay; peer below */
 	socklen_t udp_peer_len;
 	struct sockaddr_in6 udp_peer;         /* also holds a sockaddr_in */
+	/* ... the fast path (docs/udp.md): the proxy's relay this socket speaks RFC 1928 §7 to */
+	_Atomic uint8_t udp_fast;             /* 1: the three below are set */
+	uint8_t udp_mixed;                    /* also sends through the agent's relay */
+	socklen_t udp_fast_relay_len;
+	struct sockaddr_in6 udp_fast_relay;   /* in the socket's family (also holds a sockaddr_in) */
+	struct wire_addr udp_fast_relay_addr; /* to recognise the relay's datagrams */
 };
 
 extern _Atomic(struct sw_fd *) sw_fd_blocks[SW_FD_MAX / SW_FD_BLOCK];

@@ -116,6 +116,19 @@ size_t sw_enc_udp_lookup(uint8_t *out, int relay, uint16_t local_port)
 	return 3;
 }
 
+size_t sw_enc_udp_fast(uint8_t *out, int reach, int relay, uint16_t local_port, const struct wire_addr *dest)
+{
+	out[0] = (uint8_t)(reach & (CONNECT_REACH4 | CONNECT_REACH6));
+	out[1] = (uint8_t)relay;
+	sw_put16(out + 2, local_port);
+	return 4 + wire_addr_encode(dest, out + 4);
+}
+
+size_t sw_enc_udp_fast_lookup(uint8_t *out, int relay, uint16_t local_port)
+{
+	return sw_enc_udp_lookup(out, relay, local_port);
+}
+
 void sw_enc_step_head(uint8_t out[SW_STEP_HEADER_LEN], uint32_t session, int event, int err, uint16_t local_port,
 		      int matched)
 {
@@ -298,6 +311,25 @@ int sw_dec_udp_lookup(const uint8_t *body, size_t len, const uint8_t **id, const
 	size_t rest_len = len - SW_ASSOC_ID_LEN - SW_REPLY_KEY_LEN;
 	*connected = rest[0] == 1 && wire_addr_decode(rest + 1, rest_len - 1, 1, peer) != 0;
 	return 0;
+}
+
+int sw_dec_udp_fast(const uint8_t *body, size_t len, int *action, const uint8_t **id, const uint8_t **reply_key,
+		    struct wire_addr *proxy_relay)
+{
+	if (len >= 1 && body[0] != ACTION_FAST)
+		return sw_dec_udp_route(body, len, action, id, reply_key);
+	size_t head = 1 + SW_ASSOC_ID_LEN + SW_REPLY_KEY_LEN;
+	if (len <= head || wire_addr_decode(body + head, len - head, 1, proxy_relay) == 0)
+		return -1;
+	*action = ACTION_FAST;
+	*id = body + 1;
+	*reply_key = body + 1 + SW_ASSOC_ID_LEN;
+	return 0;
+}
+
+int sw_dec_udp_fast_lookup(const uint8_t *body, size_t len, struct wire_addr *proxy_relay)
+{
+	return wire_addr_decode(body, len, 1, proxy_relay) ? 0 : -1;
 }
 
 /* ---- the UDP relay's datagram header ---- */

@@ -74,6 +74,9 @@ size_t sw_enc_bind_peer(uint8_t *out, const struct wire_addr *peer);
 size_t sw_enc_udp_route(uint8_t *out, int connecting, int relay, uint16_t local_port, const struct wire_addr *dest);
 size_t sw_enc_udp_release(uint8_t *out, int closed, int relay, uint16_t local_port);
 size_t sw_enc_udp_lookup(uint8_t *out, int relay, uint16_t local_port);
+/* UDP_FAST: reach (CONNECT_REACH4 | CONNECT_REACH6; 0 = never fast) | relay | local port | address. */
+size_t sw_enc_udp_fast(uint8_t *out, int reach, int relay, uint16_t local_port, const struct wire_addr *dest);
+size_t sw_enc_udp_fast_lookup(uint8_t *out, int relay, uint16_t local_port);
 /* STEP's fixed part (the peeked bytes follow it). */
 void sw_enc_step_head(uint8_t out[SW_STEP_HEADER_LEN], uint32_t session, int event, int err, uint16_t local_port,
 		      int matched);
@@ -132,6 +135,11 @@ int sw_dec_udp_route(const uint8_t *body, size_t len, int *action, const uint8_t
 /* UDP_LOOKUP's answer: id | reply key | connected u8 [| peer]. */
 int sw_dec_udp_lookup(const uint8_t *body, size_t len, const uint8_t **id, const uint8_t **reply_key, int *connected,
 		      struct wire_addr *peer);
+/* UDP_FAST's answer: UDP_ROUTE's, or ACTION_FAST with the id, reply key and the proxy's relay. */
+int sw_dec_udp_fast(const uint8_t *body, size_t len, int *action, const uint8_t **id, const uint8_t **reply_key,
+		    struct wire_addr *proxy_relay);
+/* UDP_FAST_LOOKUP's answer: the proxy's relay. */
+int sw_dec_udp_fast_lookup(const uint8_t *body, size_t len, struct wire_addr *proxy_relay);
 /* PROXIES' answer: count u8 | count × address. At most max (the rest ignored). */
 int sw_dec_proxies(const uint8_t *body, size_t len, struct wire_addr *out, int max, int *count);
 

@@ -24,6 +24,8 @@ enum agent_op {
 	OP_SOCKNAME = 0x10,
 	OP_BIND = 0x11,
 	OP_BIND_PEER = 0x12,
+	OP_UDP_FAST = 0x13,
+	OP_UDP_FAST_LOOKUP = 0x14,
 };
 
 /* A response frame's kind: 0 ok, 1 and 2 per op; CONNECT and UDP_ROUTE answer an errno instead. */
@@ -44,6 +46,7 @@ enum wire_action {
 	ACTION_DIRECT = 0,
 	ACTION_PROXY = 1,
 	ACTION_EXECUTE = 2,
+	ACTION_FAST = 3,
 };
 
 /* CONNECT's flags: blocking (may answer execute), families the socket reaches, verdict out of band. */

@@ -85,6 +85,23 @@ static void adopt_inherited(int fd)
 		}
 	}
 	atomic_store(&e->udp_connected, connected);
+	/* The fast path's relay, if the socket had one: its replies carry RFC 1928 §7 headers. What
+	 * else the old image sent through is not known: the agent's relay too, maybe. */
+	atomic_store(&e->udp_fast, 0);
+	e->udp_mixed = 1;
+	struct wire_addr proxy_relay;
+	struct sockaddr_storage relay_ss;
+	socklen_t relay_len;
+	if (!connected &&
+	    agent_call(OP_UDP_FAST_LOOKUP, req, sw_enc_udp_fast_lookup(req, relay, (uint16_t)port), resp, &resp_len) == 0 &&
+	    sw_dec_udp_fast_lookup(resp, resp_len, &proxy_relay) == 0 &&
+	    (relay_len = wire_addr_to_sockaddr(&proxy_relay, domain, &relay_ss)) != 0 && relay_len <= sizeof e->udp_fast_relay) {
+		memset(&e->udp_fast_relay, 0, sizeof e->udp_fast_relay);
+		memcpy(&e->udp_fast_relay, &relay_ss, relay_len);
+		e->udp_fast_relay_len = relay_len;
+		e->udp_fast_relay_addr = proxy_relay;
+		atomic_store(&e->udp_fast, 1);
+	}
 	atomic_store(&e->udp_port, (uint32_t)port);
 }
 

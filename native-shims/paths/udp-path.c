@@ -19,6 +19,13 @@
  * Nothing is sent to the relay, and nothing from it delivered, unless the agent is still at the
  * other end of this thread's control connection (one non-blocking peek): after the agent died,
  * anyone may own the relay's port.
+ *
+ * The fast path (UDP_FAST): an unconnected socket bound to the wildcard address, sending to a
+ * plain IP destination through a one-hop SOCKS5 chain, speaks RFC 1928 §7 to the proxy's relay
+ * itself — the agent did the ASSOCIATE for this socket's own port and keeps its TCP connection;
+ * no datagram passes through Node. Its replies come from the proxy's relay with the real source
+ * in their §7 header. Destinations that need the agent (names, dnat, DNS, the agent's own
+ * nameserver) still go through the agent's relay from the same socket.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +50,7 @@
 #include "core/net-addr.h"
 #include "core/relay-mac.h"
 #include "core/shim-env.h"
+#include "core/socks-udp-header.h"
 #include "core/socket-ops.h"
 #include "core/wire-codec.h"
 #include "paths/udp-inherited.h"
@@ -53,7 +61,7 @@
 /* The largest datagram over loopback UDP (IPv4), less our header. */
 #define MAX_RELAYED (65507 - HDR_LEN)
 
-enum { ROUTE_DIRECT = ACTION_DIRECT, ROUTE_RELAY = ACTION_PROXY };
+enum { ROUTE_DIRECT = ACTION_DIRECT, ROUTE_RELAY = ACTION_PROXY, ROUTE_FAST = ACTION_FAST };
 
 /* One program socket the relay carries: its udp_* fields in the fd table (core/fd-table.h). Valid
  * while udp_port equals the fd's bound port, so an entry left by a closed fd never applies to a
@@ -151,7 +159,23 @@ static void release(int relay, int port, int what)
 	agent_call(OP_UDP_RELEASE, req, len, resp, &resp_len);
 }
 
-/* Asks UDP_ROUTE. Returns ROUTE_DIRECT, ROUTE_RELAY (the entry for fd filled in), or -errno. */
+/* The families an unconnected socket bound to the wildcard address can send to (CONNECT_REACH*),
+ * for UDP_FAST; 0 when it is bound to a specific address (its datagrams leave from that one, which
+ * the agent did not announce to the proxy). */
+static int fast_reach(int fd, int domain, const struct sockaddr_storage *bound)
+{
+	if (domain == AF_INET)
+		return ((const struct sockaddr_in *)bound)->sin_addr.s_addr == htonl(INADDR_ANY) ? CONNECT_REACH4 : 0;
+	if (!IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)bound)->sin6_addr))
+		return 0;
+	int v6only = 0;
+	if (sw_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) != 0)
+		return 0;
+	return CONNECT_REACH6 | (v6only ? 0 : CONNECT_REACH4);
+}
+
+/* Asks UDP_ROUTE (connecting), or UDP_FAST (an unconnected send). Returns ROUTE_DIRECT,
+ * ROUTE_RELAY or ROUTE_FAST (the entry for fd filled in), or -errno. */
 static int ask_route(int fd, int domain, const struct wire_addr *dest, int connecting, struct udp_socket **out)
 {
 	struct sockaddr_storage bound;
@@ -161,18 +185,30 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 	int relay = sw_udp_choose_relay(fd, domain, &bound);
 	uint8_t req[4 + 19], resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	size_t len = sw_enc_udp_route(req, connecting, relay, (uint16_t)port, dest);
-	int status = agent_call(OP_UDP_ROUTE, req, len, resp, &resp_len);
+	int status;
+	if (connecting)
+		status = agent_call(OP_UDP_ROUTE, req, sw_enc_udp_route(req, 1, relay, (uint16_t)port, dest), resp, &resp_len);
+	else
+		status = agent_call(OP_UDP_FAST, req, sw_enc_udp_fast(req, fast_reach(fd, domain, &bound), relay, (uint16_t)port, dest),
+				    resp, &resp_len);
 	if (status < 0)
 		return -ECONNREFUSED;     /* the agent is gone: fail closed */
 	if (status > 0)
 		return -status;
 	int action;
 	const uint8_t *id = NULL, *key = NULL;
-	if (sw_dec_udp_route(resp, resp_len, &action, &id, &key) != 0)
+	struct wire_addr proxy_relay;
+	if (sw_dec_udp_fast(resp, resp_len, &action, &id, &key, &proxy_relay) != 0)
 		return -ECONNREFUSED;
 	if (action == ROUTE_DIRECT)
 		return ROUTE_DIRECT;
+	struct sockaddr_storage relay_ss;
+	socklen_t relay_len = 0;
+	if (action == ROUTE_FAST) {
+		relay_len = wire_addr_to_sockaddr(&proxy_relay, domain, &relay_ss);
+		if (relay_len == 0 || relay_len > sizeof(struct sockaddr_in6))
+			return -ENETUNREACH;    /* the agent checked the family; never sent elsewhere */
+	}
 	struct udp_socket *e = sw_fd_get(fd);
 	if (!e)
 		return -ECONNREFUSED;
@@ -184,10 +220,22 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 		memcpy(e->udp_id, id, ID_LEN);
 		sw_mac_init(&e->udp_mac, key, SW_REPLY_KEY_LEN);
 		atomic_store(&e->udp_connected, 0);
+		atomic_store(&e->udp_fast, 0);
+		e->udp_mixed = 0;
 		atomic_store(&e->udp_port, (uint32_t)port);
 	}
+	if (action == ROUTE_FAST && !atomic_load(&e->udp_fast)) {
+		memset(&e->udp_fast_relay, 0, sizeof e->udp_fast_relay);
+		memcpy(&e->udp_fast_relay, &relay_ss, relay_len);
+		e->udp_fast_relay_len = relay_len;
+		e->udp_fast_relay_addr = proxy_relay;
+		atomic_store(&e->udp_fast, 1);
+	} else if (action == ROUTE_RELAY) {
+		/* Set before the first datagram goes: its reply may need a whole read (MAC). */
+		e->udp_mixed = 1;
+	}
 	*out = e;
-	return ROUTE_RELAY;
+	return action == ROUTE_FAST ? ROUTE_FAST : ROUTE_RELAY;
 }
 
 /* ---- verdict cache: per thread, the last few destinations ---- */
@@ -195,13 +243,13 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 #define ROUTE_CACHE_SIZE 16
 struct cached_route {
 	struct wire_addr dest;
-	uint8_t relayed;              /* 0: direct (for every socket); 1: relay for this id */
+	uint8_t relayed;              /* 0: direct (for every socket); 1: relay, 2: fast, for this id */
 	uint8_t id[ID_LEN];
 };
 static __thread struct cached_route route_cache[ROUTE_CACHE_SIZE];
 static __thread unsigned int route_cache_next;
 
-/* 1: cached direct; 2: cached relay for this entry; 0: ask. */
+/* 1: cached direct; 2: cached relay, 3: cached fast, for this entry; 0: ask. */
 static int cached_route(const struct wire_addr *dest, const struct udp_socket *e)
 {
 	for (int i = 0; i < ROUTE_CACHE_SIZE; i++) {
@@ -211,16 +259,16 @@ static int cached_route(const struct wire_addr *dest, const struct udp_socket *e
 		if (!c->relayed)
 			return 1;
 		if (e && memcmp(c->id, e->udp_id, ID_LEN) == 0)
-			return 2;
+			return c->relayed == 2 && atomic_load(&e->udp_fast) ? 3 : 2;
 	}
 	return 0;
 }
 
-static void cache_route(const struct wire_addr *dest, const struct udp_socket *e)
+static void cache_route(const struct wire_addr *dest, const struct udp_socket *e, int fast)
 {
 	struct cached_route *c = &route_cache[route_cache_next++ % ROUTE_CACHE_SIZE];
 	c->dest = *dest;
-	c->relayed = e != NULL;
+	c->relayed = e == NULL ? 0 : fast ? 2 : 1;
 	if (e)
 		memcpy(c->id, e->udp_id, ID_LEN);
 }
@@ -240,7 +288,7 @@ static int agent_gone(void)
 	return 1;
 }
 
-enum plan { PLAN_AS_IS, PLAN_RELAY, PLAN_WITHOUT_NAME, PLAN_REFUSED };
+enum plan { PLAN_AS_IS, PLAN_RELAY, PLAN_FAST, PLAN_WITHOUT_NAME, PLAN_REFUSED };
 
 /*
  * The destination of a datagram send or connect as the kernel reads it, in the socket's own
@@ -291,7 +339,7 @@ static int normalize_dgram_dest(int domain, const struct sockaddr *addr, socklen
 	return 0;
 }
 
-/* Decides one send on an IP socket that is not a stream. PLAN_RELAY: *entry and *dest are set.
+/* Decides one send on an IP socket that is not a stream. PLAN_RELAY, PLAN_FAST: *entry and *dest are set.
  * PLAN_REFUSED: errno is set. */
 static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *addr, socklen_t len,
 			   struct udp_socket **entry, struct wire_addr *dest)
@@ -336,42 +384,55 @@ static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *
 	case 2:
 		*entry = e;
 		return PLAN_RELAY;
+	case 3:
+		*entry = e;
+		return PLAN_FAST;
 	}
 	int r = ask_route(fd, domain, dest, 0, entry);
 	if (r == ROUTE_DIRECT) {
-		cache_route(dest, NULL);
+		cache_route(dest, NULL, 0);
 		return PLAN_AS_IS;
 	}
 	if (r < 0) {
 		errno = -r;
 		return PLAN_REFUSED;
 	}
-	cache_route(dest, *entry);
-	return PLAN_RELAY;
+	cache_route(dest, *entry, r == ROUTE_FAST);
+	return r == ROUTE_FAST ? PLAN_FAST : PLAN_RELAY;
 }
 
-/* The program's iovec with the header's slot in front: in `small` when it fits, else allocated
- * (free it when *iov != small). -1 (errno set) when the message has too many parts. */
+/* The program's iovec between a slot of ours in front (head_len bytes) and, when tail_len is not 0,
+ * one behind: in `small` when it fits, else allocated (free it when *iov != small). -1 (errno set)
+ * when the message has too many parts. */
 #define SMALL_IOV 9
-static int iov_with_header(const struct msghdr *msg, uint8_t hdr[HDR_LEN], struct iovec small[SMALL_IOV],
-			   struct iovec **iov)
+static int iov_around(const struct msghdr *msg, void *head, size_t head_len, void *tail, size_t tail_len,
+		      struct iovec small[SMALL_IOV], struct iovec **iov)
 {
-	if (msg->msg_iovlen >= IOV_MAX) {
+	if (msg->msg_iovlen >= IOV_MAX - 1) {
 		errno = EMSGSIZE;
 		return -1;
 	}
+	size_t parts = msg->msg_iovlen + 1 + (tail_len != 0);
 	*iov = small;
-	if (msg->msg_iovlen + 1 > SMALL_IOV) {
-		*iov = malloc((msg->msg_iovlen + 1) * sizeof **iov);
+	if (parts > SMALL_IOV) {
+		*iov = malloc(parts * sizeof **iov);
 		if (!*iov) {
 			errno = ENOBUFS;
 			return -1;
 		}
 	}
-	(*iov)[0] = (struct iovec){ .iov_base = hdr, .iov_len = HDR_LEN };
+	(*iov)[0] = (struct iovec){ .iov_base = head, .iov_len = head_len };
 	if (msg->msg_iovlen)
 		memcpy(*iov + 1, msg->msg_iov, msg->msg_iovlen * sizeof **iov);
+	if (tail_len)
+		(*iov)[parts - 1] = (struct iovec){ .iov_base = tail, .iov_len = tail_len };
 	return 0;
+}
+
+static int iov_with_header(const struct msghdr *msg, uint8_t hdr[HDR_LEN], struct iovec small[SMALL_IOV],
+			   struct iovec **iov)
+{
+	return iov_around(msg, hdr, HDR_LEN, NULL, 0, small, iov);
 }
 
 /* The program's message, with the header in front, to the relay. Returns the payload length. */
@@ -405,6 +466,30 @@ static ssize_t send_relayed(int fd, const struct udp_socket *e, const struct wir
 	return r < 0 ? -1 : r - HDR_LEN;
 }
 
+/* The fast path: the program's message with an RFC 1928 §7 header in front, to the proxy's relay. */
+static ssize_t send_fast(int fd, const struct udp_socket *e, const struct wire_addr *dest, const struct msghdr *msg,
+			 int flags)
+{
+	/* As for the agent's relay: without the agent the association is gone, and so is the send. */
+	if (agent_gone())
+		return -1;
+	uint8_t hdr[SW_SOCKS_UDP_HDR6];
+	size_t hlen = sw_socks_udp_header(hdr, dest);
+	struct iovec small[SMALL_IOV], *iov;
+	if (iov_around(msg, hdr, hlen, NULL, 0, small, &iov) != 0)
+		return -1;
+	struct sockaddr_in6 relay = e->udp_fast_relay;
+	struct msghdr m = *msg;
+	m.msg_name = &relay;
+	m.msg_namelen = e->udp_fast_relay_len;
+	m.msg_iov = iov;
+	m.msg_iovlen = msg->msg_iovlen + 1;
+	ssize_t r = real.sendmsg(fd, &m, flags);
+	if (iov != small)
+		free(iov);
+	return r < 0 ? -1 : r - (ssize_t)hlen;
+}
+
 ssize_t sw_udp_send_one(int fd, int domain, int type, const struct msghdr *msg, int flags)
 {
 	sw_udp_init();
@@ -418,6 +503,9 @@ ssize_t sw_udp_send_one(int fd, int domain, int type, const struct msghdr *msg, 
 		errno = saved_errno;
 		return send_relayed(fd, e, &dest, msg, flags);
 	}
+	case PLAN_FAST:
+		errno = saved_errno;
+		return send_fast(fd, e, &dest, msg, flags);
 	case PLAN_WITHOUT_NAME: {
 		struct msghdr without_name = *msg;
 		without_name.msg_name = NULL;
@@ -638,6 +726,202 @@ static ssize_t receive_whole(int fd, const struct udp_socket *e, struct msghdr *
 	return r;
 }
 
+/* ---- receiving on the fast path ----
+ *
+ * One recvmsg into [FAST_HEAD bytes of ours][the program's buffers][FAST_TAIL of ours]: a reply
+ * from the proxy's relay with an IPv4 source (10-byte header) lands with its payload exactly in
+ * place. Any other header length h (22 for an IPv6 source, 27 for the agent's relay, 0 for a
+ * datagram from anyone else) is moved by h - FAST_HEAD; the tail holds what that brings in. */
+#define FAST_HEAD SW_SOCKS_UDP_HDR4
+#define FAST_TAIL (HDR_LEN - FAST_HEAD)
+
+struct spread {
+	const uint8_t *head;
+	const struct iovec *iov;
+	size_t n, cap;
+	const uint8_t *tail;
+};
+
+/* Byte i of what the recvmsg wrote, across the three parts. */
+static uint8_t spread_at(const struct spread *sp, size_t i)
+{
+	if (i < FAST_HEAD)
+		return sp->head[i];
+	if (i < FAST_HEAD + sp->cap)
+		return *iov_at(sp->iov, sp->n, i - FAST_HEAD);
+	return sp->tail[i - FAST_HEAD - sp->cap];
+}
+
+/* Leaves bytes [h, h + shown) of what was received at the front of the program's buffers. */
+static void spread_shift(const struct spread *sp, size_t h, size_t shown)
+{
+	if (h == FAST_HEAD || shown == 0)
+		return;
+	if (sp->n == 1) {
+		uint8_t *base = sp->iov[0].iov_base;
+		if (h > FAST_HEAD) {
+			size_t d = h - FAST_HEAD, from_prog = shown < sp->cap - d ? shown : sp->cap - d;
+			memmove(base, base + d, from_prog);
+			memcpy(base + from_prog, sp->tail, shown - from_prog);
+		} else {
+			size_t d = FAST_HEAD - h;
+			if (shown > d)
+				memmove(base + d, base, shown - d);
+			memcpy(base, sp->head + h, shown < d ? shown : d);
+		}
+		return;
+	}
+	if (h > FAST_HEAD) {
+		for (size_t j = 0; j < shown; j++)
+			*iov_at(sp->iov, sp->n, j) = spread_at(sp, j + h);
+	} else {
+		for (size_t j = shown; j-- > 0;)
+			*iov_at(sp->iov, sp->n, j) = spread_at(sp, j + h);
+	}
+}
+
+static int from_fast_relay(const struct udp_socket *e, const struct sockaddr_storage *from, socklen_t from_len)
+{
+	struct wire_addr a;
+	return wire_addr_from_sockaddr((const struct sockaddr *)from, from_len, &a) == 0 &&
+	       wire_addr_equal(&a, &e->udp_fast_relay_addr);
+}
+
+/* A datagram from the agent's relay bigger than the program's buffers, on a socket that also uses
+ * the agent's relay: 1 when it was taken whole (receive_whole) and *result set, 0 to read on. */
+static int fast_whole_from_agent(int fd, const struct udp_socket *e, struct msghdr *msg, int flags, size_t cap,
+				 ssize_t *result, int *dropped)
+{
+	uint8_t one;
+	struct iovec iov = { .iov_base = &one, .iov_len = 1 };
+	struct sockaddr_storage from;
+	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t peeked = real.recvmsg(fd, &m, (flags & ~MSG_TRUNC) | MSG_PEEK | MSG_TRUNC);
+	*dropped = 0;
+	if (peeked < 0) {
+		*result = -1;
+		return 1;
+	}
+	if ((size_t)peeked <= HDR_LEN + cap || !from_relay(e, &from, m.msg_namelen))
+		return 0;
+	uint8_t hdr[HDR_LEN];
+	int ok;
+	ssize_t r = receive_whole(fd, e, msg, flags, (size_t)peeked, hdr, &ok);
+	if (r < 0) {
+		*result = -1;
+		return 1;
+	}
+	struct sockaddr_storage visible;
+	socklen_t visible_len = ok ? header_source(e, hdr, &visible) : 0;
+	if (visible_len == 0) {
+		if (flags & MSG_PEEK)
+			discard_one(fd);
+		*dropped = 1;
+		return 1;
+	}
+	msg->msg_flags |= MSG_TRUNC;
+	report_source(msg, &visible, visible_len);
+	*result = (flags & MSG_TRUNC) ? (ssize_t)((size_t)r - HDR_LEN) : (ssize_t)cap;
+	return 1;
+}
+
+static ssize_t fast_recvmsg(int fd, struct udp_socket *e, struct msghdr *msg, int flags)
+{
+	uint8_t head[FAST_HEAD], tail[FAST_TAIL];
+	struct iovec small[SMALL_IOV], *iov;
+	if (iov_around(msg, head, FAST_HEAD, tail, FAST_TAIL, small, &iov) != 0)
+		return -1;
+	size_t cap = iov_total(msg->msg_iov, msg->msg_iovlen);
+	struct spread sp = { .head = head, .iov = msg->msg_iov, .n = msg->msg_iovlen, .cap = cap, .tail = tail };
+	int domain = e->udp_domain_is_v6 ? AF_INET6 : AF_INET;
+	ssize_t result;
+	for (;;) {
+		if (e->udp_mixed && cap < MAX_RELAYED) {
+			int dropped;
+			if (fast_whole_from_agent(fd, e, msg, flags, cap, &result, &dropped)) {
+				if (dropped)
+					continue;
+				break;
+			}
+		}
+		struct sockaddr_storage from;
+		struct msghdr m = *msg;
+		m.msg_name = &from;
+		m.msg_namelen = sizeof from;
+		m.msg_iov = iov;
+		m.msg_iovlen = msg->msg_iovlen + 2;
+		m.msg_flags = 0;
+		ssize_t r = real.recvmsg(fd, &m, flags | MSG_TRUNC);
+		if (r < 0) {
+			result = -1;
+			break;
+		}
+		msg->msg_controllen = m.msg_controllen;
+		msg->msg_flags = m.msg_flags & ~MSG_TRUNC;
+		size_t full = (size_t)r, h;
+		struct sockaddr_storage visible;
+		socklen_t visible_len = 0;
+		if (from_fast_relay(e, &from, m.msg_namelen)) {
+			/* The proxy's relay: its §7 header holds the real source. A fragment, a name or a
+			 * source the socket's family cannot show is dropped (docs/udp.md). */
+			h = full >= FAST_HEAD ? sw_socks_udp_header_len(head) : 0;
+			if (h != 0 && full >= h) {
+				uint8_t hdr[SW_SOCKS_UDP_HDR6];
+				for (size_t i = 0; i < h; i++)
+					hdr[i] = spread_at(&sp, i);
+				struct wire_addr source;
+				sw_socks_udp_source(hdr, h, &source);
+				visible_len = wire_addr_to_sockaddr(&source, domain, &visible);
+			}
+		} else if (from_relay(e, &from, m.msg_namelen)) {
+			/* The agent's relay (a destination the agent carries): its 27-byte header and MAC,
+			 * over all of the payload (a bigger one was taken whole above, or is dropped). */
+			h = HDR_LEN;
+			if (full >= HDR_LEN && full - HDR_LEN <= cap) {
+				uint8_t hdr[HDR_LEN];
+				for (size_t i = 0; i < HDR_LEN; i++)
+					hdr[i] = spread_at(&sp, i);
+				spread_shift(&sp, HDR_LEN, full - HDR_LEN);
+				if (sw_mac_check(&e->udp_mac, hdr, hdr + ID_LEN, HDR_LEN - ID_LEN, msg->msg_iov, msg->msg_iovlen,
+						 full - HDR_LEN))
+					visible_len = header_source(e, hdr, &visible);
+			}
+			if (visible_len == 0) {
+				if (flags & MSG_PEEK)
+					discard_one(fd);
+				continue;
+			}
+			report_source(msg, &visible, visible_len);
+			result = (ssize_t)(full - HDR_LEN);
+			break;
+		} else {
+			/* Anyone else (a direct localnet or loopback peer): as the kernel gave it. */
+			size_t shown = full < cap ? full : cap;
+			spread_shift(&sp, 0, shown);
+			if (full > cap)
+				msg->msg_flags |= MSG_TRUNC;
+			report_source(msg, &from, m.msg_namelen);
+			result = (flags & MSG_TRUNC) ? (ssize_t)full : (ssize_t)shown;
+			break;
+		}
+		if (visible_len == 0) {
+			if (flags & MSG_PEEK)
+				discard_one(fd);
+			continue;
+		}
+		size_t payload = full - h, shown = payload < cap ? payload : cap;
+		spread_shift(&sp, h, shown);
+		if (payload > cap)
+			msg->msg_flags |= MSG_TRUNC;
+		report_source(msg, &visible, visible_len);
+		result = (flags & MSG_TRUNC) ? (ssize_t)payload : (ssize_t)shown;
+		break;
+	}
+	if (iov != small)
+		free(iov);
+	return result;
+}
+
 ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	sw_udp_init();
@@ -657,6 +941,8 @@ ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 			report_source(msg, &e->udp_peer, e->udp_peer_len);
 		return r;
 	}
+	if (atomic_load(&e->udp_fast))
+		return fast_recvmsg(fd, e, msg, flags);
 	uint8_t hdr[HDR_LEN];
 	struct iovec small[SMALL_IOV], *iov;
 	if (iov_with_header(msg, hdr, small, &iov) != 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/socks-udp-header.h"
 #include "core/wire-codec.h"
 #include "../../test/vectors/wire-frames.h"
 
@@ -336,6 +337,64 @@ static void udp_ops(void)
 	CHECK(sw_dec_udp_header(hdr, &back) == 0 && wire_addr_equal(&back, &dest));
 }
 
+static void udp_fast_ops(void)
+{
+	uint8_t body[AGENT_MAX_BODY];
+	VEC(WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK, "udp-fast-request-dual-stack");
+	struct wire_addr dest = ADDR(WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_ADDRESS);
+	REQUEST_IS(WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK, OP_UDP_FAST, body,
+		   sw_enc_udp_fast(body, WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_REACH, WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_RELAY,
+				   WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_LOCAL_PORT, &dest));
+	int action;
+	const uint8_t *id, *key;
+	struct wire_addr relay, want;
+	struct sw_frame f = VEC(WIRE_VEC_UDP_FAST_FAST, "udp-fast-fast");
+	CHECK(f.kind == 0 && sw_dec_udp_fast(f.body, f.body_len, &action, &id, &key, &relay) == 0 && action == ACTION_FAST);
+	want = ADDR(WIRE_VEC_UDP_FAST_FAST_MSG_PROXY_RELAY);
+	CHECK(wire_addr_equal(&relay, &want));
+	CHECK(same(id, SW_ASSOC_ID_LEN, WIRE_VEC_UDP_FAST_FAST_MSG_ID, WIRE_VEC_UDP_FAST_FAST_MSG_ID_LEN));
+	CHECK(same(key, SW_REPLY_KEY_LEN, WIRE_VEC_UDP_FAST_FAST_MSG_REPLY_KEY, WIRE_VEC_UDP_FAST_FAST_MSG_REPLY_KEY_LEN));
+	/* Cut inside the relay's address: malformed. */
+	CHECK(sw_dec_udp_fast(f.body, f.body_len - 1, &action, &id, &key, &relay) != 0);
+	f = VEC(WIRE_VEC_UDP_FAST_RELAY, "udp-fast-relay");
+	CHECK(f.kind == 0 && sw_dec_udp_fast(f.body, f.body_len, &action, &id, &key, &relay) == 0 && action == ACTION_PROXY);
+	CHECK(same(id, SW_ASSOC_ID_LEN, WIRE_VEC_UDP_FAST_RELAY_MSG_ID, WIRE_VEC_UDP_FAST_RELAY_MSG_ID_LEN));
+	f = VEC(WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH, "udp-fast-errno-enetunreach");
+	CHECK(f.kind == WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH_MSG_STATUS);
+
+	VEC(WIRE_VEC_UDP_FAST_LOOKUP_REQUEST, "udp-fast-lookup-request");
+	REQUEST_IS(WIRE_VEC_UDP_FAST_LOOKUP_REQUEST, OP_UDP_FAST_LOOKUP, body,
+		   sw_enc_udp_fast_lookup(body, WIRE_VEC_UDP_FAST_LOOKUP_REQUEST_MSG_RELAY, WIRE_VEC_UDP_FAST_LOOKUP_REQUEST_MSG_LOCAL_PORT));
+	f = VEC(WIRE_VEC_UDP_FAST_LOOKUP_FOUND, "udp-fast-lookup-found");
+	want = ADDR(WIRE_VEC_UDP_FAST_LOOKUP_FOUND_MSG_PROXY_RELAY);
+	CHECK(f.kind == 0 && sw_dec_udp_fast_lookup(f.body, f.body_len, &relay) == 0 && wire_addr_equal(&relay, &want));
+	f = VEC(WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND, "udp-fast-lookup-not-found");
+	CHECK(f.kind == WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND_MSG_STATUS);
+
+	/* RFC 1928 §7: the header the shim writes reads back as the same address; fragments, names
+	 * and a non-zero RSV are not taken. */
+	current = "socks-udp-header";
+	uint8_t hdr[SW_SOCKS_UDP_HDR6];
+	struct wire_addr back;
+	size_t n = sw_socks_udp_header(hdr, &dest);
+	CHECK(n == SW_SOCKS_UDP_HDR4 && hdr[3] == 1 && sw_socks_udp_header_len(hdr) == n);
+	sw_socks_udp_source(hdr, n, &back);
+	CHECK(wire_addr_equal(&back, &dest));
+	struct wire_addr v6 = ADDR(WIRE_VEC_UDP_ROUTE_REQUEST_UNCONNECTED_V6_MSG_ADDRESS);
+	n = sw_socks_udp_header(hdr, &v6);
+	CHECK(n == SW_SOCKS_UDP_HDR6 && hdr[3] == 4 && sw_socks_udp_header_len(hdr) == n);
+	sw_socks_udp_source(hdr, n, &back);
+	CHECK(wire_addr_equal(&back, &v6));
+	hdr[2] = 1;
+	CHECK(sw_socks_udp_header_len(hdr) == 0);
+	hdr[2] = 0;
+	hdr[1] = 1;
+	CHECK(sw_socks_udp_header_len(hdr) == 0);
+	hdr[1] = 0;
+	hdr[3] = 3;
+	CHECK(sw_socks_udp_header_len(hdr) == 0);
+}
+
 #define STEP_INTO(out, P) sw_enc_step_head(out, P##_SESSION, P##_EVENT, P##_ERRNO, P##_LOCAL_PORT, P##_MATCHED)
 
 static void dial_ops(void)
@@ -427,6 +486,7 @@ int main(void)
 	reverse_op();
 	peer_op();
 	udp_ops();
+	udp_fast_ops();
 	dial_ops();
 	verdict_op();
 	bind_ops();

@@ -32,6 +32,8 @@ import {
   parseResumeRequest,
   parseReverseRequest,
   parseStepRequest,
+  parseUdpFastLookupRequest,
+  parseUdpFastRequest,
   parseUdpLookupRequest,
   parseUdpReleaseRequest,
   parseUdpRouteRequest,
@@ -44,6 +46,8 @@ import {
   serializeResolveResponse,
   serializeReverseResponse,
   serializeStatus,
+  serializeUdpFastLookupResponse,
+  serializeUdpFastResponse,
   serializeUdpLookupResponse,
   serializeUdpRouteResponse,
   serializeVerdictResponse,
@@ -190,6 +194,14 @@ export class ControlServer {
         const known = this.deps.udp?.lookup(relay, localPort);
         return serializeUdpLookupResponse(known ? { status: Status.ok, ...known } : { status: Status.notFound });
       }
+      case Op.udpFast:
+        return this.udpFast(frame.body, requester);
+      case Op.udpFastLookup: {
+        // The fast path's relay of a UDP socket a new image inherited across exec.
+        const { relay, localPort } = parseUdpFastLookupRequest(frame.body);
+        const proxyRelay = this.deps.udp?.lookupFast(relay, localPort);
+        return serializeUdpFastLookupResponse(proxyRelay ? { status: Status.ok, proxyRelay } : { status: Status.notFound });
+      }
       case Op.step:
         if (!this.deps.dial) throw new Error('STEP without a dial path');
         return serializeDialAnswer(this.deps.dial.step(parseStepRequest(frame.body)));
@@ -271,6 +283,17 @@ export class ControlServer {
     if ('direct' in route) return serializeUdpRouteResponse({ status: Status.ok, action: Action.direct });
     if ('errno' in route) return serializeStatus(route.errno);
     return serializeUdpRouteResponse({ status: Status.ok, action: Action.proxy, id: route.id, replyKey: route.replyKey });
+  }
+
+  /** UDP_FAST (docs/wire-protocol.md; docs/udp.md, "The fast path"). */
+  private async udpFast(body: Buffer, requester: Requester): Promise<Buffer> {
+    const { reach, relay, localPort, address } = parseUdpFastRequest(body);
+    if (!this.deps.udp) return serializeStatus(constants.errno.ENETUNREACH);
+    const route = await this.deps.udp.routeFast(relay, localPort, address, reach, requester);
+    if ('direct' in route) return serializeUdpFastResponse({ status: Status.ok, action: Action.direct });
+    if ('errno' in route) return serializeStatus(route.errno);
+    if ('proxyRelay' in route) return serializeUdpFastResponse({ status: Status.ok, action: Action.fast, id: route.id, replyKey: route.replyKey, proxyRelay: route.proxyRelay });
+    return serializeUdpFastResponse({ status: Status.ok, action: Action.proxy, id: route.id, replyKey: route.replyKey });
   }
 
   private resolve(body: Buffer, requester: Requester): Buffer | Promise<Buffer> {

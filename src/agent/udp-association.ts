@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
 import ipaddr from 'ipaddr.js';
 import type { ProxySpec } from '../config/config-types';
-import type { UdpAssociation as ProxyAssociation } from '../client/udp-associate';
+import type { ForeignUdpAssociation, UdpAssociation as ProxyAssociation } from '../client/udp-associate';
 import { decodeUdpDatagram, encodeUdpDatagram } from '../protocol/udp-header-codec';
 import { UdpReassembler } from '../protocol/udp-reassembly';
 import { SockswrapError } from '../protocol/sockswrap-error';
@@ -22,6 +22,13 @@ export type Upstream =
   /** Nothing can be carried (the proxy is unreachable, refuses our login, ...). */
   | { kind: 'failed'; errno: number; reason: string };
 
+/**
+ * The fast path's upstream (docs/udp.md, "The fast path"): an ASSOCIATE that names the program's
+ * own socket, which then speaks RFC 1928 §7 to the proxy's relay itself; the agent keeps only the
+ * TCP control connection. Or why this socket cannot have one (it goes through the agent's relay).
+ */
+export type FastUpstream = { kind: 'fast'; proxy: ForeignUdpAssociation; hop: ProxySpec } | Exclude<Upstream, { kind: 'socks' }>;
+
 /** Remembered reply mappings per association; past this the oldest are forgotten. */
 const MAX_REMEMBERED = 1024;
 
@@ -35,6 +42,9 @@ export class ProgramAssociation {
   peer: { wire: Buffer; target: TargetAddress } | undefined;
   upstream: Upstream | undefined;
   private starting: Promise<Upstream> | undefined;
+  /** The fast path's upstream, once asked for (UDP_FAST); `unusable`: this socket cannot have one. */
+  fast: FastUpstream | 'unusable' | undefined;
+  private fastStarting: Promise<FastUpstream> | undefined;
   /** Said once per socket: why a datagram was refused or dropped. */
   refusalLogged = false;
   closed = false;
@@ -68,6 +78,31 @@ export class ProgramAssociation {
       });
     }
     return this.starting;
+  }
+
+  /** The fast upstream, opened by `open` on first use; again after a failure or a loss. */
+  fastReady(open: () => Promise<FastUpstream>): Promise<FastUpstream> {
+    if (!this.fastStarting || (this.fast !== undefined && this.fast !== 'unusable' && this.fast.kind === 'failed' && !this.closed)) {
+      this.fast = undefined;
+      this.fastStarting = open().then((up) => {
+        if ((this.closed || this.fast === 'unusable') && up.kind === 'fast') up.proxy.control.destroy();
+        if (this.fast !== 'unusable') this.fast = up;
+        return up;
+      });
+    }
+    return this.fastStarting;
+  }
+
+  /** This socket cannot use the fast upstream it got (its family): it is closed, never asked again. */
+  fastUnusable(): void {
+    if (this.fast !== undefined && this.fast !== 'unusable' && this.fast.kind === 'fast') this.fast.proxy.control.destroy();
+    this.fast = 'unusable';
+  }
+
+  /** The fast upstream's control connection ended: the next UDP_FAST associates again. */
+  fastLost(): void {
+    this.fast = undefined;
+    this.fastStarting = undefined;
   }
 
   /** The proxy's control connection ended: the next route request associates again. */
@@ -114,6 +149,7 @@ export class ProgramAssociation {
   close(): void {
     this.closed = true;
     if (this.upstream?.kind === 'socks') closeProxy(this.upstream.proxy);
+    if (this.fast !== undefined && this.fast !== 'unusable' && this.fast.kind === 'fast') this.fast.proxy.control.destroy();
   }
 }
 

@@ -14,7 +14,7 @@ import type { SockswrapConfig, ProxySpec } from '../config/config-types';
 import type { Logger } from '../log/logger';
 import { ChainError, connectChain, type RoundRobinCursor } from '../client/chain-connect';
 import { describeHop } from '../client/proxy-hop';
-import { udpAssociate } from '../client/udp-associate';
+import { udpAssociate, udpAssociateFor } from '../client/udp-associate';
 import { errnoFor } from '../protocol/errno-map';
 import { SockswrapError } from '../protocol/sockswrap-error';
 import { formatTarget, type TargetAddress } from '../protocol/target-address';
@@ -26,8 +26,8 @@ import { wireTarget, type DnsService } from './dns-service';
 import { onionRefusal } from './dns-responder';
 import { unmap } from './route-policy';
 import type { ProxyRoute, Route, Router } from './routing';
-import { parseUdpDatagram, serializeUdpReply } from '../wire';
-import { ProgramAssociation, closeProxy, receiveFromProxy, sendViaProxy, type Upstream } from './udp-association';
+import { ConnectFlag, parseUdpDatagram, serializeUdpReply } from '../wire';
+import { ProgramAssociation, closeProxy, receiveFromProxy, sendViaProxy, wireOf, type FastUpstream, type Upstream } from './udp-association';
 import { UdpCapability, UDP_SILENCE_MS, noUdpFinding } from './udp-capability';
 
 export interface UdpRelayDeps {
@@ -44,6 +44,8 @@ export interface UdpRelayDeps {
 }
 
 export type UdpRoute = { direct: true } | { id: Buffer; replyKey: Buffer } | { errno: number };
+/** UDP_FAST's answers: UDP_ROUTE's, or the proxy's relay for the program to speak to itself. */
+export type UdpFastRoute = UdpRoute | { id: Buffer; replyKey: Buffer; proxyRelay: Buffer };
 
 /** Alive and not a zombie (a zombie holds no sockets). Without /proc, kill(pid, 0). */
 export function processAlive(pid: number): boolean {
@@ -112,11 +114,16 @@ export class UdpRelay {
     const route = this.deps.router.routeWire(wire);
     if (route.kind === 'agent-dns') return this.routeToAgentDns(relay, port, wire, connecting, requester);
     if (route.kind === 'direct') return { direct: true };
-    const { target, effective } = route;
     if (!this.sockets.has(relay)) return { errno: constants.errno.ENETUNREACH };
     const assoc = this.associationFor(relay, port, requester);
     const up = this.withoutUdpFound(assoc, await assoc.ready());
     if (assoc.closed) return { errno: constants.errno.EBADF };
+    return this.answer(assoc, up, route, wire, connecting, requester);
+  }
+
+  /** The verdict for a datagram of `assoc` to `route`, once its upstream `up` is known. */
+  private answer(assoc: ProgramAssociation, up: Upstream, route: ProxyRoute, wire: Buffer, connecting: boolean, requester: Requester): UdpRoute {
+    const { target, effective } = route;
     const who = udpLabel(requester, route);
     if (up.kind === 'failed') {
       this.refuseOnce(assoc, `${who}: refused: ${up.reason} (nothing is sent direct)`);
@@ -132,6 +139,43 @@ export class UdpRelay {
       this.deps.log.info(`${who}: ${up.reason}; DNS goes over TCP through the chain`);
     }
     return { id: assoc.id, replyKey: assoc.replyKey };
+  }
+
+  /**
+   * UDP_FAST: UDP_ROUTE for an unconnected socket bound to the wildcard address that can send to
+   * the families in `reach`. A plain IP destination (no name, no dnat, not DNS) through a chain
+   * that carries UDP gets the fast path: an ASSOCIATE naming the program's own socket, whose
+   * relay address the shim then speaks RFC 1928 §7 to itself (docs/udp.md, "The fast path").
+   * Everything else is UDP_ROUTE's answer, through the agent's relay.
+   */
+  async routeFast(relay: 4 | 6, port: number, wire: Buffer, reach: number, requester: Requester): Promise<UdpFastRoute> {
+    const route = this.deps.router.routeWire(wire);
+    const plain = route.kind === 'proxy' && route.fixed && route.effective === route.target && route.target.kind !== 'domain' && route.target.port !== 53;
+    if (!plain || reach === 0 || !this.sockets.has(relay)) return this.route(relay, port, wire, false, requester);
+    const assoc = this.associationFor(relay, port, requester);
+    if (assoc.fast === 'unusable') return this.route(relay, port, wire, false, requester);
+    const up = await assoc.fastReady(() => this.openFast(assoc));
+    if (assoc.closed) return { errno: constants.errno.EBADF };
+    if (up.kind !== 'fast') return this.answer(assoc, up, route, wire, false, requester);
+    const known = this.capability.noUdp(up.hop);
+    if (known) return this.answer(assoc, { kind: 'dns-only', reason: `${describeHop(up.hop)} has no UDP (${known})` }, route, wire, false, requester);
+    const { relay: at, announced } = up.proxy;
+    const reachable = (reach & (at.family === 4 ? ConnectFlag.reach4 : ConnectFlag.reach6)) !== 0;
+    const proxyRelay = wireOf({ kind: at.family === 4 ? 'ipv4' : 'ipv6', host: at.host, port: at.port });
+    if (!reachable || at.family !== announced.family || !proxyRelay) {
+      // This socket cannot send from the address announced: the agent's relay carries it.
+      assoc.fastUnusable();
+      return this.route(relay, port, wire, false, requester);
+    }
+    return { id: assoc.id, replyKey: assoc.replyKey, proxyRelay };
+  }
+
+  /** UDP_FAST_LOOKUP: the proxy's relay of a socket inherited across exec that has the fast path. */
+  lookupFast(relay: 4 | 6, port: number): Buffer | undefined {
+    const assoc = this.associations.get(`${relay}:${port}`);
+    if (!assoc || assoc.closed || assoc.fast === undefined || assoc.fast === 'unusable' || assoc.fast.kind !== 'fast') return undefined;
+    const at = assoc.fast.proxy.relay;
+    return wireOf({ kind: at.family === 4 ? 'ipv4' : 'ipv6', host: at.host, port: at.port });
   }
 
   private associationFor(relay: 4 | 6, port: number, requester: Requester): ProgramAssociation {
@@ -226,15 +270,39 @@ export class UdpRelay {
     });
   }
 
-  private async openUpstream(assoc: ProgramAssociation): Promise<Upstream> {
+  /** The fast path's upstream: an ASSOCIATE for the program's own socket (its port), no socket of ours. */
+  private async openFast(assoc: ProgramAssociation): Promise<FastUpstream> {
     const { config, log } = this.deps;
     const who = `${assoc.requester.name}[${assoc.requester.pid}] udp`;
+    const got = await this.associateThroughHops(who, (proxy) => udpAssociateFor(proxy, assoc.programPort, { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs }));
+    if (!('associated' in got)) return got;
+    const { associated, proxy } = got;
+    if (assoc.closed) {
+      associated.control.destroy();
+      return { kind: 'failed', errno: constants.errno.EBADF, reason: 'socket closed' };
+    }
+    const up: FastUpstream = { kind: 'fast', proxy: associated, hop: proxy };
+    log.info(`${who} via ${describeHop(proxy)}: UDP relay at ${associated.relay.host}:${associated.relay.port}, spoken to by the program itself (fast path)`);
+    associated.control.on('data', () => {});
+    associated.control.on('error', () => {});
+    associated.control.resume();
+    associated.control.once('close', () => {
+      if (assoc.closed || assoc.fast !== up) return;
+      log.error(`${who}: the proxy closed the UDP association; its datagrams are lost until the program sends to a destination it has not sent to before (docs/udp.md, the fast path)`);
+      assoc.fastLost();
+    });
+    return up;
+  }
+
+  /** Picks hops (UdpHops) until one grants `associate`, or says why none will. */
+  private async associateThroughHops<T>(who: string, associate: (proxy: ProxySpec) => Promise<T>): Promise<{ associated: T; proxy: ProxySpec } | Exclude<Upstream, { kind: 'socks' }>> {
+    const { config, log } = this.deps;
     const hops = new UdpHops(config, {
       roundRobin: this.deps.roundRobin,
       random: this.deps.random,
       onDeadHop: (proxy, cause) => log.error(`${who} ${describeHop(proxy)}: ${cause.error.message}; skipping that hop`),
     });
-    let associated;
+    let associated: T;
     let proxy: ProxySpec;
     for (let skipped = false; ; skipped = true) {
       const hop = hops.next();
@@ -246,7 +314,7 @@ export class UdpRelay {
       const known = this.capability.noUdp(proxy);
       if (known) return { kind: 'dns-only', reason: `${describeHop(proxy)} has no UDP (found earlier in this run: ${known})` };
       try {
-        associated = await udpAssociate(proxy, { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs });
+        associated = await associate(proxy);
         break;
       } catch (err) {
         const finding = noUdpFinding(err);
@@ -260,6 +328,15 @@ export class UdpRelay {
         return { kind: 'failed', errno: errnoFor(error.code), reason: `UDP ASSOCIATE via ${describeHop(proxy)}: ${error.message}` };
       }
     }
+    return { associated, proxy };
+  }
+
+  private async openUpstream(assoc: ProgramAssociation): Promise<Upstream> {
+    const { config, log } = this.deps;
+    const who = `${assoc.requester.name}[${assoc.requester.pid}] udp`;
+    const got = await this.associateThroughHops(who, (proxy) => udpAssociate(proxy, { connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs }));
+    if (!('associated' in got)) return got;
+    const { associated, proxy } = got;
     if (assoc.closed) {
       closeProxy(associated);
       return { kind: 'failed', errno: constants.errno.EBADF, reason: 'socket closed' };

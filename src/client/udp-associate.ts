@@ -75,6 +75,33 @@ export async function udpAssociate(proxy: ProxySpec, options: AssociateOptions):
   }
 }
 
+/** An association for a datagram socket that is not ours (the UDP fast path, docs/udp.md). */
+export interface ForeignUdpAssociation {
+  control: net.Socket;
+  /** The address announced: the TCP connection's local address, with the program socket's port. */
+  announced: { host: string; port: number; family: 4 | 6 };
+  relay: UdpAssociation['relay'];
+}
+
+/**
+ * UDP ASSOCIATE for a program's own datagram socket, bound to the wildcard address on `port`:
+ * the request names the address our TCP connection leaves from (where that socket's datagrams to
+ * the relay will come from, by the same routing) and that port. No socket of ours: the program
+ * speaks RFC 1928 §7 to the relay itself.
+ */
+export async function udpAssociateFor(proxy: ProxySpec, port: number, options: AssociateOptions): Promise<ForeignUdpAssociation> {
+  const control = await openTcp(proxy, options.connectMs, options.signal, false);
+  try {
+    const host = control.localAddress!.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
+    const family = net.isIPv6(host) ? 6 : 4;
+    const bound = await associateOver(control, proxy, { kind: family === 6 ? 'ipv6' : 'ipv4', host, port }, options);
+    return { control, announced: { host, port, family }, relay: relayAddress(bound, control, proxy) };
+  } catch (err) {
+    control.destroy();
+    throw err;
+  }
+}
+
 /** BND.ADDR as the RFC means it: 0.0.0.0 / :: is "the address you reached me at". */
 function relayAddress(bound: TargetAddress, control: net.Socket, proxy: ProxySpec): UdpAssociation['relay'] {
   if (bound.kind === 'domain') {

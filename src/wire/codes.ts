@@ -15,8 +15,9 @@ export const Status = { ok: 0, notFound: 1, tryAgain: 2 } as const;
 /** CONNECT's `socktype`. */
 export const Socktype = { stream: 1, dgram: 2 } as const;
 
-/** The `action` of a CONNECT or UDP_ROUTE answer (UDP_ROUTE's `1` is *relay*). */
-export const Action = { direct: 0, proxy: 1, execute: 2 } as const;
+/** The `action` of a CONNECT, UDP_ROUTE or UDP_FAST answer (UDP_ROUTE's `1` is *relay*; `3`, UDP_FAST
+ * only: the shim speaks RFC 1928 §7 to the proxy's relay itself). */
+export const Action = { direct: 0, proxy: 1, execute: 2, fast: 3 } as const;
 
 /** CONNECT's `flags` bits. */
 export const ConnectFlag = {

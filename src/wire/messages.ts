@@ -62,6 +62,21 @@ export interface UdpLookupRequest {
   localPort: number;
 }
 
+/** UDP_FAST: UDP_ROUTE for an unconnected socket that could speak to the proxy's relay itself. */
+export interface UdpFastRequest {
+  /** ConnectFlag.reach4 / reach6: the families the socket can send to from its wildcard address
+   * (0: bound to a specific address, so never fast). */
+  reach: number;
+  relay: 4 | 6;
+  localPort: number;
+  address: Buffer;
+}
+
+export interface UdpFastLookupRequest {
+  relay: 4 | 6;
+  localPort: number;
+}
+
 export interface StepRequest {
   session: number;
   /** DialEvent. */
@@ -145,6 +160,9 @@ export type ResolveResponse = Failure | { status: 0; addresses: string[] };
 export type ReverseResponse = Failure | { status: 0; name: string };
 export type PeerResponse = Failure | { status: 0; address: Buffer };
 export type UdpRouteResponse = Failure | { status: 0; action: 0 } | { status: 0; action: 1; id: Buffer; replyKey: Buffer };
+/** UDP_ROUTE's answers, or (action fast) the association and the proxy's relay (`fam | addr | port`). */
+export type UdpFastResponse = UdpRouteResponse | { status: 0; action: 3; id: Buffer; replyKey: Buffer; proxyRelay: Buffer };
+export type UdpFastLookupResponse = Failure | { status: 0; proxyRelay: Buffer };
 export type UdpLookupResponse = Failure | { status: 0; id: Buffer; replyKey: Buffer; peer?: Buffer };
 export interface StepResponse {
   status: 0;

@@ -22,6 +22,9 @@ export const Op = {
   sockname: 0x10,
   bind: 0x11,
   bindPeer: 0x12,
+  // The UDP fast path (docs/udp.md): UDP_ROUTE for an unconnected send that may speak to the proxy's relay itself; its exec lookup.
+  udpFast: 0x13,
+  udpFastLookup: 0x14,
 } as const;
 
 export type OpName = keyof typeof Op;

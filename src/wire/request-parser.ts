@@ -1,5 +1,5 @@
 import { parseWireIp, parseWireIpAddr, wireAddressLength } from './address';
-import { Relay, UdpRelease, UdpRouteFlag } from './codes';
+import { ConnectFlag, Relay, UdpRelease, UdpRouteFlag } from './codes';
 import { STEP_HEADER_LEN, TICKET_LEN, TOKEN_LEN } from './layout';
 import type {
   HelloRequest,
@@ -12,6 +12,8 @@ import type {
   ResolveRequest,
   ReverseRequest,
   StepRequest,
+  UdpFastLookupRequest,
+  UdpFastRequest,
   UdpLookupRequest,
   UdpReleaseRequest,
   UdpRouteRequest,
@@ -77,6 +79,19 @@ export function parseUdpReleaseRequest(body: Buffer): UdpReleaseRequest {
 /** `relay u8 | local port u16be`. */
 export function parseUdpLookupRequest(body: Buffer): UdpLookupRequest {
   if (body.length < 3) throw new WireError('short UDP_LOOKUP');
+  return { relay: relayOf(body[0]), localPort: body.readUInt16BE(1) };
+}
+
+/** `reach u8 | relay u8 | local port u16be | address` (UDP_ROUTE's shape, reach for flags). */
+export function parseUdpFastRequest(body: Buffer): UdpFastRequest {
+  if (body.length < 4) throw new WireError('short UDP_FAST');
+  const length = wireAddressLength(body, 4);
+  return { reach: body[0]! & (ConnectFlag.reach4 | ConnectFlag.reach6), relay: relayOf(body[1]), localPort: body.readUInt16BE(2), address: Buffer.from(body.subarray(4, 4 + length)) };
+}
+
+/** `relay u8 | local port u16be` (as UDP_LOOKUP). */
+export function parseUdpFastLookupRequest(body: Buffer): UdpFastLookupRequest {
+  if (body.length < 3) throw new WireError('short UDP_FAST_LOOKUP');
   return { relay: relayOf(body[0]), localPort: body.readUInt16BE(1) };
 }
 

@@ -12,6 +12,8 @@ import type {
   ResumeRequest,
   ReverseRequest,
   StepRequest,
+  UdpFastLookupRequest,
+  UdpFastRequest,
   UdpLookupRequest,
   UdpReleaseRequest,
   UdpRouteRequest,
@@ -56,6 +58,14 @@ export function serializeUdpReleaseRequest(m: UdpReleaseRequest): Buffer {
 }
 
 export function serializeUdpLookupRequest(m: UdpLookupRequest): Buffer {
+  return Buffer.from([m.relay, m.localPort >> 8, m.localPort & 0xff]);
+}
+
+export function serializeUdpFastRequest(m: UdpFastRequest): Buffer {
+  return Buffer.concat([Buffer.from([m.reach, m.relay, m.localPort >> 8, m.localPort & 0xff]), m.address]);
+}
+
+export function serializeUdpFastLookupRequest(m: UdpFastLookupRequest): Buffer {
   return Buffer.from([m.relay, m.localPort >> 8, m.localPort & 0xff]);
 }
 

@@ -14,6 +14,8 @@ import type {
   ReverseResponse,
   ScriptEntry,
   StepResponse,
+  UdpFastLookupResponse,
+  UdpFastResponse,
   UdpLookupResponse,
   UdpRouteResponse,
   VerdictResponse,
@@ -86,6 +88,21 @@ export function parseUdpRouteResponse(frame: Frame): UdpRouteResponse {
   if (body[0] !== Action.proxy) throw new WireError(`unknown UDP_ROUTE action ${body[0]}`);
   exactly(body, 1 + ASSOC_ID_LEN + REPLY_KEY_LEN);
   return { status: 0, action: Action.proxy, id: body.subarray(1, 1 + ASSOC_ID_LEN), replyKey: body.subarray(1 + ASSOC_ID_LEN) };
+}
+
+export function parseUdpFastResponse(frame: Frame): UdpFastResponse {
+  const body = frame.body;
+  if (frame.kind !== Status.ok || body[0] !== Action.fast) return parseUdpRouteResponse(frame);
+  const head = 1 + ASSOC_ID_LEN + REPLY_KEY_LEN;
+  if (body.length < head + 1) throw new WireError('short UDP_FAST answer');
+  exactly(body, head + wireAddressLength(body, head));
+  return { status: 0, action: Action.fast, id: body.subarray(1, 1 + ASSOC_ID_LEN), replyKey: body.subarray(1 + ASSOC_ID_LEN, head), proxyRelay: body.subarray(head) };
+}
+
+export function parseUdpFastLookupResponse(frame: Frame): UdpFastLookupResponse {
+  if (frame.kind !== Status.ok) return parseStatusResponse(frame);
+  exactly(frame.body, wireAddressLength(frame.body, 0));
+  return { status: 0, proxyRelay: frame.body };
 }
 
 export function parseUdpLookupResponse(frame: Frame): UdpLookupResponse {

@@ -13,6 +13,8 @@ import type {
   ReverseResponse,
   ScriptEntry,
   StepResponse,
+  UdpFastLookupResponse,
+  UdpFastResponse,
   UdpLookupResponse,
   UdpRouteResponse,
   VerdictResponse,
@@ -63,6 +65,15 @@ export function serializeUdpRouteResponse(m: UdpRouteResponse): Buffer {
   if (!('action' in m)) return serializeStatus(m.status);
   if (m.action === Action.direct) return serializeFrameOf(Status.ok, [Action.direct]);
   return serializeFrameOf(Status.ok, [Action.proxy], Buffer.concat([m.id, m.replyKey]));
+}
+
+export function serializeUdpFastResponse(m: UdpFastResponse): Buffer {
+  if ('action' in m && m.action === Action.fast) return serializeFrameOf(Status.ok, [Action.fast], Buffer.concat([m.id, m.replyKey, m.proxyRelay]));
+  return serializeUdpRouteResponse(m);
+}
+
+export function serializeUdpFastLookupResponse(m: UdpFastLookupResponse): Buffer {
+  return 'proxyRelay' in m ? serializeFrame(Status.ok, m.proxyRelay) : serializeStatus(m.status);
 }
 
 export function serializeUdpLookupResponse(m: UdpLookupResponse): Buffer {

@@ -3,21 +3,44 @@
 //   node udp-fault-proxy.js close <listen> <port> <upstream> <upstreamPort>
 //     hangs up (FIN) on the ASSOCIATE request, after the greeting went through (as ssh -D does);
 //   node udp-fault-proxy.js drop <listen> <port> <upstream> <upstreamPort>
-//     lets danted grant it, but names as the relay a UDP socket of its own that drops every datagram.
+//     lets danted grant it, but names as the relay a UDP socket of its own that drops every datagram;
+//   node udp-fault-proxy.js frag <listen> <port> <upstream> <upstreamPort>
+//     the same, but that socket answers each datagram (RFC 1928 §7) with what danted never sends:
+//     a whole fragment sequence (FRAG 1, then 0x82), one with a non-zero RSV, one whose source is a
+//     name, and then the datagram itself, FRAG 0, from the address it was sent to. It prints
+//     "from <port>" per datagram: the port the client's datagrams came from.
 // CONNECT goes to danted untouched, so DNS over TCP through the front works. On stdout, one line
 // per event: "ready", "associate <n>" (requests seen), "dropped <n>" (datagrams eaten).
 import dgram from 'node:dgram';
 import net from 'node:net';
 
-type Mode = 'close' | 'drop';
+type Mode = 'close' | 'drop' | 'frag';
 
 function main(): void {
   const [mode, listen, port, upstream, upstreamPort] = process.argv.slice(2) as [Mode, string, string, string, string];
-  if ((mode !== 'close' && mode !== 'drop') || !upstreamPort) throw new Error('usage: udp-fault-proxy close|drop <listen> <port> <upstream> <upstreamPort>');
+  if ((mode !== 'close' && mode !== 'drop' && mode !== 'frag') || !upstreamPort) throw new Error('usage: udp-fault-proxy close|drop|frag <listen> <port> <upstream> <upstreamPort>');
   let associates = 0;
   let dropped = 0;
   const hole = dgram.createSocket('udp4');
-  hole.on('message', () => console.log(`dropped ${++dropped}`));
+  hole.on('message', (msg, rinfo) => {
+    if (mode !== 'frag') {
+      console.log(`dropped ${++dropped}`);
+      return;
+    }
+    console.log(`from ${rinfo.port}`);
+    if (msg.length < 10 || msg[3] !== 1) return;
+    const address = msg.subarray(3, 10); // ATYP 1, IPv4, port: the destination it was sent to
+    const payload = msg.subarray(10);
+    const header = (rsv: number, frag: number, addr: Buffer) => Buffer.concat([Buffer.from([0, rsv, frag]), addr]);
+    const named = Buffer.concat([Buffer.from([3, 9]), Buffer.from('fault.test'.slice(0, 9)), address.subarray(5)]);
+    for (const d of [
+      Buffer.concat([header(0, 1, address), Buffer.from('FRAGMENT-A')]),
+      Buffer.concat([header(0, 0x82, address), Buffer.from('FRAGMENT-B')]),
+      Buffer.concat([header(1, 0, address), Buffer.from('BAD-RSV')]),
+      Buffer.concat([header(0, 0, named), Buffer.from('NAMED')]),
+      Buffer.concat([header(0, 0, address), payload]),
+    ]) hole.send(d, rinfo.port, rinfo.address);
+  });
   hole.bind(0, listen, () => {
     const server = net.createServer((client) => {
       const up = net.connect({ host: upstream, port: Number(upstreamPort) });

@@ -49,6 +49,8 @@ const CODECS: Record<OpName, { request: Codec; response?: Codec }> = {
   bind: { request: request(wire.parseBindRequest, wire.serializeBindRequest, Op.bind), response: response(wire.parseBindResponse, wire.serializeBindResponse) },
   bindPeer: { request: request(wire.parseBindPeerRequest, wire.serializeBindPeerRequest, Op.bindPeer), response: response(wire.parseBindPeerResponse, wire.serializeBindPeerResponse) },
   verdict: { request: request(wire.parseVerdictRequest, wire.serializeVerdictRequest, Op.verdict), response: response(wire.parseVerdictResponse, wire.serializeVerdictResponse) },
+  udpFast: { request: request(wire.parseUdpFastRequest, wire.serializeUdpFastRequest, Op.udpFast), response: response(wire.parseUdpFastResponse, wire.serializeUdpFastResponse) },
+  udpFastLookup: { request: request(wire.parseUdpFastLookupRequest, wire.serializeUdpFastLookupRequest, Op.udpFastLookup), response: response(wire.parseUdpFastLookupResponse, wire.serializeUdpFastLookupResponse) },
 };
 
 /** `parsed` restricted to the vector's keys (a parsed CONNECT also carries its decoded ip and port). */

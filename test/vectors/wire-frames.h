@@ -542,6 +542,60 @@ static const uint8_t WIRE_VEC_BIND_PEER_NOT_FOUND[] = { 0x00, 0x05, 0x01, 0x5e, 
 #define WIRE_VEC_BIND_PEER_NOT_FOUND_ID 0x5eed0042u
 #define WIRE_VEC_BIND_PEER_NOT_FOUND_MSG_STATUS 1
 
+/* udp-fast-request-dual-stack: udpFast request {"reach":6,"relay":6,"localPort":5355,"address":"hex:04c61200010007"} */
+static const uint8_t WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK[] = { 0x00, 0x10, 0x13, 0x5e, 0xed, 0x00, 0x43, 0x06, 0x06, 0x14, 0xeb, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x07 };
+#define WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_ID 0x5eed0043u
+#define WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_REACH 6
+#define WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_RELAY 6
+#define WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_LOCAL_PORT 5355
+static const uint8_t WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x07 };
+#define WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_ADDRESS_LEN 7
+
+/* udp-fast-fast: udpFast response {"status":0,"action":3,"id":"hex:0102030405060708","replyKey":"hex:303132333435363738393a3b3c3d3e3f","proxyRelay":"hex:04c612000104d2"} */
+static const uint8_t WIRE_VEC_UDP_FAST_FAST[] = { 0x00, 0x25, 0x00, 0x5e, 0xed, 0x00, 0x44, 0x03, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x04, 0xd2 };
+#define WIRE_VEC_UDP_FAST_FAST_ID 0x5eed0044u
+#define WIRE_VEC_UDP_FAST_FAST_MSG_STATUS 0
+#define WIRE_VEC_UDP_FAST_FAST_MSG_ACTION 3
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_MSG_ID[] __attribute__((unused)) = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+#define WIRE_VEC_UDP_FAST_FAST_MSG_ID_LEN 8
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_MSG_REPLY_KEY[] __attribute__((unused)) = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
+#define WIRE_VEC_UDP_FAST_FAST_MSG_REPLY_KEY_LEN 16
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_MSG_PROXY_RELAY[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x04, 0xd2 };
+#define WIRE_VEC_UDP_FAST_FAST_MSG_PROXY_RELAY_LEN 7
+
+/* udp-fast-relay: udpFast response {"status":0,"action":1,"id":"hex:0102030405060708","replyKey":"hex:303132333435363738393a3b3c3d3e3f"} */
+static const uint8_t WIRE_VEC_UDP_FAST_RELAY[] = { 0x00, 0x1e, 0x00, 0x5e, 0xed, 0x00, 0x45, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
+#define WIRE_VEC_UDP_FAST_RELAY_ID 0x5eed0045u
+#define WIRE_VEC_UDP_FAST_RELAY_MSG_STATUS 0
+#define WIRE_VEC_UDP_FAST_RELAY_MSG_ACTION 1
+static const uint8_t WIRE_VEC_UDP_FAST_RELAY_MSG_ID[] __attribute__((unused)) = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+#define WIRE_VEC_UDP_FAST_RELAY_MSG_ID_LEN 8
+static const uint8_t WIRE_VEC_UDP_FAST_RELAY_MSG_REPLY_KEY[] __attribute__((unused)) = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
+#define WIRE_VEC_UDP_FAST_RELAY_MSG_REPLY_KEY_LEN 16
+
+/* udp-fast-errno-enetunreach: udpFast response {"status":101} */
+static const uint8_t WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH[] = { 0x00, 0x05, 0x65, 0x5e, 0xed, 0x00, 0x46 };
+#define WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH_ID 0x5eed0046u
+#define WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH_MSG_STATUS 101
+
+/* udp-fast-lookup-request: udpFastLookup request {"relay":4,"localPort":5355} */
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_REQUEST[] = { 0x00, 0x08, 0x14, 0x5e, 0xed, 0x00, 0x47, 0x04, 0x14, 0xeb };
+#define WIRE_VEC_UDP_FAST_LOOKUP_REQUEST_ID 0x5eed0047u
+#define WIRE_VEC_UDP_FAST_LOOKUP_REQUEST_MSG_RELAY 4
+#define WIRE_VEC_UDP_FAST_LOOKUP_REQUEST_MSG_LOCAL_PORT 5355
+
+/* udp-fast-lookup-found: udpFastLookup response {"status":0,"proxyRelay":"hex:0620010db80000000000000000000000010438"} */
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND[] = { 0x00, 0x18, 0x00, 0x5e, 0xed, 0x00, 0x48, 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x38 };
+#define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_ID 0x5eed0048u
+#define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_MSG_STATUS 0
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND_MSG_PROXY_RELAY[] __attribute__((unused)) = { 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x38 };
+#define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_MSG_PROXY_RELAY_LEN 19
+
+/* udp-fast-lookup-not-found: udpFastLookup response {"status":1} */
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 0x00, 0x49 };
+#define WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND_ID 0x5eed0049u
+#define WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND_MSG_STATUS 1
+
 static const struct wire_frame_vector WIRE_FRAME_VECTORS[] __attribute__((unused)) = {
 	{ "hello-request", 0x01, 0, 0x5eed0001u, WIRE_VEC_HELLO_REQUEST, sizeof WIRE_VEC_HELLO_REQUEST },
 	{ "hello-ok", 0x01, 1, 0x5eed0002u, WIRE_VEC_HELLO_OK, sizeof WIRE_VEC_HELLO_OK },
@@ -609,6 +663,13 @@ static const struct wire_frame_vector WIRE_FRAME_VECTORS[] __attribute__((unused
 	{ "bind-peer-request", 0x12, 0, 0x5eed0040u, WIRE_VEC_BIND_PEER_REQUEST, sizeof WIRE_VEC_BIND_PEER_REQUEST },
 	{ "bind-peer-ok", 0x12, 1, 0x5eed0041u, WIRE_VEC_BIND_PEER_OK, sizeof WIRE_VEC_BIND_PEER_OK },
 	{ "bind-peer-not-found", 0x12, 1, 0x5eed0042u, WIRE_VEC_BIND_PEER_NOT_FOUND, sizeof WIRE_VEC_BIND_PEER_NOT_FOUND },
+	{ "udp-fast-request-dual-stack", 0x13, 0, 0x5eed0043u, WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK, sizeof WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK },
+	{ "udp-fast-fast", 0x13, 1, 0x5eed0044u, WIRE_VEC_UDP_FAST_FAST, sizeof WIRE_VEC_UDP_FAST_FAST },
+	{ "udp-fast-relay", 0x13, 1, 0x5eed0045u, WIRE_VEC_UDP_FAST_RELAY, sizeof WIRE_VEC_UDP_FAST_RELAY },
+	{ "udp-fast-errno-enetunreach", 0x13, 1, 0x5eed0046u, WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH, sizeof WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH },
+	{ "udp-fast-lookup-request", 0x14, 0, 0x5eed0047u, WIRE_VEC_UDP_FAST_LOOKUP_REQUEST, sizeof WIRE_VEC_UDP_FAST_LOOKUP_REQUEST },
+	{ "udp-fast-lookup-found", 0x14, 1, 0x5eed0048u, WIRE_VEC_UDP_FAST_LOOKUP_FOUND, sizeof WIRE_VEC_UDP_FAST_LOOKUP_FOUND },
+	{ "udp-fast-lookup-not-found", 0x14, 1, 0x5eed0049u, WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND, sizeof WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND },
 };
 #define WIRE_FRAME_VECTOR_COUNT (sizeof WIRE_FRAME_VECTORS / sizeof WIRE_FRAME_VECTORS[0])
 

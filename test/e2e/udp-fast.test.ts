@@ -1,0 +1,116 @@
+// The UDP fast path (issue 18, docs/udp.md "The fast path"): an unconnected socket speaks RFC 1928
+// §7 to the proxy's relay itself, with no Node on the per-datagram path. Real danted for the
+// source-address rule, on one socket that also sends through the agent's relay (a name) and
+// direct (loopback); a fault relay (test/helpers/udp-fault-proxy.ts, frag) for what danted never
+// sends: fragments, a non-zero RSV, a source given as a name. Fail closed: a chain without UDP
+// still refuses. The leak counter stays at zero for the whole file.
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Lab } from '../helpers/net-lab';
+import { standardLab } from '../helpers/standard-lab';
+import type { Danted, Peer } from '../helpers/peers';
+import { takeLeaks, assertNoLeaks } from '../helpers/proof';
+import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { PY_UDP_ECHO_SERVER, PY_UDP_SEND_ERRNO } from '../helpers/programs';
+import { bin, skipUnless } from '../helpers/peer-gate';
+
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'python3'], { root: true });
+const UDP_ECHO_PORT = 7007;
+const LOCAL_ECHO_PORT = 7008;
+
+/** argv: target port name local_port rounds. One AF_INET socket, unconnected: each round sends to
+ * the target (fast path), to a name only the proxy resolves (the agent's relay) and to a loopback
+ * echo (direct), and checks each echo's bytes and source; then replies bigger than the buffer. */
+const PY_MIXED = `
+import socket, sys, json
+target, tport, name, lport, rounds = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+fake = socket.gethostbyname(name)
+dests = [(target, tport), (fake, tport), ("127.0.0.1", lport)]
+bad = []
+for r in range(rounds):
+    for d in dests:
+        msg = (("%s:%d/%d;" % (d[0], d[1], r)) * (1 + r * 7)).encode()
+        s.sendto(msg, d)
+        data, src = s.recvfrom(65535)
+        if data != msg or src != d:
+            bad.append([list(d), list(src), len(data), len(msg)])
+small = []
+for d in dests:
+    msg = bytes(range(100))
+    s.sendto(msg, d)
+    data, src = s.recvfrom(10)
+    small.append([data == msg[:10], src == d])
+print(json.dumps({"bad": bad, "small": small, "fake": fake}))
+`;
+
+/** argv: target port count. Sends count datagrams one at a time and prints what came back. */
+const PY_PINGS = `
+import socket, sys, json
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+got = []
+for i in range(n):
+    s.sendto(b"ping-%d" % i, (host, port))
+    data, src = s.recvfrom(65535)
+    got.append([data.decode("latin1"), src[0], src[1]])
+print(json.dumps({"port": s.getsockname()[1], "got": got}))
+`;
+
+describe('e2e: the UDP fast path', { skip: SKIP }, () => {
+  let lab: Lab;
+  let danted: Danted;
+  let micro: Peer;
+  let py: string;
+  let fault: { port: number; lines(): string[] };
+
+  standardLab({ targets: false, danted: 1080, microsocks: 1081, leaks: 'file' }, (s) => ({ lab, danted, micro } = { lab: s.lab, danted: s.danted!, micro: s.micro! }));
+  before(async () => {
+    py = bin('python3');
+    const echo = lab.spawn(lab.proxy, [py, '-c', PY_UDP_ECHO_SERVER, lab.targetIp4, lab.targetIp6, String(UDP_ECHO_PORT)]);
+    const local = lab.spawn(lab.client, [py, '-c', PY_UDP_ECHO_SERVER, '127.0.0.1', '::1', String(LOCAL_ECHO_PORT)]);
+    const ready = (p: typeof echo) => new Promise<void>((resolve) => p.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve()));
+    const front = lab.spawn(lab.proxy, [process.execPath, join(__dirname, '..', 'helpers', 'udp-fault-proxy.js'), 'frag', lab.proxyIp4, '1092', danted.host, String(danted.port)]);
+    let out = '';
+    front.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    const frontReady = new Promise<void>((resolve, reject) => {
+      front.stdout!.on('data', () => out.includes('ready') && resolve());
+      front.once('exit', (code) => reject(new Error(`udp-fault-proxy frag exited (${code}): ${out}`)));
+    });
+    fault = { port: 1092, lines: () => out.split('\n').filter(Boolean) };
+    await Promise.all([ready(echo), ready(local), frontReady]);
+    takeLeaks(lab);
+  });
+
+  test('danted: one socket, three roads — the fast path (IP), the agent\'s relay (a name), direct (loopback): bytes and sources exact, also cut short', async () => {
+    const r = await sockswrap(lab, ['-v', '-x', `socks5h://${danted.host}:${danted.port}`, '--', py, '-c', PY_MIXED, lab.targetIp4, String(UDP_ECHO_PORT), 'target.test', String(LOCAL_ECHO_PORT), '6']);
+    assert.equal(r.status, 0, show(r));
+    const out = JSON.parse(r.stdout.toString());
+    assert.deepEqual(out.bad, [], show(r));
+    assert.deepEqual(out.small, [[true, true], [true, true], [true, true]], 'recvfrom(10): the first 10 bytes, from the right source, on each road');
+    assert.match(out.fake, /^240\./, 'the name was a fake address');
+    assert.match(r.stderr, /spoken to by the program itself \(fast path\)/, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('a relay that sends fragments, a non-zero RSV and a name as the source: only the whole datagram reaches the program, from the address it was sent to; the datagrams left from the program\'s own port', async () => {
+    const r = await sockswrap(lab, ['-v', '-x', `socks5://${lab.proxyIp4}:${fault.port}`, '--', py, '-c', PY_PINGS, lab.targetIp4, String(UDP_ECHO_PORT), '5']);
+    assert.equal(r.status, 0, show(r));
+    const out = JSON.parse(r.stdout.toString());
+    assert.deepEqual(out.got, [0, 1, 2, 3, 4].map((i) => [`ping-${i}`, lab.targetIp4, UDP_ECHO_PORT]), show(r));
+    const from = fault.lines().filter((l) => l.startsWith('from ')).slice(-5);
+    assert.deepEqual(from, Array(5).fill(`from ${out.port}`), 'no agent socket in between: the relay heard the program\'s own port');
+    assertNoLeaks(lab);
+  });
+
+  test('fail closed: a proxy without UDP (microsocks answers ASSOCIATE 0x07) still refuses with ENETUNREACH, one log line', async () => {
+    const r = await sockswrap(lab, ['-x', `socks5://${micro.host}:${micro.port}`, '--', py, '-c', PY_UDP_SEND_ERRNO, lab.targetIp4, String(UDP_ECHO_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'errno 101\nerrno 101\n', show(r)); // sendto, then connect
+    assert.equal(r.stderr.split('\n').filter((l) => /refused with ENETUNREACH/.test(l)).length, 1, show(r));
+    assertNoLeaks(lab);
+  });
+});
