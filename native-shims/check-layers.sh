@@ -1,6 +1,7 @@
 #!/bin/sh
 # The shim's layering, checked on its object files (run by the Makefile after every build):
-#   - an object calls only objects of its own layer or below: core < paths < hooks;
+#   - an object calls only objects of its own layer or below: core < paths < hooks, and the exec
+#     helper's exec/ above core and paths (it is linked without hooks/);
 #   - no cycle between objects, in any layer;
 #   - nothing calls one of the shim's own exported functions (its hooks) by name, since inside the
 #     shim that name resolves to the hook, not libc: core/libc.h's `real` is for that. Only the
@@ -23,7 +24,7 @@ for o in "$@"; do
     nm -u "$o" | awk -v obj="$obj" '{ print obj, $2 }' >>"$tmp/uses"
 done
 awk -v forwarders="$FORWARDERS" '
-  function rank(o) { return o ~ /^core\// ? 0 : o ~ /^paths\// ? 1 : 2 }
+  function rank(o) { return o ~ /^core\// ? 0 : o ~ /^paths\// ? 1 : o ~ /^hooks\// ? 2 : 3 }
   FNR == NR { def[$1] = $2; kind[$1] = $3; next }
   {
     obj = $1; sym = $2

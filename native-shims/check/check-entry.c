@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/program-check.h"
+#include "core/seccomp-support.h"
 
 #define CHECK_EXPORT __attribute__((visibility("default")))
 #define RECORD_SIZE 16384
@@ -65,4 +66,12 @@ CHECK_EXPORT const unsigned char *sockswrap_check_program(const char *command, c
 		at = field(at, v.chain[i]);
 	field(at, "");
 	return record;
+}
+
+/* "" when this kernel has what the seccomp supervisor needs (core/seccomp-support.c), else the
+ * missing feature's name, for the launcher's refusal. */
+CHECK_EXPORT const char *sockswrap_seccomp_missing(void)
+{
+	const char *missing = sw_seccomp_missing();
+	return missing ? missing : "";
 }

@@ -36,6 +36,7 @@
 #include "core/libc.h"
 #include "core/shim-env.h"
 #include "core/program-check.h"
+#include "core/seccomp-support.h"
 #include "core/shim.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -49,6 +50,10 @@ static const char *session_vars[MAX_SESSION_VARS];
 static size_t session_count;
 static char shim_file[PATH_MAX];
 static int allow_unhooked;
+/* The exec helper next to the shim (native-shims/exec/, docs/seccomp.md), and whether this
+ * session may use it (not with --seccomp=never). */
+static char helper_file[PATH_MAX];
+static int seccomp_never;
 
 /* glibc declares the path arguments nonnull, but a program may still pass NULL (the kernel
  * answers EFAULT): hide the pointer from the optimiser so the NULL checks stay. */
@@ -89,6 +94,14 @@ __attribute__((constructor)) static void exec_guard_init(void)
 		used += len;
 		if (strcmp(*e, "SOCKSWRAP_ALLOW_UNHOOKED=1") == 0)
 			allow_unhooked = 1;
+		if (strcmp(*e, "SOCKSWRAP_SECCOMP=never") == 0)
+			seccomp_never = 1;
+	}
+	const char *slash = strrchr(shim_file, '/');
+	static const char helper_name[] = "sockswrap-exec";
+	if (slash && (size_t)(slash - shim_file) + 1 + sizeof helper_name <= sizeof helper_file) {
+		memcpy(helper_file, shim_file, (size_t)(slash - shim_file) + 1);
+		memcpy(helper_file + (slash - shim_file) + 1, helper_name, sizeof helper_name);
 	}
 }
 
@@ -145,9 +158,18 @@ static size_t env_need(char *const envp[])
 	return need + sizeof "LD_PRELOAD=" + strlen(shim_file) + 1 + 32;
 }
 
+static char **build_env_for(char *const envp[], struct scratch *s, int with_shim);
+
 /* envp without its SOCKSWRAP_* entries, plus the session's, with the shim first in LD_PRELOAD.
  * Returns NULL when the shim's path is unknown (then envp is used unchanged). */
 static char **build_env(char *const envp[], struct scratch *s)
+{
+	return build_env_for(envp, s, 1);
+}
+
+/* with_shim 0: for the exec helper, which must not be preloaded: an LD_PRELOAD that is only the
+ * shim is left out (one with more in it is kept, and the helper takes the shim out itself). */
+static char **build_env_for(char *const envp[], struct scratch *s, int with_shim)
 {
 	if (shim_file[0] == '\0')
 		return NULL;
@@ -169,7 +191,10 @@ static char **build_env(char *const envp[], struct scratch *s)
 	for (size_t i = 0; i < session_count; i++)
 		out[k++] = (char *)session_vars[i];
 	const char *old = preload ? preload + strlen("LD_PRELOAD=") : "";
-	if (preload && preload_has_shim(old)) {
+	if (!with_shim) {
+		if (preload && strcmp(old, shim_file) != 0)
+			out[k++] = (char *)preload;
+	} else if (preload && preload_has_shim(old)) {
 		out[k++] = (char *)preload;
 	} else {
 		size_t shim_len = strlen(shim_file), old_len = strlen(old);
@@ -226,11 +251,28 @@ static void report(const struct sw_program_verdict *v, const char *shown, int al
 	errno = saved;
 }
 
-/* 0: go ahead; EACCES: refused (reported). */
-static int guard(const struct sw_program_verdict *v, const char *shown)
+/* Whether the exec helper can carry a program of this verdict: static and Go programs, a session
+ * that allows it, a kernel that has what it needs, and a helper that is there. */
+static int can_supervise(const struct sw_program_verdict *v)
+{
+	if (v->kind != SW_PROGRAM_STATIC && v->kind != SW_PROGRAM_GO)
+		return 0;
+	if (seccomp_never || helper_file[0] == '\0' || sw_seccomp_missing())
+		return 0;
+	int saved = errno;
+	int ok = syscall(SYS_faccessat, AT_FDCWD, helper_file, X_OK, 0) == 0;
+	errno = saved;
+	return ok;
+}
+
+/* 0: go ahead; SUPERVISE: exec it through the helper instead; EACCES: refused (reported). */
+#define SUPERVISE (-1)
+static int guard(const struct sw_program_verdict *v, const char *shown, int supervisable)
 {
 	if (v->kind == SW_PROGRAM_HOOKABLE)
 		return 0;
+	if (supervisable && can_supervise(v))
+		return SUPERVISE;
 	report(v, shown, allow_unhooked);
 	return allow_unhooked ? 0 : EACCES;
 }
@@ -251,10 +293,12 @@ static const char *search_path(const char *file, char *buf, size_t cap)
 }
 
 /* Checks target (path relative to dirfd, or the open file fd when path is NULL), then builds the
- * child environment into *env_out. Returns 0 or an errno. */
+ * child environment into *env_out. Returns 0, SUPERVISE (env_out is then the helper's: a path
+ * relative to AT_FDCWD can be handed to the helper, a descriptor cannot) or an errno. */
 static int prepare(int dirfd, const char *path, int fd, int nofollow, const char *shown,
 		   char *const envp[], struct scratch *s, char ***env_out)
 {
+	int supervisable = path && (dirfd == AT_FDCWD || path[0] == '/');
 	struct sw_program_verdict v;
 	if (path) {
 		sw_program_check(dirfd, path, nofollow, env_path(envp), &v);
@@ -272,12 +316,58 @@ static int prepare(int dirfd, const char *path, int fd, int nofollow, const char
 		proc[at] = '\0';
 		sw_program_check(AT_FDCWD, proc, 0, env_path(envp), &v);
 	}
-	int err = guard(&v, shown);
+	int err = guard(&v, shown, supervisable);
+	if (err == SUPERVISE) {
+		*env_out = build_env_for(envp, s, 0);
+		return SUPERVISE;
+	}
 	if (err)
 		return err;
 	*env_out = build_env(envp, s);
 	return 0;
 }
+
+/* The helper's argv: sockswrap-exec PATH ARGV0 ARGS..., into out (argc + 3 entries). */
+static void helper_argv(const char *path, char *const argv[], char **out)
+{
+	size_t k = 0;
+	out[k++] = (char *)"sockswrap-exec";
+	out[k++] = (char *)path;
+	if (!argv || !argv[0])
+		out[k++] = (char *)path;
+	for (size_t i = 0; argv && argv[i]; i++)
+		out[k++] = argv[i];
+	out[k] = NULL;
+}
+
+static size_t argv_count(char *const argv[])
+{
+	size_t n = 0;
+	while (argv && argv[n])
+		n++;
+	return n;
+}
+
+/* Runs call with hargv, the helper's argv for path and argv, on the stack or in an mmap. */
+#define WITH_HELPER_ARGV(hargv, path, argv, call)                                                      \
+	({                                                                                             \
+		size_t n_ = argv_count(argv) + 4;                                                      \
+		struct scratch hs_ = { 0 };                                                            \
+		char *small_[n_ <= 1024 ? n_ : 1];                                                     \
+		char **hargv = small_;                                                                 \
+		int r_;                                                                                \
+		if (n_ > 1024 && scratch_map(&hs_, n_ * sizeof(char *)) != 0) {                        \
+			errno = E2BIG;                                                                 \
+			r_ = -1;                                                                       \
+		} else {                                                                               \
+			if (n_ > 1024)                                                                 \
+				hargv = (char **)hs_.base;                                             \
+			helper_argv(path, argv, hargv);                                                \
+			r_ = (call);                                                                   \
+			scratch_unmap(&hs_);                                                           \
+		}                                                                                      \
+		r_;                                                                                    \
+	})
 
 /* Declares scratch big enough for envp: a stack VLA when small, else an mmap. */
 #define WITH_SCRATCH(s, envp, fail_expr)                                                       \
@@ -312,6 +402,16 @@ static int prepare_found(const char *target, char *const envp[], struct scratch 
 		return r_;                 \
 	} while (0)
 
+/* A program the helper carries (docs/seccomp.md): exec the helper instead, with path and argv. */
+#define EXEC_SUPERVISED(s, err, path, argv, env)                                                    \
+	do {                                                                                        \
+		if (err == SUPERVISE) {                                                             \
+			int r_ = WITH_HELPER_ARGV(hargv_, path, argv, real.execve(helper_file, hargv_, env)); \
+			scratch_unmap(&s);                                                          \
+			return r_;                                                                  \
+		}                                                                                   \
+	} while (0)
+
 SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	if (!guard_ready)
@@ -319,6 +419,7 @@ SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	WITH_SCRATCH(s, envp, errno = E2BIG; return -1)
 	char **env = NULL;
 	int err = maybe_null(path) ? prepare(AT_FDCWD, path, -1, 0, path, envp, &s, &env) : 0;
+	EXEC_SUPERVISED(s, err, path, argv, env ? env : envp);
 	EXEC_PREPARED(s, err, real.execve(path, argv, env ? env : envp));
 }
 
@@ -338,6 +439,7 @@ SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]
 	const char *target = search_path(file, found, sizeof found);
 	char **env = NULL;
 	int err = prepare_found(target, envp, &s, &env);
+	EXEC_SUPERVISED(s, err, target, argv, env ? env : envp);
 	EXEC_PREPARED(s, err, real.execvpe(file, argv, env ? env : envp));
 }
 
@@ -371,6 +473,7 @@ SHIM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *
 		err = prepare(AT_FDCWD, NULL, dirfd, 0, "(execveat descriptor)", envp, &s, &env);
 	else
 		err = maybe_null(path) ? prepare(dirfd, path, -1, flags & AT_SYMLINK_NOFOLLOW, path, envp, &s, &env) : 0;
+	EXEC_SUPERVISED(s, err, path, argv, env ? env : envp);
 	EXEC_PREPARED(s, err, real.execveat(dirfd, path, argv, env ? env : envp, flags));
 }
 
@@ -422,6 +525,12 @@ static int spawn_common(int search, pid_t *pid, const char *file, const posix_sp
 	const char *target = file && *file ? (search ? search_path(file, found, sizeof found) : file) : NULL;
 	char **env = NULL;
 	int err = prepare_found(target, envp, &s, &env);
+	if (err == SUPERVISE) {
+		int r = WITH_HELPER_ARGV(hargv, target, argv,
+					 real.posix_spawn(pid, helper_file, fa, attr, hargv, env ? env : envp));
+		scratch_unmap(&s);
+		return r == -1 ? E2BIG : r;   /* -1 only from WITH_HELPER_ARGV: posix_spawn returns errnos */
+	}
 	if (err) {
 		scratch_unmap(&s);
 		return err;

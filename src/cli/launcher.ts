@@ -10,6 +10,9 @@ const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SI
 
 export type ProgramExit = { code: number } | { signal: NodeJS.Signals };
 
+/** Run the program through the exec helper (the seccomp supervisor): the helper, and the file it execs. */
+export interface Supervision { helper: string; resolved: string }
+
 /** The shim to preload: built from source in a clone, or the package's prebuilt one (shim-locator.ts). */
 export function shimPath(): string {
   return locateShim().path;
@@ -39,14 +42,20 @@ export function assertShimBuilt(): void {
  * Runs the program with the shim preloaded and the agent's address in its environment, passing
  * signals on, and reports how it ended. 127/126 as a shell would for a missing or unrunnable program.
  */
-export function runProgram(program: string, args: string[], agentEnv: Record<string, string>, preload: string): Promise<ProgramExit> {
+export function runProgram(program: string, args: string[], agentEnv: Record<string, string>, preload: string, supervise?: Supervision): Promise<ProgramExit> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SOCKSWRAP_')) env[key] = value;
   Object.assign(env, agentEnv);
-  env.LD_PRELOAD = [preload, process.env.LD_PRELOAD].filter(Boolean).join(':');
+  // A supervised program is not preloaded: the exec helper must not be (its own connects would be
+  // hooked), and what the program execs stays under the filter (docs/seccomp.md).
+  const preloads = [supervise ? undefined : preload, process.env.LD_PRELOAD].filter(Boolean).join(':');
+  if (preloads) env.LD_PRELOAD = preloads;
+  else delete env.LD_PRELOAD;
 
   return new Promise((resolve) => {
-    const child = spawn(program, args, { stdio: 'inherit', env });
+    const child = supervise
+      ? spawn(supervise.helper, [supervise.resolved, program, ...args], { stdio: 'inherit', env, argv0: 'sockswrap-exec' })
+      : spawn(program, args, { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };

@@ -8,7 +8,7 @@ import { applyTorIsolation, torConfig } from '../config/tor-config';
 import type { TorIsolation } from '../config/config-types';
 import { loadConfig } from './load-config';
 import { assertShimBuilt, exitLike, preloadablePath, runProgram, shimPath } from './launcher';
-import { gateProgram } from './program-check';
+import { gateProgram, type Gate, type SeccompMode } from './program-check';
 import { StderrLogger, type Verbosity } from '../log/logger';
 import { helpExamples } from './help-examples';
 import { versionText } from './version-text';
@@ -23,6 +23,11 @@ function parseDnsServerOption(value: string): DnsServer {
   return server;
 }
 
+function parseSeccompMode(value: string): SeccompMode {
+  if (value !== 'auto' && value !== 'never') throw new InvalidArgumentError('expected auto or never');
+  return value;
+}
+
 export function buildProgram(): Command {
   const program = new Command()
     .name('sockswrap')
@@ -35,6 +40,7 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'print a line for every connection')
     .option('--dns-server <ip[:port]>', 'with remote DNS: where DNS types sockswrap does not answer itself (MX, TXT, SRV, ...) are asked, over TCP through the chain', parseDnsServerOption)
     .option('--allow-unhooked', 'run programs LD_PRELOAD cannot reach (static, Go, setuid, file capabilities) anyway, unproxied, with a warning')
+    .option('--seccomp <when>', "programs LD_PRELOAD cannot reach (static, Go): auto runs them under the seccomp supervisor, never refuses them as before", parseSeccompMode, 'auto')
     .option('--version', "print sockswrap's version and its shim's build identity")
     .on('option:version', () => {
       const { text, ok } = versionText();
@@ -109,7 +115,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const opts = program.opts<{ proxy: string[]; proxyFile?: string; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean; dnsServer?: DnsServer; tor?: string | true; isolate?: TorIsolation; torRealAddresses?: boolean }>();
+  const opts = program.opts<{ proxy: string[]; proxyFile?: string; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean; seccomp: SeccompMode; dnsServer?: DnsServer; tor?: string | true; isolate?: TorIsolation; torRealAddresses?: boolean }>();
   const [command, args] = program.processedArgs as [string, string[]];
 
   let config;
@@ -140,13 +146,13 @@ export async function main(argv: string[]): Promise<void> {
   // Once per run, from the launcher only: remote DNS off, a doubtful URL (docs/fake-dns.md).
   for (const notice of config.notices ?? []) log.error(notice);
 
-  let gateEnv: Record<string, string> = {};
+  let gate: Gate = { env: {} };
   let agent: Agent | undefined;
   let preload: string;
   try {
     assertShimBuilt();
     // After the shim is known to be there: the program checker is built and packed next to it.
-    gateEnv = gateProgram(command, opts.allowUnhooked === true, shimPath());
+    gate = gateProgram(command, opts.allowUnhooked === true, shimPath(), opts.seccomp);
     agent = await Agent.start(config, log);
     preload = preloadablePath(shimPath(), agent.dir);
   } catch (err) {
@@ -154,7 +160,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`sockswrap: cannot start: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   }
-  const exiting = runProgram(command, args ?? [], { ...agent.env, ...gateEnv }, preload);
+  const exiting = runProgram(command, args ?? [], { ...agent.env, ...gate.env }, preload, gate.supervise);
   // Off the start-up path (see boundYoungGeneration): a program done within 50 ms never pays for it.
   setTimeout(boundYoungGeneration, 50).unref();
   const exit = await exiting;

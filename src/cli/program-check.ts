@@ -99,14 +99,40 @@ function parseRecord(record: Buffer): ProgramCheck {
   return check;
 }
 
+/** Kinds the seccomp supervisor carries (docs/seccomp.md); set-id and capability programs stay refused. */
+export const SUPERVISED_KINDS: ReadonlySet<ProgramKind> = new Set<ProgramKind>(['static', 'go']);
+
+/** `--seccomp`: auto (supervise what LD_PRELOAD cannot reach), never (refuse those, as before). */
+export type SeccompMode = 'auto' | 'never';
+
 /**
- * The launcher's gate: prints why and exits 126 (as a shell does for a program it cannot run)
- * when the program cannot be proxied, unless allowed; then it only warns. A checker that cannot
- * be asked is a refusal too: never run a program unproxied because the check failed. Returns the
- * variables the program's environment needs so the exec hook makes the same choice for its children.
+ * "" when this kernel has what the seccomp supervisor needs, else the missing feature's name
+ * (native-shims/core/seccomp-support.c, asked through the checker library).
  */
-export function gateProgram(command: string, allowUnhooked: boolean, shim: string): Record<string, string> {
+export function seccompMissing(library: string): string {
+  if (!opened.has(library)) {
+    open({ library, path: library });
+    opened.add(library);
+  }
+  return load({ library, funcName: 'sockswrap_seccomp_missing', retType: DataType.String, paramsType: [], paramsValue: [] }) as string;
+}
+
+export interface Gate {
+  /** What the program's environment needs so the exec hook makes the same choices for its children. */
+  env: Record<string, string>;
+  /** Run it under the seccomp supervisor: the exec helper, and the file it is to exec. */
+  supervise?: { helper: string; resolved: string };
+}
+
+/**
+ * The launcher's gate: a program LD_PRELOAD cannot reach runs under the seccomp supervisor when it
+ * is of a kind it carries and the kernel has what it needs; otherwise it prints why and exits 126
+ * (as a shell does for a program it cannot run), unless allowed; then it only warns. A checker
+ * that cannot be asked is a refusal too: never run a program unproxied because the check failed.
+ */
+export function gateProgram(command: string, allowUnhooked: boolean, shim: string, seccomp: SeccompMode = 'auto'): Gate {
   const env: Record<string, string> = allowUnhooked ? { SOCKSWRAP_ALLOW_UNHOOKED: '1' } : {};
+  if (seccomp === 'never') env.SOCKSWRAP_SECCOMP = 'never';
   let check: ProgramCheck;
   try {
     check = checkProgram(command, { library: checkLibraryPath(shim), allowed: allowUnhooked });
@@ -117,11 +143,25 @@ export function gateProgram(command: string, allowUnhooked: boolean, shim: strin
       ? `sockswrap: warning: ${what}; running it anyway (--allow-unhooked): its traffic may NOT be proxied`
       : `sockswrap: ${what}. Not running it (--allow-unhooked runs it anyway, maybe unproxied)`) + '\n');
     if (!allowUnhooked) process.exit(126);
-    return env;
+    return { env };
   }
-  if (check.kind !== 'hookable') {
-    process.stderr.write(`sockswrap: ${escapeControl(check.message ?? '')}\n`);
-    if (!allowUnhooked) process.exit(126);
+  if (check.kind === 'hookable') return { env };
+  let missing = '';
+  if (SUPERVISED_KINDS.has(check.kind) && seccomp === 'auto' && check.resolved !== undefined) {
+    try {
+      missing = seccompMissing(checkLibraryPath(shim));
+    } catch (err) {
+      missing = `the seccomp probe (${(err as Error).message})`;
+    }
+    if (missing === '') return { env, supervise: { helper: execHelperPath(shim), resolved: check.resolved } };
   }
-  return env;
+  const because = missing === '' ? '' : `; this kernel lacks ${missing}, which the seccomp supervisor needs`;
+  process.stderr.write(`sockswrap: ${escapeControl((check.message ?? '') + because)}\n`);
+  if (!allowUnhooked) process.exit(126);
+  return { env };
+}
+
+/** The exec helper (native-shims/exec/), built and packed next to the shim. */
+export function execHelperPath(shim: string): string {
+  return join(dirname(shim), 'sockswrap-exec');
 }

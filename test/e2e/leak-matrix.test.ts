@@ -146,21 +146,25 @@ print(sum(os.waitpid(p, 0)[1] == 0 for p in pids), "forks ok")`], '4 forks ok\n'
   test('close_range(3, ~0U) and closefrom mid-run, then keep connecting', () =>
     ok([cases, 'closerange', 'target.test', String(ECHO_PORT), '10'], 'closerange ok=10 of 10\n'));
 
-  test('a statically linked program: refused (126) by the launcher and by the exec guard; --allow-unhooked runs it', async () => {
-    const r = await sockswrap(lab, [...X, '--', staticProgram]);
+  test('a statically linked program: with --seccomp=never refused (126) by the launcher and by the exec guard; --allow-unhooked runs it; by default supervised', async () => {
+    const supervised = await sockswrap(lab, [...X, '--', 'sh', '-c', staticProgram]);
+    assert.equal(supervised.status, 0, show(supervised));
+    assert.equal(supervised.stdout.toString(), 'static hello\n');
+    const never = [...X, '--seccomp=never'];
+    const r = await sockswrap(lab, [...never, '--', staticProgram]);
     assert.equal(r.status, 126, show(r));
     assert.match(r.stderr, /statically linked/);
     assert.equal(r.stdout.length, 0);
-    const viaSh = await sockswrap(lab, [...X, '--', 'sh', '-c', `${staticProgram}; echo "status $?"`]);
+    const viaSh = await sockswrap(lab, [...never, '--', 'sh', '-c', `${staticProgram}; echo "status $?"`]);
     assert.equal(viaSh.stdout.toString(), 'status 126\n', show(viaSh));
     assert.match(viaSh.stderr, /\[sockswrap\] refusing to run .*static-hello: it is statically linked/);
     const script = join(lab.dir, 'static-script');
     writeFileSync(script, `#!${staticProgram}\n`);
     chmodSync(script, 0o755);
-    const viaScript = await sockswrap(lab, [...X, '--', script]);
+    const viaScript = await sockswrap(lab, [...never, '--', script]);
     assert.equal(viaScript.status, 126, show(viaScript));
     assert.match(viaScript.stderr, /script run by .*static-hello/);
-    const allowed = await sockswrap(lab, [...X, '--allow-unhooked', '--', 'sh', '-c', staticProgram]);
+    const allowed = await sockswrap(lab, [...never, '--allow-unhooked', '--', 'sh', '-c', staticProgram]);
     assert.equal(allowed.status, 0, show(allowed));
     assert.equal(allowed.stdout.toString(), 'static hello\n');
     assert.match(allowed.stderr, /warning: running .*NOT proxied/);

@@ -14,7 +14,9 @@ import { needTool, which } from '../helpers/peer-gate';
 import { SOCKSWRAP, sockswrapMissing } from '../helpers/sockswrap';
 
 const root = process.getuid?.() === 0;
-const X = ['-x', 'socks5h://127.0.0.1:1'];
+// --seccomp=never: this file is about the refusals (static and Go programs are otherwise supervised,
+// test/e2e/seccomp-supervisor.test.ts).
+const X = ['-x', 'socks5h://127.0.0.1:1', '--seccomp=never'];
 
 /** The reason phrases, as the user reads them (the C checker's text). */
 const WHY = {

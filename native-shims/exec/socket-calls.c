@@ -1,0 +1,388 @@
+/* What the supervisor does with each notified call, on a duplicate of the program's own socket
+ * (pidfd_getfd: the same open file, so the program's epoll registrations, flags and options stay
+ * as they are) and with copies of its arguments:
+ *   - a TCP connect the agent proxies: CONNECT, then the duplicate joins the agent's relay with the
+ *     ticket (paths/relay-path.c, the shim's own code) and the call returns the verdict: 0 once
+ *     the chain is up, or its errno (the socket disconnected again, as after a failed connect).
+ *     Also for a non-blocking socket: the answer comes when the outcome is known, so writability,
+ *     SO_ERROR and getpeername after it are those of a finished connect (docs/seccomp.md);
+ *   - what goes direct (loopback, localnet, the agent's answer DIRECT): the supervisor makes the
+ *     call itself on the duplicate with the copied address (and data), and returns its result:
+ *     the kernel never reads the program's memory again after the decision;
+ *   - CONTINUE only where the kernel sends nothing to an address the program chose: non-IP
+ *     sockets (AF_UNIX, netlink), a TCP socket's sendto/sendmsg (TCP ignores the address without
+ *     MSG_FASTOPEN, which is refused), getpeername of a socket not on the relay;
+ *   - UDP to anything but a direct destination: ENETUNREACH for now (UDP ASSOCIATE for supervised
+ *     programs is the next step, docs/seccomp.md), never direct. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/agent-wire.h"
+#include "core/libc.h"
+#include "core/net-addr.h"
+#include "core/socket-ops.h"
+#include "core/wire-codec.h"
+#include "exec/socket-calls.h"
+#include "paths/connect-request.h"
+#include "paths/relay-path.h"
+
+#ifndef MSG_FASTOPEN
+#define MSG_FASTOPEN 0x20000000
+#endif
+/* The most a datagram can carry (with the UDP header), so also the most copied for one. */
+#define DATAGRAM_MAX 65536
+
+struct sock {
+	int fd;             /* the duplicate, or -errno */
+	int domain, type;
+};
+
+/* The duplicate of args[0] and what it is. On failure the notification is answered and -1 returned. */
+static int take_socket(const struct sw_notif *n, struct sock *s)
+{
+	s->fd = sw_tracee_take_fd(n, (int)n->args[0]);
+	if (s->fd < 0) {
+		sw_notif_fail(n, -s->fd);
+		return -1;
+	}
+	if (sw_int_option(s->fd, SOL_SOCKET, SO_DOMAIN, &s->domain) != 0 ||
+	    sw_int_option(s->fd, SOL_SOCKET, SO_TYPE, &s->type) != 0) {
+		int err = errno == ENOTSOCK ? ENOTSOCK : errno;
+		close(s->fd);
+		sw_notif_fail(n, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void answer_result(const struct sw_notif *n, long r, int err)
+{
+	if (r < 0)
+		sw_notif_fail(n, err);
+	else
+		sw_notif_return(n, r);
+}
+
+/* The destination of addr, when it is one the agent must judge (an IP address off this host, or
+ * port 53 with remote DNS on: wire_addr_skips_agent, as the shim). */
+static int judged_destination(const struct sock *s, const struct sockaddr_storage *addr, socklen_t len,
+			      struct wire_addr *dest)
+{
+	if (wire_addr_from_sockaddr((const struct sockaddr *)addr, len, dest) != 0)
+		return 0;
+	if (addr->ss_family != s->domain)
+		return 0;        /* the kernel refuses it (EAFNOSUPPORT), with the copy */
+	if (wire_addr_skips_agent(dest))
+		return 0;
+	int v6only = 0;
+	if (s->domain == AF_INET6 && dest->family == 4 &&
+	    sw_int_option(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
+		return 0;        /* the kernel refuses a v4-mapped address there by itself */
+	return 1;
+}
+
+/* A stream connect the agent decides on. Returns the call's result: 0, or an errno. */
+static int proxied_connect(const struct sock *s, const struct sockaddr_storage *addr, socklen_t len,
+			   const struct wire_addr *dest)
+{
+	/* Connected already: the kernel answers (0 once after a finished non-blocking connect, then
+	 * EISCONN) and sends nothing; asking the agent would waste a chain. */
+	if (sw_is_connected(s->fd))
+		return real.connect(s->fd, (const struct sockaddr *)addr, len) == 0 ? 0 : errno;
+	uint8_t request[SW_CONNECT_REQUEST_MAX], ticket[SW_TICKET_LEN];
+	size_t request_len = sw_connect_request(dest, 0, request);
+	int action = sw_ask_connect(request, request_len, ticket, NULL, NULL);
+	if (action < 0)
+		return -action;
+	if (action == ACTION_DIRECT)
+		return real.connect(s->fd, (const struct sockaddr *)addr, len) == 0 ? 0 : errno;
+	int verdict = sw_relay_join(s->fd, s->domain, ticket);
+	if (verdict != 0)
+		sw_disconnect(s->fd);
+	return verdict;
+}
+
+void sw_on_connect(const struct sw_notif *n)
+{
+	socklen_t len = (socklen_t)n->args[2];
+	/* No address to read: the kernel refuses it (EINVAL) or it is AF_UNSPEC's disconnect. */
+	if ((int)len < 0 || len > sizeof(struct sockaddr_storage)) {
+		sw_notif_fail(n, EINVAL);
+		return;
+	}
+	struct sock s;
+	if (take_socket(n, &s) != 0)
+		return;
+	if (s.domain != AF_INET && s.domain != AF_INET6) {
+		close(s.fd);
+		sw_notif_continue(n);
+		return;
+	}
+	struct sockaddr_storage addr;
+	memset(&addr, 0, sizeof addr);
+	int err = sw_tracee_read(n, n->args[1], &addr, len);
+	if (err) {
+		close(s.fd);
+		sw_notif_fail(n, err);
+		return;
+	}
+	struct wire_addr dest;
+	int r;
+	if (!judged_destination(&s, &addr, len, &dest))
+		r = real.connect(s.fd, (struct sockaddr *)&addr, len) == 0 ? 0 : errno;
+	else if (s.type == SOCK_STREAM)
+		r = proxied_connect(&s, &addr, len, &dest);
+	else if (s.type == SOCK_DGRAM)
+		r = ENETUNREACH;
+	else
+		r = EPROTONOSUPPORT;    /* raw, SCTP, ...: cannot be proxied, so never direct */
+	close(s.fd);
+	if (r)
+		sw_notif_fail(n, r);
+	else
+		sw_notif_return(n, 0);
+}
+
+/* A datagram (or raw) socket's send with the copied message: to a direct destination, or with
+ * no address (the socket's connected peer, judged at connect). The supervisor sends it itself. */
+static long send_copy(const struct sw_notif *n, const struct sock *s, const struct msghdr *m, int flags,
+		      int *err)
+{
+	size_t total = 0;
+	struct iovec iov[64];
+	size_t iovlen = m->msg_iovlen;
+	if (iovlen > 64) {
+		*err = EMSGSIZE;
+		return -1;
+	}
+	if (iovlen && (*err = sw_tracee_read(n, (uint64_t)(uintptr_t)m->msg_iov, iov, iovlen * sizeof *iov)) != 0)
+		return -1;
+	static __thread uint8_t *data;
+	if (!data && !(data = malloc(DATAGRAM_MAX))) {
+		*err = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < iovlen; i++) {
+		size_t take = iov[i].iov_len;
+		if (take > DATAGRAM_MAX - total) {
+			*err = EMSGSIZE;    /* more than any datagram carries: what the kernel says */
+			return -1;
+		}
+		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov[i].iov_base, data + total, take)) != 0)
+			return -1;
+		total += take;
+	}
+	uint8_t control[4096];
+	struct msghdr out = *m;
+	struct iovec one = { data, total };
+	out.msg_iov = &one;
+	out.msg_iovlen = 1;
+	if (m->msg_controllen) {
+		if (m->msg_controllen > sizeof control) {
+			*err = ENOBUFS;
+			return -1;
+		}
+		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)m->msg_control, control, m->msg_controllen)) != 0)
+			return -1;
+		out.msg_control = control;
+	}
+	long r = real.sendmsg(s->fd, &out, flags | MSG_NOSIGNAL);
+	*err = errno;
+	return r;
+}
+
+/* One message of a non-stream IP socket: sent (its length, or -1 with *err), or refused. */
+static long judge_and_send(const struct sw_notif *n, const struct sock *s, struct msghdr *m, int flags, int *err)
+{
+	struct sockaddr_storage name;
+	if (m->msg_name && m->msg_namelen) {
+		if (m->msg_namelen > sizeof name) {
+			*err = EINVAL;
+			return -1;
+		}
+		memset(&name, 0, sizeof name);
+		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)m->msg_name, &name, m->msg_namelen)) != 0)
+			return -1;
+		struct wire_addr dest;
+		if (judged_destination(s, &name, m->msg_namelen, &dest)) {
+			*err = s->type == SOCK_DGRAM ? ENETUNREACH : EPROTONOSUPPORT;
+			return -1;
+		}
+		m->msg_name = &name;
+	} else {
+		m->msg_name = NULL;
+		m->msg_namelen = 0;
+	}
+	return send_copy(n, s, m, flags, err);
+}
+
+/* Whether the kernel would send to an address of the program's choosing without the supervisor:
+ * a TCP socket ignores the address unless MSG_FASTOPEN asks it to connect. */
+static int stream_send(const struct sw_notif *n, const struct sock *s, int flags)
+{
+	if (s->type != SOCK_STREAM)
+		return 0;
+	close(s->fd);
+	if (flags & MSG_FASTOPEN)
+		sw_notif_fail(n, EOPNOTSUPP);    /* what a kernel without client TFO answers */
+	else
+		sw_notif_continue(n);
+	return 1;
+}
+
+void sw_on_sendto(const struct sw_notif *n)
+{
+	struct sock s;
+	if (take_socket(n, &s) != 0)
+		return;
+	int flags = (int)n->args[3];
+	if (s.domain != AF_INET && s.domain != AF_INET6) {
+		close(s.fd);
+		sw_notif_continue(n);
+		return;
+	}
+	if (stream_send(n, &s, flags))
+		return;
+	struct iovec iov = { (void *)(uintptr_t)n->args[1], (size_t)n->args[2] };
+	struct msghdr m = { .msg_name = (void *)(uintptr_t)n->args[4], .msg_namelen = (socklen_t)n->args[5] };
+	/* iov lives here, not in the program: send_copy reads the vector from the program, so hand it
+	 * the data directly instead. */
+	int err = 0;
+	long r;
+	struct sockaddr_storage name;
+	struct wire_addr dest;
+	if (m.msg_namelen > sizeof name) {
+		r = -1;
+		err = EINVAL;
+	} else if ((err = sw_tracee_read(n, n->args[4], &name, m.msg_namelen)) != 0) {
+		r = -1;
+	} else if (judged_destination(&s, &name, m.msg_namelen, &dest)) {
+		r = -1;
+		err = s.type == SOCK_DGRAM ? ENETUNREACH : EPROTONOSUPPORT;
+	} else {
+		static __thread uint8_t *data;
+		size_t take = iov.iov_len;
+		if (take > DATAGRAM_MAX) {
+			r = -1;
+			err = EMSGSIZE;
+		} else if (!data && !(data = malloc(DATAGRAM_MAX))) {
+			r = -1;
+			err = ENOMEM;
+		} else if ((err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov.iov_base, data, take)) != 0) {
+			r = -1;
+		} else {
+			r = real.sendto(s.fd, data, take, flags | MSG_NOSIGNAL, (struct sockaddr *)&name, m.msg_namelen);
+			err = errno;
+		}
+	}
+	close(s.fd);
+	answer_result(n, r, err);
+}
+
+void sw_on_sendmsg(const struct sw_notif *n)
+{
+	struct sock s;
+	if (take_socket(n, &s) != 0)
+		return;
+	int flags = (int)n->args[2];
+	if (s.domain != AF_INET && s.domain != AF_INET6) {
+		close(s.fd);
+		sw_notif_continue(n);
+		return;
+	}
+	if (stream_send(n, &s, flags))
+		return;
+	struct msghdr m;
+	int err = sw_tracee_read(n, n->args[1], &m, sizeof m);
+	long r = -1;
+	if (!err)
+		r = judge_and_send(n, &s, &m, flags, &err);
+	close(s.fd);
+	answer_result(n, r, err);
+}
+
+void sw_on_sendmmsg(const struct sw_notif *n)
+{
+	struct sock s;
+	if (take_socket(n, &s) != 0)
+		return;
+	int flags = (int)n->args[3];
+	if (s.domain != AF_INET && s.domain != AF_INET6) {
+		close(s.fd);
+		sw_notif_continue(n);
+		return;
+	}
+	if (stream_send(n, &s, flags))
+		return;
+	unsigned vlen = (unsigned)n->args[2];
+	if (vlen > 1024)
+		vlen = 1024;    /* UIO_MAXIOV, as the kernel */
+	long sent = 0;
+	int err = 0;
+	for (unsigned i = 0; i < vlen; i++) {
+		uint64_t at = n->args[1] + (uint64_t)i * sizeof(struct mmsghdr);
+		struct mmsghdr mm;
+		if ((err = sw_tracee_read(n, at, &mm, sizeof mm)) != 0)
+			break;
+		long r = judge_and_send(n, &s, &mm.msg_hdr, flags & ~MSG_WAITFORONE, &err);
+		if (r < 0)
+			break;
+		unsigned len = (unsigned)r;
+		if ((err = sw_tracee_write(n, at + offsetof(struct mmsghdr, msg_len), &len, sizeof len)) != 0)
+			break;
+		sent++;
+	}
+	close(s.fd);
+	/* As the kernel: the messages sent, or the first one's error. */
+	if (sent > 0)
+		sw_notif_return(n, sent);
+	else
+		sw_notif_fail(n, err ? err : EINVAL);
+}
+
+void sw_on_getpeername(const struct sw_notif *n)
+{
+	struct sock s;
+	if (take_socket(n, &s) != 0)
+		return;
+	struct sockaddr_storage peer;
+	socklen_t peer_len = sizeof peer;
+	int relay = 0;
+	if ((s.domain == AF_INET || s.domain == AF_INET6) && s.type == SOCK_STREAM &&
+	    real.getpeername(s.fd, (struct sockaddr *)&peer, &peer_len) == 0)
+		relay = sw_relay_of_peer(&peer);
+	int port = relay ? sw_local_port(s.fd, NULL) : -1;
+	close(s.fd);
+	if (!relay || port < 0) {
+		sw_notif_continue(n);    /* not on the relay: the kernel's answer is the truth */
+		return;
+	}
+	uint8_t body[AGENT_MAX_BODY], resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	size_t len = sw_enc_peer(body, (uint16_t)port, relay, NULL);
+	struct wire_addr original;
+	struct sockaddr_storage out;
+	socklen_t out_len;
+	if (agent_call(OP_PEER, body, len, resp, &resp_len) != 0 || sw_dec_peer(resp, resp_len, &original) != 0 ||
+	    (out_len = wire_addr_to_sockaddr(&original, s.domain, &out)) == 0) {
+		sw_notif_fail(n, ENOTCONN);    /* never the relay's address: the agent does not know it */
+		return;
+	}
+	socklen_t room;
+	int err = sw_tracee_read(n, n->args[2], &room, sizeof room);
+	if (!err && (int)room < 0)
+		err = EINVAL;
+	if (!err)
+		err = sw_tracee_write(n, n->args[1], &out, room < out_len ? room : out_len);
+	if (!err)
+		err = sw_tracee_write(n, n->args[2], &out_len, sizeof out_len);
+	if (err)
+		sw_notif_fail(n, err);
+	else
+		sw_notif_return(n, 0);
+}
