@@ -189,8 +189,13 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP,
     assert.deepEqual(exportedFunctions('nm', arm64), x64Hooks);
     const checker = join(installed, 'prebuilds', 'linux-arm64-gnu', 'libsockswrap-check.so');
     assert.match(ok(spawnSync('readelf', ['-h', checker], { encoding: 'utf8' }), 'readelf -h'), /Machine:\s+AArch64/);
-    assert.deepEqual(exportedFunctions('nm', checker), ['sockswrap_check_program'], 'the checker library exports its entry only: no hooks');
-    assert.deepEqual(exportedFunctions('nm', join(installed, 'prebuilds', 'linux-x64-gnu', 'libsockswrap-check.so')), ['sockswrap_check_program']);
+    const entries = ['sockswrap_check_program', 'sockswrap_seccomp_missing'];
+    assert.deepEqual(exportedFunctions('nm', checker), entries, 'the checker library exports its entries only: no hooks');
+    assert.deepEqual(exportedFunctions('nm', join(installed, 'prebuilds', 'linux-x64-gnu', 'libsockswrap-check.so')), entries);
+    // The exec helper of the seccomp supervisor (docs/seccomp.md) is packed for both too.
+    const helper = join(installed, 'prebuilds', 'linux-arm64-gnu', 'sockswrap-exec');
+    assert.match(ok(spawnSync('readelf', ['-h', helper], { encoding: 'utf8' }), 'readelf -h'), /Machine:\s+AArch64/);
+    assert.match(ok(spawnSync('readelf', ['-h', join(installed, 'prebuilds', 'linux-x64-gnu', 'sockswrap-exec')], { encoding: 'utf8' }), 'readelf -h'), /Machine:\s+Advanced Micro Devices X86-64/);
   });
 
   test('under qemu-aarch64, an arm64 program with the arm64 shim preloaded fetches by name through danted', { skip: skipUnless(['qemu-aarch64', 'aarch64-linux-gnu-gcc']) }, async () => {
