@@ -26,6 +26,7 @@ const C_FIXTURES = {
   'signal-storm': ['-pthread'],
   'bench-echo': ['-pthread'],
   'stall-exit': ['-pthread'],
+  'udp-client': [],
 } as const satisfies Record<string, readonly string[]>;
 export type CFixture = keyof typeof C_FIXTURES;
 

@@ -39,7 +39,7 @@ describe('fixture builds', { skip: skipUnless(['go', 'gcc', 'file']) }, () => {
     });
   }
 
-  for (const name of ['tcp-client', 'signal-storm', 'bench-echo', 'stall-exit'] as CFixture[]) {
+  for (const name of ['tcp-client', 'signal-storm', 'bench-echo', 'stall-exit', 'udp-client'] as CFixture[]) {
     for (const link of ['static', 'dynamic'] as const) {
       test(`${name} ${link}: linked as claimed`, () => {
         const p = cProgram(name, link);
@@ -57,8 +57,10 @@ describe('fixture builds', { skip: skipUnless(['go', 'gcc', 'file']) }, () => {
     assert.deepEqual(tc, { connected: true, peer: `127.0.0.1:${port}`, echo: true });
     const be = JSON.parse((await run(cProgram('bench-echo', 'static'), ['connects', '20', '127.0.0.1', String(port)])).stdout);
     assert.equal(be.connects, 20);
-    const ss = JSON.parse((await run(cProgram('signal-storm', 'static'), ['127.0.0.1', String(port), '10'])).stdout);
-    assert.deepEqual([ss.blocking_ok, ss.nonblocking_ok, ss.errors], [10, 10, []]);
+    for (const mode of ['restart', 'retry']) {
+      const ss = JSON.parse((await run(cProgram('signal-storm', 'static'), ['127.0.0.1', String(port), '10', mode])).stdout);
+      assert.deepEqual([ss.blocking_ok, ss.nonblocking_ok, ss.errors], [10, 10, []], mode);
+    }
   });
 
   test('elfLinking of programs it did not build: sh is dynamic, busybox-static is static', { skip: which('busybox') ? false : 'busybox missing: apt-get install busybox-static' }, () => {
