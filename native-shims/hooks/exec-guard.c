@@ -246,6 +246,22 @@ static void report(const struct sw_program_verdict *v, const char *shown, int al
 	size_t n = sizeof prefix - 1;
 	n += sw_program_message(v, shown, allowed, line + n, sizeof line - n - 1);
 	line[n++] = '\n';
+	/* A program the supervisor would carry on another kernel: say what this one lacks (the
+	 * launcher prints the same second line). */
+	const char *missing = (v->kind == SW_PROGRAM_STATIC || v->kind == SW_PROGRAM_GO) && !seccomp_never ? sw_seccomp_missing() : NULL;
+	if (missing) {
+		static const char head[] = "static and Go programs need the seccomp supervisor, and this kernel lacks ";
+		size_t ml = strlen(missing);
+		if (n + sizeof prefix + sizeof head + ml + 2 <= sizeof line) {
+			memcpy(line + n, prefix, sizeof prefix - 1);
+			n += sizeof prefix - 1;
+			memcpy(line + n, head, sizeof head - 1);
+			n += sizeof head - 1;
+			memcpy(line + n, missing, ml);
+			n += ml;
+			line[n++] = '\n';
+		}
+	}
 	int saved = errno;
 	syscall(SYS_write, 2, line, n);    /* write() is the shim's own hook */
 	errno = saved;

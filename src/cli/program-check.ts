@@ -155,8 +155,9 @@ export function gateProgram(command: string, allowUnhooked: boolean, shim: strin
     }
     if (missing === '') return { env, supervise: { helper: execHelperPath(shim), resolved: check.resolved } };
   }
-  const because = missing === '' ? '' : `; this kernel lacks ${missing}, which the seccomp supervisor needs`;
-  process.stderr.write(`sockswrap: ${escapeControl((check.message ?? '') + because)}\n`);
+  process.stderr.write(`sockswrap: ${escapeControl(check.message ?? '')}\n`);
+  // The same second line as the exec hook's (native-shims/hooks/exec-guard.c, report()).
+  if (missing !== '') process.stderr.write(`sockswrap: static and Go programs need the seccomp supervisor, and this kernel lacks ${escapeControl(missing)}\n`);
   if (!allowUnhooked) process.exit(126);
   return { env };
 }

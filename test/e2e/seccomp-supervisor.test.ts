@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { HTTP_PORT, ECHO_PORT, CLOSED_PORT, type Peer } from '../helpers/peers';
-import { sockswrap, describe as show, REPO } from '../helpers/sockswrap';
+import { sockswrap, sockswrapArgv, describe as show, REPO } from '../helpers/sockswrap';
 import { bigSha256, sha256 } from '../helpers/body';
 import { needTool, skipUnless, decide, which } from '../helpers/peer-gate';
 
@@ -67,6 +67,23 @@ describe('seccomp supervisor: static programs through the proxy', { skip: SKIP }
     assert.equal(r.status, 126, show(r));
     assert.match(r.stderr, /is statically linked/);
     assert.equal(r.stdout.toString(), '');
+  });
+
+  test('a kernel without pidfd_getfd (denied here with ENOSYS): the refusal stays (126), from the launcher and the exec hook, naming the missing feature', async () => {
+    const deny = join(lab.dir, 'deny-syscall');
+    const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', deny, join(REPO, 'test', 'fixtures', 'deny-syscall.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const PIDFD_GETFD = '438';   // the same number on x86_64 and aarch64
+    const args = [staticClient, lab.targetIp4, String(ECHO_PORT), String(CLOSED_PORT)];
+    const lacks = /static and Go programs need the seccomp supervisor, and this kernel lacks pidfd_getfd \(Linux 5\.6\)/;
+    const launcher = await lab.run(lab.client, [deny, PIDFD_GETFD, ...sockswrapArgv([...X, '--', ...args])], { timeoutMs: 60_000 });
+    assert.equal(launcher.status, 126, show(launcher));
+    assert.match(launcher.stderr, /^sockswrap: refusing to run .*supervised-connect: it is statically linked/m, show(launcher));
+    assert.match(launcher.stderr, new RegExp(`^sockswrap: ${lacks.source}`, 'm'), show(launcher));
+    assert.equal(launcher.stdout.toString(), '');
+    const hook = await lab.run(lab.client, [deny, PIDFD_GETFD, ...sockswrapArgv([...X, '--', 'sh', '-c', '"$0" "$@"; echo "status $?"', ...args])], { timeoutMs: 60_000 });
+    assert.equal(hook.stdout.toString(), 'status 126\n', show(hook));
+    assert.match(hook.stderr, new RegExp(`^\\[sockswrap\\] ${lacks.source}`, 'm'), show(hook));
   });
 
   test('a static Go program (CGO_ENABLED=0): Dial, RemoteAddr is the real peer, a refused port names the refusal', { skip: decide(which('go') ? [] : ['go (Debian package golang-go)']) }, async () => {
