@@ -69,6 +69,24 @@ describe('seccomp supervisor: static programs through the proxy', { skip: SKIP }
     assert.equal(r.stdout.toString(), '');
   });
 
+  test('what the filter refuses by itself: io_uring_setup (ENOSYS: programs fall back), packet sockets (EPROTONOSUPPORT)', async () => {
+    const bin = join(lab.dir, 'filter-refusals');
+    const cc = spawnSync('gcc', ['-static', '-O2', '-Wall', '-Werror', '-o', bin, join(REPO, 'test', 'fixtures', 'filter-refusals.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const r = await sockswrap(lab, [...X, '--', bin]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), [
+      'io_uring_setup: Function not implemented',
+      'socket(AF_PACKET): Protocol not supported',
+      'socket(AF_INET, SOCK_PACKET): Protocol not supported',
+      'socket(AF_INET, SOCK_STREAM): allowed',
+      '',
+    ].join('\n'));
+    // Without the filter (as root) each is allowed: the refusals are the filter's.
+    const direct = await lab.run(lab.client, [bin]);
+    assert.match(direct.stdout.toString(), /^socket\(AF_PACKET\): allowed$/m, show(direct));
+  });
+
   test('a kernel without pidfd_getfd (denied here with ENOSYS): the refusal stays (126), from the launcher and the exec hook, naming the missing feature', async () => {
     const deny = join(lab.dir, 'deny-syscall');
     const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', deny, join(REPO, 'test', 'fixtures', 'deny-syscall.c')], { encoding: 'utf8' });
