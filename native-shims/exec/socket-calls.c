@@ -1,9 +1,10 @@
 /* What the supervisor does with each notified call, on a duplicate of the program's own socket
  * (pidfd_getfd: the same open file, so the program's epoll registrations, flags and options stay
  * as they are) and with copies of its arguments:
- *   - a TCP connect the agent proxies: CONNECT, then the duplicate joins the agent's relay with the
- *     ticket (paths/relay-path.c, the shim's own code) and the call returns the verdict: 0 once
- *     the chain is up, or its errno (the socket disconnected again, as after a failed connect).
+ *   - a TCP connect the agent proxies: CONNECT, then the duplicate is dialled to the first proxy and
+ *     the handshake run on it (paths/dial-path.c), or joins the agent's relay with a ticket
+ *     (paths/relay-path.c): the shim's own code. The call returns the outcome: 0 once the chain
+ *     is up, or its errno (the socket disconnected again, as after a failed connect).
  *     Also for a non-blocking socket: the answer comes when the outcome is known, so writability,
  *     SO_ERROR and getpeername after it are those of a finished connect (docs/seccomp.md);
  *   - what goes direct (loopback, localnet, the agent's answer DIRECT): the supervisor makes the
@@ -29,6 +30,9 @@
 #include "core/wire-codec.h"
 #include "exec/socket-calls.h"
 #include "paths/connect-request.h"
+#include "paths/dial-path.h"
+#include "paths/peer-lookup.h"
+#include "paths/plan-cache.h"
 #include "paths/relay-path.h"
 
 #ifndef MSG_FASTOPEN
@@ -86,7 +90,12 @@ static int judged_destination(const struct sock *s, const struct sockaddr_storag
 	return 1;
 }
 
-/* A stream connect the agent decides on. Returns the call's result: 0, or an errno. */
+/* A stream connect the agent decides on. Returns the call's result: 0, or an errno. The calling
+ * thread waits in its connect until the outcome whatever its O_NONBLOCK, so CONNECT always says
+ * blocking: the agent may answer execute, and the duplicate is dialled straight to the first proxy
+ * and the handshake run on it (paths/dial-path.c, the shim's dial path; standing plans from
+ * paths/plan-cache.c without asking), so the data then flows kernel to kernel. Otherwise (a proxy
+ * given by name, an HTTP hop the script cannot carry...) a ticket, and the duplicate joins the relay. */
 static int proxied_connect(const struct sock *s, const struct sockaddr_storage *addr, socklen_t len,
 			   const struct wire_addr *dest)
 {
@@ -94,17 +103,41 @@ static int proxied_connect(const struct sock *s, const struct sockaddr_storage *
 	 * EISCONN) and sends nothing; asking the agent would waste a chain. */
 	if (sw_is_connected(s->fd))
 		return real.connect(s->fd, (const struct sockaddr *)addr, len) == 0 ? 0 : errno;
-	uint8_t request[SW_CONNECT_REQUEST_MAX], ticket[SW_TICKET_LEN];
-	size_t request_len = sw_connect_request(dest, 0, request);
-	int action = sw_ask_connect(request, request_len, ticket, NULL, NULL);
+	int v6only = 0;
+	if (s->domain == AF_INET6)
+		sw_int_option(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only);
+	int flags = CONNECT_BLOCKING | (s->domain == AF_INET || !v6only ? CONNECT_REACH4 : 0) |
+		    (s->domain == AF_INET6 ? CONNECT_REACH6 : 0);
+	uint8_t request[SW_CONNECT_REQUEST_MAX], ticket[SW_TICKET_LEN], execute[AGENT_MAX_BODY];
+	size_t request_len = sw_connect_request(dest, flags, request), execute_len = 0;
+	int action;
+	size_t standing = sw_plan_lookup(request, request_len, execute + 4, sizeof execute - 4);
+	if (standing && !agent_alive())
+		standing = 0;
+	if (standing) {
+		memset(execute, 0, 4);
+		execute_len = 4 + standing;
+		action = ACTION_EXECUTE;
+	} else {
+		action = sw_ask_connect(request, request_len, ticket, execute, &execute_len);
+		if (action == ACTION_EXECUTE && sw_dial_is_standing(execute, execute_len))
+			sw_plan_store(request, request_len, execute + 4, execute_len - 4);
+	}
 	if (action < 0)
 		return -action;
 	if (action == ACTION_DIRECT)
 		return real.connect(s->fd, (const struct sockaddr *)addr, len) == 0 ? 0 : errno;
-	int verdict = sw_relay_join(s->fd, s->domain, ticket);
-	if (verdict != 0)
+	int err;
+	if (action == ACTION_EXECUTE) {
+		struct wire_addr via;
+		int port = 0;
+		err = sw_dial_execute(s->fd, s->domain, execute, execute_len, &via, &port, request, request_len);
+	} else {
+		err = sw_relay_join(s->fd, s->domain, ticket);
+	}
+	if (err)
 		sw_disconnect(s->fd);
-	return verdict;
+	return err;
 }
 
 void sw_on_connect(const struct sw_notif *n)
@@ -345,32 +378,27 @@ void sw_on_sendmmsg(const struct sw_notif *n)
 		sw_notif_fail(n, err ? err : EINVAL);
 }
 
+/* getpeername of a socket on the relay or on a proxy (the dial path): the destination the program
+ * asked for, from the agent (PEER; paths/peer-lookup.c, the shim's own lookup). Any other socket:
+ * the kernel's answer. */
 void sw_on_getpeername(const struct sw_notif *n)
 {
 	struct sock s;
 	if (take_socket(n, &s) != 0)
 		return;
-	struct sockaddr_storage peer;
-	socklen_t peer_len = sizeof peer;
-	int relay = 0;
-	if ((s.domain == AF_INET || s.domain == AF_INET6) && s.type == SOCK_STREAM &&
-	    real.getpeername(s.fd, (struct sockaddr *)&peer, &peer_len) == 0)
-		relay = sw_relay_of_peer(&peer);
-	int port = relay ? sw_local_port(s.fd, NULL) : -1;
+	struct sockaddr_storage peer, out;
+	socklen_t peer_len = sizeof peer, out_len = 0;
+	int found = (s.domain == AF_INET || s.domain == AF_INET6) && s.type == SOCK_STREAM &&
+		    real.getpeername(s.fd, (struct sockaddr *)&peer, &peer_len) == 0 &&
+		    sw_original_destination(s.fd, &peer, &out, &out_len) == 0;
+	int on_relay = found ? 0 : (s.domain == AF_INET || s.domain == AF_INET6) && s.type == SOCK_STREAM &&
+					   peer_len > 0 && sw_relay_of_peer(&peer);
 	close(s.fd);
-	if (!relay || port < 0) {
-		sw_notif_continue(n);    /* not on the relay: the kernel's answer is the truth */
-		return;
-	}
-	uint8_t body[AGENT_MAX_BODY], resp[AGENT_MAX_BODY];
-	size_t resp_len;
-	size_t len = sw_enc_peer(body, (uint16_t)port, relay, NULL);
-	struct wire_addr original;
-	struct sockaddr_storage out;
-	socklen_t out_len;
-	if (agent_call(OP_PEER, body, len, resp, &resp_len) != 0 || sw_dec_peer(resp, resp_len, &original) != 0 ||
-	    (out_len = wire_addr_to_sockaddr(&original, s.domain, &out)) == 0) {
-		sw_notif_fail(n, ENOTCONN);    /* never the relay's address: the agent does not know it */
+	if (!found) {
+		if (on_relay)
+			sw_notif_fail(n, ENOTCONN);    /* never the relay's address */
+		else
+			sw_notif_continue(n);          /* not ours: the kernel's answer is the truth */
 		return;
 	}
 	socklen_t room;
