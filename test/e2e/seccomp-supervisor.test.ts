@@ -7,11 +7,12 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { HTTP_PORT, ECHO_PORT, CLOSED_PORT, type Peer } from '../helpers/peers';
-import { sockswrap, sockswrapArgv, describe as show, REPO } from '../helpers/sockswrap';
+import { sockswrap, sockswrapArgv, spawnSockswrap, lineReader, describe as show, REPO } from '../helpers/sockswrap';
+import { cProgram } from '../helpers/fixture-builds';
 import { bigSha256, sha256 } from '../helpers/body';
 import { needTool, skipUnless, decide, which } from '../helpers/peer-gate';
 
@@ -102,6 +103,23 @@ describe('seccomp supervisor: static programs through the proxy', { skip: SKIP }
     const hook = await lab.run(lab.client, [deny, PIDFD_GETFD, ...sockswrapArgv([...X, '--', 'sh', '-c', '"$0" "$@"; echo "status $?"', ...args])], { timeoutMs: 60_000 });
     assert.equal(hook.stdout.toString(), 'status 126\n', show(hook));
     assert.match(hook.stderr, new RegExp(`^\\[sockswrap\\] ${lacks.source}`, 'm'), show(hook));
+  });
+
+  test('the supervisor itself killed: the listener is gone, so the kernel fails the program\'s connect with ENOSYS; nothing goes direct', async () => {
+    const tcpClient = cProgram('tcp-client', 'static');
+    const fifo = join(lab.dir, 'go-after-supervisor');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const child = spawnSockswrap(lab, [...X, '--', tcpClient, '--wait', fifo, lab.targetIp4, String(ECHO_PORT), 'x']);
+    const next = lineReader(child);
+    await next((l) => l === 'waiting');
+    // The launcher's child is the exec helper, the supervisor; its child is the program.
+    const helper = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    assert.match(readFileSync(`/proc/${helper}/cmdline`, 'utf8'), /sockswrap-exec/);
+    process.kill(helper, 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    writeFileSync(fifo, 'go\n');
+    const out = JSON.parse(await next((l) => l.startsWith('{'))) as Record<string, unknown>;
+    assert.deepEqual({ connected: out.connected, errno: out.errno }, { connected: false, errno: 38 }, JSON.stringify(out));   // ENOSYS
   });
 
   test('a static Go program (CGO_ENABLED=0): Dial, RemoteAddr is the real peer, a refused port names the refusal', { skip: decide(which('go') ? [] : ['go (Debian package golang-go)']) }, async () => {
