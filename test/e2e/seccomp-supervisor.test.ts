@@ -88,6 +88,18 @@ describe('seccomp supervisor: static programs through the proxy', { skip: SKIP }
     assert.match(direct.stdout.toString(), /^socket\(AF_PACKET\): allowed$/m, show(direct));
   });
 
+  test('connect through the i386 ABI (int $0x80, socketcall) and x32: ENOSYS under the filter, nothing sent', { skip: process.arch === 'x64' ? false : 'x86_64 only' }, async () => {
+    const bin = join(lab.dir, 'other-abi-connect');
+    const cc = spawnSync('gcc', ['-static', '-no-pie', '-O2', '-Wall', '-Werror', '-o', bin, join(REPO, 'test', 'fixtures', 'other-abi-connect.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    // Without the filter the i386 call is a real connect: this is a way around an x86_64-only filter.
+    const direct = await lab.run(lab.proxy, [bin, lab.targetIp4, String(ECHO_PORT)]);
+    assert.match(direct.stdout.toString(), /^i386: connected$/m, show(direct));
+    const r = await sockswrap(lab, [...X, '--', bin, lab.targetIp4, String(ECHO_PORT)]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'i386: errno 38\nx32: errno 38\n', show(r));   // ENOSYS
+  });
+
   test('a kernel without pidfd_getfd (denied here with ENOSYS): the refusal stays (126), from the launcher and the exec hook, naming the missing feature', async () => {
     const deny = join(lab.dir, 'deny-syscall');
     const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', deny, join(REPO, 'test', 'fixtures', 'deny-syscall.c')], { encoding: 'utf8' });
