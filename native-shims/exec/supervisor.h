@@ -1,14 +1,14 @@
-/* exec/supervisor.c: the receive loop and its workers. */
+/* exec/supervisor.c: the threads that receive notifications and run their handlers. */
 #ifndef SOCKSWRAP_SUPERVISOR_H
 #define SOCKSWRAP_SUPERVISOR_H
 
 #include "exec/tracee.h"
 
 /* A handler answers its notification exactly once (sw_notif_return/fail/continue), from
- * whichever worker runs it; it may block (a chain handshake) since each runs on its own worker. */
+ * whichever thread received it; it may block (a chain handshake): another thread receives meanwhile. */
 typedef void (*sw_handler)(const struct sw_notif *n);
 
-/* Starts the receive loop on its own thread for this listener. 0, or an errno. */
+/* Starts the first receiving thread for this listener. 0, or an errno. */
 int sw_supervise(int listener);
 
 #endif
