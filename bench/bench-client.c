@@ -1,8 +1,12 @@
 /* The bench's wrapped client (compiled by bench/run.js). Plain blocking sockets, so sockswrap and
  * proxychains4 run the same code path the same way.
- *   bench-client seq  N host port [mark]  N sequential connect + 1-byte echo + close; prints
- *                                         "conns_per_s X"; every `mark` connections prints
- *                                         "mark i" and waits for a line on stdin
+ *   bench-client seq  N host port [mark [ports]]
+ *                                         N sequential connect + 1-byte echo + close; prints
+ *                                         "conns_per_s X", "median_ms Y" (one connect + echo)
+ *                                         and "median_connect_ms Z" (connect() alone);
+ *                                         every `mark` connections (0: never) prints "mark i"
+ *                                         and waits for a line on stdin; `ports`: connection i
+ *                                         goes to port + i % ports (that many destinations)
  *   bench-client hold N host port         opens N connections and keeps them all open, then one
  *                                         byte echo on each; prints "held N ok K open_s X" and
  *                                         waits for a line on stdin before closing them */
@@ -48,6 +52,18 @@ static int echo1(int fd, char c)
 	return read(fd, &back, 1) == 1 && back == c ? 0 : -1;
 }
 
+static int by_value(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, by_value);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static void wait_line(void)
 {
 	char line[64];
@@ -66,13 +82,22 @@ int main(int argc, char **argv)
 		return 2;
 	if (strcmp(argv[1], "seq") == 0) {
 		int mark = argc > 5 ? atoi(argv[5]) : 0;
+		int ports = argc > 6 ? atoi(argv[6]) : 1;
+		int base = atoi(argv[4]);
+		double *each = calloc((size_t)n, sizeof *each), *conn = calloc((size_t)n, sizeof *conn);
+		if (!each || !conn || ports < 1)
+			return 2;
 		double t0 = now();
 		for (int i = 1; i <= n; i++) {
+			a.sin_port = htons((uint16_t)(base + (i - 1) % ports));
+			double t = now();
 			int fd = dial(&a);
+			conn[i - 1] = now() - t;
 			if (fd < 0 || echo1(fd, (char)('a' + i % 26)) != 0) {
 				printf("error at %d: %s\n", i, strerror(errno));
 				return 1;
 			}
+			each[i - 1] = now() - t;
 			close(fd);
 			if (mark && i % mark == 0) {
 				printf("mark %d\n", i);
@@ -80,6 +105,8 @@ int main(int argc, char **argv)
 			}
 		}
 		printf("conns_per_s %.1f\n", n / (now() - t0));
+		printf("median_ms %.3f\n", 1000 * median(each, n));
+		printf("median_connect_ms %.3f\n", 1000 * median(conn, n));
 		return 0;
 	}
 	if (strcmp(argv[1], "hold") == 0) {

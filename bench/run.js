@@ -19,7 +19,8 @@ if (!existsSync(join(H, 'net-lab.js'))) {
   process.exit(1);
 }
 const { createLab } = require(join(H, 'net-lab.js'));
-const { startDanted, startTargets, waitPort, which, ECHO_PORT } = require(join(H, 'peers.js'));
+const { startDanted, startTargets, waitPort, which, labSpawner, ECHO_PORT } = require(join(H, 'peers.js'));
+const { startTinyproxy } = require(join(H, 'upstream-peers.js'));
 const { startDelayForwarder } = require(join(H, 'delay-forwarder.js'));
 const { PY_UDP_ECHO_SERVER } = require(join(H, 'programs.js'));
 const UDP_ECHO_PORT = 7007;
@@ -32,6 +33,9 @@ const ONLY = onlyAt > 0 ? new Set(String(process.argv[onlyAt + 1] ?? '').split('
 const want = (id) => !ONLY || ONLY.has(id);
 const runsAt = process.argv.indexOf('--runs');
 const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : QUICK ? 2 : 5;
+// `--sw-env NAME=VALUE` (repeatable): in sockswrap's environment only, e.g. SOCKSWRAP_PIPELINE=0
+// for the "before" of pipelining; printed with the table.
+const SW_ENV = process.argv.flatMap((a, i) => (a === '--sw-env' ? [process.argv[i + 1]] : []));
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -81,9 +85,16 @@ async function main() {
       writeFileSync(f, `strict_chain\nproxy_dns\nremote_dns_subnet 224\ntcp_read_time_out 15000\ntcp_connect_time_out 8000\n[ProxyList]\nsocks5 ${host} ${port}\n`);
       return f;
     };
+    const swEnv = SW_ENV.length ? ['env', ...SW_ENV] : [];
     const W = {
-      sockswrap: (host, port) => [process.execPath, SOCKSWRAP, '-q', '-x', `socks5h://${host}:${port}`, '--'],
+      sockswrap: (host, port) => [...swEnv, process.execPath, SOCKSWRAP, '-q', '-x', `socks5h://${host}:${port}`, '--'],
       proxychains4: (host, port) => ['proxychains4', '-q', '-f', pcConf(host, port, `pc-${port}.conf`)],
+    };
+    /** Both wrappers from one proxychains.conf (sockswrap reads the format): chain type and proxy lines. */
+    const fromConf = (name, chain, lines) => {
+      const f = join(lab.dir, `${name}.conf`);
+      writeFileSync(f, `${chain}\nproxy_dns\nremote_dns_subnet 224\ntcp_read_time_out 15000\ntcp_connect_time_out 8000\n[ProxyList]\n${lines.join('\n')}\n`);
+      return { sockswrap: [...swEnv, process.execPath, SOCKSWRAP, '-q', '-f', f, '--'], proxychains4: ['proxychains4', '-q', '-f', f] };
     };
     const near = [danted.host, danted.port];
     const farHP = [far.host, far.port];
@@ -181,6 +192,62 @@ async function main() {
       addCase({
         id: 4, name: '40 concurrent connect + echo (node), proxy 20 ms away each way (ms)', unit: 'ms', digits: 0, sockswrap: sw, proxychains4: pc,
         ratio: sw / pc, target: '≤ 0.1× proxychains4', met: okAll && sw / pc <= 0.1, verdict: `${fmt(sw / pc, 3)}×${okAll ? '' : ' (some echoes failed)'}`,
+      });
+    }
+
+    // 9. time per connect through a far proxy (issue 18): 50 sequential connect + 1-byte echo,
+    // the proxy behind the forwarder that delays each chunk 20 ms each way; the median connect.
+    if (want(9)) {
+      log('9: 50 sequential connect + echo, proxy 20 ms away each way');
+      const connectOnly = { sockswrap: [], proxychains4: [] };
+      const got = await sideBySide(RUNS, async (wrap, w) => {
+        const { out } = await run([...wrap, client, 'seq', '50', T, String(ECHO_PORT)]);
+        connectOnly[w].push(Number(/median_connect_ms ([\d.]+)/.exec(out)[1]));
+        return Number(/median_ms ([\d.]+)/.exec(out)[1]);
+      }, farHP);
+      const sw = median(got.sockswrap), pc = median(got.proxychains4);
+      const swc = median(connectOnly.sockswrap), pcc = median(connectOnly.proxychains4);
+      addCase({
+        id: 9, name: '50 sequential connect() through a proxy 20 ms away each way: median connect() (ms)', unit: 'ms', digits: 1, sockswrap: swc, proxychains4: pcc,
+        ratio: swc / pcc, target: '≤ 0.5× proxychains4', met: swc / pcc <= 0.5, verdict: `${fmt(swc / pcc, 2)}×; connect + 1-byte echo ${fmt(sw)} vs ${fmt(pc)} ms (${fmt(sw / pc, 2)}×: the echo's own round trip is the same for both)`,
+      });
+    }
+
+    // 10-13. sequential connect + echo through other chains (issue 18): conn/s, ≥ 1.0× wanted.
+    const chainCases = [
+      { id: 10, name: '2-hop SOCKS5 chain (danted > danted)', chain: 'strict_chain', lines: () => [`socks5 ${danted.host} ${danted.port}`, `socks5 ${inner.innerHost} ${inner.port}`] },
+      { id: 11, name: 'round-robin chain of 3 SOCKS5 proxies, chain_len 1', chain: 'round_robin_chain\nchain_len = 1', lines: () => rr.map((d) => `socks5 ${d.host} ${d.port}`) },
+      { id: 12, name: 'one HTTP CONNECT proxy (tinyproxy)', chain: 'strict_chain', lines: () => [`http ${tiny.host} ${tiny.port}`] },
+      { id: 13, name: `${MANY} different destinations, one connect each (one SOCKS5 proxy)`, chain: 'strict_chain', lines: () => [`socks5 ${danted.host} ${danted.port}`], ports: MANY },
+    ].filter((c) => want(c.id));
+    let inner, rr, tiny;
+    if (chainCases.length) {
+      [inner, tiny, ...rr] = await Promise.all([
+        startDanted(lab, 1086),
+        startTinyproxy(labSpawner(lab), { listen: lab.proxyIp4, port: 8899, allow: ['0.0.0.0/0'], connectPorts: [ECHO_PORT] }),
+        startDanted(lab, 1087), startDanted(lab, 1088), startDanted(lab, 1089),
+      ]);
+      if (chainCases.some((c) => c.ports)) {
+        const echo = lab.spawn(lab.proxy, [process.execPath, '-e', MANY_ECHO, T, String(MANY_BASE), String(MANY)]);
+        await new Promise((resolve) => echo.stdout.on('data', (b) => b.toString().includes('ready') && resolve()));
+      }
+    }
+    for (const c of chainCases) {
+      log(`${c.id}: ${c.name}`);
+      const wrap = fromConf(`chain-${c.id}`, c.chain, c.lines());
+      const n = c.ports ?? (QUICK ? 200 : 500);
+      const got = { sockswrap: [], proxychains4: [] };
+      for (let i = 0; i < RUNS; i++) {
+        for (const w of i % 2 ? ['proxychains4', 'sockswrap'] : ['sockswrap', 'proxychains4']) {
+          const argv = c.ports ? [...wrap[w], client, 'seq', String(n), T, String(MANY_BASE), '0', String(c.ports)] : [...wrap[w], client, 'seq', String(n), T, String(ECHO_PORT)];
+          const { out } = await run(argv);
+          got[w].push(Number(/conns_per_s ([\d.]+)/.exec(out)[1]));
+        }
+      }
+      const sw = median(got.sockswrap), pc = median(got.proxychains4);
+      addCase({
+        id: c.id, name: `sequential connect + 1-byte echo, ${c.name}, ${n} per run (conn/s)`, unit: 'conn/s', digits: 0, sockswrap: sw, proxychains4: pc,
+        ratio: sw / pc, target: '≥ 1.0× proxychains4', met: sw / pc >= 1.0, verdict: `${fmt(sw / pc, 2)}×`,
       });
     }
 
@@ -326,6 +393,17 @@ print(right, (time.monotonic() - t0) * 1000)`;
   report(results);
 }
 
+/** Case 13's destinations: an echo server on MANY ports of the target address. */
+const MANY = 200;
+const MANY_BASE = 7100;
+const MANY_ECHO = `
+const net = require('net');
+const [host, base, n] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+let up = 0;
+for (let i = 0; i < n; i++) {
+  net.createServer((c) => { c.on('error', () => {}); c.pipe(c); }).listen(base + i, host, () => { if (++up === n) console.log('ready'); });
+}`;
+
 // Static text; the figures it discusses are the table's.
 const ANALYSIS = `
 ## Reading the table
@@ -410,6 +488,8 @@ function report({ machine: m, cases, seconds }) {
     ...rows,
   ].join('\n');
   console.log('\n' + table + '\n');
+  if (SW_ENV.length) console.log(`(sockswrap ran with ${SW_ENV.join(' ')})\n`);
+  console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   if (ONLY) return;
   const md = `# Benchmarks: sockswrap against proxychains4
 

@@ -19,6 +19,9 @@ import { Router } from './routing';
 import { TcpRelay } from './tcp-relay';
 import { UdpRelay } from './udp-relay';
 import { hasTlsHop } from '../client/tls-hop';
+import { PipelineLedger } from '../client/pipelining';
+import { socketProber } from '../client/pipeline-probe';
+import { describeHop } from '../client/proxy-hop';
 import { DIR_PREFIX, removeStaleDirs, writeOwner } from './stale-dirs';
 
 /**
@@ -47,7 +50,12 @@ export class Agent {
     writeOwner(dir);
     const socketPath = join(dir, 'agent.sock');
     const token = randomBytes(TOKEN_LEN);
-    const broker = new ConnectBroker(config, log);
+    // SOCKSWRAP_PIPELINE=0 (diagnostics, the benchmark's "before"): no SOCKS5 handshake is pipelined.
+    const pipelining = process.env.SOCKSWRAP_PIPELINE === '0' ? undefined : new PipelineLedger(
+      socketProber({ connectMs: config.tcpConnectTimeoutMs, readMs: config.tcpReadTimeoutMs }),
+      (proxy, state) => log.info(`${describeHop(proxy)}: ${state === 'yes' ? 'takes pipelined handshakes' : state === 'no' ? 'does not take pipelined handshakes (one message per round trip)' : 'failed a pipelined handshake; no more pipelining with it'}`),
+    );
+    const broker = new ConnectBroker(config, log, pipelining);
     // The original destination of every proxied TCP socket, relay and dial path alike (PEER).
     const peers = new PeerTable();
     const relay = new TcpRelay(broker, peers);
@@ -70,7 +78,7 @@ export class Agent {
       // SOCKSWRAP_DIAL=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.
       // SOCKSWRAP_STANDING=0 (diagnostics): the dial path asks the agent for every connect.
       // A chain with an https hop too: the shim cannot do TLS (docs/upstreams.md, "https").
-      dial: process.env.SOCKSWRAP_DIAL === '0' || hasTlsHop(config.proxies) ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers),
+      dial: process.env.SOCKSWRAP_DIAL === '0' || hasTlsHop(config.proxies) ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers, pipelining),
       proxyAddresses: proxyAddresses(config),
       dns,
       tor: config.proxyDns ? TorNames.for(config, log) : undefined,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import type { SockswrapConfig } from '../config/config-types';
+import type { PipelineLedger } from '../client/pipelining';
 import { ChainError, connectChain, type EstablishedChain, type RoundRobinCursor } from '../client/chain-connect';
 import { describeHop } from '../client/proxy-hop';
 import { errnoFor } from '../protocol/errno-map';
@@ -65,6 +66,8 @@ export class ConnectBroker {
   constructor(
     private readonly config: SockswrapConfig,
     private readonly log: Logger,
+    /** Which proxies take pipelined handshakes, learned in this run (shared with the dial path). */
+    readonly pipelining?: PipelineLedger,
   ) {}
 
   /** A negotiation for `route` (routing.ts: dnat already applied), and the ticket that claims it. */
@@ -83,6 +86,7 @@ export class ConnectBroker {
       signal: controller.signal,
       roundRobin: this.roundRobin,
       onDeadHop: (_hop, cause) => this.log.error(`${who} ${cause.message}; skipping that hop`),
+      pipelining: this.pipelining,
     }).then(
       (chain) => {
         const hops = chain.hops ?? this.config.proxies;

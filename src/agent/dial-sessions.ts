@@ -15,6 +15,7 @@ import type { ProxyRoute } from './routing';
 import { DialTemplates, SEND_CHUNK, proxyWire, type DialTemplate } from './dial-templates';
 import { DialArg, DialEvent, DialState, MAX_SCRIPT_ENTRIES, doneInstruction, scriptSize, serializeInstruction, type Instruction, type StepRequest } from '../wire';
 import { isolatesByProcess } from '../client/tor-isolation';
+import type { PipelineLedger } from '../client/pipelining';
 
 /**
  * The dial path (docs/architecture.md): for a blocking connect the shim connects the program's
@@ -78,6 +79,10 @@ interface Session {
   script: Expectation[];
   /** Whether the CONNECT answer may be a standing plan (the destination's meaning is fixed). */
   mayStand: boolean;
+  /** Leading hops of this attempt whose SOCKS5 handshakes are pipelined (pipelining.ts). */
+  pipelined: number;
+  /** RESUME of a standing plan: made before any demotion (PipelineLedger.prefix's `resuming`). */
+  resuming: boolean;
   timer: NodeJS.Timeout;
 }
 
@@ -99,6 +104,8 @@ export class DialSessions {
     private readonly standingPlans = true,
     /** Where the original destination of each socket whose chain is up is kept (PEER). */
     private readonly peers = new PeerTable(),
+    /** Which proxies take pipelined handshakes, learned in this run (shared with the relay path). */
+    private readonly pipelining?: PipelineLedger,
   ) {}
 
   /**
@@ -113,7 +120,7 @@ export class DialSessions {
     return opened && serializeInstruction(opened.instruction, opened.id);
   }
 
-  private openSession(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions): { id: number; instruction: Instruction } | undefined {
+  private openSession(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, { mayStand = true, started = Date.now() }: OpenOptions, resuming = false): { id: number; instruction: Instruction } | undefined {
     const { proxies } = this.config;
     // --isolate=process: credentials differ per pid, which plans shared by every process (and
     // standing plans a forked child inherits) cannot carry; the relay path sends them (docs/tor.md).
@@ -151,6 +158,8 @@ export class DialSessions {
       establishedAtConnect: false,
       script: [],
       mayStand,
+      pipelined: 0,
+      resuming,
       // The shim may wait a whole connect or read timeout between two steps: never forget a
       // session it is still waiting on (that would turn ETIMEDOUT into ECONNABORTED, unlogged).
       timer: setTimeout(
@@ -214,7 +223,7 @@ export class DialSessions {
    */
   resume(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, step: StepRequest, elapsedMs = 0): Buffer {
     const started = Date.now() - elapsedMs;
-    const opened = this.openSession(route, originalAddress, requester, reach, { started });
+    const opened = this.openSession(route, originalAddress, requester, reach, { started }, true);
     if (!opened || opened.instruction.state !== DialState.dial || (opened.instruction.arg & DialArg.standing) === 0) {
       // The answer would not be a standing plan now: nothing to resume (fails closed).
       if (opened) this.forget(opened.id);
@@ -271,7 +280,7 @@ export class DialSessions {
    */
   private handshakeOf(session: Session): ChainHandshake {
     if (!session.handshake) {
-      session.handshake = new ChainHandshake(session.hops, session.effective);
+      session.handshake = new ChainHandshake(session.hops, session.effective, session.pipelined);
       session.handshake.start();
     }
     return session.handshake;
@@ -288,9 +297,15 @@ export class DialSessions {
     } catch (err) {
       return this.finish(session, err);
     }
+    return this.dialHops(session, hops, this.pipelining?.prefix(hops, session.resuming) ?? 0, id);
+  }
+
+  /** dial() of these hops, with their first `pipelined` handshakes pipelined. */
+  private dialHops(session: Session, hops: readonly ProxySpec[], pipelined: number, id?: number): Instruction {
     session.hops = hops;
+    session.pipelined = pipelined;
     if (hops.length === 1) {
-      const template = this.templates.for(hops[0]!, session.effective);
+      const template = this.templates.for(hops[0]!, session.effective, pipelined);
       if (template) return this.dialFromTemplate(session, template, id);
     }
     return this.dialFresh(session, hops, id);
@@ -320,7 +335,9 @@ export class DialSessions {
 
   /** DialArg.standing for a CONNECT's first DIAL (it carries `id`) when the answer may be kept. */
   private standing(session: Session, id: number | undefined): number {
-    return id !== undefined && session.mayStand && this.standingPlans && this.chainStands() ? DialArg.standing : 0;
+    if (id === undefined || !session.mayStand || !this.standingPlans || !this.chainStands()) return 0;
+    // A plan made while a hop's pipelining is still being learned would outlive what is learned.
+    return !this.pipelining || this.pipelining.settled(session.hops, session.resuming) ? DialArg.standing : 0;
   }
 
   /** Whether the first attempt's hops are the same for every connection (DialArg.standing). */
@@ -330,7 +347,7 @@ export class DialSessions {
   }
 
   private dialFresh(session: Session, hops: readonly ProxySpec[], id?: number): Instruction {
-    session.handshake = new ChainHandshake(hops, session.effective);
+    session.handshake = new ChainHandshake(hops, session.effective, session.pipelined);
     session.hop = -1;
     const first = session.handshake.start();
     if (first.outcome instanceof ChainError) return this.failed(session, first.outcome);
@@ -345,7 +362,7 @@ export class DialSessions {
     const readMs = this.config.tcpReadTimeoutMs;
     const waitMs = this.config.tcpConnectTimeoutMs;
     const more = session.outbox.length > 0 || session.establishedAtConnect ? DialArg.more : 0;
-    session.script = more ? [] : predictHandshake(hops, session.effective, MAX_SCRIPT_ENTRIES);
+    session.script = more ? [] : predictHandshake(hops, session.effective, MAX_SCRIPT_ENTRIES, session.pipelined);
     const scriptLength = scriptSize(session.script);
     if (scriptLength === undefined || proxy.length + 4 + scriptLength + chunk.length > SEND_CHUNK + 40) {
       session.script = [];
@@ -391,6 +408,9 @@ export class DialSessions {
 
   /** An attempt failed: another attempt (DIAL again: the shim disconnects first), or the end. */
   private failed(session: Session, err: ChainError): Instruction {
+    // A pipelined attempt that pipelining may have broken: the same hops once more, unpipelined
+    // (DIAL again); only that attempt's outcome reaches the program.
+    if (this.pipelining?.fallBack(session.hops, session.pipelined, err)) return this.dialHops(session, session.hops, 0);
     if (session.attempts.failed(err)) return this.dial(session);
     return this.finish(session, err);
   }

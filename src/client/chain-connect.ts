@@ -5,6 +5,7 @@ import type { TargetAddress } from '../protocol/target-address';
 import { ChainError } from './chain-error';
 import { ChainAttempts, ChainHandshake, streamFailure, type ChainStep } from './chain-driver';
 import { connectWithTlsHops, hasTlsHop } from './tls-hop';
+import type { PipelineLedger } from './pipelining';
 
 export { ChainError } from './chain-error';
 
@@ -42,6 +43,8 @@ export interface ChainOptions {
   roundRobin?: RoundRobinCursor;
   /** Told about each hop skipped as dead (dynamic, random, round_robin), for the log. */
   onDeadHop?(proxy: ProxySpec, cause: ChainError): void;
+  /** Which proxies take pipelined SOCKS5 handshakes (pipelining.ts); absent: none. */
+  pipelining?: PipelineLedger;
 }
 
 /**
@@ -51,13 +54,24 @@ export interface ChainOptions {
 export async function connectChain(target: TargetAddress, options: ChainOptions): Promise<EstablishedChain> {
   const { timeouts, signal } = options;
   const attempts = new ChainAttempts(options);
+  const ledger = options.pipelining;
   for (;;) {
     const hops = attempts.next();
-    try {
-      const chain = await connectThroughChain(hops, target, timeouts, signal);
-      return { ...chain, hops };
-    } catch (err) {
-      if (!(err instanceof ChainError) || signal?.aborted || !attempts.failed(err)) throw err;
+    let pipelined = ledger && !hasTlsHop(hops) ? ledger.prefix(hops) : 0;
+    for (;;) {
+      try {
+        const chain = await connectThroughChain(hops, target, timeouts, signal, pipelined);
+        return { ...chain, hops };
+      } catch (err) {
+        if (!(err instanceof ChainError) || signal?.aborted) throw err;
+        // The same hops again, one message per round trip: only that attempt's outcome counts.
+        if (ledger?.fallBack(hops, pipelined, err)) {
+          pipelined = 0;
+          continue;
+        }
+        if (!attempts.failed(err)) throw err;
+        break;
+      }
     }
   }
 }
@@ -72,9 +86,11 @@ export async function connectThroughChain(
   target: TargetAddress,
   timeouts: ChainTimeouts,
   signal?: AbortSignal,
+  /** Leading hops whose SOCKS5 handshakes are pipelined (ChainHandshake; not with TLS hops). */
+  pipelined = 0,
 ): Promise<EstablishedChain> {
   if (proxies.length === 0) throw new Error('connectThroughChain needs at least one proxy');
-  const handshake = new ChainHandshake(proxies, target);
+  const handshake = new ChainHandshake(proxies, target, pipelined);
   const socket = await openTcp(proxies[0]!, timeouts.connectMs, signal);
   if (hasTlsHop(proxies)) {
     // TLS to an https hop, inside the tunnel of the hops before it (tls-hop.ts).

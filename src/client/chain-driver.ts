@@ -35,10 +35,19 @@ export class ChainHandshake {
   private hop = -1;
   private codec?: ClientHandshake;
   private finished = false;
+  /** Codecs already started in the first flight (pipelining), by hop index. */
+  private readonly early: (ClientHandshake | undefined)[] = [];
 
+  /**
+   * `pipelined`: how many leading hops are SOCKS5 proxies that take a pipelined handshake
+   * (pipelining.ts decides). Their whole handshakes, and the opening of the hop after them, go
+   * out in the first flight: each such proxy also passes on what came after its request once it
+   * reached the next hop, so a chain of pipelining hops costs one round trip.
+   */
   constructor(
     readonly hops: readonly ProxySpec[],
     readonly target: TargetAddress,
+    readonly pipelined = 0,
   ) {
     if (hops.length === 0) throw new Error('ChainHandshake needs at least one proxy');
   }
@@ -51,7 +60,33 @@ export class ChainHandshake {
   start(): ChainStep {
     const sends: Buffer[] = [];
     const result = this.beginHop(0, Buffer.alloc(0), sends);
+    if (result === undefined) this.startEarly(sends);
     return this.step(Buffer.alloc(0), sends, result);
+  }
+
+  /** Pipelining: the hops after the first whose openings go out with it (none unless pipelined). */
+  private startEarly(sends: Buffer[]): void {
+    const last = Math.min(this.pipelined, this.hops.length - 1);
+    for (let i = 1; i <= last; i++) {
+      const hop = this.hops[i]!;
+      // A raw hop answers nothing and has nothing to say: it is started in its turn.
+      if (hop.type === 'raw') return;
+      let codec: ClientHandshake;
+      let events: HandshakeEvent[];
+      try {
+        codec = createHandshake(hop, this.hopTarget(i), i < this.pipelined);
+        events = codec.start();
+      } catch {
+        return;   // fails again, and is reported, when its turn comes
+      }
+      if (events.some((e) => e.type !== 'send')) return;
+      for (const e of events) if (e.type === 'send') sends.push(e.bytes);
+      this.early[i] = codec;
+    }
+  }
+
+  private hopTarget(i: number): TargetAddress {
+    return i + 1 < this.hops.length ? proxyAsTarget(this.hops[i + 1]!) : this.target;
   }
 
   /** Bytes read from the stream (all of what was read, or peeked). */
@@ -109,9 +144,20 @@ export class ChainHandshake {
 
   private beginHop(i: number, pending: Buffer, sends: Buffer[]): HopResult {
     this.hop = i;
-    const hopTarget = i + 1 < this.hops.length ? proxyAsTarget(this.hops[i + 1]!) : this.target;
+    const early = this.early[i];
+    if (early) {
+      // Started in the first flight: only what the previous hop left over is fed to it.
+      this.codec = early;
+      this.early[i] = undefined;
+      if (pending.length === 0) return undefined;
+      try {
+        return this.handle(early.receive(pending), sends, Buffer.alloc(0));
+      } catch (err) {
+        return this.failure(asSockswrapError(err));
+      }
+    }
     try {
-      this.codec = createHandshake(this.hops[i]!, hopTarget);
+      this.codec = createHandshake(this.hops[i]!, this.hopTarget(i), i < this.pipelined);
       // raw is established at start(), before it was given what the previous hop left over.
       const result = this.handle(this.codec.start(), sends, pending);
       if (result !== undefined || pending.length === 0) return result;
@@ -162,7 +208,7 @@ function likelyReplies(proxy: ProxySpec, target: TargetAddress): { prefix: numbe
  * something cannot be predicted (HTTP CONNECT: the reply's length is not known in advance). A raw
  * hop answers nothing: the next hop's handshake simply follows.
  */
-export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress, maxEntries = Infinity): Expectation[] {
+export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress, maxEntries = Infinity, pipelined = 0): Expectation[] {
   // Every hop but a raw one answers at least once: a chain with more such hops than the caller can
   // carry is rejected before any codec is built. Without this the dial path predicted the whole
   // chain at every attempt, to drop it: with 1,000 dynamic hops that was the quadratic part
@@ -170,7 +216,7 @@ export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddre
   let answering = 0;
   for (let i = 0; i < hops.length && answering <= maxEntries; i++) if (hops[i]!.type !== 'raw') answering++;
   if (answering > maxEntries) return [];
-  const scratch = new ChainHandshake(hops, target);
+  const scratch = new ChainHandshake(hops, target, pipelined);
   if (scratch.start().outcome) return [];
   const script: Expectation[] = [];
   for (let i = 0; i < hops.length; i++) {

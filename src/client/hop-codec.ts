@@ -38,15 +38,16 @@ class RawHandshake implements ClientHandshake {
 }
 
 /**
- * The codec for this hop's type, already holding the request. Throws SockswrapError for a target
+ * The codec for this hop's type, already holding the request (`pipelined`: SOCKS5 only, every
+ * message at start()). Throws SockswrapError for a target
  * the type cannot carry (SOCKS4 and IPv6), so that fails before any byte is sent.
  */
-export function createHandshake(proxy: ProxySpec, target: TargetAddress): ClientHandshake {
+export function createHandshake(proxy: ProxySpec, target: TargetAddress, pipelined = false): ClientHandshake {
   switch (proxy.type) {
     case 'socks5': {
       const credentials =
         proxy.username !== undefined ? { username: proxy.username, password: proxy.password ?? '' } : undefined;
-      return new Socks5ClientHandshake({ target, command: 'connect', credentials });
+      return new Socks5ClientHandshake({ target, command: 'connect', credentials, pipelined });
     }
     // 4 and 4a are one codec: a name is sent the 4a way by both (see socks4-codec.ts). SOCKS4 has
     // a USERID and no password; a configured password is ignored, as proxychains does.

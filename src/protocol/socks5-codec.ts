@@ -175,7 +175,7 @@ export function decodeSocks5Address(
   return { address, length: end - offset };
 }
 
-function encodeCredentials(creds: Socks5Credentials): Buffer {
+export function encodeCredentials(creds: Socks5Credentials): Buffer {
   const user = Buffer.from(creds.username, 'utf8');
   const pass = Buffer.from(creds.password, 'utf8');
   // RFC 1929 length fields are one byte and the RFC allows no empty value; say so before connecting
@@ -198,8 +198,15 @@ export class Socks5ClientHandshake {
   private readonly request: Buffer;
   private readonly what: string; // "CONNECT example.com:443", for messages
   private readonly command: Socks5Command;
+  /** Pipelined: every message goes out at start(), the replies are only checked (docs/chains.md). */
+  readonly pipelined: boolean;
 
-  constructor(opts: { target: TargetAddress; command?: Socks5Command; credentials?: Socks5Credentials }) {
+  /**
+   * `pipelined`: greeting, RFC 1929 login and request in one write, for a proxy known to read
+   * them back to back. With credentials only username/password is then offered, so the proxy
+   * cannot pick a method after which the login bytes would be misread as a request.
+   */
+  constructor(opts: { target: TargetAddress; command?: Socks5Command; credentials?: Socks5Credentials; pipelined?: boolean }) {
     const command = opts.command ?? 'connect';
     if (!Object.hasOwn(COMMAND_BYTE, command)) {
       throw new TypeError(`unknown SOCKS5 command ${String(command)}`);
@@ -208,7 +215,8 @@ export class Socks5ClientHandshake {
     // Everything is encoded now so that bad input fails at construction, before the greeting.
     this.request = Buffer.concat([Buffer.from([VERSION, COMMAND_BYTE[command], 0x00]), encodeSocks5Address(opts.target)]);
     this.authRequest = opts.credentials ? encodeCredentials(opts.credentials) : undefined;
-    this.methods = this.authRequest ? [METHOD_NONE, METHOD_USERPASS] : [METHOD_NONE];
+    this.pipelined = opts.pipelined === true;
+    this.methods = this.authRequest ? (this.pipelined ? [METHOD_USERPASS] : [METHOD_NONE, METHOD_USERPASS]) : [METHOD_NONE];
     this.what = `${COMMAND_NAME[command]} ${formatTarget(opts.target)}`;
   }
 
@@ -219,7 +227,9 @@ export class Socks5ClientHandshake {
   start(): Socks5Event[] {
     if (this.started) throw new Error('Socks5ClientHandshake.start() called twice');
     this.started = true;
-    return [{ type: 'send', bytes: Buffer.from([VERSION, this.methods.length, ...this.methods]) }];
+    const greeting = Buffer.from([VERSION, this.methods.length, ...this.methods]);
+    if (this.pipelined) return [{ type: 'send', bytes: Buffer.concat([greeting, ...(this.authRequest ? [this.authRequest] : []), this.request]) }];
+    return [{ type: 'send', bytes: greeting }];
   }
 
   receive(chunk: Buffer): Socks5Event[] {
@@ -281,10 +291,10 @@ export class Socks5ClientHandshake {
         }
         if (method === METHOD_USERPASS && this.authRequest) {
           this._state = 'auth';
-          return [{ type: 'send', bytes: Buffer.from(this.authRequest) }];
+          return this.pipelined ? [] : [{ type: 'send', bytes: Buffer.from(this.authRequest) }];
         }
         this._state = 'request';
-        return [{ type: 'send', bytes: Buffer.from(this.request) }];
+        return this.pipelined ? [] : [{ type: 'send', bytes: Buffer.from(this.request) }];
       }
       case 'auth': {
         if (b.length < 1) return 'incomplete';
@@ -298,7 +308,7 @@ export class Socks5ClientHandshake {
           return this.fail('proxy-auth-failed', `proxy rejected the username/password (status ${hex(status)})`, status);
         }
         this._state = 'request';
-        return [{ type: 'send', bytes: Buffer.from(this.request) }];
+        return this.pipelined ? [] : [{ type: 'send', bytes: Buffer.from(this.request) }];
       }
       case 'request':
       case 'bind-wait': {
