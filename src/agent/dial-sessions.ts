@@ -16,6 +16,7 @@ import { DialTemplates, SEND_CHUNK, proxyWire, type DialTemplate } from './dial-
 import { DialArg, DialEvent, DialState, MAX_SCRIPT_ENTRIES, doneInstruction, scriptSize, serializeInstruction, type Instruction, type StepRequest } from '../wire';
 import { isolatesByProcess } from '../client/tor-isolation';
 import type { PipelineLedger } from '../client/pipelining';
+import { LearnedReplies } from './learned-replies';
 
 /**
  * The dial path (docs/architecture.md): for a blocking connect the shim connects the program's
@@ -83,6 +84,8 @@ interface Session {
   pipelined: number;
   /** RESUME of a standing plan: made before any demotion (PipelineLedger.prefix's `resuming`). */
   resuming: boolean;
+  /** The hop whose reply the last STEP data began (a reply that came in one STEP is learned). */
+  fedHop: number;
   timer: NodeJS.Timeout;
 }
 
@@ -91,6 +94,8 @@ export class DialSessions {
   private nextId = 1;
   /** Single-hop dial templates by proxy and destination (dial-templates.ts). */
   private readonly templates = new DialTemplates();
+  /** HTTP CONNECT replies as each proxy sent them last (learned-replies.ts), for the script. */
+  private readonly learned = new LearnedReplies();
   /** The hops of every standing plan (chainStands()), computed at the first NOTE of one. */
   private standingHops?: readonly ProxySpec[];
   /** isIP() of each proxy the shim may dial first; computed at the first CONNECT. */
@@ -160,6 +165,7 @@ export class DialSessions {
       mayStand,
       pipelined: 0,
       resuming,
+      fedHop: -1,
       // The shim may wait a whole connect or read timeout between two steps: never forget a
       // session it is still waiting on (that would turn ETIMEDOUT into ECONNABORTED, unlogged).
       timer: setTimeout(
@@ -194,9 +200,19 @@ export class DialSessions {
     }
     const hop0 = session.hops[0]!;
     switch (event) {
-      case DialEvent.data:
+      case DialEvent.data: {
         if (bytes.length === 0) throw new Error('empty STEP data');
-        return this.after(session, handshake.receive(Buffer.from(bytes)), localPort);
+        const hop = session.hop;
+        const fresh = session.fedHop !== hop;
+        session.fedHop = hop;
+        const chunk = Buffer.from(bytes);
+        const step = handshake.receive(chunk);
+        // The last hop's whole HTTP reply in one STEP: expected, byte for byte, next time.
+        if (fresh && step.outcome === 'established' && hop === session.hops.length - 1 && session.hops[hop]!.type === 'http') {
+          this.learned.learn(session.hops[hop]!, chunk.subarray(0, step.consumed));
+        }
+        return this.after(session, step, localPort);
+      }
       case DialEvent.sent:
         if (session.establishedAtConnect && session.outbox.length === 0) return this.established(session, 0, localPort);
         return this.flush(session, 0);
@@ -305,7 +321,7 @@ export class DialSessions {
     session.hops = hops;
     session.pipelined = pipelined;
     if (hops.length === 1) {
-      const template = this.templates.for(hops[0]!, session.effective, pipelined);
+      const template = this.templates.for(hops[0]!, session.effective, pipelined, this.learned);
       if (template) return this.dialFromTemplate(session, template, id);
     }
     return this.dialFresh(session, hops, id);
@@ -362,7 +378,7 @@ export class DialSessions {
     const readMs = this.config.tcpReadTimeoutMs;
     const waitMs = this.config.tcpConnectTimeoutMs;
     const more = session.outbox.length > 0 || session.establishedAtConnect ? DialArg.more : 0;
-    session.script = more ? [] : predictHandshake(hops, session.effective, MAX_SCRIPT_ENTRIES, session.pipelined);
+    session.script = more ? [] : predictHandshake(hops, session.effective, MAX_SCRIPT_ENTRIES, session.pipelined, this.learned.get);
     const scriptLength = scriptSize(session.script);
     if (scriptLength === undefined || proxy.length + 4 + scriptLength + chunk.length > SEND_CHUNK + 40) {
       session.script = [];

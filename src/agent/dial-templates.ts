@@ -2,6 +2,7 @@ import { ChainHandshake, predictHandshake, type Expectation } from '../client/ch
 import type { ProxySpec } from '../config/config-types';
 import type { TargetAddress } from '../protocol/target-address';
 import { MAX_SCRIPT_ENTRIES, scriptSize, serializeWireAddress } from '../wire';
+import type { LearnedReplies } from './learned-replies';
 
 /** Handshake bytes per instruction: a frame is at most 1024 bytes with the address and header. */
 export const SEND_CHUNK = 900;
@@ -26,15 +27,15 @@ export class DialTemplates {
   private readonly templates = new Map<string, DialTemplate>();
 
   /** The template for this proxy and destination, from the cache or built and kept; undefined: build the dial afresh. */
-  for(proxy: ProxySpec, target: TargetAddress, pipelined = 0): DialTemplate | undefined {
-    const key = `${proxyWire(proxy).id}|${pipelined}|${target.kind}|${target.host}|${target.port}`;
+  for(proxy: ProxySpec, target: TargetAddress, pipelined = 0, learned?: LearnedReplies): DialTemplate | undefined {
+    const key = `${proxyWire(proxy).id}|${pipelined}|${learned?.version ?? 0}|${target.kind}|${target.host}|${target.port}`;
     let template = this.templates.get(key);
     if (template) return template;
     const hops = [proxy];
     const first = new ChainHandshake(hops, target, pipelined).start();
     // Raw hops (established at connect), failures and long openings take the fresh way.
     if (first.outcome !== undefined || first.send.length > SEND_CHUNK) return undefined;
-    const script = predictHandshake(hops, target, MAX_SCRIPT_ENTRIES, pipelined);
+    const script = predictHandshake(hops, target, MAX_SCRIPT_ENTRIES, pipelined, learned?.get);
     template = { opening: first.send, hopIndex: first.hopIndex, script, scriptLength: scriptSize(script) };
     this.templates.set(key, template);
     if (this.templates.size > DIAL_TEMPLATE_CAP) this.templates.delete(this.templates.keys().next().value as string);

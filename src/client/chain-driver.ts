@@ -202,13 +202,20 @@ function likelyReplies(proxy: ProxySpec, target: TargetAddress): { prefix: numbe
 }
 
 /**
+ * A proxy's reply as it came last time (its exact bytes), for a hop whose reply has no fixed
+ * length (HTTP CONNECT): the dial path's learned replies (src/agent/learned-replies.ts).
+ */
+export type LearnedReply = (proxy: ProxySpec) => Buffer | undefined;
+
+/**
  * The expected replies of a chain's whole handshake, hop after hop, checked against the codec itself
  * (a scratch ChainHandshake is fed each guess): when the proxies answer as expected, the shim
  * needs no round trip to the agent at all; any other answer goes to the agent as usual. Empty when
- * something cannot be predicted (HTTP CONNECT: the reply's length is not known in advance). A raw
+ * something cannot be predicted (HTTP CONNECT: the reply's length is not known in advance, unless
+ * `learned` has the proxy's reply from last time). A raw
  * hop answers nothing: the next hop's handshake simply follows.
  */
-export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress, maxEntries = Infinity, pipelined = 0): Expectation[] {
+export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddress, maxEntries = Infinity, pipelined = 0, learned?: LearnedReply): Expectation[] {
   // Every hop but a raw one answers at least once: a chain with more such hops than the caller can
   // carry is rejected before any codec is built. Without this the dial path predicted the whole
   // chain at every attempt, to drop it: with 1,000 dynamic hops that was the quadratic part
@@ -222,7 +229,9 @@ export function predictHandshake(hops: readonly ProxySpec[], target: TargetAddre
   for (let i = 0; i < hops.length; i++) {
     const hop = hops[i]!;
     if (hop.type === 'raw') continue;
-    const guesses = likelyReplies(hop, i + 1 < hops.length ? proxyAsTarget(hops[i + 1]!) : target);
+    const known = hop.type === 'http' ? learned?.(hop) : undefined;
+    // An HTTP proxy's reply is expected to be the very bytes it sent last time, or nothing is.
+    const guesses = known ? [{ prefix: [...known], total: known.length }] : likelyReplies(hop, i + 1 < hops.length ? proxyAsTarget(hops[i + 1]!) : target);
     if (guesses.length === 0) return [];
     for (const [g, guess] of guesses.entries()) {
       if (script.length >= maxEntries) return [];

@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
-import { startDanted, startMicrosocks, labSpawner, waitForLog, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
+import { startDanted, labSpawner, waitForLog, ECHO_PORT, CLOSED_PORT, BANNER_PORT, type Danted, type Peer } from '../helpers/peers';
+import { BANNER } from '../helpers/body';
 import { startTinyproxy } from '../helpers/upstream-peers';
 import { waitPort } from '../helpers/port-waiter';
 import { assertNoLeaks } from '../helpers/proof';
@@ -175,7 +176,7 @@ describe('e2e SOCKS5 pipelining', { skip: SKIP }, () => {
     // A second danted, reached through the first (a 2-hop chain), and tinyproxy behind danted.
     [inner, tiny] = await Promise.all([
       startDanted(lab, 1086),
-      startTinyproxy(labSpawner(lab), { listen: lab.proxyIp4, port: 8899, allow: ['0.0.0.0/0'], connectPorts: [ECHO_PORT, CLOSED_PORT] }),
+      startTinyproxy(labSpawner(lab), { listen: lab.proxyIp4, port: 8899, allow: ['0.0.0.0/0'], connectPorts: [ECHO_PORT, CLOSED_PORT, BANNER_PORT] }),
     ]);
     for (const [p, mode] of [[closing, 'close-after-pipelined'], [refusing, 'refuse-methods']] as const) {
       lab.spawn(lab.proxy, [process.execPath, '-e', faultProxy(mode), p.host, String(p.port)]);
@@ -207,6 +208,41 @@ describe('e2e SOCKS5 pipelining', { skip: SKIP }, () => {
     const before = await twoPhases(lab, x, undefined, false);
     const got = await twoPhases(lab, x, /198\.18\.\d+\.1:1080: takes pipelined handshakes/);
     sameAsUnpipelined(got, before);
+    assertNoLeaks(lab);
+  });
+
+  test('tinyproxy alone: its reply is learned and expected byte for byte by the shim; same bytes and errnos', async () => {
+    const x = ['-x', `http://${tiny.host}:${tiny.port}`];
+    const before = await twoPhases(lab, x, undefined, false);
+    const got = await twoPhases(lab, x, undefined);
+    sameAsUnpipelined(got, before);
+    assert.equal(got.closed[0], before.closed[0]);
+    assertNoLeaks(lab);
+  });
+
+  test('tinyproxy: a server that speaks first keeps its banner when the learned reply is consumed', async () => {
+    // Three connects in one program: the first learns the reply, the others expect it.
+    const prog = `
+import socket, sys, json
+for _ in range(3):
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+    first = b""
+    while not first.endswith(b"\\r\\n"):
+        b = s.recv(1)
+        if not b: break
+        first += b
+    s.sendall(b"ping\\n")
+    rest = b""
+    while True:
+        b = s.recv(4096)
+        if not b: break
+        rest += b
+    print(json.dumps({"first": first.decode("latin-1"), "rest": rest.decode("latin-1")}), flush=True)
+`;
+    const r = await lab.run(lab.client, sockswrapArgv(['-x', `http://${tiny.host}:${tiny.port}`, '--', bin('python3'), '-c', prog, lab.targetIp4, String(BANNER_PORT)]), { timeoutMs: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { first: string; rest: string });
+    assert.deepEqual(lines, [1, 2, 3].map(() => ({ first: BANNER, rest: 'ping\n' })), r.stderr);
     assertNoLeaks(lab);
   });
 

@@ -11,6 +11,7 @@ import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
 import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
 import { cleanEnv } from '../helpers/net-lab';
 import { createHash, generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { bigSha256, sha256 } from '../helpers/body';
 import { startTorNet, TOR_WWW_NAME, type TorNet } from '../helpers/tor-net';
@@ -309,5 +310,39 @@ print(socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET, socket.SOCK_STREAM)[0]
     assert.equal(c.status, 0, show(c));
     assert.equal(c.stdout.toString(), hello);
     assertNoLeaks(lab, '--tor-real-addresses');
+  });
+
+  test('pipelining (issue 18): Tor is learned to take pipelined handshakes (with its isolation login); echoes before and after are whole', async () => {
+    const go = `${lab.dir}/go-pipelined`;
+    const prog = `
+import os, socket, sys, time
+def echo(i):
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=90)
+    msg = b"pipelined %d\\n" % i
+    s.sendall(msg)
+    got = b""
+    while len(got) < len(msg):
+        b = s.recv(100)
+        if not b: break
+        got += b
+    s.close()
+    return got == msg
+first = echo(0)
+print("phase1", flush=True)
+while not os.path.exists(sys.argv[3]): time.sleep(0.05)
+print("result", first, echo(1), echo(2), flush=True)
+`;
+    const child = spawnSockswrap(lab, ['-v', ...TOR(), '--', bin('python3'), '-c', prog, TOR_WWW_NAME, String(ECHO_PORT), go]);
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+    const next = lineReader(child);
+    await next((l) => l === 'phase1', 120_000).catch((e: Error) => { child.kill('SIGKILL'); throw new Error(`${e.message}; stderr: ${err}`); });
+    const deadline = Date.now() + 20_000;
+    while (!/takes pipelined handshakes/.test(err) && !/does not take pipelined/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    writeFileSync(go, '');
+    const result = await next((l) => l.startsWith('result'), 120_000);
+    assert.equal(result, 'result True True True', err);
+    assert.match(err, new RegExp(`socks5 ${tor.socksHost.replace(/\./g, '\\.')}:${tor.socksPort}: takes pipelined handshakes`), err);
+    assertNoLeaks(lab, 'pipelined through Tor');
   });
 });

@@ -9,6 +9,8 @@ import { Socks5ClientHandshake } from '../../src/protocol/socks5-codec';
 import { judgePipelineProbe, pipelineProbe } from '../../src/protocol/socks5-pipeline-probe';
 import { SockswrapError } from '../../src/protocol/sockswrap-error';
 import type { ProxySpec } from '../../src/config/config-types';
+import { DialSessions } from '../../src/agent/dial-sessions';
+import { DialEvent, DialState } from '../../src/wire';
 import type { TargetAddress } from '../../src/protocol/target-address';
 
 const S5: ProxySpec = { type: 'socks5', host: '10.0.0.1', port: 1080 };
@@ -150,5 +152,33 @@ describe('PipelineLedger', () => {
     assert.equal(ledger.state(S5), 'unknown');
     ledger.prefix([S5]);
     assert.equal(n, 2);
+  });
+});
+
+describe('learned HTTP CONNECT replies (the dial path)', () => {
+  const requester = { name: 'py', pid: 1 };
+  const original = Buffer.from([4, 192, 0, 2, 7, 0, 22]);
+  const HTTP1: ProxySpec = { type: 'http', host: '10.0.0.3', port: 8080 };
+  const REPLY = Buffer.from('HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy/1.11.1\r\n\r\n');
+  const cfg = { chainType: 'strict' as const, proxies: [HTTP1], proxyDns: true, remoteDnsSubnet: 240, tcpReadTimeoutMs: 15000, tcpConnectTimeoutMs: 8000, localnets: [], quiet: false, source: '-x' };
+  const ROUTE = { target: TARGET, effective: TARGET };
+
+  it('predictHandshake expects the learned bytes, whole, and nothing without them', () => {
+    assert.deepEqual(predictHandshake([HTTP1], TARGET), []);
+    const script = predictHandshake([HTTP1], TARGET, 8, 0, () => REPLY);
+    assert.deepEqual(script.map((e) => [e.prefix.toString('latin1'), e.total, e.then.length]), [[REPLY.toString('latin1'), REPLY.length, 0]]);
+  });
+
+  it('the first connect learns the reply from its STEP (a banner after it is not learned); the next CONNECT carries it as a standing script', () => {
+    const dial = new DialSessions(cfg, { error: () => {}, info: () => {} }, { cursor: 0 });
+    const first = dial.open(ROUTE, original, requester, { v4: true, v6: true })!;
+    assert.equal(first[5]! & 2, 0, 'no script yet');
+    const done = dial.step({ session: first.readUInt32BE(0), event: DialEvent.data, errno: 0, localPort: 40000, matched: 0, bytes: Buffer.concat([REPLY, Buffer.from('SSH-2.0-x\r\n')]) });
+    assert.equal(done[0], DialState.done);
+    assert.equal(done.readUInt16BE(2), REPLY.length, 'the banner stays for the program');
+    const second = dial.open(ROUTE, original, requester, { v4: true, v6: true })!;
+    assert.equal(second[5]! & 2, 2, 'a script');
+    assert.equal(second[5]! & 4, 4, 'standing');
+    assert.ok(second.includes(REPLY), 'the learned reply is the expected prefix');
   });
 });
