@@ -28,6 +28,7 @@
 #include "core/wire-codec.h"
 #include "paths/connect-request.h"
 #include "paths/dial-path.h"
+#include "paths/plan-cache.h"
 
 /* connect() to the proxy within ms: O_NONBLOCK on for the call, the file flags restored exactly. */
 static int dial(int fd, int domain, const struct wire_addr *proxy, uint32_t ms)
@@ -327,6 +328,11 @@ int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len
 		struct sw_instruction ins;
 		if (sw_dec_instruction(resp, resp_len, &ins) != 0)
 			return ECONNABORTED;
+		/* Another DIAL: the plan's first attempt did not hold (a dead hop re-planned, or a proxy
+		 * that failed a pipelined handshake, dialled again without): a standing plan kept for
+		 * this request would meet the same again, so the next connect asks instead. */
+		if (ins.state == STATE_DIAL && r.dialed)
+			sw_plan_forget(request, request_len);
 		if (ins.consume) {
 			int err = consume(fd, ins.consume, r.req + SW_STEP_HEADER_LEN, r.data_cap);
 			if (err)

@@ -70,6 +70,20 @@ void sw_plan_store(const uint8_t *key, size_t key_len, const uint8_t *plan, size
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 }
 
+void sw_plan_forget(const uint8_t *key, size_t key_len)
+{
+	if (key_len > SW_CONNECT_REQUEST_MAX)
+		return;
+	struct plan_slot *s = &slots[slot_of(key, key_len)];
+	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+	if (seq & 1 || s->key_len != key_len || memcmp(s->key, key, key_len) != 0 ||
+	    !atomic_compare_exchange_strong(&s->seq, &seq, seq + 1))
+		return;
+	atomic_thread_fence(memory_order_release);
+	s->plan_len = 0;
+	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
+}
+
 /* In a fork child: a slot another thread of the parent was writing stays odd forever; empty it. */
 static void plan_cache_after_fork(void)
 {

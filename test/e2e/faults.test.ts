@@ -185,9 +185,10 @@ for (let i = 0; i < 64; i++) one();
     const served = Number((await next((l) => l.startsWith('served'))).split(' ')[1]);
     assert.ok(served >= 20, `served ${served}`);
     await new Promise((r) => child.once('exit', r));
-    // danted saw only the session's connections: every one it logged went to the echo port.
+    // danted saw only the session's connections: every one it logged went to the echo port
+    // (besides the session's pipelining probe, a CONNECT to 0.0.0.0 port 0 danted refuses: docs/chains.md).
     const log = await waitForLog(() => danted.log().slice(logBefore), /./, 500);
-    const connects = log.split('\n').filter((l) => /connect/i.test(l) && !/disconnect/i.test(l));
+    const connects = log.split('\n').filter((l) => /connect/i.test(l) && !/disconnect/i.test(l) && !/\(0\.0\.0\.0\.0\)/.test(l));
     assert.ok(connects.length >= served, `danted logged ${connects.length} connects for ${served} session connections`);
     assert.ok(connects.every((l) => l.includes(`.${ECHO_PORT}`) || l.includes(`:${ECHO_PORT}`) || l.includes('target.test')), connects.filter((l) => !l.includes(String(ECHO_PORT))).slice(0, 3).join('\n'));
   });

@@ -137,7 +137,7 @@ net.createServer({ allowHalfOpen: false }, (c) => {
       // message would. A real request right behind the greeting: the connection is closed.
       const probe = rest.length === 10 && rest.subarray(3).equals(Buffer.from([1, 0, 0, 0, 0, 0, 0]));
       if (probe) { c.end(Buffer.from([5, 0, 5, 5, 0, 1, 0, 0, 0, 0, 0, 0])); state = 'done'; return; }
-      if (rest.length > 0) { c.destroy(); state = 'done'; return; }
+      if (rest.length > 0) { console.log('closed a pipelined request'); c.destroy(); state = 'done'; return; }
       c.write(Buffer.from([5, 0]));
       buf = rest; state = 'request';
     }
@@ -167,7 +167,7 @@ describe('e2e SOCKS5 pipelining', { skip: SKIP }, () => {
   let micro: Peer;
   let inner: Danted;
   let tiny: { host: string; port: number };
-  const closing = { host: '', port: 1091 };
+  const closing = { host: '', port: 1091, said: '' };
   const refusing = { host: '', port: 1092 };
 
   standardLab({ danted: 1080, microsocks: 1081, leaks: 'reset' }, (s) => ({ lab, danted, micro } = { lab: s.lab, danted: s.danted!, micro: s.micro! }));
@@ -179,7 +179,8 @@ describe('e2e SOCKS5 pipelining', { skip: SKIP }, () => {
       startTinyproxy(labSpawner(lab), { listen: lab.proxyIp4, port: 8899, allow: ['0.0.0.0/0'], connectPorts: [ECHO_PORT, CLOSED_PORT, BANNER_PORT] }),
     ]);
     for (const [p, mode] of [[closing, 'close-after-pipelined'], [refusing, 'refuse-methods']] as const) {
-      lab.spawn(lab.proxy, [process.execPath, '-e', faultProxy(mode), p.host, String(p.port)]);
+      const child = lab.spawn(lab.proxy, [process.execPath, '-e', faultProxy(mode), p.host, String(p.port)]);
+      if (p === closing) child.stdout!.on('data', (b: Buffer) => { closing.said += b.toString(); });
       await waitPort(p.host, p.port, { ns: lab.client });
     }
   });
@@ -262,6 +263,8 @@ for _ in range(3):
     // The first pipelined connect fell back; the proxy is not pipelined again in this run.
     const demoted = got.stderr.match(/1091: failed a pipelined handshake/g) ?? [];
     assert.equal(demoted.length, 1, got.stderr);
+    // Only one pipelined request ever reached it: the shim forgot the standing plan made before.
+    assert.equal(closing.said.match(/closed a pipelined request/g)?.length, 1, closing.said + got.stderr);
     assertNoLeaks(lab);
   });
 

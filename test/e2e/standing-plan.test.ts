@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
-import { startMicrosocks, reEscape, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
+import { startMicrosocks, reEscape, waitForLog, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
 import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
 import { startDelayForwarder } from '../helpers/delay-forwarder';
@@ -256,16 +256,25 @@ describe('standing plans: a one-proxy chain connects again without asking the ag
 
   test('a kept plan needs no round trip: with the agent stopped (SIGSTOP), 5 more connects to the same destination echo', async () => {
     const go = join(lab.dir, 'go-agent-stopped');
+    const learned = join(lab.dir, 'go-learned');
+    // The plan is kept once the proxy's pipelining is known (docs/chains.md): the first connect
+    // meets it unknown; the one after the -v line that says what was learned stores the plan.
     const prog = PY_ECHO_ONCE + `
 import os, time
 host, port = sys.argv[1], int(sys.argv[2])
-print("ready", echo_once(host, port, 0), flush=True)
+first = echo_once(host, port, 0)
+while not os.path.exists(${JSON.stringify(learned)}): time.sleep(0.02)
+print("ready", first and echo_once(host, port, 0), flush=True)
 while not os.path.exists(${JSON.stringify(go)}): time.sleep(0.02)
 print("kept", sum(echo_once(host, port, i) for i in range(1, 6)), flush=True)
 `;
-    const child = spawnSockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', prog, lab.targetIp4, String(ECHO_PORT)]);
+    const child = spawnSockswrap(lab, ['-v', '-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', prog, lab.targetIp4, String(ECHO_PORT)]);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
     const next = lineReader(child);
+    await waitForLog(() => err, /takes pipelined handshakes/, 15_000);
+    writeFileSync(learned, '');
     assert.equal(await next((l) => l.startsWith('ready')), 'ready True');
     // The launcher is the agent: stopped, it answers nothing. Asking it would hang here.
     process.kill(child.pid!, 'SIGSTOP');
