@@ -63,6 +63,22 @@ describe('seccomp supervisor: static programs through the proxy', { skip: SKIP }
     assert.match(r.stdout.toString(), /nonblocking connect 9: (SO_ERROR )?Connection refused/, show(r));
   });
 
+  test('the supervised program\'s exit status and death by signal pass through the exec helper and the launcher', { skip: needTool('busybox', 'busybox-static') }, async () => {
+    const busybox = which('busybox')!;
+    const exited = await sockswrap(lab, [...X, '--', busybox, 'sh', '-c', 'exit 7']);
+    assert.equal(exited.status, 7, show(exited));
+    const killed = await sockswrap(lab, [...X, '--', busybox, 'sh', '-c', 'kill -TERM $$']);
+    assert.equal(killed.signal, 'SIGTERM', show(killed));
+    // A signal to the launcher reaches the program through the helper (forwarded twice).
+    const child = spawnSockswrap(lab, [...X, '--', busybox, 'sh', '-c', 'trap "echo got-hup; exit 3" HUP; echo ready; while :; do sleep 1; done']);
+    const next = lineReader(child);
+    await next((l) => l === 'ready');
+    child.kill('SIGHUP');
+    assert.equal(await next((l) => l === 'got-hup'), 'got-hup');
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 3);
+  });
+
   test('--seccomp=never: the static program is refused as before (126), nothing sent', async () => {
     const r = await sockswrap(lab, [...X, '--seccomp=never', '--', staticClient, lab.targetIp4, String(ECHO_PORT), String(CLOSED_PORT)]);
     assert.equal(r.status, 126, show(r));
