@@ -16,15 +16,16 @@ import { cProgram } from '../helpers/fixture-builds';
 import { bigSha256, sha256 } from '../helpers/body';
 import { needTool, skipUnless, decide, which } from '../helpers/peer-gate';
 
-const SKIP = skipUnless(['ip', 'nft', 'microsocks'], { root: true }) || needTool('gcc', 'build-essential');
+const SKIP = skipUnless(['ip', 'nft', 'microsocks', 'danted'], { root: true }) || needTool('gcc', 'build-essential');
 
 describe('seccomp supervisor: static programs through the proxy', { skip: SKIP }, () => {
   let lab: Lab;
   let micro: Peer;
+  let danted: Peer;
   let X: string[];
   let staticClient: string;
 
-  standardLab({ microsocks: 1080 }, (s) => ({ lab, micro, X } = { lab: s.lab, micro: s.micro!, X: ['-x', `socks5://${s.micro!.host}:${s.micro!.port}`] }));
+  standardLab({ microsocks: 1080, danted: 1081 }, (s) => ({ lab, micro, danted, X } = { lab: s.lab, micro: s.micro!, danted: s.danted!, X: ['-x', `socks5://${s.micro!.host}:${s.micro!.port}`] }));
   before(() => {
     staticClient = join(lab.dir, 'supervised-connect');
     const cc = spawnSync('gcc', ['-static', '-O2', '-Wall', '-Werror', '-o', staticClient, join(REPO, 'test', 'fixtures', 'supervised-connect.c')], { encoding: 'utf8' });
@@ -47,6 +48,16 @@ describe('seccomp supervisor: static programs through the proxy', { skip: SKIP }
     assert.match(direct.stdout.toString(), /blocking connect 9: Connection refused/);
     assert.match(direct.stdout.toString(), /nonblocking connect 9: SO_ERROR Connection refused/);
     assert.match(direct.stdout.toString(), /nonblocking echo: same bytes/);
+  });
+
+  test('through a 2-hop chain (microsocks, then danted): the same facts as direct', async () => {
+    const args = [staticClient, lab.targetIp4, String(ECHO_PORT), String(CLOSED_PORT)];
+    const direct = await lab.run(lab.proxy, args, { timeoutMs: 30_000 });
+    const chain = ['-x', `socks5://${micro.host}:${micro.port}`, '-x', `socks5://${danted.host}:${danted.port}`];
+    const wrapped = await sockswrap(lab, [...chain, '--', ...args]);
+    assert.equal(wrapped.status, 0, show(wrapped));
+    const outcome = (out: Buffer) => out.toString().replace(/^(nonblocking connect \d+): SO_ERROR (?!0$)/gm, '$1: ');
+    assert.equal(outcome(wrapped.stdout), outcome(direct.stdout), show(wrapped));
   });
 
   test('static busybox wget fetches the 8 MB body; sha256 matches', { skip: needTool('busybox', 'busybox-static') }, async () => {
