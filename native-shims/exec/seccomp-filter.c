@@ -6,6 +6,10 @@
  *     sendmmsg is in memory the filter cannot see);
  *   - sendto: notified when it carries an address (args[4] != NULL); without one the socket is
  *     connected (judged at connect) or the kernel refuses it;
+ *   - recvfrom, recvmsg, recvmmsg: notified, so that a datagram from the agent's UDP relay is
+ *     handed over without its header and from the real peer (exec/udp-calls.c); also recv()
+ *     (recvfrom without an address), which would otherwise show an unconnected relayed socket's
+ *     header: a stream socket's is answered CONTINUE at once (its cost: docs/seccomp.md);
  *   - io_uring_setup: ENOSYS (its operations are performed by the kernel without a system call
  *     the filter would see); programs fall back to plain calls;
  *   - socket(AF_PACKET), socket(AF_XDP), socket(AF_INET, SOCK_PACKET): EPROTONOSUPPORT, as the
@@ -64,34 +68,37 @@ static struct sock_filter program[] = {
 #else
 	/* 4, 5: nothing to skip */ JEQ(0xffffffff, 0, 0), JEQ(0xffffffff, 0, 0),
 #endif
-	/* 6 */ JEQ(__NR_connect, 9, 0),
-	/* 7 */ JEQ(__NR_sendmsg, 8, 0),
-	/* 8 */ JEQ(__NR_sendmmsg, 7, 0),
-	/* 9 */ JEQ(__NR_getpeername, 6, 0),
-	/* 10 */ JEQ(__NR_sendto, 6, 0),
-	/* 11 */ JEQ(__NR_socket, 11, 0),
-	/* 12 */ JEQ(__NR_io_uring_setup, 1, 0),
-	/* 13 */ RET(SECCOMP_RET_ALLOW),
-	/* 14 */ RET(SECCOMP_RET_ERRNO | ENOSYS),
-	/* 15 */ RET(SECCOMP_RET_ALLOW),
-	/* 16 */ RET(SECCOMP_RET_USER_NOTIF),
+	/* 6 */ JEQ(__NR_connect, 12, 0),
+	/* 7 */ JEQ(__NR_sendmsg, 11, 0),
+	/* 8 */ JEQ(__NR_sendmmsg, 10, 0),
+	/* 9 */ JEQ(__NR_getpeername, 9, 0),
+	/* 10 */ JEQ(__NR_recvmsg, 8, 0),
+	/* 11 */ JEQ(__NR_recvmmsg, 7, 0),
+	/* 12 */ JEQ(__NR_sendto, 7, 0),
+	/* 13 */ JEQ(__NR_recvfrom, 5, 0),     /* also recv(): an unconnected relayed socket's header */
+	/* 14 */ JEQ(__NR_socket, 11, 0),
+	/* 15 */ JEQ(__NR_io_uring_setup, 1, 0),
+	/* 16 */ RET(SECCOMP_RET_ALLOW),
+	/* 17 */ RET(SECCOMP_RET_ERRNO | ENOSYS),
+	/* 18 */ RET(SECCOMP_RET_ALLOW),
+	/* 19 */ RET(SECCOMP_RET_USER_NOTIF),
 	/* sendto: an address (either word non-zero) is notified. */
-	/* 17 */ LOAD_ARG_LO(4),
-	/* 18 */ JEQ(0, 0, 3),
-	/* 19 */ LOAD_ARG_HI(4),
-	/* 20 */ JEQ(0, 0, 1),
-	/* 21 */ RET(SECCOMP_RET_ALLOW),
-	/* 22 */ RET(SECCOMP_RET_USER_NOTIF),
+	/* 20 */ LOAD_ARG_LO(4),
+	/* 21 */ JEQ(0, 0, 3),
+	/* 22 */ LOAD_ARG_HI(4),
+	/* 23 */ JEQ(0, 0, 1),
+	/* 24 */ RET(SECCOMP_RET_ALLOW),
+	/* 25 */ RET(SECCOMP_RET_USER_NOTIF),
 	/* socket(domain, type, protocol) */
-	/* 23 */ LOAD_ARG_LO(0),
-	/* 24 */ JEQ(AF_PACKET, 6, 0),
-	/* 25 */ JEQ(AF_XDP, 5, 0),
-	/* 26 */ JEQ(AF_INET, 0, 3),
-	/* 27 */ LOAD_ARG_LO(1),
-	/* 28 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf),   /* SOCK_TYPE_MASK: without NONBLOCK/CLOEXEC */
-	/* 29 */ JEQ(SOCK_PACKET, 1, 0),
-	/* 30 */ RET(SECCOMP_RET_ALLOW),
-	/* 31 */ RET(SECCOMP_RET_ERRNO | EPROTONOSUPPORT),
+	/* 26 */ LOAD_ARG_LO(0),
+	/* 27 */ JEQ(AF_PACKET, 6, 0),
+	/* 28 */ JEQ(AF_XDP, 5, 0),
+	/* 29 */ JEQ(AF_INET, 0, 3),
+	/* 30 */ LOAD_ARG_LO(1),
+	/* 31 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf),   /* SOCK_TYPE_MASK: without NONBLOCK/CLOEXEC */
+	/* 32 */ JEQ(SOCK_PACKET, 1, 0),
+	/* 33 */ RET(SECCOMP_RET_ALLOW),
+	/* 34 */ RET(SECCOMP_RET_ERRNO | EPROTONOSUPPORT),
 };
 
 int sw_filter_install(void)

@@ -13,8 +13,8 @@
  *   - CONTINUE only where the kernel sends nothing to an address the program chose: non-IP
  *     sockets (AF_UNIX, netlink), a TCP socket's sendto/sendmsg (TCP ignores the address without
  *     MSG_FASTOPEN, which is refused), getpeername of a socket not on the relay;
- *   - UDP to anything but a direct destination: ENETUNREACH for now (UDP ASSOCIATE for supervised
- *     programs is the next step, docs/seccomp.md), never direct. */
+ *   - UDP to anything but a direct destination: through the agent's UDP relay as the shim sends
+ *     it (exec/udp-calls.c), or refused (ENETUNREACH when the chain carries no UDP), never direct. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,6 +29,7 @@
 #include "core/socket-ops.h"
 #include "core/wire-codec.h"
 #include "exec/socket-calls.h"
+#include "exec/udp-calls.h"
 #include "paths/connect-request.h"
 #include "paths/dial-path.h"
 #include "paths/peer-lookup.h"
@@ -171,7 +172,7 @@ void sw_on_connect(const struct sw_notif *n)
 	else if (s.type == SOCK_STREAM)
 		r = proxied_connect(&s, &addr, len, &dest);
 	else if (s.type == SOCK_DGRAM)
-		r = ENETUNREACH;
+		r = sw_udp_sup_connect(s.fd, &addr, len);
 	else
 		r = EPROTONOSUPPORT;    /* raw, SCTP, ...: cannot be proxied, so never direct */
 	close(s.fd);
@@ -182,9 +183,10 @@ void sw_on_connect(const struct sw_notif *n)
 }
 
 /* A datagram (or raw) socket's send with the copied message: to a direct destination, or with
- * no address (the socket's connected peer, judged at connect). The supervisor sends it itself. */
+ * no address (the socket's connected peer, judged at connect), or (relayed) a UDP datagram to a
+ * judged one, through the agent's relay. The supervisor sends it itself. */
 static long send_copy(const struct sw_notif *n, const struct sock *s, const struct msghdr *m, int flags,
-		      int *err)
+		      int relayed, int *err)
 {
 	size_t total = 0;
 	struct iovec iov[64];
@@ -224,6 +226,8 @@ static long send_copy(const struct sw_notif *n, const struct sock *s, const stru
 			return -1;
 		out.msg_control = control;
 	}
+	if (relayed)
+		return sw_udp_sup_send(s->fd, s->domain, s->type, &out, flags, err);
 	long r = real.sendmsg(s->fd, &out, flags | MSG_NOSIGNAL);
 	*err = errno;
 	return r;
@@ -233,6 +237,7 @@ static long send_copy(const struct sw_notif *n, const struct sock *s, const stru
 static long judge_and_send(const struct sw_notif *n, const struct sock *s, struct msghdr *m, int flags, int *err)
 {
 	struct sockaddr_storage name;
+	int relayed = 0;
 	if (m->msg_name && m->msg_namelen) {
 		if (m->msg_namelen > sizeof name) {
 			*err = EINVAL;
@@ -243,15 +248,18 @@ static long judge_and_send(const struct sw_notif *n, const struct sock *s, struc
 			return -1;
 		struct wire_addr dest;
 		if (judged_destination(s, &name, m->msg_namelen, &dest)) {
-			*err = s->type == SOCK_DGRAM ? ENETUNREACH : EPROTONOSUPPORT;
-			return -1;
+			if (s->type != SOCK_DGRAM) {
+				*err = EPROTONOSUPPORT;
+				return -1;
+			}
+			relayed = 1;
 		}
 		m->msg_name = &name;
 	} else {
 		m->msg_name = NULL;
 		m->msg_namelen = 0;
 	}
-	return send_copy(n, s, m, flags, err);
+	return send_copy(n, s, m, flags, relayed, err);
 }
 
 /* Whether the kernel would send to an address of the program's choosing without the supervisor:
@@ -294,10 +302,11 @@ void sw_on_sendto(const struct sw_notif *n)
 		err = EINVAL;
 	} else if ((err = sw_tracee_read(n, n->args[4], &name, m.msg_namelen)) != 0) {
 		r = -1;
-	} else if (judged_destination(&s, &name, m.msg_namelen, &dest)) {
+	} else if (judged_destination(&s, &name, m.msg_namelen, &dest) && s.type != SOCK_DGRAM) {
 		r = -1;
-		err = s.type == SOCK_DGRAM ? ENETUNREACH : EPROTONOSUPPORT;
+		err = EPROTONOSUPPORT;
 	} else {
+		int relayed = judged_destination(&s, &name, m.msg_namelen, &dest);
 		static __thread uint8_t *data;
 		size_t take = iov.iov_len;
 		if (take > DATAGRAM_MAX) {
@@ -308,6 +317,10 @@ void sw_on_sendto(const struct sw_notif *n)
 			err = ENOMEM;
 		} else if ((err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov.iov_base, data, take)) != 0) {
 			r = -1;
+		} else if (relayed) {
+			struct iovec one = { data, take };
+			struct msghdr copy = { .msg_name = &name, .msg_namelen = m.msg_namelen, .msg_iov = &one, .msg_iovlen = 1 };
+			r = sw_udp_sup_send(s.fd, s.domain, s.type, &copy, flags, &err);
 		} else {
 			r = real.sendto(s.fd, data, take, flags | MSG_NOSIGNAL, (struct sockaddr *)&name, m.msg_namelen);
 			err = errno;
@@ -378,6 +391,23 @@ void sw_on_sendmmsg(const struct sw_notif *n)
 		sw_notif_fail(n, err ? err : EINVAL);
 }
 
+/* getpeername's answer: as much of out as the program's buffer holds, and the full length. */
+static void give_address(const struct sw_notif *n, const struct sockaddr_storage *out, socklen_t out_len)
+{
+	socklen_t room;
+	int err = sw_tracee_read(n, n->args[2], &room, sizeof room);
+	if (!err && (int)room < 0)
+		err = EINVAL;
+	if (!err)
+		err = sw_tracee_write(n, n->args[1], out, room < out_len ? room : out_len);
+	if (!err)
+		err = sw_tracee_write(n, n->args[2], &out_len, sizeof out_len);
+	if (err)
+		sw_notif_fail(n, err);
+	else
+		sw_notif_return(n, 0);
+}
+
 /* getpeername of a socket on the relay or on a proxy (the dial path): the destination the program
  * asked for, from the agent (PEER; paths/peer-lookup.c, the shim's own lookup). Any other socket:
  * the kernel's answer. */
@@ -386,6 +416,19 @@ void sw_on_getpeername(const struct sw_notif *n)
 	struct sock s;
 	if (take_socket(n, &s) != 0)
 		return;
+	if ((s.domain == AF_INET || s.domain == AF_INET6) && s.type == SOCK_DGRAM) {
+		struct sockaddr_storage udp_peer;
+		socklen_t udp_len;
+		int known = sw_udp_sup_peer(s.fd, &udp_peer, &udp_len);
+		close(s.fd);
+		if (known == 0)
+			sw_notif_continue(n);    /* not through the UDP relay: the kernel's answer is the truth */
+		else if (known < 0)
+			sw_notif_fail(n, -known);
+		else
+			give_address(n, &udp_peer, udp_len);
+		return;
+	}
 	struct sockaddr_storage peer, out;
 	socklen_t peer_len = sizeof peer, out_len = 0;
 	int found = (s.domain == AF_INET || s.domain == AF_INET6) && s.type == SOCK_STREAM &&
@@ -401,16 +444,5 @@ void sw_on_getpeername(const struct sw_notif *n)
 			sw_notif_continue(n);          /* not ours: the kernel's answer is the truth */
 		return;
 	}
-	socklen_t room;
-	int err = sw_tracee_read(n, n->args[2], &room, sizeof room);
-	if (!err && (int)room < 0)
-		err = EINVAL;
-	if (!err)
-		err = sw_tracee_write(n, n->args[1], &out, room < out_len ? room : out_len);
-	if (!err)
-		err = sw_tracee_write(n, n->args[2], &out_len, sizeof out_len);
-	if (err)
-		sw_notif_fail(n, err);
-	else
-		sw_notif_return(n, 0);
+	give_address(n, &out, out_len);
 }

@@ -17,6 +17,7 @@
 
 #include "exec/socket-calls.h"
 #include "exec/supervisor.h"
+#include "exec/udp-calls.h"
 
 #define MAX_THREADS 256
 
@@ -30,6 +31,9 @@ static const struct {
 	{ __NR_sendmsg, sw_on_sendmsg },
 	{ __NR_sendmmsg, sw_on_sendmmsg },
 	{ __NR_getpeername, sw_on_getpeername },
+	{ __NR_recvfrom, sw_on_recvfrom },
+	{ __NR_recvmsg, sw_on_recvmsg },
+	{ __NR_recvmmsg, sw_on_recvmmsg },
 };
 
 static int listener_fd;

@@ -47,29 +47,33 @@ static _Atomic int inherited_state;       /* 0: not looked yet, 1: looking, 2: d
 static _Atomic pid_t inherited_looker;
 static __thread int looking_here;         /* the scan's own agent calls come back through hooks */
 
-static void adopt_inherited(int fd)
+/* 1: the agent knows the socket (its entry filled), 0: it does not (or not an IP datagram socket,
+ * or one with an entry already), -1: the agent does not answer. */
+static int adopt_inherited(int fd)
 {
 	int domain, type;
 	struct sw_fd *peek = sw_fd_peek(fd);
 	if (fd >= SW_FD_MAX || !sw_socket_is_ip(fd, &domain, &type) || type != SOCK_DGRAM ||
 	    (peek && atomic_load(&peek->udp_port) != 0))
-		return;
+		return 0;
 	struct sockaddr_storage bound;
 	int port = sw_local_port(fd, &bound);
 	if (port <= 0)
-		return;
+		return 0;
 	int relay = sw_udp_choose_relay(fd, domain, &bound);
 	uint8_t req[3], resp[AGENT_MAX_BODY];
 	size_t resp_len;
 	const uint8_t *id, *key;
 	int connected;
 	struct wire_addr peer;
-	if (agent_call(OP_UDP_LOOKUP, req, sw_enc_udp_lookup(req, relay, (uint16_t)port), resp, &resp_len) != 0 ||
-	    sw_dec_udp_lookup(resp, resp_len, &id, &key, &connected, &peer) != 0)
-		return;
+	int status = agent_call(OP_UDP_LOOKUP, req, sw_enc_udp_lookup(req, relay, (uint16_t)port), resp, &resp_len);
+	if (status < 0)
+		return -1;
+	if (status > 0 || sw_dec_udp_lookup(resp, resp_len, &id, &key, &connected, &peer) != 0)
+		return 0;
 	struct sw_fd *e = sw_fd_get(fd);
 	if (!e)
-		return;
+		return 0;
 	e->udp_relay = (uint8_t)relay;
 	e->udp_domain_is_v6 = domain == AF_INET6;
 	memcpy(e->udp_id, id, SW_ASSOC_ID_LEN);
@@ -103,6 +107,15 @@ static void adopt_inherited(int fd)
 		atomic_store(&e->udp_fast, 1);
 	}
 	atomic_store(&e->udp_port, (uint32_t)port);
+	return 1;
+}
+
+int sw_udp_adopt(int fd)
+{
+	struct sw_fd *old = sw_fd_peek(fd);
+	if (old)
+		atomic_store(&old->udp_port, 0);
+	return adopt_inherited(fd);
 }
 
 struct dirent64_raw {
