@@ -174,7 +174,7 @@ static int open_conn(struct control_conn *conn)
 	conn->next_id = start;
 	if (r != 0 || say_hello(conn) != 0) {
 		fdguard_release(&conn->fd);
-		return -1;
+		return -2;        /* nobody at the socket, or not our agent any more */
 	}
 	conn->owner_pid = current_pid();
 	return 0;
@@ -248,8 +248,13 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 	for (int attempt = 0; attempt < 2 && status < 0; attempt++) {
 		int reused = atomic_load(&conn->fd) >= 0;
 		if (!reused) {
-			if (open_conn(conn) != 0)
+			int opened = open_conn(conn);
+			if (opened != 0) {
+				/* No agent at the socket, or one that refused our token (restarted). */
+				if (opened == -2)
+					shim_report_agent_gone();
 				break;
+			}
 			if (conn == &thread_conn)
 				pthread_setspecific(thread_exit_key, conn);
 		}

@@ -15,6 +15,7 @@
 static struct shim_config config = { .remote_dns = 1 };
 static const char *config_problem;
 static atomic_int problem_reported;
+static atomic_int gone_reported;
 
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static void env_load(void);
@@ -49,6 +50,16 @@ void shim_report_config_problem(void)
 		return;
 	shim_log_fatal(config_problem);
 	shim_log_fatal("network access is refused (loopback excepted)");
+}
+
+void shim_report_agent_gone(void)
+{
+	/* Only in shell mode: under `sockswrap --` the agent goes with the launcher, which has said
+	 * why. The connection (or lookup) fails closed either way. */
+	if (!config.shell || atomic_exchange(&gone_reported, 1))
+		return;
+	shim_log_fatal("this shell's agent is gone: connections that would be proxied are refused; "
+		       "run eval \"$(sockswrap on ...)\" again (fish: sockswrap on ... | source)");
 }
 
 static int hex_value(char c)
@@ -121,6 +132,8 @@ static void env_load(void)
 	}
 	strcpy(c.sock_path, sock);
 	c.remote_dns = dns[0] == '1';
+	const char *shell = getenv("SOCKSWRAP_SHELL");
+	c.shell = shell && strcmp(shell, "1") == 0;
 	c.ok = 1;
 	config = c;
 }

@@ -13,6 +13,7 @@ struct shim_config {
 	uint16_t udp_port4;       /* the UDP relay on 127.0.0.1 */
 	uint16_t udp_port6;       /* the UDP relay on ::1; 0: none */
 	int remote_dns;           /* also 1 when misconfigured, so names fail closed */
+	int shell;                /* SOCKSWRAP_SHELL=1: started from a shell in shell mode (`sockswrap on`) */
 };
 
 /* Parsed on the first call (core/shim-init.c makes that the constructor). */
@@ -21,5 +22,7 @@ const struct shim_config *shim_config(void);
 void shim_log_fatal(const char *msg);
 /* Once per process, when a call first needs the agent the environment did not describe. */
 void shim_report_config_problem(void);
+/* Once per process image, when the agent cannot be reached: in shell mode, how to repair it. */
+void shim_report_agent_gone(void);
 
 #endif

@@ -6,7 +6,8 @@ import { isIP } from 'node:net';
 import type { SockswrapConfig } from '../config/config-types';
 import type { Logger } from '../log/logger';
 import { ConnectBroker } from './connect-broker';
-import { ControlServer } from './control-server';
+import { ControlServer, type AgentCounts } from './control-server';
+export type { AgentCounts } from './control-server';
 import { DialSessions } from './dial-sessions';
 import { TOKEN_LEN, serializeWireAddress } from '../wire';
 import { TorNames } from './tor-names';
@@ -41,13 +42,20 @@ export class Agent {
     readonly env: Record<string, string>,
   ) {}
 
-  static async start(config: SockswrapConfig, log: Logger): Promise<Agent> {
-    const parent = socketParent();
-    // What kill -9 of earlier runs left behind (stale-dirs.ts): only dirs whose owner is gone.
-    removeStaleDirs(parent);
-    const dir = mkdtempSync(join(parent, DIR_PREFIX));
-    chmodSync(dir, 0o700);
-    writeOwner(dir);
+  /**
+   * `dir`: a persistent agent's own 0700 directory, made by its caller (shell mode,
+   * src/cli/agent-state.ts); absent, a run's private directory is made here.
+   */
+  static async start(config: SockswrapConfig, log: Logger, opts: { dir?: string } = {}): Promise<Agent> {
+    let dir = opts.dir;
+    if (dir === undefined) {
+      const parent = socketParent();
+      // What kill -9 of earlier runs left behind (stale-dirs.ts): only dirs whose owner is gone.
+      removeStaleDirs(parent);
+      dir = mkdtempSync(join(parent, DIR_PREFIX));
+      chmodSync(dir, 0o700);
+      writeOwner(dir);
+    }
     const socketPath = join(dir, 'agent.sock');
     const token = randomBytes(TOKEN_LEN);
     // SOCKSWRAP_PIPELINE=0 (diagnostics, the benchmark's "before"): no SOCKS5 handshake is pipelined.
@@ -103,9 +111,14 @@ export class Agent {
       udp.close();
       dns?.close();
       control.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** What `sockswrap status` shows: programs and connections seen so far. */
+  counts(): AgentCounts {
+    return this.control.counts();
   }
 
   /** Synchronous, so it can run on the way out of a signal death. */

@@ -57,6 +57,20 @@ import {
 } from '../wire';
 
 
+/** Counted for `sockswrap status` (docs/shell-mode.md): cheap increments, never reset. */
+export interface AgentCounts {
+  /** Processes that said HELLO (one per pid, however many threads). */
+  programs: number;
+  /** Programs with a control connection open now. */
+  programsNow: number;
+  /** TCP connects asked (CONNECT) or run from a standing plan (NOTE), by where they went. */
+  connectsProxied: number;
+  connectsDirect: number;
+  /** UDP_ROUTE questions, name lookups (RESOLVE). */
+  udpRoutes: number;
+  lookups: number;
+}
+
 export interface ControlDeps {
   token: Buffer;
   broker: ConnectBroker;
@@ -96,6 +110,7 @@ export class ControlServer {
   private readonly names: NameAnswers;
   /** Open control connections per program pid: when the last closes, the process is gone. */
   private readonly connectionsByPid = new Map<number, number>();
+  private readonly tally = { programs: 0, connectsProxied: 0, connectsDirect: 0, udpRoutes: 0, lookups: 0 };
 
   constructor(private readonly deps: ControlDeps) {
     this.refusalsLogged = new RefusalLog(deps.log);
@@ -114,6 +129,10 @@ export class ControlServer {
     });
   }
 
+  counts(): AgentCounts {
+    return { ...this.tally, programsNow: this.connectionsByPid.size };
+  }
+
   close(): void {
     this.server?.close();
     for (const socket of this.clients) socket.destroy();
@@ -125,7 +144,11 @@ export class ControlServer {
     serveControlConnection(socket, {
       hello: (frame) => {
         const requester = this.hello(frame);
-        if (requester) this.connectionsByPid.set(requester.pid, (this.connectionsByPid.get(requester.pid) ?? 0) + 1);
+        if (requester) {
+          const open = this.connectionsByPid.get(requester.pid) ?? 0;
+          if (open === 0) this.tally.programs++;
+          this.connectionsByPid.set(requester.pid, open + 1);
+        }
         return requester;
       },
       note: (body, requester) => this.note(body, requester),
@@ -237,6 +260,7 @@ export class ControlServer {
     }
     const request = this.routeConnect(note.connect);
     if (request.route.kind !== 'proxy' || request.socktype !== Socktype.stream) return;
+    this.tally.connectsProxied++;
     dial.noteStanding(request.route, request.originalAddress, requester, note.localPort, note.ms);
   }
 
@@ -259,6 +283,8 @@ export class ControlServer {
     // CONNECT carries TCP only (datagrams take UDP_ROUTE): no shim sends another socktype, and
     // one that did is refused, never sent direct.
     if (socktype !== Socktype.stream) return serializeStatus(constants.errno.ENETUNREACH);
+    if (route.kind === 'direct') this.tally.connectsDirect++;
+    else this.tally.connectsProxied++;
     if (route.kind === 'direct') return serializeConnectResponse({ status: Status.ok, action: Action.direct });
     if (route.kind === 'agent-dns') {
       // DNS over TCP to a resolv.conf nameserver: the agent answers (dns-stream-server.ts).
@@ -278,6 +304,7 @@ export class ControlServer {
   /** UDP_ROUTE (docs/wire-protocol.md, docs/udp.md). */
   private async udpRoute(body: Buffer, requester: Requester): Promise<Buffer> {
     const { connecting, relay, localPort, address } = parseUdpRouteRequest(body);
+    this.tally.udpRoutes++;
     if (!this.deps.udp) return serializeStatus(constants.errno.ENETUNREACH);
     const route = await this.deps.udp.route(relay, localPort, address, connecting, requester);
     if ('direct' in route) return serializeUdpRouteResponse({ status: Status.ok, action: Action.direct });
@@ -298,6 +325,7 @@ export class ControlServer {
 
   private resolve(body: Buffer, requester: Requester): Buffer | Promise<Buffer> {
     const { family, name } = parseResolveRequest(body);
+    this.tally.lookups++;
     const answer = this.names.resolve(family, name);
     switch (answer.kind) {
       case 'addresses':

@@ -1,12 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Agent } from '../agent/agent';
 import { ConfigError } from '../config/config-error';
-import { DNS_SERVER_USAGE, parseDnsServer, type DnsServer } from '../config/dns-server';
-import { addChainOptions, applyChainOptions } from './chain-options';
-import { addTorOptions, normalizeTorArgs } from './tor-options';
-import { applyTorIsolation, torConfig } from '../config/tor-config';
-import type { TorIsolation } from '../config/config-types';
-import { loadConfig } from './load-config';
+import { normalizeTorArgs } from './tor-options';
+import { addConfigOptions, configFromOptions, type ConfigCliOptions } from './config-options';
 import { assertShimBuilt, exitLike, preloadablePath, runProgram, shimPath } from './launcher';
 import { gateProgram, type Gate, type SeccompMode } from './program-check';
 import { StderrLogger, type Verbosity } from '../log/logger';
@@ -17,12 +13,6 @@ import { escapeControl } from '../log/terminal-text';
 /** Bad input (options, URLs, config files) exits 2, as the design brief asks. */
 const EXIT_USAGE = 2;
 
-function parseDnsServerOption(value: string): DnsServer {
-  const server = parseDnsServer(value);
-  if (!server) throw new InvalidArgumentError(`expected ${DNS_SERVER_USAGE}`);
-  return server;
-}
-
 function parseSeccompMode(value: string): SeccompMode {
   if (value !== 'auto' && value !== 'never') throw new InvalidArgumentError('expected auto or never');
   return value;
@@ -32,13 +22,8 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('sockswrap')
     .usage('[options] [--] <program> [args...]')
-    .description("Run a program with all of its TCP and UDP traffic and name lookups forced through a proxy chain.")
-    .option('-x, --proxy <url>', 'proxy URL, repeatable in chain order: socks5://, socks5h:// (names resolved by the proxy), socks4://, socks4a://, http://, https:// (TLS to the proxy, port 443) — [user:pass@]host[:port]', (url: string, all: string[]) => [...all, url], [] as string[])
-    .option('--proxy-file <file>', 'read the proxy URLs from FILE, one a line in chain order, instead of -x: credentials stay out of the command line (or set $SOCKSWRAP_PROXY)')
-    .option('-f, --config <file>', 'proxychains.conf to read (default: $SOCKSWRAP_CONF, $PROXYCHAINS_CONF_FILE, ./proxychains.conf, ~/.proxychains/proxychains.conf, /etc/proxychains4.conf, /etc/proxychains.conf)')
-    .option('-q, --quiet', 'print nothing but fatal launcher errors')
-    .option('-v, --verbose', 'print a line for every connection')
-    .option('--dns-server <ip[:port]>', 'with remote DNS: where DNS types sockswrap does not answer itself (MX, TXT, SRV, ...) are asked, over TCP through the chain', parseDnsServerOption)
+    .description("Run a program with all of its TCP and UDP traffic and name lookups forced through a proxy chain.");
+  addConfigOptions(program)
     .option('--allow-unhooked', 'run programs LD_PRELOAD cannot reach (static, Go, setuid, file capabilities) anyway, unproxied, with a warning')
     .option('--seccomp <when>', "programs LD_PRELOAD cannot reach (static, Go): auto runs them under the seccomp supervisor, never refuses them as before", parseSeccompMode, 'auto')
     .option('--version', "print sockswrap's version and its shim's build identity")
@@ -54,9 +39,12 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .addHelpText('after', '\nCommands:\n  check [options] [host:port]  test the chain hop by hop (sockswrap check --help)')
     .addHelpText('after', '  serve [options]              run a SOCKS5/SOCKS4 proxy here, on 127.0.0.1:1080 (sockswrap serve --help)')
+    .addHelpText('after', '  on [options] / off           shell mode: eval "$(sockswrap on -x URL)" proxies every program the shell starts')
+    .addHelpText('after', '  status [--json]              the running agents (shell mode)')
+    .addHelpText('after', '  agent [options] | stop       a persistent agent in the foreground (systemd), or stop one')
     .addHelpText('after', '  completion bash|zsh|fish     print a completion script for that shell')
     .addHelpText('after', helpExamples());
-  return addTorOptions(addChainOptions(program));
+  return program;
 }
 
 /**
@@ -105,6 +93,12 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'check') return runCheckCommand(argv);
   if (argv[0] === 'completion') return runCompletionCommand(argv);
   // Like `check`: a subcommand only as the first argument, loaded only when used.
+  // Shell mode (docs/shell-mode.md): on, off, status, agent; each loaded only when used.
+  if (argv[0] === 'on' || argv[0] === 'off' || argv[0] === 'status') {
+    const shell = require('./shell-commands') as typeof import('./shell-commands');
+    return argv[0] === 'on' ? shell.runOn(argv.slice(1)) : argv[0] === 'off' ? shell.runOff(argv.slice(1)) : shell.runStatus(argv.slice(1));
+  }
+  if (argv[0] === 'agent') return (require('./agent-command') as typeof import('./agent-command')).runAgentCommand(argv.slice(1));
   if (argv[0] === 'serve') return (require('../serve/serve-command') as typeof import('../serve/serve-command')).runServe(argv.slice(1));
   const program = buildProgram();
   try {
@@ -115,25 +109,12 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const opts = program.opts<{ proxy: string[]; proxyFile?: string; config?: string; quiet?: boolean; verbose?: boolean; chain?: string; chainLen?: number; allowUnhooked?: boolean; seccomp: SeccompMode; dnsServer?: DnsServer; tor?: string | true; isolate?: TorIsolation; torRealAddresses?: boolean }>();
+  const opts = program.opts<ConfigCliOptions & { allowUnhooked?: boolean; seccomp: SeccompMode }>();
   const [command, args] = program.processedArgs as [string, string[]];
 
   let config;
   try {
-    let loaded;
-    if (opts.tor !== undefined) {
-      const others = [opts.proxy.length > 0 ? '-x' : '', opts.proxyFile !== undefined ? '--proxy-file' : '', opts.config !== undefined ? '-f' : ''].filter(Boolean);
-      if (others.length > 0) throw new ConfigError(`--tor is the whole chain: give it without ${others.join(' and ')} (to use Tor as one hop of a chain, mark its [ProxyList] line with tor_proxy HOST:PORT)`);
-      loaded = torConfig(opts.tor === true ? '' : opts.tor);
-    } else {
-      loaded = loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile });
-    }
-    config = applyChainOptions(applyTorIsolation(loaded, opts.isolate, opts.isolate !== undefined), opts);
-    if (opts.torRealAddresses) {
-      if (!config.proxies.some((p) => p.tor && p.type === 'socks5')) throw new ConfigError('--tor-real-addresses needs a Tor hop that speaks socks5: use --tor, or mark the hop with tor_proxy HOST:PORT');
-      config.torRealAddresses = true;
-    }
-    if (opts.dnsServer) config.dnsServer = opts.dnsServer;
+    config = configFromOptions(opts);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sockswrap: ${escapeControl(err.toString())}\n`);

@@ -1,0 +1,141 @@
+/**
+ * `sockswrap on [config options] [--shell NAME]`, `sockswrap off [--shell NAME]`,
+ * `sockswrap status [--json]`: shell mode (docs/shell-mode.md).
+ */
+import { Command, CommanderError } from 'commander';
+import { escapeControl } from '../log/terminal-text';
+import { EXIT_USAGE, configOrExit, liveAgent, parseConfigArgs, startBackgroundAgent, usageError } from './agent-command';
+import { agentKey, askCounts, listAgentDirs, recordAlive, stateDir, type AgentRecord } from './agent-state';
+import { SHELL_NAMES, detectShell, offCode, onCode, type ShellKind } from './shell-code';
+
+/** Takes `--shell NAME` / `--shell=NAME` out of argv (the rest are config options for the agent too). */
+function takeShell(argv: string[], command: string): { kind: ShellKind; rest: string[] } {
+  const rest: string[] = [];
+  let name: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--shell') {
+      name = argv[++i];
+      if (name === undefined) usageError(`sockswrap ${command}`, '--shell needs a value: bash, zsh, dash, sh or fish');
+    } else if (a.startsWith('--shell=')) name = a.slice(8);
+    else rest.push(a);
+  }
+  if (name === undefined) return { kind: detectShell(), rest };
+  const kind = SHELL_NAMES[name];
+  if (kind === undefined) usageError(`sockswrap ${command}`, `--shell ${name}: expected bash, zsh, dash, sh, ksh or fish`);
+  return { kind, rest };
+}
+
+export async function runOn(argv: string[]): Promise<void> {
+  const { kind, rest } = takeShell(argv, 'on');
+  const opts = parseConfigArgs('sockswrap on', rest, (c) =>
+    c.usage('[options]   (eval "$(sockswrap on -x socks5h://HOST:PORT)"; fish: sockswrap on ... | source)')
+      .option('--shell <name>', 'the shell to print code for: bash, zsh, dash, sh, ksh, fish (default: the calling shell, else $SHELL)'));
+  const config = configOrExit(opts);
+  const key = agentKey(config);
+  let record: AgentRecord | undefined;
+  let how = 'reusing';
+  try {
+    record = liveAgent(stateDir(), key);
+    if (!record) {
+      record = await startBackgroundAgent(rest, key);
+      how = 'started';
+    }
+  } catch (err) {
+    process.stderr.write(`sockswrap on: cannot start the agent: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(onCode(kind, record.preload, record.env));
+  if (!opts.quiet && !config.quiet) {
+    process.stderr.write(`sockswrap: shell mode on, through ${record.chain.proxies.join(' -> ')} (${how} agent pid ${record.pid}); \`sockswrap off\` ends it\n`);
+  }
+  process.exit(0);
+}
+
+export function runOff(argv: string[]): void {
+  const { kind, rest } = takeShell(argv, 'off');
+  if (rest.length > 0) usageError('sockswrap off', `unexpected argument ${rest[0]} (off takes only --shell NAME)`);
+  process.stdout.write(offCode(kind));
+  process.exit(0);
+}
+
+/** The documented `status --json` object (docs/shell-mode.md). */
+export interface StatusJson {
+  agents: {
+    key: string;
+    pid: number;
+    running: boolean;
+    foreground: boolean;
+    startedAt: string;
+    uptimeSeconds: number;
+    chain: { type: string; proxies: string[] };
+    remoteDns: boolean;
+    controlSocket: string;
+    log: string | null;
+    counts: { programs: number; programsNow: number; connectsProxied: number; connectsDirect: number; udpRoutes: number; lookups: number } | null;
+  }[];
+}
+
+export async function runStatus(argv: string[]): Promise<void> {
+  const command = new Command().name('sockswrap status').allowExcessArguments(false).option('--json', 'print one JSON object (fields in docs/shell-mode.md)')
+    .exitOverride().configureOutput({ writeErr: (t) => process.stderr.write(t) });
+  try {
+    command.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.code === 'commander.helpDisplayed' ? 0 : EXIT_USAGE);
+    throw err;
+  }
+  const json = command.opts<{ json?: boolean }>().json === true;
+  const records = listAgentDirs(stateDir()).flatMap((a) => (a.record ? [a.record] : []));
+  const now = Date.now();
+  const agents: StatusJson['agents'] = [];
+  for (const r of records) {
+    const running = recordAlive(r);
+    const counts = running ? await askCounts(r.statusSocket) : undefined;
+    agents.push({
+      key: r.key,
+      pid: r.pid,
+      running,
+      foreground: r.foreground,
+      startedAt: new Date(r.startedAt).toISOString(),
+      uptimeSeconds: running ? Math.round((now - r.startedAt) / 1000) : 0,
+      chain: r.chain,
+      remoteDns: r.remoteDns,
+      controlSocket: r.controlSocket,
+      log: r.log ?? null,
+      counts: counts
+        ? { programs: counts.programs, programsNow: counts.programsNow, connectsProxied: counts.connectsProxied, connectsDirect: counts.connectsDirect, udpRoutes: counts.udpRoutes, lookups: counts.lookups }
+        : null,
+    });
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ agents } satisfies StatusJson, null, 2)}\n`);
+    process.exit(0);
+  }
+  if (agents.length === 0) {
+    process.stdout.write('no agent running (start one with: eval "$(sockswrap on -x socks5h://HOST:PORT)")\n');
+    process.exit(0);
+  }
+  const mine = process.env.SOCKSWRAP_SOCK;
+  for (const a of agents) {
+    const state = a.running ? `pid ${a.pid}, up ${uptime(a.uptimeSeconds)}` : `GONE (pid ${a.pid} is not running; \`sockswrap on\` restarts it)`;
+    process.stdout.write(`${a.controlSocket === mine ? '* ' : '  '}${a.chain.proxies.join(' -> ')} (${a.chain.type}${a.remoteDns ? ', remote DNS' : ''}): ${state}${a.foreground ? ', foreground' : ''}\n`);
+    process.stdout.write(`    control socket ${a.controlSocket}${a.log ? `, log ${a.log}` : ''}\n`);
+    if (a.counts) {
+      const c = a.counts;
+      process.stdout.write(`    programs ${c.programs} (${c.programsNow} now), connections ${c.connectsProxied} proxied and ${c.connectsDirect} direct, UDP ${c.udpRoutes}, lookups ${c.lookups}\n`);
+    }
+  }
+  process.exit(0);
+}
+
+function uptime(s: number): string {
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
+}
