@@ -160,8 +160,25 @@ static size_t env_need(char *const envp[])
 
 static char **build_env_for(char *const envp[], struct scratch *s, int with_shim);
 
+/* Whether envp names another agent than this session's (SOCKSWRAP_SOCK set and different, or
+ * empty): a sockswrap launcher run inside a session (a shell in shell mode runs every `sockswrap`
+ * command with the shim) starting its own program, or an agent that must run unhooked. Its
+ * environment is its own; replacing it would send the program to the wrong agent. */
+static int names_other_session(char *const envp[])
+{
+	const char *mine = NULL;
+	for (size_t i = 0; i < session_count; i++)
+		if (has_prefix(session_vars[i], "SOCKSWRAP_SOCK="))
+			mine = session_vars[i];
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (has_prefix(envp[i], "SOCKSWRAP_SOCK="))
+			return !mine || strcmp(envp[i], mine) != 0;
+	return 0;
+}
+
 /* envp without its SOCKSWRAP_* entries, plus the session's, with the shim first in LD_PRELOAD.
- * Returns NULL when the shim's path is unknown (then envp is used unchanged). */
+ * Returns NULL when the shim's path is unknown, or envp names another session (then envp is
+ * used unchanged). */
 static char **build_env(char *const envp[], struct scratch *s)
 {
 	return build_env_for(envp, s, 1);
@@ -171,7 +188,7 @@ static char **build_env(char *const envp[], struct scratch *s)
  * shim is left out (one with more in it is kept, and the helper takes the shim out itself). */
 static char **build_env_for(char *const envp[], struct scratch *s, int with_shim)
 {
-	if (shim_file[0] == '\0')
+	if (shim_file[0] == '\0' || names_other_session(envp))
 		return NULL;
 	size_t n = env_count(envp);
 	char **out = scratch_take(s, (n + session_count + 2) * sizeof(char *));

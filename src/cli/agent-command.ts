@@ -197,8 +197,15 @@ export function startBackgroundAgent(args: string[], key: string): Promise<Agent
   closeSync(fd);
   return new Promise((resolve, reject) => {
     let settled = false;
+    // An agent that neither listens nor exits (it never got its arguments) must not hang the shell.
+    const timer = setTimeout(() => {
+      settled = true;
+      child.kill('SIGKILL');
+      reject(new Error(`the agent did not say it listens within 30 s (log: ${log})`));
+    }, 30_000);
     child.once('message', (m: { ready?: AgentRecord; exists?: AgentRecord; error?: string }) => {
       settled = true;
+      clearTimeout(timer);
       child.removeAllListeners('exit');
       if (child.connected) child.disconnect();
       child.unref();
@@ -207,6 +214,7 @@ export function startBackgroundAgent(args: string[], key: string): Promise<Agent
     });
     child.once('exit', (code, signal) => {
       if (settled) return;
+      clearTimeout(timer);
       let tail = '';
       try {
         tail = readFileSync(log, 'utf8').split('\n').filter((l) => l.trim()).slice(-3).join('\n');

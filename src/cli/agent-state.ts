@@ -170,5 +170,8 @@ export function agentEnv(env: NodeJS.ProcessEnv, extra: Record<string, string>):
   const kept = (env.LD_PRELOAD ?? '').split(/[:\s]+/).filter((p) => p !== '' && !/(^|\/)libsockswrap[^/]*\.so$/.test(p));
   if (kept.length > 0) out.LD_PRELOAD = kept.join(':');
   else delete out.LD_PRELOAD;
-  return { ...out, ...extra };
+  // Empty: "no agent". The shim's exec hook (in this process when a shell in shell mode ran us)
+  // leaves an environment that names another agent as it is, instead of putting the session's
+  // variables and the shim back (native-shims/hooks/exec-guard.c).
+  return { ...out, SOCKSWRAP_SOCK: '', ...extra };
 }

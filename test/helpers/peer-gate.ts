@@ -28,6 +28,7 @@ const PEERS = {
   bash: { bins: ['bash'], pkg: 'bash' },
   zsh: { bins: ['zsh'], pkg: 'zsh' },
   fish: { bins: ['fish'], pkg: 'fish' },
+  tmux: { bins: ['tmux'], pkg: 'tmux' },
   dig: { bins: ['dig'], pkg: 'dnsutils' },
   host: { bins: ['host'], pkg: 'bind9-host' },
   nslookup: { bins: ['nslookup'], pkg: 'dnsutils' },
