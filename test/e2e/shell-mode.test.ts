@@ -233,6 +233,36 @@ describe('e2e shell mode: sockswrap on / off / status / agent', { skip: SKIP }, 
     assert.match(text.stdout.toString(), new RegExp(`${X().replace(/[.:/]/g, '\\$&')} \\(strict, remote DNS\\): pid ${a.pid}`));
   });
 
+  test('sockswrap agent in the foreground (a systemd unit): on reuses it, status says foreground, SIGTERM stops it and removes its directory', async () => {
+    await shell([process.execPath, SOCKSWRAP, 'agent', 'stop', '--all', '-q']);
+    const child = lab.spawn(lab.client, [process.execPath, SOCKSWRAP, 'agent', '-x', X()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const running = new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (b: Buffer) => {
+        err += b.toString();
+        if (/running \(pid/.test(err)) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`agent exited ${code}: ${err}`)));
+    });
+    await running;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const r = await shell([bin('bash'), '-c', `eval "$(sockswrap on -x ${X()})" && curl -sS -m 20 ${whoami()}`]);
+    assert.equal(r.status, 0, r.stderr);
+    proxied(r.stdout.toString().trim());
+    assert.match(r.stderr, new RegExp(`reusing agent pid ${child.pid}\\)`));
+    const status = JSON.parse((await shell([process.execPath, SOCKSWRAP, 'status', '--json'])).stdout.toString());
+    assert.equal(status.agents.length, 1);
+    assert.equal(status.agents[0].pid, child.pid);
+    assert.equal(status.agents[0].foreground, true);
+    assert.equal(status.agents[0].log, null, 'a foreground agent logs to its own stderr (the journal)');
+    const again = await shell([process.execPath, SOCKSWRAP, 'agent', '-x', X()]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /already running for this configuration/);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.deepEqual(readdirSync(join(runtime, 'sockswrap')).filter((f) => f.startsWith('agent-') && !f.endsWith('.log')), []);
+  });
+
   test('bad input exits 2 with a message: status, on, off, agent stop', async () => {
     for (const [args, re] of [
       [['status', '--nope'], /unknown option/],
