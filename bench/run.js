@@ -408,6 +408,19 @@ for (let i = 0; i < n; i++) {
 const ANALYSIS = `
 ## Reading the table
 
+- **9 (far proxy, issue 18)**: bench-client's blocking connects through danted behind the 20 ms
+  each way forwarder. proxychains4 pays two round trips per connect (greeting, then request);
+  sockswrap sends greeting and request in one write once the run's probe has seen danted take
+  pipelined handshakes (docs/chains.md, "Pipelining"), so one round trip: at best 0.5×, plus
+  danted's own connect to the target, which both pay. The connect + echo figure adds the echo's
+  round trip, the same for both (≥ 0.67× at best).
+- **10–13 (issue 18)**: the same bench-client through other chains, both wrappers reading the
+  same proxychains.conf. 10: two danteds, both pipelined, one flight. 11: round robin of three
+  danteds, \`chain_len = 1\`: the agent is asked per connect (the cursor is the run's). 12:
+  tinyproxy: its CONNECT reply is learned at the first connect and expected byte for byte by the
+  shim's script, so standing plans cover HTTP hops too. 13: 200 destinations, one connect each:
+  every connect asks the agent once (CONNECT), none runs a kept plan.
+
 - **4 (concurrency) is what issue 5 is about**: connect() on a non-blocking socket returns
   EINPROGRESS and the chains negotiate in parallel in the agent (docs/async-connect.md), while
   proxychains4 runs 40 handshakes one after another inside connect().
@@ -500,14 +513,15 @@ Machine: ${m.nproc} × ${m.cpu}, Linux ${m.kernel}, node ${m.node}; ${m.danted};
 
 Setup: the lab of test/helpers/net-lab.ts — the wrapped client runs in a client network
 namespace that can reach only the proxy namespace over a veth pair; danted (\`-N 2\`), the echo
-target (node), an iperf3 server and, for case 4, a forwarder that delays every chunk by 20 ms each
-way (test/helpers/delay-forwarder.ts) run in the proxy namespace. Both wrappers use the same danted
+target (node), an iperf3 server and, for cases 4 and 9, a forwarder that delays every chunk by 20 ms each
+way (test/helpers/delay-forwarder.ts) run in the proxy namespace; cases 10–13 add three more
+danteds, tinyproxy and an echo server on 200 ports. Both wrappers use the same danted
 and the same client binaries (bench/bench-client.c: blocking sockets, so the comparison is of the
 same code path). Wall times include \`ip netns exec\` for every side alike.
 
 ${table}
 
-Targets are from issue 5. Case 5 has no proxychains4 figure (it carries no UDP): its second
+Targets of cases 1–8 are issue 5's, of 9–13 issue 18's (measured with their before in the section below). Case 5 has no proxychains4 figure (it carries no UDP): its second
 column is bench/udp-client.py speaking SOCKS5 UDP ASSOCIATE itself to the same danted, and the
 ratio is sockswrap's wrapped client against that. Cases 6 and 7 have no proxychains4
 counterpart for memory (it has no agent process).
