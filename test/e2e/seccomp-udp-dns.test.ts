@@ -6,10 +6,13 @@
 // fail closed when the chain has no UDP (microsocks).
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Lab, RunResult } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { waitForLog, reEscape, HTTP_PORT, ECHO_PORT, type Danted, type Peer } from '../helpers/peers';
-import { sockswrap, describe as show } from '../helpers/sockswrap';
+import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
 import { bigSha256, sha256 } from '../helpers/body';
 import { PY_UDP_ECHO_SERVER } from '../helpers/programs';
 import { bin, skipUnless } from '../helpers/peer-gate';
@@ -118,6 +121,23 @@ describe('UDP and names of supervised programs (issue 14)', { skip: SKIP }, () =
       const out = await same([udpClient, lab.targetIp4, String(UDP_ECHO_PORT), '20', 'connected']);
       assert.deepEqual(out, { ok: 20, bad: [], getpeername: true });
     });
+  });
+
+  test('the agent killed: a supervised program that lives on gets an error for each datagram, nothing goes direct', async () => {
+    for (const mode of ['sendto', 'connected']) {
+      const fifo = join(lab.dir, `udp-after-agent-${mode}`);
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+      const child = spawnSockswrap(lab, [...viaDanted(), '--', 'setsid', udpClient, '--wait', fifo, lab.targetIp4, String(UDP_ECHO_PORT), '3', mode]);
+      const next = lineReader(child);
+      await next((l) => l === 'waiting');
+      child.kill('SIGKILL'); // the launcher and its agent; the program is in its own session
+      await new Promise((r) => child.once('exit', r));
+      writeFileSync(fifo, 'go\n');
+      const out = JSON.parse(await next((l) => l.startsWith('{'))) as { ok: number; bad: string[] };
+      assert.equal(out.ok, 0, `${mode}: ${JSON.stringify(out)}`);
+      assert.ok(out.bad.length > 0, `${mode}: ${JSON.stringify(out)}`);
+    }
+    // the leak counter (afterEach) proves nothing went direct
   });
 
   test('static busybox wget by a name only the proxy side knows', async () => {
