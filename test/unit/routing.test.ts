@@ -96,3 +96,20 @@ describe('routing: names', () => {
     assert.equal(nameOfAddress(fakeDns, hosts, '198.19.0.6'), undefined);
   });
 });
+
+it('a dropped fake address never goes direct: it is sent to the chain as the address, and kept by no standing plan', () => {
+  let t = 0;
+  const fakeDns = new FakeDnsTable(240, { maxNames: 1, minIdleMs: 0, now: () => t });
+  const router = new Router({ fakeDns, policy: new RoutePolicy([]) });
+  const old = fakeDns.addressesFor('old.test')!;
+  const before = router.route(ipaddr.parse(old.ipv4), 80);
+  t += 5000;
+  fakeDns.addressesFor('new.test');
+  assert.equal(fakeDns.nameFor(old.ipv4), undefined);
+  // A connection opened before keeps the name its route carries.
+  assert.equal(before.kind === 'proxy' && before.target.host, 'old.test');
+  const after = router.route(ipaddr.parse(old.ipv4), 80);
+  assert.equal(after.kind, 'proxy');
+  assert.equal(after.kind === 'proxy' && after.target.host, old.ipv4);
+  assert.equal(after.kind === 'proxy' && after.fixed, false);
+});
