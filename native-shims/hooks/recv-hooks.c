@@ -32,7 +32,7 @@ static inline int settle_before_receive(int fd, int flags)
 	return sw_async_before_io(fd, (flags & MSG_DONTWAIT) != 0);
 }
 
-static ssize_t udp_receive(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
+static ssize_t udp_receive(struct sw_fd *u, int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = n };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -40,7 +40,7 @@ static ssize_t udp_receive(int fd, void *buf, size_t n, int flags, struct sockad
 		msg.msg_name = from;
 		msg.msg_namelen = *fromlen;
 	}
-	ssize_t r = sw_udp_recvmsg(fd, &msg, flags);
+	ssize_t r = sw_udp_recvmsg_owned(u, fd, &msg, flags);
 	if (r >= 0 && from && fromlen)
 		*fromlen = msg.msg_namelen;
 	return r;
@@ -51,8 +51,9 @@ SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n)
 	sw_libc_init();
 	if (settle_before_receive(fd, 0) != 0)
 		return -1;
-	if (sw_udp_owns(fd))
-		return udp_receive(fd, buf, n, 0, NULL, NULL);
+	struct sw_fd *u = sw_udp_owner(fd);
+	if (u)
+		return udp_receive(u, fd, buf, n, 0, NULL, NULL);
 	return sw_async_after_io(fd, real.read(fd, buf, n));
 }
 
@@ -73,8 +74,9 @@ SHIM_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 	sw_libc_init();
 	if (settle_before_receive(fd, flags) != 0)
 		return -1;
-	if (sw_udp_owns(fd))
-		return udp_receive(fd, buf, n, flags, NULL, NULL);
+	struct sw_fd *u = sw_udp_owner(fd);
+	if (u)
+		return udp_receive(u, fd, buf, n, flags, NULL, NULL);
 	return sw_async_after_io(fd, real.recv(fd, buf, n, flags));
 }
 
@@ -83,8 +85,9 @@ SHIM_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sock
 	sw_libc_init();
 	if (settle_before_receive(fd, flags) != 0)
 		return -1;
-	if (sw_udp_owns(fd))
-		return udp_receive(fd, buf, n, flags, from, fromlen);
+	struct sw_fd *u = sw_udp_owner(fd);
+	if (u)
+		return udp_receive(u, fd, buf, n, flags, from, fromlen);
 	return sw_async_after_io(fd, real.recvfrom(fd, buf, n, flags, from, fromlen));
 }
 
@@ -93,8 +96,9 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	sw_libc_init();
 	if (settle_before_receive(fd, flags) != 0)
 		return -1;
-	if (msg && sw_udp_owns(fd))
-		return sw_udp_recvmsg(fd, msg, flags);
+	struct sw_fd *u = msg ? sw_udp_owner(fd) : NULL;
+	if (u)
+		return sw_udp_recvmsg_owned(u, fd, msg, flags);
 	return sw_async_after_io(fd, real.recvmsg(fd, msg, flags));
 }
 

@@ -106,10 +106,15 @@ int sw_udp_is_connected(int fd)
 
 int sw_udp_owns(int fd)
 {
+	return sw_udp_owner(fd) != NULL;
+}
+
+struct sw_fd *sw_udp_owner(int fd)
+{
 	sw_udp_inherited();
 	if (!udp_entry_used(fd))
-		return 0;
-	return lookup(fd) != NULL;
+		return NULL;
+	return lookup(fd);
 }
 
 /* ---- the relay's address ---- */
@@ -862,6 +867,16 @@ static ssize_t fast_recvmsg(int fd, struct udp_socket *e, struct msghdr *msg, in
 		struct sockaddr_storage visible;
 		socklen_t visible_len = 0;
 		if (from_fast_relay(e, &from, m.msg_namelen)) {
+			/* Once the agent is gone the association has ended, and the relay's port (a proxy
+			 * on loopback) may be anyone's: dropped, and the receive fails, as on a socket
+			 * connected through the agent's relay. */
+			if (agent_gone()) {
+				if (flags & MSG_PEEK)
+					discard_one(fd);
+				errno = ECONNREFUSED;
+				result = -1;
+				break;
+			}
 			/* The proxy's relay: its §7 header holds the real source. A fragment, a name or a
 			 * source the socket's family cannot show is dropped (docs/udp.md). */
 			h = full >= FAST_HEAD ? sw_socks_udp_header_len(head) : 0;
@@ -925,7 +940,12 @@ static ssize_t fast_recvmsg(int fd, struct udp_socket *e, struct msghdr *msg, in
 ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	sw_udp_init();
-	struct udp_socket *e = lookup(fd);
+	return sw_udp_recvmsg_owned(lookup(fd), fd, msg, flags);
+}
+
+ssize_t sw_udp_recvmsg_owned(struct sw_fd *e, int fd, struct msghdr *msg, int flags)
+{
+	sw_udp_init();
 	if (!e || !msg || (flags & MSG_ERRQUEUE))
 		return real.recvmsg(fd, msg, flags);
 	if (atomic_load(&e->udp_connected)) {

@@ -7,8 +7,11 @@
 
 /* shim_init(), and once per image the look for UDP sockets inherited across exec. */
 void sw_udp_init(void);
+struct sw_fd;
 /* fd is a UDP socket the relay carries (an association this process knows). */
 int sw_udp_owns(int fd);
+/* ... its entry (checked once, for sw_udp_recvmsg_owned), or NULL. */
+struct sw_fd *sw_udp_owner(int fd);
 /* ... and kernel-connected to the relay (a datagram connect() the agent proxies). */
 int sw_udp_is_connected(int fd);
 /* One datagram with an address on an IP socket that is not a stream: to the relay, direct, or
@@ -22,6 +25,8 @@ int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len);
 int sw_udp_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
 /* The receive side for a socket this file owns: strips the relay's header, reports the source. */
 ssize_t sw_udp_recvmsg(int fd, struct msghdr *msg, int flags);
+/* The same for an entry sw_udp_owner(fd) just gave (NULL: passed through). */
+ssize_t sw_udp_recvmsg_owned(struct sw_fd *e, int fd, struct msghdr *msg, int flags);
 /* The program is closing fd; ends its association with the agent. */
 void sw_udp_closing(int fd);
 
