@@ -30,4 +30,13 @@ for (const [name, fd] of [['stdout', 1], ['stderr', 2]]) {
   Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
 }
 
-require('../dist/src/cli/main.js').main(process.argv.slice(2));
+// Our modules' resolutions and V8 code cache, from the run before (src/cli/module-cache.ts).
+const { join } = require('node:path');
+const root = join(__dirname, '..');
+const mainFile = join(root, 'dist', 'src', 'cli', 'main.js');
+try {
+  require('../dist/src/cli/module-cache.js').useModuleCache(root, mainFile);
+} catch {
+  // without it, Node loads every module itself
+}
+require(mainFile).main(process.argv.slice(2));

@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, rmdirSync, unlinkSync, chmodSync } from 'node:fs';
+import { randomBytes } from '../native/lazy-crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
@@ -128,7 +128,21 @@ export class Agent {
     this.udp.close();
     this.dns?.close();
     this.broker.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeRunDir(this.dir);
+  }
+}
+
+/**
+ * The run's directory holds files only (the control socket, the owner record, a shim link): they
+ * are unlinked one by one, a few system calls, where rmSync's recursive walk loads and runs a
+ * JS rimraf on every exit (docs/benchmarks.md, "Start-up"). Anything else falls back to it.
+ */
+function removeRunDir(dir: string): void {
+  try {
+    for (const name of readdirSync(dir)) unlinkSync(join(dir, name));
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../native/lazy-crypto';
 import { constants } from 'node:os';
 import type { SockswrapConfig } from '../config/config-types';
 import type { PipelineLedger } from '../client/pipelining';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from '../native/lazy-crypto';
 import { constants } from 'node:os';
 import type { Logger } from '../log/logger';
 import { formatTarget } from '../protocol/target-address';

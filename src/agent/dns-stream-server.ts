@@ -11,7 +11,7 @@
  * that ends in the middle of a message (a truncated length prefix) is just closed.
  */
 import net from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../native/lazy-crypto';
 import type { EstablishedChain } from '../client/chain-connect';
 import { DnsFrameReader, frameDnsMessage } from '../protocol/dns-message';
 

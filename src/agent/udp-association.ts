@@ -3,7 +3,7 @@
  * datagrams (a SOCKS5 UDP ASSOCIATE, or DNS-over-TCP only when the chain cannot carry UDP), the
  * connected peer if the program connected the socket, and how a reply's source is reported.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../native/lazy-crypto';
 import type { RemoteInfo } from 'node:dgram';
 import ipaddr from 'ipaddr.js';
 import type { ProxySpec } from '../config/config-types';

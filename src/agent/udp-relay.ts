@@ -5,7 +5,7 @@
  * (relay, its port) once the control socket registered it (UDP_ROUTE); datagrams from any other
  * port, or with another association id, are dropped.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from '../native/lazy-crypto';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { DataType, load, open } from 'ffi-rs';
+import { ffi } from '../native/ffi';
 
 /** send(2)'s flag for TCP urgent data. */
 const MSG_OOB = 1;
@@ -15,15 +15,18 @@ let libcOpened = false;
 export function sendUrgentByte(socket: net.Socket): boolean {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return false;
+  let lib;
   try {
+    lib = ffi();
     if (!libcOpened) {
-      open({ library: 'libc', path: '' });
+      lib.open({ library: 'libc', path: '' });
       libcOpened = true;
     }
   } catch {
     return false;   // no ffi-rs build for this platform: the connect fails, closed
   }
-  const sent = load({
+  const { DataType } = lib;
+  const sent = lib.load({
     library: 'libc',
     funcName: 'send',
     retType: DataType.I64,

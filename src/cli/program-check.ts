@@ -6,7 +6,7 @@
  * and called through ffi-rs (one call per launch, ~0.1 ms; docs/shim-reach.md, "One program
  * checker", has the measurements behind this choice).
  */
-import { arrayConstructor, DataType, load, open } from 'ffi-rs';
+import { ffi } from '../native/ffi';
 import { dirname, join, resolve } from 'node:path';
 import { escapeControl } from '../log/terminal-text';
 
@@ -52,6 +52,13 @@ export function checkLibraryPath(shim: string): string {
 }
 
 export function checkProgram(command: string, opts: CheckOptions): ProgramCheck {
+  let lib;
+  try {
+    lib = ffi();
+  } catch (err) {
+    throw new CheckerUnavailable(`ffi-rs could not be loaded for this platform: ${(err as Error).message}`);
+  }
+  const { arrayConstructor, DataType, load, open } = lib;
   if (!opened.has(opts.library)) {
     try {
       open({ library: opts.library, path: opts.library });

@@ -9,7 +9,8 @@
  * would otherwise show up as odd failures in the wrapped program. No usable shim means the
  * program is not run at all: never unproxied.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { hostLibc } from '../native/ffi';
 import { join } from 'node:path';
 
 /** The package root: dist/src/cli → ../../.. */
@@ -52,29 +53,7 @@ export function packageVersion(root = PACKAGE_ROOT): string {
   return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/**
- * glibc or musl, from the dynamic loader this Node runs under (its PT_INTERP): the wrapped
- * programs of this machine use the same C library. Reading one page costs microseconds, where
- * process.report would cost milliseconds on every run.
- */
-export function hostLibc(execPath = process.execPath): 'gnu' | 'musl' | 'unknown' {
-  let head: Buffer;
-  try {
-    const fd = openSync(execPath, 'r');
-    try {
-      head = Buffer.alloc(8192);
-      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return 'unknown';
-  }
-  const text = head.toString('latin1');
-  if (text.includes('/ld-musl-')) return 'musl';
-  if (/\/ld-linux[-\w.]*\.so/.test(text)) return 'gnu';
-  return 'unknown';
-}
+export { hostLibc } from '../native/ffi';
 
 /** The build identity embedded in a shim file, or undefined when it has none. */
 export function readShimIdentity(file: string): ShimIdentity | undefined {

@@ -12,7 +12,7 @@
  * isolation string"; Tor 0.4.9+ checks it, older Tors compare the two fields as opaque text), the
  * password the isolation string. SOCKS4/4a have only a USERID: the isolation string goes there.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../native/lazy-crypto';
 import ipaddr from 'ipaddr.js';
 import type { ProxySpec, SockswrapConfig, TorIsolation } from './config-types';
 import { ConfigError } from './config-error';

@@ -4,7 +4,7 @@
  * fitting an answer to the client's UDP size (RFC 2181 §9, RFC 6891 §7). Nothing here throws on
  * bad input: a query that cannot be read is dropped or gets FORMERR, a bad answer is cut down.
  */
-import * as dnsPacket from 'dns-packet';
+import type * as DnsPacket from 'dns-packet';
 
 export const DNS_HEADER_LENGTH = 12;
 /** The smallest UDP size a DNS client must take, and its size without EDNS (RFC 1035 §4.2.1). */
@@ -25,11 +25,17 @@ const FLAG_RA = 0x0080;
 const FLAG_CD = 0x0010;
 const OPCODE_MASK = 0x7800;
 
-/** dns-packet's question codec, which its type declarations leave out. */
-const { question: questionCodec, name: nameCodec } = dnsPacket as unknown as {
+type Codecs = typeof DnsPacket & {
+  /** dns-packet's question and name codecs, which its type declarations leave out. */
   question: { decode: ((buf: Buffer, offset: number) => unknown) & { bytes: number } };
   name: { encode: (name: string) => Buffer };
 };
+let loaded: Codecs | undefined;
+/** dns-packet, loaded on first use: most runs never see a DNS message, and every run would pay
+ * for compiling it at start-up (docs/benchmarks.md, "Start-up"). */
+function dnsPacket(): Codecs {
+  return (loaded ??= require('dns-packet') as Codecs);
+}
 
 export interface DnsQuestion {
   /** As asked, case kept (resolvers that randomise case check the echo), no trailing dot. */
@@ -76,12 +82,12 @@ export function parseDnsQuery(raw: Buffer): QueryParse {
   if ((flags & OPCODE_MASK) !== 0) return { kind: 'error', reply: header(Rcode.notImp), reason: `opcode ${(flags & OPCODE_MASK) >> 11} (only QUERY is answered)` };
   const qdcount = raw.readUInt16BE(4);
   if (qdcount !== 1) return { kind: 'error', reply: header(Rcode.formErr), reason: `${qdcount} questions (exactly one is answered)` };
-  let packet: dnsPacket.DecodedPacket;
+  let packet: DnsPacket.DecodedPacket;
   let questionLength: number;
   try {
-    packet = dnsPacket.decode(raw);
-    questionCodec.decode(raw, DNS_HEADER_LENGTH);
-    questionLength = questionCodec.decode.bytes;
+    packet = dnsPacket().decode(raw);
+    dnsPacket().question.decode(raw, DNS_HEADER_LENGTH);
+    questionLength = dnsPacket().question.decode.bytes;
   } catch (err) {
     return { kind: 'error', reply: header(Rcode.formErr), reason: `malformed query (${err instanceof Error ? err.message : String(err)})` };
   }
@@ -94,7 +100,7 @@ export function parseDnsQuery(raw: Buffer): QueryParse {
     typeName: q.type,
     verbatim: sameBytes(q.name, questionBytes.subarray(0, questionLength - 4)),
   };
-  const opts = (packet.additionals ?? []).filter((r) => r.type === 'OPT') as dnsPacket.OptAnswer[];
+  const opts = (packet.additionals ?? []).filter((r) => r.type === 'OPT') as DnsPacket.OptAnswer[];
   if (opts.length > 1) return { kind: 'error', reply: header(Rcode.formErr), reason: 'more than one OPT record (RFC 6891 §6.1.1)' };
   const opt = opts[0];
   const edns = opt ? { udpSize: opt.udpPayloadSize, version: opt.ednsVersion, dnssecOk: opt.flag_do } : undefined;
@@ -104,7 +110,7 @@ export function parseDnsQuery(raw: Buffer): QueryParse {
 /** Whether dns-packet writes `name` back as exactly `wire`. */
 function sameBytes(name: string, wire: Buffer): boolean {
   try {
-    return nameCodec.encode(name).equals(wire);
+    return dnsPacket().name.encode(name).equals(wire);
   } catch {
     return false;
   }
@@ -121,7 +127,7 @@ export type DnsRecord =
 export function buildDnsReply(query: DnsQuery, rcode: number, answers: readonly DnsRecord[] = []): Buffer {
   const badVersion = query.edns !== undefined && query.edns.version > 0;
   const flags = FLAG_QR | (query.flags & (FLAG_RD | FLAG_CD)) | FLAG_RA | ((badVersion ? BADVERS : rcode) & 0xf);
-  const additionals: dnsPacket.Answer[] = [];
+  const additionals: DnsPacket.Answer[] = [];
   if (query.edns) {
     additionals.push({
       type: 'OPT',
@@ -131,14 +137,14 @@ export function buildDnsReply(query: DnsQuery, rcode: number, answers: readonly 
       ednsVersion: 0,
       flags: 0,
       options: [],
-    } as unknown as dnsPacket.Answer);
+    } as unknown as DnsPacket.Answer);
   }
-  const body = dnsPacket.encode({
+  const body = dnsPacket().encode({
     type: 'response',
     id: query.id,
     flags,
     questions: [],
-    answers: badVersion ? [] : answers.map((a) => ({ type: a.type, name: a.name, ttl: a.ttl, class: 'IN', data: a.data }) as dnsPacket.Answer),
+    answers: badVersion ? [] : answers.map((a) => ({ type: a.type, name: a.name, ttl: a.ttl, class: 'IN', data: a.data }) as DnsPacket.Answer),
     additionals,
   });
   // dns-packet writes names uncompressed, so no pointer refers to the question's offset: the
@@ -150,7 +156,7 @@ export function buildDnsReply(query: DnsQuery, rcode: number, answers: readonly 
 
 /** A header-only answer (FORMERR, NOTIMP): ID, opcode and RD echoed, no sections. */
 function errorReply(id: number, queryFlags: number, rcode: number): Buffer {
-  return dnsPacket.encode({ type: 'response', id, flags: (queryFlags & (OPCODE_MASK | FLAG_RD)) | FLAG_RA | rcode, questions: [] });
+  return dnsPacket().encode({ type: 'response', id, flags: (queryFlags & (OPCODE_MASK | FLAG_RD)) | FLAG_RA | rcode, questions: [] });
 }
 
 /** The address a reverse name (in-addr.arpa, ip6.arpa) stands for, or undefined. */
@@ -201,9 +207,9 @@ export class DnsFrameReader {
 }
 
 /** The client's EDNS0 OPT record in a raw message, decoded; undefined without one or unreadable. */
-function optOf(message: Buffer): dnsPacket.OptAnswer | undefined {
+function optOf(message: Buffer): DnsPacket.OptAnswer | undefined {
   try {
-    return dnsPacket.decode(message).additionals?.find((r) => r.type === 'OPT') as dnsPacket.OptAnswer | undefined;
+    return dnsPacket().decode(message).additionals?.find((r) => r.type === 'OPT') as DnsPacket.OptAnswer | undefined;
   } catch {
     return undefined;
   }
@@ -227,13 +233,13 @@ export function fitDnsAnswerToUdp(query: Buffer, answer: Buffer): Buffer {
   let question: Buffer = Buffer.alloc(0);
   let opt: Buffer = Buffer.alloc(0);
   try {
-    const packet = dnsPacket.decode(answer);
+    const packet = dnsPacket().decode(answer);
     if (answer.readUInt16BE(4) === 1) {
-      questionCodec.decode(answer, DNS_HEADER_LENGTH);
-      question = answer.subarray(DNS_HEADER_LENGTH, DNS_HEADER_LENGTH + questionCodec.decode.bytes);
+      dnsPacket().question.decode(answer, DNS_HEADER_LENGTH);
+      question = answer.subarray(DNS_HEADER_LENGTH, DNS_HEADER_LENGTH + dnsPacket().question.decode.bytes);
     }
     const record = packet.additionals?.find((r) => r.type === 'OPT');
-    if (record) opt = dnsPacket.encode({ additionals: [record] }).subarray(DNS_HEADER_LENGTH);
+    if (record) opt = dnsPacket().encode({ additionals: [record] }).subarray(DNS_HEADER_LENGTH);
   } catch {
     // Unreadable: the header alone tells the client to ask over TCP.
   }

@@ -12,7 +12,7 @@
  * the key never travels over UDP, so whoever holds the relay's port after the agent is gone
  * cannot make a reply the shim accepts. A connected socket's datagrams carry no header.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac } from '../native/lazy-crypto';
 import { ASSOC_ID_LEN, TAG_LEN, UDP_ADDR_OFFSET, UDP_FAM_OFFSET, UDP_HEADER_LEN, UDP_PORT_OFFSET } from './layout';
 
 /** The tag of a reply: HMAC-SHA256(key, header after the tag | payload), first 8 bytes. */
