@@ -117,6 +117,7 @@ export type SeccompMode = 'auto' | 'never';
  * (native-shims/core/seccomp-support.c, asked through the checker library).
  */
 export function seccompMissing(library: string): string {
+  const { DataType, load, open } = ffi();
   if (!opened.has(library)) {
     open({ library, path: library });
     opened.add(library);
