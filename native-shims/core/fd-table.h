@@ -36,6 +36,12 @@ struct sw_fd {
 	struct sockaddr_in6 dest;             /* also holds a sockaddr_in */
 	struct wire_addr via;                 /* the first proxy (dial path); family 0 for the relay */
 
+	/* paths/bind-path.c: a listening socket through SOCKS BIND, or a connection accepted from one */
+	_Atomic uint32_t bind_port;           /* the socket's real local port; 0: empty */
+	_Atomic uint8_t bind_state;           /* SW_BIND_* (bind-path.c) */
+	uint8_t bind_domain;                  /* AF_INET or AF_INET6, as one byte */
+	struct wire_addr bind_addr;           /* where the proxy listens (the first reply) */
+
 	/* paths/udp-path.c: a UDP socket the relay carries */
 	_Atomic uint32_t udp_port;            /* bound port; 0: empty */
 	uint8_t udp_relay;                    /* 4 or 6 */

@@ -20,6 +20,11 @@ static void resolve_all(void)
 	RESOLVE(socket);
 	RESOLVE(connect);
 	RESOLVE(getpeername);
+	RESOLVE(getsockname);
+	RESOLVE(bind);
+	RESOLVE(listen);
+	RESOLVE(accept);
+	RESOLVE(accept4);
 	RESOLVE(getsockopt);
 	RESOLVE(send);
 	RESOLVE(write);
@@ -73,7 +78,8 @@ static void resolve_all(void)
 	/* Without these the process cannot do anything sensible; say so rather than crash later.
 	 * The rest (recvmmsg, close_range, closefrom, epoll_pwait2, res_*) are newer than some libcs
 	 * or live in libresolv there, and exec-guard.c says what it does without execve: their hooks check. */
-	if (!real.socket || !real.connect || !real.getpeername || !real.getsockopt || !real.send || !real.write ||
+	if (!real.socket || !real.connect || !real.getpeername || !real.getsockname || !real.bind || !real.listen ||
+	    !real.accept || !real.accept4 || !real.getsockopt || !real.send || !real.write ||
 	    !real.writev || !real.sendto || !real.sendmsg || !real.read || !real.readv || !real.recv ||
 	    !real.recvfrom || !real.recvmsg || !real.close || !real.dup2 || !real.poll || !real.ppoll ||
 	    !real.select || !real.pselect || !real.epoll_ctl || !real.epoll_pwait || !real.getaddrinfo) {

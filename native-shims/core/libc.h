@@ -23,6 +23,11 @@ struct real_functions {
 	int (*socket)(int, int, int);
 	int (*connect)(int, const struct sockaddr *, socklen_t);
 	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
 	ssize_t (*send)(int, const void *, size_t, int);
 	ssize_t (*write)(int, const void *, size_t);

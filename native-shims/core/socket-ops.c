@@ -20,7 +20,7 @@ int sw_local_port(int fd, struct sockaddr_storage *bound)
 	struct sockaddr_storage own;
 	struct sockaddr_storage *ss = bound ? bound : &own;
 	socklen_t len = sizeof *ss;
-	if (getsockname(fd, (struct sockaddr *)ss, &len) != 0)
+	if (real.getsockname(fd, (struct sockaddr *)ss, &len) != 0)
 		return -1;
 	if (ss->ss_family == AF_INET)
 		return ntohs(((struct sockaddr_in *)ss)->sin_port);

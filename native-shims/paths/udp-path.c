@@ -149,7 +149,7 @@ static int ensure_bound(int fd, int domain, struct sockaddr_storage *bound)
 	memset(&any, 0, sizeof any);
 	any.ss_family = (sa_family_t)domain;
 	socklen_t len = domain == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-	if (bind(fd, (struct sockaddr *)&any, len) != 0)
+	if (real.bind(fd, (struct sockaddr *)&any, len) != 0)
 		return -1;
 	return sw_local_port(fd, bound);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { SockswrapConfig } from '../config/config-types';
 import type { Logger } from '../log/logger';
+import { BindBroker } from './bind-broker';
 import { ConnectBroker } from './connect-broker';
 import { ControlServer, type AgentCounts } from './control-server';
 export type { AgentCounts } from './control-server';
@@ -36,6 +37,7 @@ export class Agent {
     private readonly control: ControlServer,
     private readonly relay: TcpRelay,
     private readonly broker: ConnectBroker,
+    private readonly binds: BindBroker,
     private readonly udp: UdpRelay,
     private readonly dns: DnsService | undefined,
     /** What the program's environment needs to reach this agent. */
@@ -74,6 +76,8 @@ export class Agent {
     // The one routing decision (routing.ts), for the relay path, the dial path and UDP.
     const router = new Router({ fakeDns, policy, dnat: config.dnat, agentDns: dns });
     const udp = new UdpRelay({ config, log, router, roundRobin: broker.roundRobin, dns });
+    // --no-bind / no_bind: listening sockets stay local (docs/bind.md).
+    const binds = new BindBroker(config, log, peers, broker.roundRobin, config.noBind !== true);
     const control = new ControlServer({
       token,
       broker,
@@ -87,6 +91,7 @@ export class Agent {
       // SOCKSWRAP_STANDING=0 (diagnostics): the dial path asks the agent for every connect.
       // A chain with an https hop too: the shim cannot do TLS (docs/upstreams.md, "https").
       dial: process.env.SOCKSWRAP_DIAL === '0' || hasTlsHop(config.proxies) ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers, pipelining),
+      binds,
       proxyAddresses: proxyAddresses(config),
       dns,
       tor: config.proxyDns ? TorNames.for(config, log) : undefined,
@@ -97,7 +102,7 @@ export class Agent {
       const udpPorts = await udp.listen();
       await control.listen(socketPath);
       chmodSync(socketPath, 0o600);
-      return new Agent(dir, control, relay, broker, udp, dns, {
+      return new Agent(dir, control, relay, broker, binds, udp, dns, {
         SOCKSWRAP_SOCK: socketPath,
         SOCKSWRAP_TOKEN: token.toString('hex'),
         SOCKSWRAP_RELAY_PORT4: String(port4),
@@ -108,6 +113,7 @@ export class Agent {
       });
     } catch (err) {
       relay.close();
+      binds.close();
       udp.close();
       dns?.close();
       control.close();
@@ -128,6 +134,7 @@ export class Agent {
     this.udp.close();
     this.dns?.close();
     this.broker.close();
+    this.binds.close();
     removeRunDir(this.dir);
   }
 }

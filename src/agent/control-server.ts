@@ -4,6 +4,7 @@ import { timingSafeEqual } from '../native/lazy-crypto';
 import { constants } from 'node:os';
 import type { Logger } from '../log/logger';
 import { formatTarget } from '../protocol/target-address';
+import type { BindBroker } from './bind-broker';
 import type { ConnectBroker, Requester } from './connect-broker';
 import type { TorNames } from './tor-names';
 import type { DialSessions } from './dial-sessions';
@@ -24,7 +25,10 @@ import {
   Op,
   Socktype,
   Status,
+  parseBindPeerRequest,
+  parseBindRequest,
   parseConnectRequest,
+  parseSocknameRequest,
   parseHelloRequest,
   parseNoteRequest,
   parsePeerRequest,
@@ -38,7 +42,10 @@ import {
   parseUdpReleaseRequest,
   parseUdpRouteRequest,
   parseVerdictRequest,
+  serializeBindPeerResponse,
+  serializeBindResponse,
   serializeConnectResponse,
+  serializeSocknameResponse,
   serializeDialAnswer,
   serializeExecuteAnswer,
   serializePeerResponse,
@@ -89,6 +96,8 @@ export interface ControlDeps {
   dns?: DnsService;
   /** Names through Tor (RESOLVE_PTR, and RESOLVE with --tor-real-addresses); absent without a Tor hop. */
   tor?: TorNames;
+  /** SOCKS BIND for listening sockets, and SOCKNAME (docs/bind.md); absent: every listen is local. */
+  binds?: BindBroker;
   /** First-hop candidates given by IP address, wire form with port (PROXIES). */
   proxyAddresses?: Buffer[];
   log: Logger;
@@ -178,6 +187,7 @@ export class ControlServer {
     }
     this.connectionsByPid.delete(pid);
     this.refusalsLogged.forget(pid);
+    this.deps.binds?.forgetPid(pid);
     this.deps.udp?.releasePid(pid);
   }
 
@@ -236,6 +246,20 @@ export class ControlServer {
         if (verdict === undefined) return serializeVerdictResponse({ status: Status.notFound });
         return verdict.then((errno) => serializeVerdictResponse({ status: Status.ok, errno }));
       }
+      case Op.sockname: {
+        const address = this.deps.binds?.sockname(parseSocknameRequest(frame.body), requester.pid);
+        return serializeSocknameResponse(address ? { status: Status.ok, address } : { status: Status.notFound });
+      }
+      case Op.bind: {
+        const request = parseBindRequest(frame.body);
+        if (!this.deps.binds) return serializeBindResponse({ status: Status.ok, action: 0 });
+        return this.deps.binds.bind(request, requester).then(serializeBindResponse);
+      }
+      case Op.bindPeer: {
+        const request = parseBindPeerRequest(frame.body);
+        if (!this.deps.binds) return serializeBindPeerResponse({ status: Status.notFound });
+        return this.deps.binds.peerOf(request.peer).then((address) => serializeBindPeerResponse(address ? { status: Status.ok, address } : { status: Status.notFound }));
+      }
       case Op.proxies:
         return serializeProxiesResponse({ status: Status.ok, addresses: (this.deps.proxyAddresses ?? []).slice(0, MAX_ADDRESSES) });
       default:
@@ -261,6 +285,7 @@ export class ControlServer {
     const request = this.routeConnect(note.connect);
     if (request.route.kind !== 'proxy' || request.socktype !== Socktype.stream) return;
     this.tally.connectsProxied++;
+    this.deps.binds?.noteProxied(requester.pid, request.route);
     dial.noteStanding(request.route, request.originalAddress, requester, note.localPort, note.ms);
   }
 
@@ -275,6 +300,7 @@ export class ControlServer {
     const request = this.routeConnect(resume.connect);
     const { route } = request;
     if (route.kind !== 'proxy' || request.socktype !== Socktype.stream || !route.fixed) throw new Error('RESUME for no plan');
+    this.deps.binds?.noteProxied(requester.pid, route);
     return serializeDialAnswer(dial.resume(route, request.originalAddress, requester, reachOf(request.flags), resume.step, resume.ms));
   }
 
@@ -293,6 +319,7 @@ export class ControlServer {
       const ticket = this.deps.broker.openLocal(target, Buffer.from(originalAddress), requester, this.deps.dns!.openStream(`${requester.name}[${requester.pid}] tcp ${formatTarget(target)}`), outOfBand);
       return serializeConnectResponse({ status: Status.ok, action: Action.proxy, ticket });
     }
+    this.deps.binds?.noteProxied(requester.pid, route);
     if ((flags & ConnectFlag.blocking) !== 0 && this.deps.dial) {
       const execute = this.deps.dial.open(route, originalAddress, requester, reachOf(flags), { mayStand: route.fixed });
       if (execute) return serializeExecuteAnswer(execute);

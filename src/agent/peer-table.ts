@@ -12,6 +12,8 @@
 export class PeerTable {
   private readonly relayed = new Map<string, Buffer>();
   private readonly dialed = new Map<string, Buffer>();
+  /** The last hop's BND of a relayed connection (wire form), for SOCKNAME (docs/bind.md). */
+  private readonly relayedBound = new Map<string, Buffer>();
 
   constructor(private readonly dialedCap = 4096) {}
 
@@ -21,13 +23,26 @@ export class PeerTable {
     this.relayed.set(key, original);
     return () => {
       // A newer connection may hold the port by now: forget only our own entry.
-      if (this.relayed.get(key) === original) this.relayed.delete(key);
+      if (this.relayed.get(key) === original) {
+        this.relayed.delete(key);
+        this.relayedBound.delete(key);
+      }
     };
   }
 
   /** Relayed entries: each must go with its connection (agent-leak.test.ts counts them). */
   get size(): number {
     return this.relayed.size;
+  }
+
+  /** The chain of the relayed connection from `port` is up, and its last hop said `bound`. */
+  setRelayedBound(relay: 4 | 6, port: number, bound: Buffer): void {
+    const key = `${relay}:${port}`;
+    if (this.relayed.has(key)) this.relayedBound.set(key, bound);
+  }
+
+  boundOfRelayed(relay: 4 | 6, port: number): Buffer | undefined {
+    return this.relayedBound.get(`${relay}:${port}`);
   }
 
   ofRelayed(relay: 4 | 6, port: number): Buffer | undefined {

@@ -1,9 +1,10 @@
-import net from 'node:net';
+import net, { isIP } from 'node:net';
+import type { EstablishedChain } from '../client/chain-connect';
 import { constants } from 'node:os';
 import type { ConnectBroker, PendingConnect } from './connect-broker';
 import { PeerTable } from './peer-table';
 import { sendUrgentByte } from './urgent-byte';
-import { RELAY_CONNECTED, TICKET_LEN } from '../wire';
+import { RELAY_CONNECTED, TICKET_LEN, serializeWireAddress } from '../wire';
 
 const TICKET_WAIT_MS = 5_000;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -113,6 +114,8 @@ export class TcpRelay {
         app.resetAndDestroy();
         return;
       }
+      const side = proxySide(result);
+      if (side) this.peers.setRelayedBound(relay, app.remotePort ?? 0, side);
       if (result.rest.length > 0) app.write(result.rest);
       // A reset on one side is a reset on the other; a FIN is passed on by pipe() as a FIN.
       upstream.on('error', () => app.resetAndDestroy());
@@ -130,4 +133,16 @@ export class TcpRelay {
       upstream.resume();
     });
   }
+}
+
+/**
+ * A relayed connection's address on the proxy's side, for getsockname (SOCKNAME, docs/bind.md):
+ * the last hop's BND.ADDR:PORT, or when it said nothing useful (0.0.0.0, a name) the last hop's
+ * own address, if given as one.
+ */
+function proxySide(chain: EstablishedChain): Buffer | undefined {
+  const bound = chain.bound;
+  if (bound && bound.kind !== 'domain' && bound.host !== '0.0.0.0' && bound.host !== '::') return serializeWireAddress(bound.host, bound.port);
+  const last = chain.hops?.at(-1);
+  return last && isIP(last.host) !== 0 ? serializeWireAddress(last.host, bound?.port ?? 0) : undefined;
 }

@@ -22,6 +22,8 @@ export interface ConfigCliOptions {
   tor?: string | true;
   isolate?: TorIsolation;
   torRealAddresses?: boolean;
+  /** --no-bind (commander's negation: false when given). */
+  bind?: boolean;
 }
 
 function parseDnsServerOption(value: string): DnsServer {
@@ -38,7 +40,8 @@ export function addConfigOptions(command: Command): Command {
     .option('-f, --config <file>', 'proxychains.conf to read (default: $SOCKSWRAP_CONF, $PROXYCHAINS_CONF_FILE, ./proxychains.conf, ~/.proxychains/proxychains.conf, /etc/proxychains4.conf, /etc/proxychains.conf)')
     .option('-q, --quiet', 'print nothing but fatal launcher errors')
     .option('-v, --verbose', 'print a line for every connection')
-    .option('--dns-server <ip[:port]>', 'with remote DNS: where DNS types sockswrap does not answer itself (MX, TXT, SRV, ...) are asked, over TCP through the chain', parseDnsServerOption);
+    .option('--dns-server <ip[:port]>', 'with remote DNS: where DNS types sockswrap does not answer itself (MX, TXT, SRV, ...) are asked, over TCP through the chain', parseDnsServerOption)
+    .option('--no-bind', 'listening sockets stay local: no SOCKS BIND for them, even after a proxied connection (docs/bind.md; or no_bind in the config file)');
   return addTorOptions(addChainOptions(command));
 }
 
@@ -58,5 +61,6 @@ export function configFromOptions(opts: ConfigCliOptions): SockswrapConfig {
     config.torRealAddresses = true;
   }
   if (opts.dnsServer) config.dnsServer = opts.dnsServer;
+  if (opts.bind === false) config.noBind = true;
   return config;
 }

@@ -23,6 +23,8 @@ export interface EstablishedChain {
   rest: Buffer;
   /** The proxies this connection went through, first hop first. */
   hops?: readonly ProxySpec[];
+  /** The last hop's BND.ADDR:PORT (SOCKS hops): where the target sees the connection come from. */
+  bound?: TargetAddress;
 }
 
 /** The round-robin position, shared by every connection that holds the same object. */
@@ -99,7 +101,7 @@ export async function connectThroughChain(
   }
   try {
     const rest = await driveHandshake(socket, handshake, timeouts.readMs, signal);
-    return { socket, rest };
+    return { socket, rest, bound: handshake.bound };
   } catch (err) {
     socket.destroy();
     throw err;

@@ -37,6 +37,7 @@ export class ChainHandshake {
   private finished = false;
   /** Codecs already started in the first flight (pipelining), by hop index. */
   private readonly early: (ClientHandshake | undefined)[] = [];
+  private lastBound?: TargetAddress;
 
   /**
    * `pipelined`: how many leading hops are SOCKS5 proxies that take a pipelined handshake
@@ -50,6 +51,11 @@ export class ChainHandshake {
     readonly pipelined = 0,
   ) {
     if (hops.length === 0) throw new Error('ChainHandshake needs at least one proxy');
+  }
+
+  /** The last hop's BND.ADDR:PORT once the chain is up (SOCKS hops): the proxy's side (docs/bind.md). */
+  get bound(): TargetAddress | undefined {
+    return this.lastBound;
   }
 
   get hopIndex(): number {
@@ -132,7 +138,10 @@ export class ChainHandshake {
       if (event.type === 'send') sends.push(event.bytes);
       else if (event.type === 'failed') return this.failure(event.error);
       else if (event.type === 'bound') return this.failure(new SockswrapError('proxy-protocol', 'a BIND reply to a CONNECT'));
-      else return this.hopDone(carry.length ? Buffer.concat([carry, event.rest]) : event.rest, sends);
+      else {
+        if (this.hop + 1 >= this.hops.length) this.lastBound = event.bound;
+        return this.hopDone(carry.length ? Buffer.concat([carry, event.rest]) : event.rest, sends);
+      }
     }
     return undefined;
   }

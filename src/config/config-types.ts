@@ -75,6 +75,8 @@ export interface SockswrapConfig {
   // The fields below are absent unless their directive was in effect. The parser reads every
   // directive proxychains-ng 4.16 has; config-support.ts alone decides which are accepted
   // (chain_len and dnat are; proxy_dns_old and proxy_dns_daemon are parsed, then refused).
+  /** no_bind, --no-bind: listening sockets stay local, no SOCKS BIND (docs/bind.md). */
+  noBind?: true;
   /** chain_len: hops per connection for random / round_robin chains. */
   chainLen?: number;
   /** dnat rules, in file order. */

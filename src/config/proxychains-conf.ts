@@ -55,6 +55,8 @@ const DIRECTIVES: ReadonlySet<string> = new Set([
   // sockswrap's own (docs/tor.md): which [ProxyList] line is Tor, and how it isolates streams.
   'tor_proxy',
   'tor_isolate',
+  // sockswrap's own (docs/bind.md): listening sockets stay local, no SOCKS BIND.
+  'no_bind',
 ]);
 
 const MAX_TIMEOUT_MS = 2147483647; // the largest delay Node's timers accept
@@ -225,6 +227,10 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
       case 'quiet_mode':
         noArgs(keyword, args, fail);
         config.quiet = true;
+        break;
+      case 'no_bind':
+        noArgs(keyword, args, fail);
+        config.noBind = true;
         break;
       // The three DNS methods replace each other; the last one written is in effect.
       case 'proxy_dns':

@@ -12,6 +12,7 @@ import { delimiter, join } from 'node:path';
 const PEERS = {
   danted: { bins: ['danted'], pkg: 'dante-server' },
   microsocks: { bins: ['microsocks'], pkg: 'microsocks' },
+  vsftpd: { bins: ['vsftpd'], pkg: 'vsftpd' },
   tinyproxy: { bins: ['tinyproxy'], pkg: 'tinyproxy' },
   sshd: { bins: ['sshd'], pkg: 'openssh-server' },
   ssh: { bins: ['ssh'], pkg: 'openssh-client' },

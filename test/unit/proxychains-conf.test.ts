@@ -402,6 +402,7 @@ describe('proxychains.conf: errors name file, line and what was expected', () =>
     ['argument to a flag', conf('proxy_dns yes', ...LIST), 1, 'extra argument "yes" after proxy_dns (it takes none)'],
     ['argument to a chain type', conf('strict_chain 2', ...LIST), 1, 'extra argument "2" after strict_chain (it takes none)'],
     ['argument to quiet_mode', conf('quiet_mode 1', ...LIST), 1, 'extra argument "1" after quiet_mode (it takes none)'],
+    ['argument to no_bind', conf('no_bind yes', ...LIST), 1, 'extra argument "yes" after no_bind (it takes none)'],
     ['argument to [ProxyList]', conf('[ProxyList] x', 'socks5 h 1'), 1, 'extra argument "x" after [ProxyList] (it takes none)'],
     ['missing subnet', conf('remote_dns_subnet', ...LIST), 1, 'missing value for remote_dns_subnet (expected remote_dns_subnet N, N 224-254: a reserved range (multicast or class E), as the default 240)'],
     ['subnet too big', conf('remote_dns_subnet 256', ...LIST), 1, 'bad value "256" for remote_dns_subnet (expected remote_dns_subnet N, N 224-254: a reserved range (multicast or class E), as the default 240)'],
@@ -472,5 +473,12 @@ describe('proxychains.conf: errors name file, line and what was expected', () =>
     assert.equal(new ConfigError('boom', 'f.conf', 7).detail, 'boom');
     assert.ok(new ConfigError('boom') instanceof Error);
     assert.equal(new ConfigError('boom').name, 'ConfigError');
+  });
+});
+
+describe('no_bind (docs/bind.md)', () => {
+  it('turns SOCKS BIND off; without it the field is absent', () => {
+    assert.equal(parse(conf('no_bind', ...LIST)).noBind, true);
+    assert.equal(parse(conf(...LIST)).noBind, undefined);
   });
 });
