@@ -74,14 +74,17 @@ static void answer_result(const struct sw_notif *n, long r, int err)
 }
 
 /* The destination of addr, when it is one the agent must judge (an IP address off this host, or
- * port 53 with remote DNS on: wire_addr_skips_agent, as the shim). */
+ * port 53 with remote DNS on: wire_addr_skips_agent, as the shim). Read as the kernel reads it:
+ * a TCP socket takes only its own family (else EAFNOSUPPORT, which the kernel gives for the
+ * copy), but an AF_INET6 datagram or raw socket takes a sockaddr_in too, so for those the
+ * address's own family counts (see as_kernel_reads for AF_UNSPEC). */
 static int judged_destination(const struct sock *s, const struct sockaddr_storage *addr, socklen_t len,
 			      struct wire_addr *dest)
 {
 	if (wire_addr_from_sockaddr((const struct sockaddr *)addr, len, dest) != 0)
 		return 0;
-	if (addr->ss_family != s->domain)
-		return 0;        /* the kernel refuses it (EAFNOSUPPORT), with the copy */
+	if (s->type == SOCK_STREAM && addr->ss_family != s->domain)
+		return 0;
 	if (wire_addr_skips_agent(dest))
 		return 0;
 	int v6only = 0;
@@ -89,6 +92,15 @@ static int judged_destination(const struct sock *s, const struct sockaddr_storag
 	    sw_int_option(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
 		return 0;        /* the kernel refuses a v4-mapped address there by itself */
 	return 1;
+}
+
+/* The address a datagram or raw AF_INET socket's send takes as AF_INET although it says AF_UNSPEC
+ * (the kernel's compatibility rule in udp_sendmsg and raw_sendmsg): judged, and sent, as AF_INET. */
+static void as_kernel_reads(const struct sock *s, struct sockaddr_storage *name, socklen_t len)
+{
+	if (s->type != SOCK_STREAM && s->domain == AF_INET && name->ss_family == AF_UNSPEC &&
+	    len >= sizeof(struct sockaddr_in))
+		name->ss_family = AF_INET;
 }
 
 /* A stream connect the agent decides on. Returns the call's result: 0, or an errno. The calling
@@ -246,6 +258,7 @@ static long judge_and_send(const struct sw_notif *n, const struct sock *s, struc
 		memset(&name, 0, sizeof name);
 		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)m->msg_name, &name, m->msg_namelen)) != 0)
 			return -1;
+		as_kernel_reads(s, &name, m->msg_namelen);
 		struct wire_addr dest;
 		if (judged_destination(s, &name, m->msg_namelen, &dest)) {
 			if (s->type != SOCK_DGRAM) {
@@ -296,13 +309,15 @@ void sw_on_sendto(const struct sw_notif *n)
 	int err = 0;
 	long r;
 	struct sockaddr_storage name;
+	memset(&name, 0, sizeof name);
 	struct wire_addr dest;
 	if (m.msg_namelen > sizeof name) {
 		r = -1;
 		err = EINVAL;
 	} else if ((err = sw_tracee_read(n, n->args[4], &name, m.msg_namelen)) != 0) {
 		r = -1;
-	} else if (judged_destination(&s, &name, m.msg_namelen, &dest) && s.type != SOCK_DGRAM) {
+	} else if (as_kernel_reads(&s, &name, m.msg_namelen),
+		   judged_destination(&s, &name, m.msg_namelen, &dest) && s.type != SOCK_DGRAM) {
 		r = -1;
 		err = EPROTONOSUPPORT;
 	} else {

@@ -60,6 +60,14 @@ describe('seccomp supervisor: static programs through the proxy', { skip: SKIP }
     assert.equal(outcome(wrapped.stdout), outcome(direct.stdout), show(wrapped));
   });
 
+  test('UDP and raw sends whose address family the kernel reads its own way (AF_UNSPEC as AF_INET, sockaddr_in on AF_INET6): refused, never sent', async () => {
+    const bin = join(lab.dir, 'leak-cases');
+    const cc = spawnSync('gcc', ['-static', '-O2', '-o', bin, join(REPO, 'test', 'fixtures', 'leak-cases.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const r = await sockswrap(lab, [...X, '--', bin, 'udp-family', lab.targetIp4, '9999']);
+    assert.equal(r.stdout.toString(), 'udp-family refused=6 of 6\n', show(r));
+  });
+
   test('static busybox wget fetches the 8 MB body; sha256 matches', { skip: needTool('busybox', 'busybox-static') }, async () => {
     const busybox = which('busybox')!;
     const r = await sockswrap(lab, [...X, '--', busybox, 'wget', '-q', '-O', '-', `http://${lab.targetIp4}:${HTTP_PORT}/big`]);
