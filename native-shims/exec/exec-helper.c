@@ -97,9 +97,12 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* The child: filter, report the listener's number, wait until the parent has it, exec. */
-static void run_child(int report, int ready, const char *path, char **argv)
+/* The child: filter, report the listener's number, wait until the parent has it, exec. The
+ * parent's ends are closed first, so a supervisor that dies before "go" gives EOF, not a hang. */
+static void run_child(int report, int ready, int parent_report, int parent_ready, const char *path, char **argv)
 {
+	close(parent_report);
+	close(parent_ready);
 	int listener = sw_filter_install();
 	if (listener < 0) {
 		int err = errno;
@@ -152,7 +155,7 @@ int main(int argc, char **argv)
 		return 126;
 	}
 	if (child == 0)
-		run_child(report[1], ready[0], argv[1], argv + 2);
+		run_child(report[1], ready[0], report[0], ready[1], argv[1], argv + 2);
 	close(report[1]);
 	close(ready[0]);
 

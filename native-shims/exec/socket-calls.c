@@ -201,28 +201,32 @@ static long send_copy(const struct sw_notif *n, const struct sock *s, const stru
 		      int relayed, int *err)
 {
 	size_t total = 0;
-	struct iovec iov[64];
 	size_t iovlen = m->msg_iovlen;
-	if (iovlen > 64) {
-		*err = EMSGSIZE;
+	if (iovlen > 1024) {
+		*err = EMSGSIZE;    /* past UIO_MAXIOV: what the kernel says */
 		return -1;
 	}
-	if (iovlen && (*err = sw_tracee_read(n, (uint64_t)(uintptr_t)m->msg_iov, iov, iovlen * sizeof *iov)) != 0)
-		return -1;
 	static __thread uint8_t *data;
 	if (!data && !(data = malloc(DATAGRAM_MAX))) {
 		*err = ENOMEM;
 		return -1;
 	}
-	for (size_t i = 0; i < iovlen; i++) {
-		size_t take = iov[i].iov_len;
-		if (take > DATAGRAM_MAX - total) {
-			*err = EMSGSIZE;    /* more than any datagram carries: what the kernel says */
+	/* The program's iovec array read 64 entries at a time: up to the kernel's 1024, on a small stack. */
+	struct iovec iov[64];
+	for (size_t at = 0; at < iovlen; at += 64) {
+		size_t count = iovlen - at < 64 ? iovlen - at : 64;
+		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)(m->msg_iov + at), iov, count * sizeof *iov)) != 0)
 			return -1;
+		for (size_t i = 0; i < count; i++) {
+			size_t take = iov[i].iov_len;
+			if (take > DATAGRAM_MAX - total) {
+				*err = EMSGSIZE;    /* more than any datagram carries: what the kernel says */
+				return -1;
+			}
+			if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov[i].iov_base, data + total, take)) != 0)
+				return -1;
+			total += take;
 		}
-		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov[i].iov_base, data + total, take)) != 0)
-			return -1;
-		total += take;
 	}
 	uint8_t control[4096];
 	struct msghdr out = *m;
@@ -399,11 +403,11 @@ void sw_on_sendmmsg(const struct sw_notif *n)
 		sent++;
 	}
 	close(s.fd);
-	/* As the kernel: the messages sent, or the first one's error. */
-	if (sent > 0)
+	/* As the kernel: the messages sent (0 for vlen 0), or the first one's error. */
+	if (sent > 0 || err == 0)
 		sw_notif_return(n, sent);
 	else
-		sw_notif_fail(n, err ? err : EINVAL);
+		sw_notif_fail(n, err);
 }
 
 /* getpeername's answer: as much of out as the program's buffer holds, and the full length. */
