@@ -57,7 +57,7 @@ static int take_socket(const struct sw_notif *n, struct sock *s)
 	}
 	if (sw_int_option(s->fd, SOL_SOCKET, SO_DOMAIN, &s->domain) != 0 ||
 	    sw_int_option(s->fd, SOL_SOCKET, SO_TYPE, &s->type) != 0) {
-		int err = errno == ENOTSOCK ? ENOTSOCK : errno;
+		int err = errno;
 		close(s->fd);
 		sw_notif_fail(n, err);
 		return -1;
@@ -293,18 +293,25 @@ static int stream_send(const struct sw_notif *n, const struct sock *s, int flags
 	return 1;
 }
 
+/* Every send handler's start: the program's socket taken, a non-IP one CONTINUE'd, a stream one
+ * left to stream_send. 1 when the call is answered already. */
+static int send_answered(const struct sw_notif *n, struct sock *s, int flags)
+{
+	if (take_socket(n, s) != 0)
+		return 1;
+	if (s->domain != AF_INET && s->domain != AF_INET6) {
+		close(s->fd);
+		sw_notif_continue(n);
+		return 1;
+	}
+	return stream_send(n, s, flags);
+}
+
 void sw_on_sendto(const struct sw_notif *n)
 {
 	struct sock s;
-	if (take_socket(n, &s) != 0)
-		return;
 	int flags = (int)n->args[3];
-	if (s.domain != AF_INET && s.domain != AF_INET6) {
-		close(s.fd);
-		sw_notif_continue(n);
-		return;
-	}
-	if (stream_send(n, &s, flags))
+	if (send_answered(n, &s, flags))
 		return;
 	struct iovec iov = { (void *)(uintptr_t)n->args[1], (size_t)n->args[2] };
 	struct msghdr m = { .msg_name = (void *)(uintptr_t)n->args[4], .msg_namelen = (socklen_t)n->args[5] };
@@ -352,15 +359,8 @@ void sw_on_sendto(const struct sw_notif *n)
 void sw_on_sendmsg(const struct sw_notif *n)
 {
 	struct sock s;
-	if (take_socket(n, &s) != 0)
-		return;
 	int flags = (int)n->args[2];
-	if (s.domain != AF_INET && s.domain != AF_INET6) {
-		close(s.fd);
-		sw_notif_continue(n);
-		return;
-	}
-	if (stream_send(n, &s, flags))
+	if (send_answered(n, &s, flags))
 		return;
 	struct msghdr m;
 	int err = sw_tracee_read(n, n->args[1], &m, sizeof m);
@@ -374,15 +374,8 @@ void sw_on_sendmsg(const struct sw_notif *n)
 void sw_on_sendmmsg(const struct sw_notif *n)
 {
 	struct sock s;
-	if (take_socket(n, &s) != 0)
-		return;
 	int flags = (int)n->args[3];
-	if (s.domain != AF_INET && s.domain != AF_INET6) {
-		close(s.fd);
-		sw_notif_continue(n);
-		return;
-	}
-	if (stream_send(n, &s, flags))
+	if (send_answered(n, &s, flags))
 		return;
 	unsigned vlen = (unsigned)n->args[2];
 	if (vlen > 1024)
