@@ -15,6 +15,7 @@ import type { Lab, RunResult } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { waitForLog, HTTP_PORT, ECHO_PORT, BANNER_PORT, CLOSED_PORT, type Danted } from '../helpers/peers';
 import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
+import { differential } from '../helpers/differential';
 import { bigSha256, sha256, BANNER } from '../helpers/body';
 import { bin, skipUnless } from '../helpers/peer-gate';
 import { cProgram, goProgram, type GoLink } from '../helpers/fixture-builds';
@@ -51,25 +52,7 @@ describe('static and Go programs through the chain (issue 14)', { skip: SKIP }, 
   });
 
   const viaDanted = () => ['-x', `socks5h://${danted.host}:${danted.port}`];
-  const wrapped = (argv: string[], x = viaDanted()) => sockswrap(lab, [...x, '--', ...argv]);
-  /** The same program unwrapped in the proxy ns, where the targets are reachable directly. */
-  const direct = (argv: string[]) => lab.run(lab.proxy, argv, { timeoutMs: 60_000 });
-  const json = (r: RunResult): Record<string, unknown> => {
-    assert.equal(r.status, 0, show(r));
-    const line = r.stdout.toString().trim().split('\n').pop() ?? '';
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw new Error(`no JSON line: ${show(r)}`);
-    }
-  };
-  /** Wrapped and direct runs print the same JSON; returns it. */
-  const same = async (argv: string[], x?: string[]) => {
-    const [w, d] = await Promise.all([wrapped(argv, x), direct(argv)]);
-    const out = json(w);
-    assert.deepEqual(out, json(d), `wrapped and direct differ: ${show(w)}`);
-    return out;
-  };
+  const { wrapped, direct, json, same } = differential(() => lab, viaDanted);
   function nftProxy(rules: string): string {
     const r = spawnSync('ip', ['netns', 'exec', lab.proxy, 'nft', ...(rules ? ['-f', '-'] : ['-j', 'list', 'counter', 'inet', 'swstall', 'syn'])], { input: rules, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

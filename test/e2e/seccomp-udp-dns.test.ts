@@ -13,6 +13,7 @@ import type { Lab, RunResult } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { waitForLog, reEscape, HTTP_PORT, ECHO_PORT, type Danted, type Peer } from '../helpers/peers';
 import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
+import { differential } from '../helpers/differential';
 import { bigSha256, sha256 } from '../helpers/body';
 import { PY_UDP_ECHO_SERVER } from '../helpers/programs';
 import { bin, skipUnless } from '../helpers/peer-gate';
@@ -39,23 +40,7 @@ describe('UDP and names of supervised programs (issue 14)', { skip: SKIP }, () =
 
   const viaDanted = () => ['-x', `socks5h://${danted.host}:${danted.port}`];
   const viaMicro = () => ['-x', `socks5h://${micro.host}:${micro.port}`];
-  const wrapped = (argv: string[], x = viaDanted()) => sockswrap(lab, [...x, '--', ...argv]);
-  const direct = (argv: string[]) => lab.run(lab.proxy, argv, { timeoutMs: 60_000 });
-  const json = (r: RunResult): Record<string, unknown> => {
-    assert.equal(r.status, 0, show(r));
-    const line = r.stdout.toString().trim().split('\n').pop() ?? '';
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw new Error(`no JSON line: ${show(r)}`);
-    }
-  };
-  const same = async (argv: string[], x?: string[]) => {
-    const [w, d] = await Promise.all([wrapped(argv, x), direct(argv)]);
-    const out = json(w);
-    assert.deepEqual(out, json(d), `wrapped and direct differ: ${show(w)}`);
-    return out;
-  };
+  const { wrapped, direct, json, same } = differential(() => lab, viaDanted);
   async function microsocksSaw(dest: string): Promise<void> {
     const re = new RegExp(`connected to ${reEscape(dest)}\\b`);
     assert.match(await waitForLog(micro.stderr, re), re, `microsocks log: ${micro.stderr()}`);
