@@ -103,6 +103,17 @@ static void as_kernel_reads(const struct sock *s, struct sockaddr_storage *name,
 		name->ss_family = AF_INET;
 }
 
+/* The agent records a dialled socket's peer from a NOTE, which goes one way. A getpeername the
+ * program makes next is asked by another thread, on its own connection, and could overtake that
+ * NOTE (and be answered with the proxy's address). A PEER on this thread's connection is answered
+ * only after the NOTE before it, so the connect is answered once the record exists. */
+static void await_peer_record(const struct wire_addr *via, int port)
+{
+	uint8_t req[3 + 19], resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	(void)agent_call(OP_PEER, req, sw_enc_peer(req, (uint16_t)port, 0, via), resp, &resp_len);
+}
+
 /* A stream connect the agent decides on. Returns the call's result: 0, or an errno. The calling
  * thread waits in its connect until the outcome whatever its O_NONBLOCK, so CONNECT always says
  * blocking: the agent may answer execute, and the duplicate is dialled straight to the first proxy
@@ -145,6 +156,8 @@ static int proxied_connect(const struct sock *s, const struct sockaddr_storage *
 		struct wire_addr via;
 		int port = 0;
 		err = sw_dial_execute(s->fd, s->domain, execute, execute_len, &via, &port, request, request_len);
+		if (!err && port > 0)
+			await_peer_record(&via, port);
 	} else {
 		err = sw_relay_join(s->fd, s->domain, ticket);
 	}
