@@ -134,19 +134,7 @@ static int proxied_connect(const struct sock *s, const struct sockaddr_storage *
 		    (s->domain == AF_INET6 ? CONNECT_REACH6 : 0);
 	uint8_t request[SW_CONNECT_REQUEST_MAX], ticket[SW_TICKET_LEN], execute[AGENT_MAX_BODY];
 	size_t request_len = sw_connect_request(dest, flags, request), execute_len = 0;
-	int action;
-	size_t standing = sw_plan_lookup(request, request_len, execute + 4, sizeof execute - 4);
-	if (standing && !agent_alive())
-		standing = 0;
-	if (standing) {
-		memset(execute, 0, 4);
-		execute_len = 4 + standing;
-		action = ACTION_EXECUTE;
-	} else {
-		action = sw_ask_connect(request, request_len, ticket, execute, &execute_len);
-		if (action == ACTION_EXECUTE && sw_dial_is_standing(execute, execute_len))
-			sw_plan_store(request, request_len, execute + 4, execute_len - 4);
-	}
+	int action = sw_connect_answer(request, request_len, 1, ticket, execute, &execute_len);
 	if (action < 0)
 		return -action;
 	if (action == ACTION_DIRECT)

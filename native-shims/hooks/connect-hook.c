@@ -129,22 +129,9 @@ int sw_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	uint8_t request[SW_CONNECT_REQUEST_MAX], execute[AGENT_MAX_BODY];
 	size_t request_len = sw_connect_request(&dest, flags, request), execute_len = 0;
-	int action;
-	/* A standing plan for this request (paths/plan-cache.c) runs with session 0, without asking: only
-	 * while the agent is there (else CONNECT fails, closed), and on a thread that has its control
-	 * connection (its first connect asks, which opens it). */
-	size_t standing = blocking ? sw_plan_lookup(request, request_len, execute + 4, sizeof execute - 4) : 0;
-	if (standing && !agent_alive())
-		standing = 0;
-	if (standing) {
-		memset(execute, 0, 4);
-		execute_len = 4 + standing;
-		action = ACTION_EXECUTE;
-	} else {
-		action = sw_ask_connect(request, request_len, ticket, execute, &execute_len);
-		if (action == ACTION_EXECUTE && sw_dial_is_standing(execute, execute_len))
-			sw_plan_store(request, request_len, execute + 4, execute_len - 4);
-	}
+	/* A standing plan only on a thread that has its control connection (its first connect asks,
+	 * which opens it) and for a blocking connect. */
+	int action = sw_connect_answer(request, request_len, blocking, ticket, execute, &execute_len);
 	if (action == ACTION_DIRECT)
 		return real.connect(fd, addr, len);
 	if (action < 0) {

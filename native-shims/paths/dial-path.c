@@ -393,3 +393,18 @@ int sw_dial_is_proxy(const struct wire_addr *peer)
 	}
 	return in_list(mine, got, peer);
 }
+
+int sw_connect_answer(const uint8_t *request, size_t request_len, int use_standing, uint8_t *ticket,
+		      uint8_t *execute, size_t *execute_len)
+{
+	size_t standing = use_standing ? sw_plan_lookup(request, request_len, execute + 4, AGENT_MAX_BODY - 4) : 0;
+	if (standing && agent_alive()) {
+		memset(execute, 0, 4);
+		*execute_len = 4 + standing;
+		return ACTION_EXECUTE;
+	}
+	int action = sw_ask_connect(request, request_len, ticket, execute, execute_len);
+	if (action == ACTION_EXECUTE && sw_dial_is_standing(execute, *execute_len))
+		sw_plan_store(request, request_len, execute + 4, *execute_len - 4);
+	return action;
+}

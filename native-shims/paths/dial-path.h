@@ -16,6 +16,13 @@
 int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
 		    int *port, const uint8_t *request, size_t request_len);
 /* Whether a CONNECT execute answer (session | instruction) is a standing plan (DIAL arg bit 2). */
+/* CONNECT's answer for request (sw_connect_request): a standing plan (paths/plan-cache.c) runs with
+ * session 0 without asking, when use_standing and only while the agent is there (else CONNECT
+ * fails, closed); otherwise the agent is asked, and an answer that is a standing plan is kept.
+ * execute holds AGENT_MAX_BODY bytes. Returns the action, or -errno, as sw_ask_connect. */
+int sw_connect_answer(const uint8_t *request, size_t request_len, int use_standing, uint8_t *ticket,
+		      uint8_t *execute, size_t *execute_len);
+
 int sw_dial_is_standing(const uint8_t *answer, size_t answer_len);
 /* Is this peer one of the proxies a dial-path socket is connected to? (PROXIES, once per image) */
 int sw_dial_is_proxy(const struct wire_addr *peer);
