@@ -25,6 +25,7 @@ import {
 import type { Requester } from './connect-broker';
 import type { PeerTable } from './peer-table';
 import type { ProxyRoute } from './routing';
+import { spliceStreams } from './stream-splice';
 
 const EADDRNOTAVAIL = constants.errno.EADDRNOTAVAIL;
 /** BINDs waiting for their peer, at most (each holds one proxy connection). */
@@ -164,16 +165,7 @@ export class BindBroker {
       this.inbound.set(key, peerWire);
       this.log.info(`${who}: ${formatTarget(peer)} connected; handed to the program's listening socket`);
       if (rest.length > 0) app.write(rest);
-      upstream.on('error', () => app.resetAndDestroy());
-      app.on('error', () => upstream.resetAndDestroy());
-      upstream.on('close', () => {
-        if (!app.destroyed) app.destroySoon();
-      });
-      app.on('close', () => {
-        if (!upstream.destroyed) upstream.destroySoon();
-      });
-      app.pipe(upstream);
-      upstream.pipe(app);
+      spliceStreams(app, upstream);
       upstream.resume();
     });
     app.once('error', (err: NodeJS.ErrnoException) => {

@@ -5,6 +5,7 @@ import type { ConnectBroker, PendingConnect } from './connect-broker';
 import { PeerTable } from './peer-table';
 import { sendUrgentByte } from './urgent-byte';
 import { RELAY_CONNECTED, TICKET_LEN, serializeWireAddress } from '../wire';
+import { spliceStreams } from './stream-splice';
 
 const TICKET_WAIT_MS = 5_000;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -117,18 +118,7 @@ export class TcpRelay {
       const side = proxySide(result);
       if (side) this.peers.setRelayedBound(relay, app.remotePort ?? 0, side);
       if (result.rest.length > 0) app.write(result.rest);
-      // A reset on one side is a reset on the other; a FIN is passed on by pipe() as a FIN.
-      upstream.on('error', () => app.resetAndDestroy());
-      app.on('error', () => upstream.resetAndDestroy());
-      // Once one side is gone for good, the other is finished after its queued bytes are out.
-      upstream.on('close', () => {
-        if (!app.destroyed) app.destroySoon();
-      });
-      app.on('close', () => {
-        if (!upstream.destroyed) upstream.destroySoon();
-      });
-      app.pipe(upstream);
-      upstream.pipe(app);
+      spliceStreams(app, upstream);
       app.resume();
       upstream.resume();
     });
