@@ -32,8 +32,8 @@
 
 /* The most one datagram carries, so the most received for one. */
 #define DATAGRAM_MAX 65536
-/* recvmsg's iovecs read from the program (the kernel allows 1024; datagram programs use few). */
-#define IOV_MAX_READ 64
+/* recvmsg's iovecs: as many as the kernel takes (UIO_MAXIOV), read from the program in one copy. */
+#define IOV_MAX_READ 1024
 /* recvmmsg: messages handed over per call. */
 #define MMSG_MAX 64
 
@@ -194,10 +194,11 @@ static long recv_into_msghdr(const struct sw_notif *n, int fd, uint64_t at, int 
 	if ((*err = sw_tracee_read(n, at, &m, sizeof m)) != 0)
 		return -1;
 	if (m.msg_iovlen > IOV_MAX_READ) {
-		*err = EMSGSIZE;
+		*err = EMSGSIZE;    /* past UIO_MAXIOV: what the kernel says */
 		return -1;
 	}
-	struct iovec iov[IOV_MAX_READ];
+	/* 16 KiB: kept per thread rather than on the worker's 256 KiB stack. */
+	static __thread struct iovec iov[IOV_MAX_READ];
 	if (m.msg_iovlen && (*err = sw_tracee_read(n, (uint64_t)(uintptr_t)m.msg_iov, iov, m.msg_iovlen * sizeof *iov)) != 0)
 		return -1;
 	size_t cap = 0;

@@ -97,6 +97,11 @@ describe('UDP and names of supervised programs (issue 14)', { skip: SKIP }, () =
       assert.deepEqual(out, { ok: 20, bad: [] });
     });
 
+    test('sendmsg and recvmsg with 300 iovecs each (past 64, within the kernel\'s 1024), as direct', async () => {
+      const out = await same([udpClient, lab.targetIp4, String(UDP_ECHO_PORT), '10', 'manyiov']);
+      assert.deepEqual(out, { ok: 10, bad: [] });
+    });
+
     test('sendmmsg of 4 named datagrams, recvmmsg until all are back, as direct', async () => {
       const out = await same([udpClient, lab.targetIp4, String(UDP_ECHO_PORT), '10', 'mmsg']);
       assert.deepEqual(out, { ok: 10, bad: [] });
