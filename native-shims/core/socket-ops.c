@@ -35,6 +35,17 @@ int sw_socket_is_ip(int fd, int *domain, int *type)
 	       sw_int_option(fd, SOL_SOCKET, SO_TYPE, type) == 0;
 }
 
+int sw_protocol_is_tcp(int protocol)
+{
+	return protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP;
+}
+
+int sw_stream_is_tcp(int fd)
+{
+	int protocol;
+	return sw_int_option(fd, SOL_SOCKET, SO_PROTOCOL, &protocol) == 0 && sw_protocol_is_tcp(protocol);
+}
+
 int sw_is_connected(int fd)
 {
 	struct sockaddr_storage peer;

@@ -10,6 +10,11 @@ int sw_int_option(int fd, int level, int name, int *value);
 int sw_local_port(int fd, struct sockaddr_storage *bound);
 /* An AF_INET/AF_INET6 socket: 1 with its domain and type. */
 int sw_socket_is_ip(int fd, int *domain, int *type);
+/* A stream socket that is TCP (SO_PROTOCOL IPPROTO_TCP, or IPPROTO_MPTCP, which connects and
+ * sends as TCP does): not SCTP or any other SOCK_STREAM protocol, whose sendto with an address
+ * may start an association (an implicit connect). */
+int sw_stream_is_tcp(int fd);
+int sw_protocol_is_tcp(int protocol);
 /* The kernel knows a peer. */
 int sw_is_connected(int fd);
 /* Makes the fd an unconnected socket again, as after a failed real connect, with no pending

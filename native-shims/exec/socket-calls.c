@@ -17,6 +17,7 @@
  *     it (exec/udp-calls.c), or refused (ENETUNREACH when the chain carries no UDP), never direct. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,23 @@
 
 struct sock {
 	int fd;             /* the duplicate, or -errno */
-	int domain, type;
+	int domain, type, protocol;
 };
+
+/* TCP (or MPTCP): connects and sends as TCP does. A SOCK_STREAM of another protocol (SCTP) is
+ * not: it cannot be proxied, and its sendto with an address may start an association. */
+static int is_tcp(const struct sock *s)
+{
+	return s->type == SOCK_STREAM && sw_protocol_is_tcp(s->protocol);
+}
+
+/* UDP: a datagram to a judged destination goes through the agent's relay. Any other datagram
+ * protocol (ICMP ping sockets, UDP-Lite), raw sockets and streams that are not TCP (SCTP) cannot
+ * be proxied: refused there (EPROTONOSUPPORT), never direct. */
+static int is_udp(const struct sock *s)
+{
+	return s->type == SOCK_DGRAM && s->protocol == IPPROTO_UDP;
+}
 
 /* The duplicate of args[0] and what it is. On failure the notification is answered and -1 returned. */
 static int take_socket(const struct sw_notif *n, struct sock *s)
@@ -56,7 +72,8 @@ static int take_socket(const struct sw_notif *n, struct sock *s)
 		return -1;
 	}
 	if (sw_int_option(s->fd, SOL_SOCKET, SO_DOMAIN, &s->domain) != 0 ||
-	    sw_int_option(s->fd, SOL_SOCKET, SO_TYPE, &s->type) != 0) {
+	    sw_int_option(s->fd, SOL_SOCKET, SO_TYPE, &s->type) != 0 ||
+	    sw_int_option(s->fd, SOL_SOCKET, SO_PROTOCOL, &s->protocol) != 0) {
 		int err = errno;
 		close(s->fd);
 		sw_notif_fail(n, err);
@@ -83,7 +100,7 @@ static int judged_destination(const struct sock *s, const struct sockaddr_storag
 {
 	if (wire_addr_from_sockaddr((const struct sockaddr *)addr, len, dest) != 0)
 		return 0;
-	if (s->type == SOCK_STREAM && addr->ss_family != s->domain)
+	if (is_tcp(s) && addr->ss_family != s->domain)
 		return 0;
 	if (wire_addr_skips_agent(dest))
 		return 0;
@@ -98,7 +115,7 @@ static int judged_destination(const struct sock *s, const struct sockaddr_storag
  * (the kernel's compatibility rule in udp_sendmsg and raw_sendmsg): judged, and sent, as AF_INET. */
 static void as_kernel_reads(const struct sock *s, struct sockaddr_storage *name, socklen_t len)
 {
-	if (s->type != SOCK_STREAM && s->domain == AF_INET && name->ss_family == AF_UNSPEC &&
+	if (!is_tcp(s) && s->domain == AF_INET && name->ss_family == AF_UNSPEC &&
 	    len >= sizeof(struct sockaddr_in))
 		name->ss_family = AF_INET;
 }
@@ -182,17 +199,48 @@ void sw_on_connect(const struct sw_notif *n)
 	int r;
 	if (!judged_destination(&s, &addr, len, &dest))
 		r = real.connect(s.fd, (struct sockaddr *)&addr, len) == 0 ? 0 : errno;
-	else if (s.type == SOCK_STREAM)
+	else if (is_tcp(&s))
 		r = proxied_connect(&s, &addr, len, &dest);
-	else if (s.type == SOCK_DGRAM)
+	else if (is_udp(&s))
 		r = sw_udp_sup_connect(s.fd, &addr, len);
 	else
-		r = EPROTONOSUPPORT;    /* raw, SCTP, ...: cannot be proxied, so never direct */
+		r = EPROTONOSUPPORT;    /* raw, SCTP, ICMP, ...: cannot be proxied, so never direct */
 	close(s.fd);
 	if (r)
 		sw_notif_fail(n, r);
 	else
 		sw_notif_return(n, 0);
+}
+
+/* The supervisor's copy of what a program sends: one datagram, or a TCP send 64 KiB at a time. */
+static uint8_t *copy_buffer(void)
+{
+	static __thread uint8_t *data;
+	if (!data)
+		data = malloc(DATAGRAM_MAX);
+	return data;
+}
+
+/* The program's iovec array of m, copied (up to the kernel's UIO_MAXIOV), or NULL with *err. */
+static const struct iovec *program_iovecs(const struct sw_notif *n, const struct msghdr *m, int *err)
+{
+	static __thread struct iovec iov[1024];    /* 16 KiB: per thread, not on the worker's stack */
+	if (m->msg_iovlen > 1024) {
+		*err = EMSGSIZE;    /* past UIO_MAXIOV: what the kernel says */
+		return NULL;
+	}
+	*err = sw_tracee_read(n, (uint64_t)(uintptr_t)m->msg_iov, iov, m->msg_iovlen * sizeof *iov);
+	return *err ? NULL : iov;
+}
+
+/* The program's ancillary data of m, copied into control (at most its 4096 bytes): 0 or an errno. */
+static int program_control(const struct sw_notif *n, const struct msghdr *m, uint8_t control[4096])
+{
+	if (!m->msg_controllen)
+		return 0;
+	if (m->msg_controllen > 4096)
+		return ENOBUFS;
+	return sw_tracee_read(n, (uint64_t)(uintptr_t)m->msg_control, control, m->msg_controllen);
 }
 
 /* A datagram (or raw) socket's send with the copied message: to a direct destination, or with
@@ -202,47 +250,33 @@ static long send_copy(const struct sw_notif *n, const struct sock *s, const stru
 		      int relayed, int *err)
 {
 	size_t total = 0;
-	size_t iovlen = m->msg_iovlen;
-	if (iovlen > 1024) {
-		*err = EMSGSIZE;    /* past UIO_MAXIOV: what the kernel says */
-		return -1;
-	}
-	static __thread uint8_t *data;
-	if (!data && !(data = malloc(DATAGRAM_MAX))) {
+	uint8_t *data = copy_buffer();
+	if (!data) {
 		*err = ENOMEM;
 		return -1;
 	}
-	/* The program's iovec array read 64 entries at a time: up to the kernel's 1024, on a small stack. */
-	struct iovec iov[64];
-	for (size_t at = 0; at < iovlen; at += 64) {
-		size_t count = iovlen - at < 64 ? iovlen - at : 64;
-		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)(m->msg_iov + at), iov, count * sizeof *iov)) != 0)
+	const struct iovec *iov = program_iovecs(n, m, err);
+	if (!iov)
+		return -1;
+	for (size_t i = 0; i < m->msg_iovlen; i++) {
+		size_t take = iov[i].iov_len;
+		if (take > DATAGRAM_MAX - total) {
+			*err = EMSGSIZE;    /* more than any datagram carries: what the kernel says */
 			return -1;
-		for (size_t i = 0; i < count; i++) {
-			size_t take = iov[i].iov_len;
-			if (take > DATAGRAM_MAX - total) {
-				*err = EMSGSIZE;    /* more than any datagram carries: what the kernel says */
-				return -1;
-			}
-			if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov[i].iov_base, data + total, take)) != 0)
-				return -1;
-			total += take;
 		}
+		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov[i].iov_base, data + total, take)) != 0)
+			return -1;
+		total += take;
 	}
 	uint8_t control[4096];
 	struct msghdr out = *m;
 	struct iovec one = { data, total };
 	out.msg_iov = &one;
 	out.msg_iovlen = 1;
-	if (m->msg_controllen) {
-		if (m->msg_controllen > sizeof control) {
-			*err = ENOBUFS;
-			return -1;
-		}
-		if ((*err = sw_tracee_read(n, (uint64_t)(uintptr_t)m->msg_control, control, m->msg_controllen)) != 0)
-			return -1;
+	if ((*err = program_control(n, m, control)) != 0)
+		return -1;
+	if (m->msg_controllen)
 		out.msg_control = control;
-	}
 	if (relayed)
 		return sw_udp_sup_send(s->fd, s->domain, s->type, &out, flags, err);
 	long r = real.sendmsg(s->fd, &out, flags | MSG_NOSIGNAL);
@@ -250,7 +284,76 @@ static long send_copy(const struct sw_notif *n, const struct sock *s, const stru
 	return r;
 }
 
-/* One message of a non-stream IP socket: sent (its length, or -1 with *err), or refused. */
+/* A TCP send: sendto (with an address: without one it is not notified), sendmsg, a message of
+ * sendmmsg. TCP ignores the address (MSG_FASTOPEN aside, refused before), so a CONTINUE would do
+ * what the program asked, but the kernel would look the descriptor up again: another thread that
+ * dup2()s a UDP socket onto the number between the supervisor's look and the CONTINUE would get
+ * its datagram sent to the program's address, unjudged. So the supervisor sends the bytes itself,
+ * from its copy, without the address, on the duplicate (the same open file: the program's
+ * O_NONBLOCK, SO_SNDTIMEO, connection), 64 KiB at a time (MSG_MORE between the parts, MSG_OOB on
+ * the last only). iov: the program's iovecs (their addresses are the program's). Returns what was
+ * sent, or -1 with *err; EPIPE raises SIGPIPE in the calling thread as the kernel does, unless
+ * MSG_NOSIGNAL. A blocking send is not cut short by the program's signals (they wait for the answer). */
+static long tcp_send(const struct sw_notif *n, const struct sock *s, const struct iovec *iov, size_t count,
+		     const uint8_t *control, size_t control_len, int flags, int *err)
+{
+	uint8_t *data = copy_buffer();
+	if (!data) {
+		*err = ENOMEM;
+		return -1;
+	}
+	size_t total = 0, sent = 0, i = 0, off = 0;
+	for (size_t k = 0; k < count; k++)
+		total += iov[k].iov_len;
+	do {
+		size_t fill = 0;
+		while (fill < DATAGRAM_MAX && i < count) {
+			size_t take = iov[i].iov_len - off < DATAGRAM_MAX - fill ? iov[i].iov_len - off : DATAGRAM_MAX - fill;
+			if (take && (*err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov[i].iov_base + off, data + fill, take)) != 0)
+				return sent ? (long)sent : -1;
+			fill += take;
+			off += take;
+			if (off == iov[i].iov_len) {
+				i++;
+				off = 0;
+			}
+		}
+		int part = (flags | MSG_NOSIGNAL) & ~MSG_FASTOPEN;
+		if (sent + fill < total)
+			part = (part & ~MSG_OOB) | MSG_MORE;
+		struct iovec one = { data, fill };
+		struct msghdr out = { .msg_iov = &one, .msg_iovlen = 1 };
+		if (sent == 0 && control_len) {
+			out.msg_control = (void *)control;
+			out.msg_controllen = control_len;
+		}
+		ssize_t r = real.sendmsg(s->fd, &out, part);
+		if (r < 0) {
+			if (sent)
+				return (long)sent;
+			*err = errno;
+			if (*err == EPIPE && !(flags & MSG_NOSIGNAL))
+				sw_tracee_signal(n, SIGPIPE);
+			return -1;
+		}
+		sent += (size_t)r;
+		if ((size_t)r < fill)
+			break;
+	} while (sent < total);
+	return (long)sent;
+}
+
+/* sendmsg's (or one sendmmsg message's) TCP send, from the copied msghdr m. */
+static long tcp_send_msg(const struct sw_notif *n, const struct sock *s, const struct msghdr *m, int flags, int *err)
+{
+	uint8_t control[4096];
+	const struct iovec *iov = program_iovecs(n, m, err);
+	if (!iov || (*err = program_control(n, m, control)) != 0)
+		return -1;
+	return tcp_send(n, s, iov, m->msg_iovlen, control, m->msg_controllen, flags, err);
+}
+
+/* One message of a non-TCP IP socket: sent (its length, or -1 with *err), or refused. */
 static long judge_and_send(const struct sw_notif *n, const struct sock *s, struct msghdr *m, int flags, int *err)
 {
 	struct sockaddr_storage name;
@@ -266,7 +369,7 @@ static long judge_and_send(const struct sw_notif *n, const struct sock *s, struc
 		as_kernel_reads(s, &name, m->msg_namelen);
 		struct wire_addr dest;
 		if (judged_destination(s, &name, m->msg_namelen, &dest)) {
-			if (s->type != SOCK_DGRAM) {
+			if (!is_udp(s)) {
 				*err = EPROTONOSUPPORT;
 				return -1;
 			}
@@ -280,22 +383,15 @@ static long judge_and_send(const struct sw_notif *n, const struct sock *s, struc
 	return send_copy(n, s, m, flags, relayed, err);
 }
 
-/* Whether the kernel would send to an address of the program's choosing without the supervisor:
- * a TCP socket ignores the address unless MSG_FASTOPEN asks it to connect. */
-static int stream_send(const struct sw_notif *n, const struct sock *s, int flags)
+/* One message of any IP socket: TCP's bytes (the address ignored), else judged and sent. */
+static long send_message(const struct sw_notif *n, const struct sock *s, struct msghdr *m, int flags, int *err)
 {
-	if (s->type != SOCK_STREAM)
-		return 0;
-	close(s->fd);
-	if (flags & MSG_FASTOPEN)
-		sw_notif_fail(n, EOPNOTSUPP);    /* what a kernel without client TFO answers */
-	else
-		sw_notif_continue(n);
-	return 1;
+	return is_tcp(s) ? tcp_send_msg(n, s, m, flags, err) : judge_and_send(n, s, m, flags, err);
 }
 
-/* Every send handler's start: the program's socket taken, a non-IP one CONTINUE'd, a stream one
- * left to stream_send. 1 when the call is answered already. */
+/* Every send handler's start: the program's socket taken, a non-IP one CONTINUE'd, a TCP Fast
+ * Open refused (EOPNOTSUPP: what a kernel without client TFO answers). 1 when the call is
+ * answered already. */
 static int send_answered(const struct sw_notif *n, struct sock *s, int flags)
 {
 	if (take_socket(n, s) != 0)
@@ -305,7 +401,12 @@ static int send_answered(const struct sw_notif *n, struct sock *s, int flags)
 		sw_notif_continue(n);
 		return 1;
 	}
-	return stream_send(n, s, flags);
+	if (is_tcp(s) && (flags & MSG_FASTOPEN)) {
+		close(s->fd);
+		sw_notif_fail(n, EOPNOTSUPP);
+		return 1;
+	}
+	return 0;
 }
 
 void sw_on_sendto(const struct sw_notif *n)
@@ -314,42 +415,47 @@ void sw_on_sendto(const struct sw_notif *n)
 	int flags = (int)n->args[3];
 	if (send_answered(n, &s, flags))
 		return;
+	/* The program's buffer as one iovec of its own memory, and its address (read once, here). */
 	struct iovec iov = { (void *)(uintptr_t)n->args[1], (size_t)n->args[2] };
-	struct msghdr m = { .msg_name = (void *)(uintptr_t)n->args[4], .msg_namelen = (socklen_t)n->args[5] };
-	/* iov lives here, not in the program: send_copy reads the vector from the program, so hand it
-	 * the data directly instead. */
 	int err = 0;
 	long r;
+	if (is_tcp(&s)) {
+		r = tcp_send(n, &s, &iov, 1, NULL, 0, flags, &err);
+		close(s.fd);
+		answer_result(n, r, err);
+		return;
+	}
+	socklen_t namelen = (socklen_t)n->args[5];
 	struct sockaddr_storage name;
 	memset(&name, 0, sizeof name);
 	struct wire_addr dest;
-	if (m.msg_namelen > sizeof name) {
+	if (namelen > sizeof name) {
 		r = -1;
 		err = EINVAL;
-	} else if ((err = sw_tracee_read(n, n->args[4], &name, m.msg_namelen)) != 0) {
+	} else if ((err = sw_tracee_read(n, n->args[4], &name, namelen)) != 0) {
 		r = -1;
-	} else if (as_kernel_reads(&s, &name, m.msg_namelen),
-		   judged_destination(&s, &name, m.msg_namelen, &dest) && s.type != SOCK_DGRAM) {
+	} else if (as_kernel_reads(&s, &name, namelen),
+		   judged_destination(&s, &name, namelen, &dest) && !is_udp(&s)) {
 		r = -1;
 		err = EPROTONOSUPPORT;
 	} else {
-		int relayed = judged_destination(&s, &name, m.msg_namelen, &dest);
-		static __thread uint8_t *data;
+		int relayed = judged_destination(&s, &name, namelen, &dest);
+		uint8_t *data = copy_buffer();
 		size_t take = iov.iov_len;
 		if (take > DATAGRAM_MAX) {
 			r = -1;
 			err = EMSGSIZE;
-		} else if (!data && !(data = malloc(DATAGRAM_MAX))) {
+		} else if (!data) {
 			r = -1;
 			err = ENOMEM;
 		} else if ((err = sw_tracee_read(n, (uint64_t)(uintptr_t)iov.iov_base, data, take)) != 0) {
 			r = -1;
 		} else if (relayed) {
 			struct iovec one = { data, take };
-			struct msghdr copy = { .msg_name = &name, .msg_namelen = m.msg_namelen, .msg_iov = &one, .msg_iovlen = 1 };
+			struct msghdr copy = { .msg_name = &name, .msg_namelen = namelen, .msg_iov = &one, .msg_iovlen = 1 };
 			r = sw_udp_sup_send(s.fd, s.domain, s.type, &copy, flags, &err);
 		} else {
-			r = real.sendto(s.fd, data, take, flags | MSG_NOSIGNAL, (struct sockaddr *)&name, m.msg_namelen);
+			r = real.sendto(s.fd, data, take, flags | MSG_NOSIGNAL, (struct sockaddr *)&name, namelen);
 			err = errno;
 		}
 	}
@@ -367,7 +473,7 @@ void sw_on_sendmsg(const struct sw_notif *n)
 	int err = sw_tracee_read(n, n->args[1], &m, sizeof m);
 	long r = -1;
 	if (!err)
-		r = judge_and_send(n, &s, &m, flags, &err);
+		r = send_message(n, &s, &m, flags, &err);
 	close(s.fd);
 	answer_result(n, r, err);
 }
@@ -388,7 +494,7 @@ void sw_on_sendmmsg(const struct sw_notif *n)
 		struct mmsghdr mm;
 		if ((err = sw_tracee_read(n, at, &mm, sizeof mm)) != 0)
 			break;
-		long r = judge_and_send(n, &s, &mm.msg_hdr, flags & ~MSG_WAITFORONE, &err);
+		long r = send_message(n, &s, &mm.msg_hdr, flags & ~MSG_WAITFORONE, &err);
 		if (r < 0)
 			break;
 		unsigned len = (unsigned)r;

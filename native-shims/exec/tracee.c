@@ -56,16 +56,9 @@ int sw_tracee_write(const struct sw_notif *n, uint64_t addr, const void *buf, si
 	return put == (ssize_t)len ? 0 : EFAULT;
 }
 
-/* A thread's own descriptor table (a clone without CLONE_FILES has its own) needs a pidfd of the
- * thread (PIDFD_THREAD, Linux 6.9); before that, of its thread group, found in /proc. */
-static int open_pidfd(pid_t tid)
+/* The thread group of a thread (its process), from /proc: -1 when gone. */
+static pid_t tgid_of(pid_t tid)
 {
-	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (fd >= 0 || errno != EINVAL)
-		return fd;
-	fd = (int)syscall(SYS_pidfd_open, tid, 0);
-	if (fd >= 0 || errno != EINVAL)
-		return fd;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
 	int st = open(path, O_RDONLY | O_CLOEXEC);
@@ -82,7 +75,29 @@ static int open_pidfd(pid_t tid)
 		errno = ESRCH;
 		return -1;
 	}
-	return (int)syscall(SYS_pidfd_open, (pid_t)strtol(tgid + 6, NULL, 10), 0);
+	return (pid_t)strtol(tgid + 6, NULL, 10);
+}
+
+/* A thread's own descriptor table (a clone without CLONE_FILES has its own) needs a pidfd of the
+ * thread (PIDFD_THREAD, Linux 6.9); before that, of its thread group, found in /proc. */
+static int open_pidfd(pid_t tid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	fd = (int)syscall(SYS_pidfd_open, tid, 0);
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	pid_t tgid = tgid_of(tid);
+	return tgid < 0 ? -1 : (int)syscall(SYS_pidfd_open, tgid, 0);
+}
+
+void sw_tracee_signal(const struct sw_notif *n, int sig)
+{
+	pid_t tgid = tgid_of((pid_t)n->pid);
+	/* Checked after the look-up: the thread is still in the call, so tgid and pid are its own. */
+	if (tgid > 0 && sw_notif_valid(n))
+		syscall(SYS_tgkill, tgid, (pid_t)n->pid, sig);
 }
 
 int sw_tracee_take_fd(const struct sw_notif *n, int fd)

@@ -27,6 +27,9 @@ int sw_notif_valid(const struct sw_notif *n);
  * or -errno (-EBADF: the program has no such descriptor; -ESRCH: the task is gone). */
 int sw_tracee_take_fd(const struct sw_notif *n, int fd);
 
+/* Raises sig in the notification's thread (as the kernel raises SIGPIPE in the sender). */
+void sw_tracee_signal(const struct sw_notif *n, int sig);
+
 /* Answers: the call returns val; fails with errno err (> 0); runs as the program asked it
  * (only for what the kernel may do unjudged: docs/seccomp.md). An answer to a notification the
  * thread no longer waits for (a fatal signal) is dropped: ENOENT from the kernel is not an error. */

@@ -51,8 +51,10 @@ static ssize_t send_one(int fd, const struct msghdr *msg, int flags)
 	int domain, type;
 	if (!msg->msg_name || !sw_socket_is_ip(fd, &domain, &type))
 		return real.sendmsg(fd, msg, flags);
-	if (type == SOCK_STREAM)
+	if (type == SOCK_STREAM && sw_stream_is_tcp(fd))
 		return stream_send(fd, domain, msg, flags);
+	/* Datagrams, and streams that are not TCP (SCTP: a sendto with an address may be an
+	 * implicit connect): the udp path sends them to loopback and refuses them elsewhere. */
 	return sw_udp_send_one(fd, domain, type, msg, flags);
 }
 

@@ -27,6 +27,7 @@ const C_FIXTURES = {
   'bench-echo': ['-pthread'],
   'stall-exit': ['-pthread'],
   'udp-client': [],
+  'racing-threads': ['-pthread'],
 } as const satisfies Record<string, readonly string[]>;
 export type CFixture = keyof typeof C_FIXTURES;
 
