@@ -42,6 +42,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/agent-epoch.h"
 #include "core/agent-wire.h"
 #include "core/fd-guard.h"
 #include "core/fd-table.h"
@@ -229,7 +230,9 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 		e->udp_mixed = 0;
 		atomic_store(&e->udp_port, (uint32_t)port);
 	}
-	if (action == ROUTE_FAST && !atomic_load(&e->udp_fast)) {
+	if (action == ROUTE_FAST && (!atomic_load(&e->udp_fast) || !wire_addr_equal(&e->udp_fast_relay_addr, &proxy_relay))) {
+		/* The first fast answer, or a new association after the proxy ended the old one. */
+		atomic_store(&e->udp_fast, 0);
 		memset(&e->udp_fast_relay, 0, sizeof e->udp_fast_relay);
 		memcpy(&e->udp_fast_relay, &relay_ss, relay_len);
 		e->udp_fast_relay_len = relay_len;
@@ -250,16 +253,20 @@ struct cached_route {
 	struct wire_addr dest;
 	uint8_t relayed;              /* 0: direct (for every socket); 1: relay, 2: fast, for this id */
 	uint8_t id[ID_LEN];
+	uint32_t epoch;               /* the agent's route epoch when it was answered (core/agent-epoch.h) */
 };
 static __thread struct cached_route route_cache[ROUTE_CACHE_SIZE];
 static __thread unsigned int route_cache_next;
 
-/* 1: cached direct; 2: cached relay, 3: cached fast, for this entry; 0: ask. */
+/* 1: cached direct; 2: cached relay, 3: cached fast, for this entry; 0: ask. A verdict from
+ * before the agent's route epoch moved (a relay found silent, a fast association lost) is asked
+ * again: the agent may answer otherwise now. */
 static int cached_route(const struct wire_addr *dest, const struct udp_socket *e)
 {
+	uint32_t epoch = sw_agent_epoch();
 	for (int i = 0; i < ROUTE_CACHE_SIZE; i++) {
 		const struct cached_route *c = &route_cache[i];
-		if (c->dest.family == 0 || !wire_addr_equal(&c->dest, dest))
+		if (c->dest.family == 0 || c->epoch != epoch || !wire_addr_equal(&c->dest, dest))
 			continue;
 		if (!c->relayed)
 			return 1;
@@ -269,10 +276,12 @@ static int cached_route(const struct wire_addr *dest, const struct udp_socket *e
 	return 0;
 }
 
-static void cache_route(const struct wire_addr *dest, const struct udp_socket *e, int fast)
+/* epoch: read before the agent was asked, so a verdict it took back meanwhile is asked again. */
+static void cache_route(const struct wire_addr *dest, const struct udp_socket *e, int fast, uint32_t epoch)
 {
 	struct cached_route *c = &route_cache[route_cache_next++ % ROUTE_CACHE_SIZE];
 	c->dest = *dest;
+	c->epoch = epoch;
 	c->relayed = e == NULL ? 0 : fast ? 2 : 1;
 	if (e)
 		memcpy(c->id, e->udp_id, ID_LEN);
@@ -393,16 +402,17 @@ static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *
 		*entry = e;
 		return PLAN_FAST;
 	}
+	uint32_t epoch = sw_agent_epoch();
 	int r = ask_route(fd, domain, dest, 0, entry);
 	if (r == ROUTE_DIRECT) {
-		cache_route(dest, NULL, 0);
+		cache_route(dest, NULL, 0, epoch);
 		return PLAN_AS_IS;
 	}
 	if (r < 0) {
 		errno = -r;
 		return PLAN_REFUSED;
 	}
-	cache_route(dest, *entry, r == ROUTE_FAST);
+	cache_route(dest, *entry, r == ROUTE_FAST, epoch);
 	return r == ROUTE_FAST ? PLAN_FAST : PLAN_RELAY;
 }
 

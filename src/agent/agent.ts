@@ -75,7 +75,9 @@ export class Agent {
     const dns = dnsServiceFor(config, { log, fakeDns, hosts, roundRobin: broker.roundRobin });
     // The one routing decision (routing.ts), for the relay path, the dial path and UDP.
     const router = new Router({ fakeDns, policy, dnat: config.dnat, agentDns: dns });
-    const udp = new UdpRelay({ config, log, router, roundRobin: broker.roundRobin, dns });
+    // SOCKSWRAP_UDP_FAST=0 (diagnostics, the tests' and the benchmark's "before"): every datagram
+    // goes through the agent's relay (docs/udp.md, "The fast path").
+    const udp = new UdpRelay({ config, log, router, roundRobin: broker.roundRobin, dns, fast: process.env.SOCKSWRAP_UDP_FAST !== '0', epochFile: join(dir, 'udp-epoch') });
     // --no-bind / no_bind: listening sockets stay local (docs/bind.md).
     const binds = new BindBroker(config, log, peers, broker.roundRobin, config.noBind !== true);
     const control = new ControlServer({

@@ -7,8 +7,8 @@
  */
 import { timingSafeEqual } from '../native/lazy-crypto';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { constants, endianness } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { SockswrapConfig, ProxySpec } from '../config/config-types';
 import type { Logger } from '../log/logger';
@@ -41,7 +41,18 @@ export interface UdpRelayDeps {
   random?: () => number;
   /** With remote DNS on: the resolv.conf nameservers the agent answers for (dns-service.ts). */
   dns?: DnsService;
+  /** false (SOCKSWRAP_UDP_FAST=0): no fast path, every UDP_FAST is answered as UDP_ROUTE. */
+  fast?: boolean;
+  /**
+   * `udp-epoch` in the agent's private directory (beside the control socket, where the shim looks):
+   * the route epoch, bumped when verdicts given may no longer hold (docs/udp.md, "Verdicts the
+   * agent takes back"). Absent (unit tests): no file, nothing taken back.
+   */
+  epochFile?: string;
 }
+
+/** The epoch file's size: the page the shim maps (core/agent-epoch.c); the counter is its first 4 bytes. */
+const EPOCH_FILE_SIZE = 4096;
 
 export type UdpRoute = { direct: true } | { id: Buffer; replyKey: Buffer } | { errno: number };
 /** UDP_FAST's answers: UDP_ROUTE's, or the proxy's relay for the program to speak to itself. */
@@ -86,17 +97,41 @@ export class UdpRelay {
   readonly capability = new UdpCapability();
   /** DNS queries waiting on an unproven relay, per association (at most SILENCE_WATCHED each). */
   private readonly silenceWatched = new WeakMap<ProgramAssociation, number>();
+  private epoch = 0;
+  private epochFd: number | undefined;
 
   constructor(private readonly deps: UdpRelayDeps) {}
 
   /** Binds 127.0.0.1 and, when the host has it, ::1. Returns the ports (0 = none). */
   async listen(): Promise<{ port4: number; port6: number }> {
+    const { epochFile } = this.deps;
+    if (epochFile) {
+      // The whole page first: the shim maps it, and a mapping past the end of a file faults.
+      writeFileSync(epochFile, Buffer.alloc(EPOCH_FILE_SIZE), { mode: 0o600 });
+      this.epochFd = openSync(epochFile, 'r+');
+    }
     const port4 = await this.bind(4);
     const port6 = await this.bind(6).catch(() => 0);
     return { port4, port6 };
   }
 
+  /**
+   * Every UDP verdict the shims cached before now is asked again at its next use (their per-thread
+   * route caches compare this counter, core/agent-epoch.c): a relay was found silent, or a proxy
+   * ended an association. Written in place, so the next datagram any program sends sees it.
+   */
+  private takeBackVerdicts(): void {
+    if (this.epochFd === undefined) return;
+    this.epoch = (this.epoch + 1) >>> 0;
+    const b = Buffer.alloc(4);
+    if (endianness() === 'LE') b.writeUInt32LE(this.epoch);
+    else b.writeUInt32BE(this.epoch);
+    writeSync(this.epochFd, b, 0, 4, 0);
+  }
+
   close(): void {
+    if (this.epochFd !== undefined) closeSync(this.epochFd);
+    this.epochFd = undefined;
     if (this.watchTimer) clearInterval(this.watchTimer);
     this.watchTimer = undefined;
     this.watched.clear();
@@ -151,7 +186,7 @@ export class UdpRelay {
   async routeFast(relay: 4 | 6, port: number, wire: Buffer, reach: number, requester: Requester): Promise<UdpFastRoute> {
     const route = this.deps.router.routeWire(wire);
     const plain = route.kind === 'proxy' && route.fixed && route.effective === route.target && route.target.kind !== 'domain' && route.target.port !== 53;
-    if (!plain || reach === 0 || !this.sockets.has(relay)) return this.route(relay, port, wire, false, requester);
+    if (!plain || reach === 0 || this.deps.fast === false || !this.sockets.has(relay)) return this.route(relay, port, wire, false, requester);
     const assoc = this.associationFor(relay, port, requester);
     if (assoc.fast === 'unusable') return this.route(relay, port, wire, false, requester);
     const up = await assoc.fastReady(() => this.openFast(assoc));
@@ -288,8 +323,9 @@ export class UdpRelay {
     associated.control.resume();
     associated.control.once('close', () => {
       if (assoc.closed || assoc.fast !== up) return;
-      log.error(`${who}: the proxy closed the UDP association; its datagrams are lost until the program sends to a destination it has not sent to before (docs/udp.md, the fast path)`);
+      log.error(`${who}: the proxy closed the UDP association; the next datagram opens a new one`);
       assoc.fastLost();
+      this.takeBackVerdicts();
     });
     return up;
   }
@@ -362,6 +398,8 @@ export class UdpRelay {
       if (assoc.closed || assoc.upstream !== up) return;
       log.error(`${who}: the proxy closed the UDP association; the next datagram opens a new one`);
       assoc.upstreamLost();
+      // The shim asks again at the next datagram, which then waits for the new association.
+      this.takeBackVerdicts();
     });
     return up;
   }
@@ -432,7 +470,7 @@ export class UdpRelay {
    * One DNS query as DNS over TCP through the chain (the same chain a TCP connect uses), its
    * answer sent to the program as the server's datagram. Resolves whether it was answered.
    */
-  private dnsOverTcp(assoc: ProgramAssociation, target: TargetAddress, wire: Buffer, payload: Buffer, who: string): Promise<boolean> {
+  private dnsOverTcp(assoc: ProgramAssociation, target: TargetAddress, wire: Buffer, payload: Buffer, who: string, beforeDelivery?: () => void): Promise<boolean> {
     const { config } = this.deps;
     const open: OpenStream = (t, signal) =>
       connectChain(t, {
@@ -452,6 +490,7 @@ export class UdpRelay {
         const answer = fitDnsAnswerToUdp(payload, whole);
         const note = answer === whole ? '' : ` (${whole.length} bytes, more than the client takes over UDP: sent truncated, TC set)`;
         this.deps.log.info(`${who}: DNS over TCP answered in ${Date.now() - started} ms${note}`);
+        beforeDelivery?.();
         if (!assoc.closed) this.toProgram(assoc, wire, answer);
         return true;
       },
@@ -476,8 +515,9 @@ export class UdpRelay {
     const timer = setTimeout(() => {
       this.silenceWatched.set(assoc, (this.silenceWatched.get(assoc) ?? 1) - 1);
       if (assoc.closed || this.capability.proven(up.hop)) return;
-      void this.dnsOverTcp(assoc, target, wire, payload, who).then((answered) => {
-        if (!answered || this.capability.proven(up.hop)) return;
+      // Found before the answer reaches the program, so whatever it sends next meets the finding.
+      void this.dnsOverTcp(assoc, target, wire, payload, who, () => {
+        if (this.capability.proven(up.hop)) return;
         this.foundNoUdp(up.hop, `it granted UDP ASSOCIATE, but its relay answered no DNS query within ${UDP_SILENCE_MS} ms that the same server answered over TCP through the chain`);
         // Others (and this one, if it has another upstream by now) see the finding at their next datagram.
         if (assoc.upstream === up) this.withoutUdpFound(assoc, up);
@@ -490,6 +530,8 @@ export class UdpRelay {
   private foundNoUdp(proxy: ProxySpec, reason: string): void {
     if (!this.capability.record(proxy, reason)) return;
     this.deps.log.error(`${describeHop(proxy)} has no UDP: ${reason}. For the rest of this run DNS (port 53) goes as DNS over TCP through the chain, and other UDP fails with ENETUNREACH`);
+    // Destinations the shims had routed to that proxy's relay fail with ENETUNREACH from now on too.
+    this.takeBackVerdicts();
   }
 
   /** A SOCKS upstream whose proxy was since found to have no UDP becomes DNS-only. */

@@ -8,38 +8,66 @@
 //     the same, but that socket answers each datagram (RFC 1928 §7) with what danted never sends:
 //     a whole fragment sequence (FRAG 1, then 0x82), one with a non-zero RSV, one whose source is a
 //     name, and then the datagram itself, FRAG 0, from the address it was sent to. It prints
-//     "from <port>" per datagram: the port the client's datagrams came from.
+//     "from <port>" per datagram: the port the client's datagrams came from;
+//   node udp-fault-proxy.js echo <listen> <port> <upstream> <upstreamPort>
+//     the same, but that socket answers each datagram with itself alone (FRAG 0, from the address
+//     it was sent to), as a relay in front of an echo server would. A line "stop" on stdin ends
+//     every association as a restarting proxy does: the relay socket is closed (its port freed)
+//     and so is each ASSOCIATE's TCP connection; "stopped <port>" is printed once both are, and
+//     later ASSOCIATEs get a new relay socket.
 // CONNECT goes to danted untouched, so DNS over TCP through the front works. On stdout, one line
 // per event: "ready", "associate <n>" (requests seen), "dropped <n>" (datagrams eaten).
 import dgram from 'node:dgram';
 import net from 'node:net';
 
-type Mode = 'close' | 'drop' | 'frag';
+type Mode = 'close' | 'drop' | 'frag' | 'echo';
 
 function main(): void {
   const [mode, listen, port, upstream, upstreamPort] = process.argv.slice(2) as [Mode, string, string, string, string];
-  if ((mode !== 'close' && mode !== 'drop' && mode !== 'frag') || !upstreamPort) throw new Error('usage: udp-fault-proxy close|drop|frag <listen> <port> <upstream> <upstreamPort>');
+  if (!['close', 'drop', 'frag', 'echo'].includes(mode) || !upstreamPort) throw new Error('usage: udp-fault-proxy close|drop|frag|echo <listen> <port> <upstream> <upstreamPort>');
   let associates = 0;
   let dropped = 0;
-  const hole = dgram.createSocket('udp4');
-  hole.on('message', (msg, rinfo) => {
-    if (mode !== 'frag') {
-      console.log(`dropped ${++dropped}`);
-      return;
-    }
-    console.log(`from ${rinfo.port}`);
-    if (msg.length < 10 || msg[3] !== 1) return;
-    const address = msg.subarray(3, 10); // ATYP 1, IPv4, port: the destination it was sent to
-    const payload = msg.subarray(10);
-    const header = (rsv: number, frag: number, addr: Buffer) => Buffer.concat([Buffer.from([0, rsv, frag]), addr]);
-    const named = Buffer.concat([Buffer.from([3, 9]), Buffer.from('fault.test'.slice(0, 9)), address.subarray(5)]);
-    for (const d of [
-      Buffer.concat([header(0, 1, address), Buffer.from('FRAGMENT-A')]),
-      Buffer.concat([header(0, 0x82, address), Buffer.from('FRAGMENT-B')]),
-      Buffer.concat([header(1, 0, address), Buffer.from('BAD-RSV')]),
-      Buffer.concat([header(0, 0, named), Buffer.from('NAMED')]),
-      Buffer.concat([header(0, 0, address), payload]),
-    ]) hole.send(d, rinfo.port, rinfo.address);
+  const makeHole = (): dgram.Socket => {
+    const socket = dgram.createSocket('udp4');
+    socket.on('message', (msg, rinfo) => {
+      if (mode !== 'frag' && mode !== 'echo') {
+        console.log(`dropped ${++dropped}`);
+        return;
+      }
+      console.log(`from ${rinfo.port}`);
+      if (msg.length < 10 || msg[3] !== 1) return;
+      const address = msg.subarray(3, 10); // ATYP 1, IPv4, port: the destination it was sent to
+      const payload = msg.subarray(10);
+      const header = (rsv: number, frag: number, addr: Buffer) => Buffer.concat([Buffer.from([0, rsv, frag]), addr]);
+      const named = Buffer.concat([Buffer.from([3, 9]), Buffer.from('fault.test'.slice(0, 9)), address.subarray(5)]);
+      const faults = mode === 'echo' ? [] : [
+        Buffer.concat([header(0, 1, address), Buffer.from('FRAGMENT-A')]),
+        Buffer.concat([header(0, 0x82, address), Buffer.from('FRAGMENT-B')]),
+        Buffer.concat([header(1, 0, address), Buffer.from('BAD-RSV')]),
+        Buffer.concat([header(0, 0, named), Buffer.from('NAMED')]),
+      ];
+      for (const d of [...faults, Buffer.concat([header(0, 0, address), payload])]) socket.send(d, rinfo.port, rinfo.address);
+    });
+    return socket;
+  };
+  let hole = makeHole();
+  /** The client side of every granted ASSOCIATE, for "stop". */
+  const associations = new Set<net.Socket>();
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (line: string) => {
+    if (!line.includes('stop')) return;
+    const old = hole;
+    const port = old.address().port;
+    const closed = [...associations].map((c) => new Promise<void>((resolve) => {
+      if (c.destroyed) resolve();
+      else c.once('close', () => resolve()).destroy();
+    }));
+    associations.clear();
+    closed.push(new Promise<void>((resolve) => old.close(() => resolve())));
+    void Promise.all(closed).then(() => {
+      hole = makeHole();
+      hole.bind(0, listen, () => console.log(`stopped ${port}`));
+    });
   });
   hole.bind(0, listen, () => {
     const server = net.createServer((client) => {
@@ -112,6 +140,7 @@ function main(): void {
           client.write(Buffer.concat([reply, rest]));
           return;
         }
+        associations.add(client);
         const addr = hole.address();
         const out = Buffer.alloc(10);
         out.set([5, 0, 0, 1], 0);

@@ -1,0 +1,12 @@
+/* core/agent-epoch.c: the agent's route epoch (docs/udp.md, "Verdicts the agent takes back"). */
+#ifndef SOCKSWRAP_AGENT_EPOCH_H
+#define SOCKSWRAP_AGENT_EPOCH_H
+
+#include <stdint.h>
+
+/* The counter the agent bumps when UDP verdicts it gave may no longer hold (a relay found silent, a
+ * fast association the proxy closed): a verdict cached at another value is asked again. One load
+ * of a page the agent's file is mapped at; 0 when there is no such file (then nothing changes). */
+uint32_t sw_agent_epoch(void);
+
+#endif
