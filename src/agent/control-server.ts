@@ -14,6 +14,7 @@ import type { HostsFile } from './hosts-file';
 import type { PeerTable } from './peer-table';
 import { serveControlConnection } from './control-connection';
 import { NameAnswers } from './name-answers';
+import { ProgramTally } from './program-tally';
 import { RefusalLog } from './refusal-log';
 import type { Route, Router } from './routing';
 import { unmap } from './route-policy';
@@ -66,7 +67,7 @@ import {
 
 /** Counted for `sockswrap status` (docs/shell-mode.md): cheap increments, never reset. */
 export interface AgentCounts {
-  /** Processes that said HELLO (one per pid, however many threads). */
+  /** Processes that said HELLO (one per process, however many threads and connections: program-tally.ts). */
   programs: number;
   /** Programs with a control connection open now. */
   programsNow: number;
@@ -117,9 +118,9 @@ export class ControlServer {
   private readonly refusalsLogged: RefusalLog;
   /** What RESOLVE and REVERSE answer (name-answers.ts). */
   private readonly names: NameAnswers;
-  /** Open control connections per program pid: when the last closes, the process is gone. */
-  private readonly connectionsByPid = new Map<number, number>();
-  private readonly tally = { programs: 0, connectsProxied: 0, connectsDirect: 0, udpRoutes: 0, lookups: 0 };
+  /** Open control connections per program: when the last closes, the process is gone. */
+  private readonly programs = new ProgramTally();
+  private readonly tally = { connectsProxied: 0, connectsDirect: 0, udpRoutes: 0, lookups: 0 };
 
   constructor(private readonly deps: ControlDeps) {
     this.refusalsLogged = new RefusalLog(deps.log);
@@ -139,7 +140,7 @@ export class ControlServer {
   }
 
   counts(): AgentCounts {
-    return { ...this.tally, programsNow: this.connectionsByPid.size };
+    return { ...this.tally, programs: this.programs.programs, programsNow: this.programs.now };
   }
 
   close(): void {
@@ -153,11 +154,7 @@ export class ControlServer {
     serveControlConnection(socket, {
       hello: (frame) => {
         const requester = this.hello(frame);
-        if (requester) {
-          const open = this.connectionsByPid.get(requester.pid) ?? 0;
-          if (open === 0) this.tally.programs++;
-          this.connectionsByPid.set(requester.pid, open + 1);
-        }
+        if (requester) this.programs.opened(requester.pid);
         return requester;
       },
       note: (body, requester) => this.note(body, requester),
@@ -180,12 +177,7 @@ export class ControlServer {
   }
 
   private connectionGone(pid: number): void {
-    const left = (this.connectionsByPid.get(pid) ?? 1) - 1;
-    if (left > 0) {
-      this.connectionsByPid.set(pid, left);
-      return;
-    }
-    this.connectionsByPid.delete(pid);
+    if (!this.programs.closed(pid)) return;
     this.refusalsLogged.forget(pid);
     this.deps.binds?.forgetPid(pid);
     this.deps.udp?.releasePid(pid);
