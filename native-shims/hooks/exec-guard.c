@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "core/libc.h"
+#include "core/relay-mac.h"
 #include "core/shim-env.h"
 #include "core/program-check.h"
 #include "core/seccomp-support.h"
@@ -54,6 +55,10 @@ static int allow_unhooked;
  * session may use it (not with --seccomp=never). */
 static char helper_file[PATH_MAX];
 static int seccomp_never;
+/* The session's token as an HMAC key, for SOCKSWRAP_LEAVE (leave_marked below); has_session: this
+ * image has a token of its own. */
+static struct sw_mac_key leave_key;
+static int has_session;
 
 /* glibc declares the path arguments nonnull, but a program may still pass NULL (the kernel
  * answers EFAULT): hide the pointer from the optimiser so the NULL checks stay. */
@@ -84,7 +89,8 @@ __attribute__((constructor)) static void exec_guard_init(void)
 
 	size_t used = 0;
 	for (char **e = environ; e && *e && session_count < MAX_SESSION_VARS; e++) {
-		if (!has_prefix(*e, "SOCKSWRAP_"))
+		/* A marker that let this image leave another session is not this session's to pass on. */
+		if (!has_prefix(*e, "SOCKSWRAP_") || has_prefix(*e, "SOCKSWRAP_LEAVE="))
 			continue;
 		size_t len = strlen(*e) + 1;
 		if (used + len > sizeof session_buf)
@@ -96,6 +102,11 @@ __attribute__((constructor)) static void exec_guard_init(void)
 			allow_unhooked = 1;
 		if (strcmp(*e, "SOCKSWRAP_SECCOMP=never") == 0)
 			seccomp_never = 1;
+	}
+	const struct shim_config *cfg = shim_config();
+	if (cfg->ok) {
+		sw_mac_init(&leave_key, cfg->token, sizeof cfg->token);
+		has_session = 1;
 	}
 	const char *slash = strrchr(shim_file, '/');
 	static const char helper_name[] = "sockswrap-exec";
@@ -160,25 +171,49 @@ static size_t env_need(char *const envp[])
 
 static char **build_env_for(char *const envp[], struct scratch *s, int with_shim);
 
-/* Whether envp names another agent than this session's (SOCKSWRAP_SOCK set and different, or
- * empty): a sockswrap launcher run inside a session (a shell in shell mode runs every `sockswrap`
- * command with the shim) starting its own program, or an agent that must run unhooked. Its
- * environment is its own; replacing it would send the program to the wrong agent. */
-static int names_other_session(char *const envp[])
+/* Whether envp may leave this session as it is, instead of getting the session's variables and the
+ * shim back (docs/shell-mode.md, "sockswrap commands inside shell mode"): a sockswrap launcher run
+ * inside a session (a shell in shell mode runs every `sockswrap` command with the shim) starting a
+ * program for its own agent, or `on` starting an agent that must run unhooked. They say so with
+ * SOCKSWRAP_LEAVE=HEX, the first 8 bytes of HMAC-SHA256(this session's token, LEAVE_LABEL) in
+ * lowercase hex (src/cli/leave-marker.ts writes it): an environment scrubbed or rewritten without
+ * that intent (env -i, SOCKSWRAP_SOCK= or another agent's variables copied in) cannot produce it.
+ * An image without a session of its own (no valid token) has nothing to put back: an environment
+ * naming an agent is left as it is. Only arithmetic on the stack: safe in a vfork child. */
+#define LEAVE_LABEL "sockswrap leave session"
+static int leave_marked(char *const envp[])
 {
-	const char *mine = NULL;
-	for (size_t i = 0; i < session_count; i++)
-		if (has_prefix(session_vars[i], "SOCKSWRAP_SOCK="))
-			mine = session_vars[i];
-	for (size_t i = 0; envp && envp[i]; i++)
-		if (has_prefix(envp[i], "SOCKSWRAP_SOCK="))
-			return !mine || strcmp(envp[i], mine) != 0;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		if (!has_session) {
+			if (has_prefix(envp[i], "SOCKSWRAP_SOCK="))
+				return 1;
+			continue;
+		}
+		if (!has_prefix(envp[i], "SOCKSWRAP_LEAVE="))
+			continue;
+		const char *hex = envp[i] + strlen("SOCKSWRAP_LEAVE=");
+		if (strlen(hex) != 2 * SW_TAG_LEN)
+			return 0;
+		uint8_t tag[SW_TAG_LEN];
+		for (int k = 0; k < SW_TAG_LEN; k++) {
+			int v = 0;
+			for (int h = 0; h < 2; h++) {
+				char c = hex[2 * k + h];
+				int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+				if (d < 0)
+					return 0;
+				v = v << 4 | d;
+			}
+			tag[k] = (uint8_t)v;
+		}
+		return sw_mac_check(&leave_key, tag, (const uint8_t *)LEAVE_LABEL, strlen(LEAVE_LABEL), NULL, 0, 0);
+	}
 	return 0;
 }
 
 /* envp without its SOCKSWRAP_* entries, plus the session's, with the shim first in LD_PRELOAD.
- * Returns NULL when the shim's path is unknown, or envp names another session (then envp is
- * used unchanged). */
+ * Returns NULL when the shim's path is unknown, or envp is marked to leave the session (then envp
+ * is used unchanged). */
 static char **build_env(char *const envp[], struct scratch *s)
 {
 	return build_env_for(envp, s, 1);
@@ -188,7 +223,7 @@ static char **build_env(char *const envp[], struct scratch *s)
  * shim is left out (one with more in it is kept, and the helper takes the shim out itself). */
 static char **build_env_for(char *const envp[], struct scratch *s, int with_shim)
 {
-	if (shim_file[0] == '\0' || names_other_session(envp))
+	if (shim_file[0] == '\0' || leave_marked(envp))
 		return NULL;
 	size_t n = env_count(envp);
 	char **out = scratch_take(s, (n + session_count + 2) * sizeof(char *));

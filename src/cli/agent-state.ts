@@ -16,6 +16,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import type { ProxySpec, SockswrapConfig } from '../config/config-types';
 import type { AgentCounts } from '../agent/agent';
+import { leaveMarker } from './leave-marker';
 
 export interface AgentRecord {
   key: string;
@@ -170,8 +171,9 @@ export function agentEnv(env: NodeJS.ProcessEnv, extra: Record<string, string>):
   const kept = (env.LD_PRELOAD ?? '').split(/[:\s]+/).filter((p) => p !== '' && !/(^|\/)libsockswrap[^/]*\.so$/.test(p));
   if (kept.length > 0) out.LD_PRELOAD = kept.join(':');
   else delete out.LD_PRELOAD;
-  // Empty: "no agent". The shim's exec hook (in this process when a shell in shell mode ran us)
-  // leaves an environment that names another agent as it is, instead of putting the session's
-  // variables and the shim back (native-shims/hooks/exec-guard.c).
-  return { ...out, SOCKSWRAP_SOCK: '', ...extra };
+  // The shim's exec hook (in this process when a shell in shell mode ran us) would put the
+  // session's variables and the shim back; the marker says this environment leaves the session
+  // (leave-marker.ts). SOCKSWRAP_SOCK empty: "no agent", for a shim in this process that has no
+  // session of its own (it then leaves an environment naming an agent as it is).
+  return { ...out, SOCKSWRAP_SOCK: '', ...leaveMarker(env), ...extra };
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { leaveMarker } from './leave-marker';
 import { locateShim } from './shim-locator';
 import { escapeControl } from '../log/terminal-text';
 
@@ -45,7 +46,9 @@ export function assertShimBuilt(): void {
 export function runProgram(program: string, args: string[], agentEnv: Record<string, string>, preload: string, supervise?: Supervision): Promise<ProgramExit> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SOCKSWRAP_')) env[key] = value;
-  Object.assign(env, agentEnv);
+  // Run inside a session (a shell in shell mode), this process is hooked: the marker tells its exec
+  // hook that the program belongs to this run's agent, not the session's (leave-marker.ts).
+  Object.assign(env, agentEnv, leaveMarker());
   // A supervised program is not preloaded: the exec helper must not be (its own connects would be
   // hooked), and what the program execs stays under the filter (docs/seccomp.md).
   const preloads = [supervise ? undefined : preload, process.env.LD_PRELOAD].filter(Boolean).join(':');

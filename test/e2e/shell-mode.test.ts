@@ -161,6 +161,9 @@ describe('e2e shell mode: sockswrap on / off / status / agent', { skip: SKIP }, 
       `curl -sS -m 20 ${hello} 2>"${d}/name.err"; echo "name $?"`,
       `eval "$(sockswrap on -q -x ${X()})" || exit 91`,
       `echo "repaired $(curl -sS -m 20 ${whoami()})"`,
+      // The new agent was started from a hooked CLI (the shell's agent was dead): it must run unhooked.
+      `pid=$(sed -n 's/^ *"pid": \\([0-9]*\\),$/\\1/p' "$XDG_RUNTIME_DIR"/sockswrap/agent-*/agent.json)`,
+      'echo "agentmaps $(grep -c libsockswrap /proc/$pid/maps)"',
       'sockswrap agent stop -q || exit 92',
       `curl -sS -m 20 ${whoami()} 2>"${d}/stopped.err"; echo "stopped $?"`,
     ].join('\n');
@@ -171,6 +174,7 @@ describe('e2e shell mode: sockswrap on / off / status / agent', { skip: SKIP }, 
     assert.equal(field(out, 'addr'), '7', 'curl: could not connect (ECONNREFUSED)');
     assert.equal(field(out, 'name'), '6', 'curl: could not resolve: no lookup without the agent');
     proxied(field(out, 'repaired'));
+    assert.equal(field(out, 'agentmaps'), '0', 'the repaired agent has the shim mapped');
     assert.equal(field(out, 'stopped'), '7');
     for (const f of ['addr.err', 'name.err', 'stopped.err']) {
       const err = readFileSync(join(d, f), 'utf8');
@@ -179,6 +183,26 @@ describe('e2e shell mode: sockswrap on / off / status / agent', { skip: SKIP }, 
       assert.match(lines[0]!, /agent is gone.*sockswrap on/);
     }
     assert.match(readFileSync(join(d, 'addr.err'), 'utf8'), /Couldn't connect|Connection refused/);
+  });
+
+  test('an environment scrubbed or rewritten (env -i SOCKSWRAP_SOCK=, a wrong SOCKSWRAP_LEAVE) stays in the session; sockswrap -- inside shell mode leaves it for its own agent', async () => {
+    const d = scratch();
+    const script = [
+      `eval "$(sockswrap on -q -x ${X()})" || exit 90`,
+      `echo "scrubbed $(env -i SOCKSWRAP_SOCK= PATH="$PATH" curl -sS -m 20 ${whoami()})"`,
+      `echo "rewritten $(env -i SOCKSWRAP_SOCK=/nonexistent/agent.sock SOCKSWRAP_TOKEN=00000000000000000000000000000000 SOCKSWRAP_LEAVE=0123456789abcdef LD_PRELOAD= PATH="$PATH" curl -sS -m 20 ${whoami()})"`,
+      // The inner run's program uses the inner agent: through microsocks (after the shell's chain,
+      // since the inner launcher itself is hooked), and a chain whose proxy refuses fails.
+      `echo "inner $(sockswrap -q -x socks5h://${micro.host}:${micro.port} -- curl -sS -m 20 ${hello})"`,
+      `sockswrap -q -x socks5h://${danted.host}:1 -- curl -sS -m 20 ${whoami()} 2>"${d}/inner.err"; echo "innerdead $?"`,
+    ].join('\n');
+    const r = await shell([bin('bash'), '-c', script]);
+    const out = r.stdout.toString();
+    assert.equal(r.status, 0, `${out}\n${r.stderr}`);
+    proxied(field(out, 'scrubbed'));
+    proxied(field(out, 'rewritten'));
+    assert.equal(field(out, 'inner'), 'hello from target');
+    assert.notEqual(field(out, 'innerdead'), '0', `the inner chain's proxy refuses: carried by the shell's agent instead? ${readFileSync(join(d, 'inner.err'), 'utf8')}`);
   });
 
   test('two shells with two configurations at once; a third shell (same chain, from a file) reuses the first agent', async () => {
