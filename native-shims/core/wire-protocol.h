@@ -26,6 +26,7 @@ enum agent_op {
 	OP_BIND_PEER = 0x12,
 	OP_UDP_FAST = 0x13,
 	OP_UDP_FAST_LOOKUP = 0x14,
+	OP_TEMPLATE = 0x15,
 };
 
 /* A response frame's kind: 0 ok, 1 and 2 per op; CONNECT and UDP_ROUTE answer an errno instead. */
@@ -115,6 +116,15 @@ enum wire_dial_event {
 #define ARG_MORE 1
 #define ARG_SCRIPT 2
 #define ARG_STANDING 4
+#define ARG_TEMPLATES 8
+
+/* A dial template's hole kinds (TEMPLATE). */
+enum wire_template_hole {
+	HOLE_V4_ADDR_PORT = 1,
+	HOLE_PORT_V4_ADDR = 2,
+	HOLE_V6_ADDR_PORT = 3,
+	HOLE_V4_TEXT = 4,
+};
 
 /* A script entry's prefix_len top bit: the reply ends a hop. */
 #define WIRE_SCRIPT_ENDS_HOP 0x80

@@ -331,8 +331,10 @@ int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len
 		/* Another DIAL: the plan's first attempt did not hold (a dead hop re-planned, or a proxy
 		 * that failed a pipelined handshake, dialled again without): a standing plan kept for
 		 * this request would meet the same again, so the next connect asks instead. */
-		if (ins.state == STATE_DIAL && r.dialed)
+		if (ins.state == STATE_DIAL && r.dialed) {
 			sw_plan_forget(request, request_len);
+			sw_templates_forget();   /* the same first attempt as the plan's */
+		}
 		if (ins.consume) {
 			int err = consume(fd, ins.consume, r.req + SW_STEP_HEADER_LEN, r.data_cap);
 			if (err)
@@ -398,13 +400,19 @@ int sw_connect_answer(const uint8_t *request, size_t request_len, int use_standi
 		      uint8_t *execute, size_t *execute_len)
 {
 	size_t standing = use_standing ? sw_plan_lookup(request, request_len, execute + 4, AGENT_MAX_BODY - 4) : 0;
+	/* No plan kept for this destination: a template's, filled with it (paths/plan-cache.c). */
+	if (use_standing && !standing)
+		standing = sw_template_plan(request, request_len, execute + 4, AGENT_MAX_BODY - 4);
 	if (standing && agent_alive()) {
 		memset(execute, 0, 4);
 		*execute_len = 4 + standing;
 		return ACTION_EXECUTE;
 	}
 	int action = sw_ask_connect(request, request_len, ticket, execute, execute_len);
-	if (action == ACTION_EXECUTE && sw_dial_is_standing(execute, *execute_len))
+	if (action == ACTION_EXECUTE && sw_dial_is_standing(execute, *execute_len)) {
 		sw_plan_store(request, request_len, execute + 4, *execute_len - 4);
+		if (execute[5] & ARG_TEMPLATES)
+			sw_templates_offered();
+	}
 	return action;
 }

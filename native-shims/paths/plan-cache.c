@@ -14,6 +14,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "core/agent-wire.h"
+#include "core/plan-template.h"
 #include "paths/connect-request.h"
 #include "paths/plan-cache.h"
 
@@ -84,6 +86,68 @@ void sw_plan_forget(const uint8_t *key, size_t key_len)
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 }
 
+/* ---- dial templates (core/plan-template.c): the agent's TEMPLATE answer, once per image ----
+ *
+ * One sequence-locked copy of the answer's body: unknown (not asked yet, or forgotten) or kept.
+ * Asked only after a standing CONNECT answer said templates exist (ARG_TEMPLATES), on that
+ * thread's connection; a "none" then (they changed meanwhile) leaves it unknown until the next offer. */
+enum { TEMPLATES_UNKNOWN, TEMPLATES_KEPT };
+
+static struct {
+	_Atomic uint32_t seq;
+	_Atomic int state;
+	uint16_t len;
+	uint8_t body[AGENT_MAX_BODY];
+} templates;
+
+size_t sw_template_plan(const uint8_t *request, size_t request_len, uint8_t *out, size_t cap)
+{
+	if (atomic_load_explicit(&templates.state, memory_order_acquire) != TEMPLATES_KEPT)
+		return 0;
+	uint32_t before = atomic_load_explicit(&templates.seq, memory_order_acquire);
+	if (before & 1)
+		return 0;
+	/* Filled straight from the shared copy; kept only if no writer came meanwhile. The body was
+	 * checked when stored, and fill bounds every read by len anyway. */
+	size_t n = sw_template_fill(templates.body, templates.len, request, request_len, out, cap);
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&templates.seq, memory_order_relaxed) == before ? n : 0;
+}
+
+/* Under the sequence lock: the state and, when kept, the body. A writer that loses the claim stores nothing. */
+static void templates_set(int state, const uint8_t *body, size_t len)
+{
+	uint32_t seq = atomic_load_explicit(&templates.seq, memory_order_relaxed);
+	if (seq & 1 || !atomic_compare_exchange_strong(&templates.seq, &seq, seq + 1))
+		return;
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&templates.state, TEMPLATES_UNKNOWN, memory_order_relaxed);
+	if (body) {
+		memcpy(templates.body, body, len);
+		templates.len = (uint16_t)len;
+	}
+	atomic_store_explicit(&templates.state, state, memory_order_release);
+	atomic_store_explicit(&templates.seq, seq + 2, memory_order_release);
+}
+
+void sw_templates_offered(void)
+{
+	if (atomic_load_explicit(&templates.state, memory_order_acquire) != TEMPLATES_UNKNOWN)
+		return;
+	uint8_t resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	int status = agent_call(OP_TEMPLATE, NULL, 0, resp, &resp_len);
+	/* Anything else (none, the agent gone, a malformed answer): unknown, asked after the next offer. */
+	if (status == 0 && sw_template_check(resp, resp_len) == 0)
+		templates_set(TEMPLATES_KEPT, resp, resp_len);
+}
+
+void sw_templates_forget(void)
+{
+	if (atomic_load_explicit(&templates.state, memory_order_acquire) == TEMPLATES_KEPT)
+		templates_set(TEMPLATES_UNKNOWN, NULL, 0);
+}
+
 /* In a fork child: a slot another thread of the parent was writing stays odd forever; empty it. */
 static void plan_cache_after_fork(void)
 {
@@ -93,6 +157,11 @@ static void plan_cache_after_fork(void)
 			slots[i].plan_len = 0;
 			atomic_store_explicit(&slots[i].seq, seq + 1, memory_order_relaxed);
 		}
+	}
+	uint32_t seq = atomic_load_explicit(&templates.seq, memory_order_relaxed);
+	if (seq & 1) {
+		atomic_store_explicit(&templates.state, TEMPLATES_UNKNOWN, memory_order_relaxed);
+		atomic_store_explicit(&templates.seq, seq + 1, memory_order_relaxed);
 	}
 }
 

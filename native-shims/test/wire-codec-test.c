@@ -12,6 +12,7 @@
 #include "core/socks-udp-header.h"
 #include "core/wire-codec.h"
 #include "../../test/vectors/wire-frames.h"
+#include "core/plan-template.h"
 
 static int checks, failures;
 static const char *current;
@@ -477,6 +478,85 @@ static void verdict_op(void)
 	CHECK(f.kind == WIRE_VEC_VERDICT_UNKNOWN_MSG_STATUS);
 }
 
+/* TEMPLATE: the answer checks, and fills as the agent compiled it (src/agent/dial-templates.ts). */
+static size_t fill_for(const struct sw_frame *f, int family, const char *text, uint16_t port, int flags, uint8_t *out)
+{
+	struct wire_addr dest = ip(family, text);
+	dest.port = port;
+	uint8_t request[SW_CONNECT_REQUEST_MAX];
+	size_t request_len = sw_enc_connect(request, SOCKTYPE_STREAM, &dest, flags);
+	return sw_template_fill(f->body, f->body_len, request, request_len, out, AGENT_MAX_BODY);
+}
+
+static void template_op(void)
+{
+	VEC(WIRE_VEC_TEMPLATE_REQUEST, "template-request");
+	REQUEST_IS(WIRE_VEC_TEMPLATE_REQUEST, OP_TEMPLATE, NULL, 0);
+	struct sw_frame f = VEC(WIRE_VEC_TEMPLATE_NONE, "template-none");
+	CHECK(f.kind == WIRE_VEC_TEMPLATE_NONE_MSG_STATUS && f.body_len == 0);
+	f = VEC(WIRE_VEC_TEMPLATE_OK, "template-ok");
+	CHECK(f.kind == 0 && sw_template_check(f.body, f.body_len) == 0);
+	CHECK(sw_template_check(f.body, f.body_len - 1) != 0);
+	const int v4 = CONNECT_BLOCKING | CONNECT_REACH4, dual = v4 | CONNECT_REACH6;
+	uint8_t out[AGENT_MAX_BODY];
+	/* The sample destination gives the sample plan back, byte for byte. */
+	size_t n = fill_for(&f, 4, "203.0.113.201", 43981, v4, out);
+	CHECK(same(out, n, WIRE_VEC_TEMPLATE_OK_MSG_TEMPLATES_0_PLAN, WIRE_VEC_TEMPLATE_OK_MSG_TEMPLATES_0_PLAN_LEN));
+	/* Another: the same plan but for the hole, which holds its address and port. */
+	n = fill_for(&f, 4, "198.51.100.7", 80, dual, out);
+	size_t at = WIRE_VEC_TEMPLATE_OK_MSG_TEMPLATES_0_HOLES_0_OFFSET;
+	static const uint8_t hole4[] = { 198, 51, 100, 7, 0, 80 };
+	CHECK(n == WIRE_VEC_TEMPLATE_OK_MSG_TEMPLATES_0_PLAN_LEN && memcmp(out + at, hole4, 6) == 0 &&
+	      memcmp(out, WIRE_VEC_TEMPLATE_OK_MSG_TEMPLATES_0_PLAN, at) == 0 &&
+	      memcmp(out + at + 6, WIRE_VEC_TEMPLATE_OK_MSG_TEMPLATES_0_PLAN + at + 6, n - at - 6) == 0);
+	n = fill_for(&f, 6, "2001:db8::5", 443, dual, out);
+	at = WIRE_VEC_TEMPLATE_OK_MSG_TEMPLATES_1_HOLES_0_OFFSET;
+	struct wire_addr six = ip(6, "2001:db8::5");
+	CHECK(n == WIRE_VEC_TEMPLATE_OK_MSG_TEMPLATES_1_PLAN_LEN && memcmp(out + at, six.bytes, 16) == 0 &&
+	      out[at + 16] == 443 >> 8 && out[at + 17] == (443 & 0xff));
+	/* The scope's exceptions (fake range 100/8, localnet 192.168/16 port 8080, dnat 198.51.100.9,
+	 * loopback, the doubtful ranges) and the flags: nothing filled. */
+	CHECK(fill_for(&f, 4, "100.1.2.3", 80, v4, out) == 0);
+	CHECK(fill_for(&f, 4, "192.168.1.1", 8080, v4, out) == 0);
+	CHECK(fill_for(&f, 4, "192.168.1.1", 80, v4, out) != 0);
+	CHECK(fill_for(&f, 4, "198.51.100.9", 22, v4, out) == 0);
+	CHECK(fill_for(&f, 4, "198.51.100.8", 22, v4, out) != 0);
+	CHECK(fill_for(&f, 4, "127.0.0.1", 80, v4, out) == 0);
+	CHECK(fill_for(&f, 4, "224.0.0.1", 80, v4, out) == 0);
+	CHECK(fill_for(&f, 4, "0.1.2.3", 80, v4, out) == 0);
+	CHECK(fill_for(&f, 6, "fd73:6f63:6b73::5", 80, dual, out) == 0);
+	CHECK(fill_for(&f, 6, "::1", 80, dual, out) == 0);
+	CHECK(fill_for(&f, 4, "198.51.100.8", 22, CONNECT_OUT_OF_BAND, out) == 0);
+	CHECK(fill_for(&f, 4, "198.51.100.8", 22, CONNECT_BLOCKING | CONNECT_REACH6, out) == 0);   /* the proxy is IPv4 */
+	CHECK(fill_for(&f, 4, "198.51.100.8", 22, v4 | CONNECT_OUT_OF_BAND, out) == 0);
+	uint8_t small[8];
+	struct wire_addr d = ip(4, "198.51.100.8");
+	uint8_t request[SW_CONNECT_REQUEST_MAX];
+	size_t request_len = sw_enc_connect(request, SOCKTYPE_STREAM, &d, v4);
+	CHECK(sw_template_fill(f.body, f.body_len, request, request_len, small, sizeof small) == 0);
+	request[0] = SOCKTYPE_DGRAM;
+	CHECK(sw_template_fill(f.body, f.body_len, request, request_len, out, sizeof out) == 0);
+
+	/* A text hole (HTTP CONNECT's `host:port`), the shortest and longest forms. */
+	uint8_t body[64];
+	static const char plan[] = "C 203.0.113.201:9 H";
+	size_t plan_len = strlen(plan), k = 0;
+	body[k++] = 0; body[k++] = 0;                       /* no exceptions */
+	body[k++] = 1;                                      /* one template */
+	body[k++] = 4; body[k++] = CONNECT_REACH4; body[k++] = 0; body[k++] = (uint8_t)plan_len;
+	memcpy(body + k, plan, plan_len); k += plan_len;
+	body[k++] = 1; body[k++] = 0; body[k++] = 2; body[k++] = HOLE_V4_TEXT; body[k++] = 15;
+	CHECK(sw_template_check(body, k) == 0);
+	d = ip(4, "1.2.3.4"); d.port = 5;
+	request_len = sw_enc_connect(request, SOCKTYPE_STREAM, &d, v4);
+	n = sw_template_fill(body, k, request, request_len, out, sizeof out);
+	CHECK(same(out, n, (const uint8_t *)"C 1.2.3.4:5 H", 13));
+	d = ip(4, "255.255.255.254"); d.port = 65535;
+	request_len = sw_enc_connect(request, SOCKTYPE_STREAM, &d, v4);
+	n = sw_template_fill(body, k, request, request_len, out, sizeof out);
+	CHECK(same(out, n, (const uint8_t *)"C 255.255.255.254:65535 H", 25));
+}
+
 int main(void)
 {
 	frames();
@@ -490,6 +570,7 @@ int main(void)
 	dial_ops();
 	verdict_op();
 	bind_ops();
+	template_op();
 	/* A vector no check above looked at is a message of the protocol the shim's codec is not
 	 * tested on (connect-request-datagram excepted: see connect_op). */
 	for (size_t i = 0; i < WIRE_FRAME_VECTOR_COUNT; i++) {

@@ -91,8 +91,9 @@ export class Agent {
       peers,
       // SOCKSWRAP_DIAL=0 (diagnostics, the benchmark's "before"): every proxied connect takes the relay.
       // SOCKSWRAP_STANDING=0 (diagnostics): the dial path asks the agent for every connect.
+      // SOCKSWRAP_TEMPLATES=0 (diagnostics, the benchmark's "before"): no dial templates; a first connect to each destination asks.
       // A chain with an https hop too: the shim cannot do TLS (docs/upstreams.md, "https").
-      dial: process.env.SOCKSWRAP_DIAL === '0' || hasTlsHop(config.proxies) ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers, pipelining),
+      dial: process.env.SOCKSWRAP_DIAL === '0' || hasTlsHop(config.proxies) ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers, pipelining, process.env.SOCKSWRAP_TEMPLATES === '0' ? undefined : () => router.templateScope()),
       binds,
       proxyAddresses: proxyAddresses(config),
       dns,

@@ -252,6 +252,12 @@ export class ControlServer {
         if (!this.deps.binds) return serializeBindPeerResponse({ status: Status.notFound });
         return this.deps.binds.peerOf(request.peer).then((address) => serializeBindPeerResponse(address ? { status: Status.ok, address } : { status: Status.notFound }));
       }
+      case Op.template: {
+        // Dial templates and their scope (dial-sessions.ts, template-scope.ts), once per image.
+        const answer = this.deps.dial?.templateResponse() ?? serializeStatus(Status.notFound);
+        if (answer[2] === Status.ok && this.deps.log.showsInfo !== false) this.deps.log.info(`${requester.name}[${requester.pid}]: dial templates sent (first connects to other destinations ask nothing)`);
+        return answer;
+      }
       case Op.proxies:
         return serializeProxiesResponse({ status: Status.ok, addresses: (this.deps.proxyAddresses ?? []).slice(0, MAX_ADDRESSES) });
       default:

@@ -12,8 +12,8 @@ import type { TargetAddress } from '../protocol/target-address';
 import { labelOf, type Requester } from './connect-broker';
 import { PeerTable } from './peer-table';
 import type { ProxyRoute } from './routing';
-import { DialTemplates, SEND_CHUNK, proxyWire, type DialTemplate } from './dial-templates';
-import { DialArg, DialEvent, DialState, MAX_SCRIPT_ENTRIES, doneInstruction, scriptSize, serializeInstruction, type Instruction, type StepRequest } from '../wire';
+import { DialTemplates, SEND_CHUNK, compileTemplate, proxyWire, type DialTemplate, type SamplePlan } from './dial-templates';
+import { ConnectFlag, DialArg, DialEvent, DialState, HEAD_LEN, MAX_BODY, MAX_SCRIPT_ENTRIES, Status, doneInstruction, scriptSize, serializeInstruction, serializeStatus, serializeTemplateResponse, serializeWireAddress, type Instruction, type PlanTemplate, type ScopeException, type StepRequest } from '../wire';
 import { isolatesByProcess } from '../client/tor-isolation';
 import type { PipelineLedger } from '../client/pipelining';
 import { LearnedReplies } from './learned-replies';
@@ -100,6 +100,10 @@ export class DialSessions {
   private standingHops?: readonly ProxySpec[];
   /** isIP() of each proxy the shim may dial first; computed at the first CONNECT. */
   private proxyFamilies?: number[];
+  /** TEMPLATE's answer as compiled for what the chain's plans depend on now (`key`); undefined answer: none. */
+  private compiled?: { key: string; answer: Buffer | undefined };
+  /** Building the sample plans of templates: their DIALs carry no DialArg.templates. */
+  private compiling = false;
 
   constructor(
     private readonly config: SockswrapConfig,
@@ -111,6 +115,11 @@ export class DialSessions {
     private readonly peers = new PeerTable(),
     /** Which proxies take pipelined handshakes, learned in this run (shared with the relay path). */
     private readonly pipelining?: PipelineLedger,
+    /**
+     * The destinations dial templates must not serve (routing.ts, templateScope()); absent: no
+     * templates (SOCKSWRAP_TEMPLATES=0), undefined: the rules cannot say (none either).
+     */
+    private readonly templateScope?: () => ScopeException[] | undefined,
   ) {}
 
   /**
@@ -262,7 +271,7 @@ export class DialSessions {
   noteStanding({ target, effective }: RouteTo, originalAddress: Buffer, requester: Requester, localPort: number, ms: number): void {
     if (!this.chainStands()) return;
     // The hops the plan stood for: the first attempt, which for these chains is always the same.
-    const hops = (this.standingHops ??= new ChainAttempts({ proxies: this.config.proxies, type: this.config.chainType, chainLen: this.config.chainLen, roundRobin: { cursor: 0 } }).next());
+    const hops = this.firstHops();
     if (isIP(hops[0]!.host) === 0) return;
     this.connected(() => labelOf(requester, target, effective), hops, ms, localPort, originalAddress);
   }
@@ -349,11 +358,65 @@ export class DialSessions {
     };
   }
 
-  /** DialArg.standing for a CONNECT's first DIAL (it carries `id`) when the answer may be kept. */
+  /**
+   * DialArg.standing for a CONNECT's first DIAL (it carries `id`) when the answer may be kept, with
+   * DialArg.templates when templates of this chain's plans exist now (the shim then asks TEMPLATE
+   * once per image).
+   */
   private standing(session: Session, id: number | undefined): number {
     if (id === undefined || !session.mayStand || !this.standingPlans || !this.chainStands()) return 0;
     // A plan made while a hop's pipelining is still being learned would outlive what is learned.
-    return !this.pipelining || this.pipelining.settled(session.hops, session.resuming) ? DialArg.standing : 0;
+    if (this.pipelining && !this.pipelining.settled(session.hops, session.resuming)) return 0;
+    return this.compiling || session.resuming || this.templateAnswer() === undefined ? DialArg.standing : DialArg.standing | DialArg.templates;
+  }
+
+  /**
+   * TEMPLATE's answer (a whole frame, id 0), or undefined when there are no templates now:
+   * compiled again only when what the plans depend on changed (a learned HTTP reply, a hop's
+   * pipelining). Templates exactly when standing plans are given for every destination of the
+   * scope: the same chain conditions, and each template checked against the plans it stands for.
+   */
+  templateAnswer(): Buffer | undefined {
+    if (!this.templateScope || !this.standingPlans || !this.chainStands() || isolatesByProcess(this.config.proxies)) return undefined;
+    const hops = this.firstHops();
+    const key = `${this.learned.version}|${hops.map((hop) => this.pipelining?.state(hop) ?? '').join(',')}`;
+    if (this.compiled?.key === key) return this.compiled.answer;
+    let answer: Buffer | undefined;
+    const scope = !this.pipelining || this.pipelining.settled(hops) ? this.templateScope() : undefined;
+    if (scope) {
+      this.compiling = true;
+      try {
+        const templates = ([4, 6] as const).map((family) => compileTemplate(family, 0, (target) => this.samplePlan(target))).filter((t): t is PlanTemplate => t !== undefined);
+        const reach = (this.proxyFamilies ?? []).reduce((bits, family) => bits | (family === 6 ? ConnectFlag.reach6 : ConnectFlag.reach4), 0);
+        for (const t of templates) t.reach = reach;
+        const frame = templates.length > 0 ? serializeTemplateResponse({ status: Status.ok, scope, templates }) : undefined;
+        answer = frame && frame.length <= HEAD_LEN + MAX_BODY ? frame : undefined;
+      } finally {
+        this.compiling = false;
+      }
+    }
+    this.compiled = { key, answer };
+    return answer;
+  }
+
+  /** TEMPLATE (docs/wire-protocol.md): the templates, or not found. */
+  templateResponse(): Buffer {
+    return this.templateAnswer() ?? serializeStatus(Status.notFound);
+  }
+
+  /** The plan a CONNECT to `target` would be answered with, if a standing one (a template's sample). */
+  private samplePlan(target: TargetAddress): SamplePlan | undefined {
+    const opened = this.openSession({ target, effective: target }, serializeWireAddress(target.host, target.port), TEMPLATE_SAMPLER, { v4: true, v6: true }, {});
+    if (!opened) return undefined;
+    this.forget(opened.id);
+    const { instruction } = opened;
+    if (instruction.state !== DialState.dial || (instruction.arg & DialArg.standing) === 0 || (instruction.arg & DialArg.script) === 0) return undefined;
+    return { plan: serializeInstruction(instruction), sendLength: instruction.send.length };
+  }
+
+  /** The hops of the first attempt, the same for every connection of a chain that stands (chainStands()). */
+  private firstHops(): readonly ProxySpec[] {
+    return (this.standingHops ??= new ChainAttempts({ proxies: this.config.proxies, type: this.config.chainType, chainLen: this.config.chainLen, roundRobin: { cursor: 0 } }).next());
   }
 
   /** Whether the first attempt's hops are the same for every connection (DialArg.standing). */
@@ -445,3 +508,5 @@ export class DialSessions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Whom a template's sample sessions are for (they are never logged: forgotten at once). */
+const TEMPLATE_SAMPLER: Requester = { name: 'template', pid: 0 };

@@ -1,5 +1,6 @@
 import type { DnatRule } from '../config/config-types';
 import type { TargetAddress } from '../protocol/target-address';
+import type { ScopeRange } from './template-scope';
 
 /**
  * proxychains-ng 4.16's dnat: an IPv4 destination (v4-mapped already unmapped by the caller) that
@@ -15,4 +16,9 @@ export function applyDnat(rules: readonly DnatRule[] | undefined, target: Target
     rules.find((r) => r.from.address === target.host && r.from.port === undefined);
   if (!rule) return target;
   return { kind: 'ipv4', host: rule.to.address, port: rule.to.port ?? target.port };
+}
+
+/** The destinations a rule rewrites (dial templates' scope, template-scope.ts): each rule's original address and port. */
+export function dnatRanges(rules: readonly DnatRule[] | undefined): ScopeRange[] {
+  return (rules ?? []).map((r) => ({ address: r.from.address, prefix: 32, port: r.from.port }));
 }

@@ -18,6 +18,7 @@ import { DnsStreamServer } from './dns-stream-server';
 import type { FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
 import { Nameservers } from './resolv-conf';
+import type { ScopeRange } from './template-scope';
 import { unmap } from './route-policy';
 
 export const DNS_PORT = 53;
@@ -85,6 +86,11 @@ export class DnsService {
 
   close(): void {
     this.streams.close();
+  }
+
+  /** What claims() answers for, as ranges of one address each (dial templates' scope, template-scope.ts). */
+  claimedRanges(): ScopeRange[] {
+    return this.deps.nameservers.list.map((address) => ({ address, prefix: ipaddr.parse(address).kind() === 'ipv4' ? 32 : 128, port: DNS_PORT }));
   }
 
   /** A destination the agent answers: a resolv.conf nameserver, port 53. */

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import type { ScopeRange } from './template-scope';
 
 /** The fake IPv6 range: fd73:6f63:6b73::/96 ("socks" in ASCII, a ULA prefix), index in the low 32 bits. */
 export const FAKE_IPV6_PREFIX = 'fd73:6f63:6b73::';
@@ -122,6 +123,11 @@ export class FakeDnsTable {
   /** nameFor() of an address already parsed (the CONNECT hot path parses it once). */
   nameForIp(ip: ipaddr.IPv4 | ipaddr.IPv6): string | undefined {
     return this.nameOfIndex(this.indexOfIp(ip));
+  }
+
+  /** The fake ranges, whole (dial templates' scope, template-scope.ts): what inRange() says yes to. */
+  ranges(): ScopeRange[] {
+    return [{ address: `${this.firstOctet}.0.0.0`, prefix: 8 }, { address: FAKE_IPV6_PREFIX, prefix: 96 }];
   }
 
   /**

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { LocalNet } from '../config/config-types';
+import type { ScopeRange } from './template-scope';
 
 /**
  * Decides which destinations bypass the proxy: loopback always, and the configured `localnet`
@@ -13,6 +14,15 @@ export class RoutePolicy {
       range: [ipaddr.parse(net.address), net.prefixLength] as [ipaddr.IPv4 | ipaddr.IPv6, number],
       port: net.port,
     }));
+  }
+
+  /** What isDirectIp() says yes to, as ranges (dial templates' scope, template-scope.ts): loopback, then each localnet. */
+  directRanges(): ScopeRange[] {
+    return [
+      { address: '127.0.0.0', prefix: 8 },
+      { address: '::1', prefix: 128 },
+      ...this.ranges.map(({ range: [net, prefix], port }) => ({ address: net.toString(), prefix, port })),
+    ];
   }
 
   isDirect(address: string, port: number): boolean {

@@ -19,7 +19,9 @@ import ipaddr from 'ipaddr.js';
 import type { DnatRule } from '../config/config-types';
 import type { TargetAddress } from '../protocol/target-address';
 import { parseWireIpAddr } from '../wire';
-import { applyDnat } from './dnat';
+import { applyDnat, dnatRanges } from './dnat';
+import { compileScope, type ScopeRange } from './template-scope';
+import type { ScopeException } from '../wire';
 import type { FakeAddresses, FakeDnsTable } from './fake-dns-table';
 import type { HostsFile } from './hosts-file';
 import { unmap, type RoutePolicy } from './route-policy';
@@ -41,8 +43,8 @@ export interface RouterDeps {
   fakeDns: FakeDnsTable;
   policy: RoutePolicy;
   dnat?: readonly DnatRule[];
-  /** Rule 1: whether the agent itself answers DNS sent to this address (dns-service.ts). */
-  agentDns?: { claims(ip: ipaddr.IPv4 | ipaddr.IPv6, port: number): boolean };
+  /** Rule 1: whether the agent itself answers DNS sent to this address (dns-service.ts); claimedRanges: the same as ranges. */
+  agentDns?: { claims(ip: ipaddr.IPv4 | ipaddr.IPv6, port: number): boolean; claimedRanges?(): ScopeRange[] };
 }
 
 export class Router {
@@ -66,6 +68,15 @@ export class Router {
     const { ip, length } = parseWireIpAddr(wire, offset);
     if (wire.length < offset + length + 2) throw new RangeError('wire address without its port');
     return this.route(ip, wire.readUInt16BE(offset + length));
+  }
+
+  /**
+   * The destinations rules 1-4 decide (or might, for an unnamed fake address) as ranges: what a
+   * dial template must never serve (template-scope.ts). Each rule's own module gives its ranges.
+   */
+  templateScope(): ScopeException[] | undefined {
+    const { agentDns, fakeDns, policy, dnat } = this.deps;
+    return compileScope([agentDns?.claimedRanges?.() ?? (agentDns ? undefined : []), fakeDns.ranges(), policy.directRanges(), dnatRanges(dnat)]);
   }
 
   private proxied(target: TargetAddress, fixed: boolean): ProxyRoute {

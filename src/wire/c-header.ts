@@ -1,4 +1,4 @@
-import { Action, BindAction, BindFlag, ConnectFlag, DialArg, DialEvent, DialState, Family, RELAY_CONNECTED, Relay, SCRIPT_ENDS_HOP, Socktype, Status, UdpRelease, UdpRouteFlag, WireErrno } from './codes';
+import { Action, BindAction, BindFlag, ConnectFlag, DialArg, DialEvent, DialState, Family, RELAY_CONNECTED, Relay, SCRIPT_ENDS_HOP, Socktype, Status, TemplateHole, UdpRelease, UdpRouteFlag, WireErrno } from './codes';
 import * as layout from './layout';
 import { Op } from './ops';
 
@@ -37,6 +37,7 @@ export const C_GROUPS: readonly CGroup[] = [
   { comment: "The dial path: an instruction's state.", enumTag: 'wire_dial_state', entries: named('STATE_', DialState) },
   { comment: "The dial path: a STEP's event.", enumTag: 'wire_dial_event', entries: named('EVENT_', DialEvent) },
   { comment: "The dial path: an instruction's arg bits (DONE: the errno).", entries: named('ARG_', DialArg) },
+  { comment: "A dial template's hole kinds (TEMPLATE).", enumTag: 'wire_template_hole', entries: named('HOLE_', TemplateHole) },
   { comment: "A script entry's prefix_len top bit: the reply ends a hop.", hex: true, entries: [['WIRE_SCRIPT_ENDS_HOP', SCRIPT_ENDS_HOP]] },
   { comment: "The relay stream's verdict byte for a chain that is up (else the errno).", entries: [['WIRE_RELAY_CONNECTED', RELAY_CONNECTED]] },
   {

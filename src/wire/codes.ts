@@ -69,6 +69,24 @@ export const DialArg = {
   script: 2,
   /** A CONNECT's DIAL: a standing plan the shim may run again without asking. */
   standing: 4,
+  /** A standing CONNECT DIAL: the agent has dial templates for this chain; the shim may ask TEMPLATE once. */
+  templates: 8,
+} as const;
+
+/**
+ * A dial template's hole kinds (TEMPLATE): where the destination goes in a plan, and in what form.
+ * The shim writes the destination of the CONNECT request there; `sampleLength` bytes of the plan
+ * (the destination the template was compiled with) are replaced.
+ */
+export const TemplateHole = {
+  /** 4 address bytes, then the port big-endian (SOCKS5 ATYP 1's DST.ADDR, DST.PORT). */
+  v4AddrPort: 1,
+  /** The port big-endian, then 4 address bytes (SOCKS4 / SOCKS4a DSTPORT, DSTIP). */
+  portV4Addr: 2,
+  /** 16 address bytes, then the port big-endian (SOCKS5 ATYP 4). */
+  v6AddrPort: 3,
+  /** `a.b.c.d:port` in ASCII (HTTP CONNECT's request line and Host header); only in the bytes to send last. */
+  v4Text: 4,
 } as const;
 
 /** A script entry's `prefix_len` top bit: the reply ends a hop (re-arm read_ms). */

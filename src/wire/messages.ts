@@ -184,3 +184,33 @@ export type BindResponse = Failure | { status: 0; action: 0 } | { status: 0; act
 /** BIND_PEER: the peer that connected to the proxy (second reply), or not found (not the agent's). */
 export type BindPeerResponse = PeerResponse;
 export type VerdictResponse = Failure | { status: 0; errno: number };
+
+/**
+ * A destination the templates must not serve (TEMPLATE): `family` 4 or 6, the first `prefix` bits
+ * of `address` (4 or 16 bytes), and `port` (0: every port).
+ */
+export interface ScopeException {
+  family: 4 | 6;
+  prefix: number;
+  address: Buffer;
+  port: number;
+}
+/** Where a template's plan takes the destination: `sampleLength` bytes at `offset`, in the form `kind` (TemplateHole). */
+export interface TemplateHoleSpec {
+  offset: number;
+  kind: number;
+  sampleLength: number;
+}
+/**
+ * A dial template: the plan (an instruction, no session) the agent answers a blocking CONNECT to a
+ * destination of `family` with, for a socket whose CONNECT flags carry every `reach` bit, with the
+ * destination written into its holes.
+ */
+export interface PlanTemplate {
+  family: 4 | 6;
+  reach: number;
+  plan: Buffer;
+  holes: TemplateHoleSpec[];
+}
+/** TEMPLATE: not found (no templates now), or the scope's exceptions and the templates. */
+export type TemplateResponse = Failure | { status: 0; scope: ScopeException[]; templates: PlanTemplate[] };

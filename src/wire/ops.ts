@@ -25,6 +25,8 @@ export const Op = {
   // The UDP fast path (docs/udp.md): UDP_ROUTE for an unconnected send that may speak to the proxy's relay itself; its exec lookup.
   udpFast: 0x13,
   udpFastLookup: 0x14,
+  // Dial templates (docs/wire-protocol.md): plans with a hole for the destination, and the scope they may serve.
+  template: 0x15,
 } as const;
 
 export type OpName = keyof typeof Op;

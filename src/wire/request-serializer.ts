@@ -102,6 +102,9 @@ export function serializeProxiesRequest(): Buffer {
   return EMPTY;
 }
 
+/** TEMPLATE asks with an empty body. */
+export const serializeTemplateRequest = serializeProxiesRequest;
+
 function u32(n: number): Buffer {
   const out = Buffer.allocUnsafe(4);
   out.writeUInt32BE(n >>> 0);

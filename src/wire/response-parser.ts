@@ -14,6 +14,9 @@ import type {
   ReverseResponse,
   ScriptEntry,
   StepResponse,
+  TemplateResponse,
+  ScopeException,
+  PlanTemplate,
   UdpFastLookupResponse,
   UdpFastResponse,
   UdpLookupResponse,
@@ -143,6 +146,55 @@ export function parseProxiesResponse(frame: Frame): ProxiesResponse {
   }
   exactly(body, at);
   return { status: 0, addresses };
+}
+
+/** TEMPLATE: `scope_count u16 | {fam | prefix | addr | port u16}… | count u8 | {fam | reach | plan_len u16 | plan | hole_count u8 | {offset u16 | kind | sample_len}…}…`. */
+export function parseTemplateResponse(frame: Frame): TemplateResponse {
+  if (frame.kind !== Status.ok) return parseStatusResponse(frame);
+  const body = frame.body;
+  const need = (n: number) => {
+    if (at + n > body.length) throw new WireError('TEMPLATE answer cut short');
+  };
+  let at = 0;
+  need(2);
+  const scopeCount = body.readUInt16BE(0);
+  at = 2;
+  const scope: ScopeException[] = [];
+  for (let i = 0; i < scopeCount; i++) {
+    need(2);
+    const family = body[at]!;
+    if (family !== 4 && family !== 6) throw new WireError(`TEMPLATE scope family ${family}`);
+    const size = family === 4 ? 4 : 16;
+    const prefix = body[at + 1]!;
+    if (prefix > size * 8) throw new WireError(`TEMPLATE scope prefix ${prefix}`);
+    need(2 + size + 2);
+    scope.push({ family, prefix, address: body.subarray(at + 2, at + 2 + size), port: body.readUInt16BE(at + 2 + size) });
+    at += 2 + size + 2;
+  }
+  need(1);
+  const count = body[at++]!;
+  const templates: PlanTemplate[] = [];
+  for (let i = 0; i < count; i++) {
+    need(4);
+    const family = body[at]!;
+    if (family !== 4 && family !== 6) throw new WireError(`TEMPLATE family ${family}`);
+    const reach = body[at + 1]!;
+    const planLength = body.readUInt16BE(at + 2);
+    at += 4;
+    need(planLength + 1);
+    const plan = body.subarray(at, at + planLength);
+    at += planLength;
+    const holeCount = body[at++]!;
+    const holes = [];
+    for (let h = 0; h < holeCount; h++) {
+      need(4);
+      holes.push({ offset: body.readUInt16BE(at), kind: body[at + 2]!, sampleLength: body[at + 3]! });
+      at += 4;
+    }
+    templates.push({ family, reach, plan, holes });
+  }
+  exactly(body, at);
+  return { status: 0, scope, templates };
 }
 
 export function parseVerdictResponse(frame: Frame): VerdictResponse {

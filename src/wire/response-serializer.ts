@@ -13,6 +13,7 @@ import type {
   ReverseResponse,
   ScriptEntry,
   StepResponse,
+  TemplateResponse,
   UdpFastLookupResponse,
   UdpFastResponse,
   UdpLookupResponse,
@@ -96,6 +97,39 @@ export function serializeDialAnswer(body: Buffer): Buffer {
 
 export function serializeProxiesResponse(m: ProxiesResponse): Buffer {
   return serializeFrameOf(Status.ok, [m.addresses.length], Buffer.concat(m.addresses));
+}
+
+/** TEMPLATE's answer (parseTemplateResponse has the layout). */
+export function serializeTemplateResponse(m: TemplateResponse): Buffer {
+  if (!('scope' in m)) return serializeStatus(m.status);
+  const parts: Buffer[] = [];
+  const head = Buffer.allocUnsafe(2);
+  head.writeUInt16BE(m.scope.length);
+  parts.push(head);
+  for (const e of m.scope) {
+    const out = Buffer.allocUnsafe(2 + e.address.length + 2);
+    out[0] = e.family;
+    out[1] = e.prefix;
+    e.address.copy(out, 2);
+    out.writeUInt16BE(e.port, 2 + e.address.length);
+    parts.push(out);
+  }
+  parts.push(Buffer.from([m.templates.length]));
+  for (const t of m.templates) {
+    const out = Buffer.allocUnsafe(4);
+    out[0] = t.family;
+    out[1] = t.reach;
+    out.writeUInt16BE(t.plan.length, 2);
+    parts.push(out, t.plan, Buffer.from([t.holes.length]));
+    for (const h of t.holes) {
+      const hole = Buffer.allocUnsafe(4);
+      hole.writeUInt16BE(h.offset);
+      hole[2] = h.kind;
+      hole[3] = h.sampleLength;
+      parts.push(hole);
+    }
+  }
+  return serializeFrame(Status.ok, Buffer.concat(parts));
 }
 
 export function serializeVerdictResponse(m: VerdictResponse): Buffer {

@@ -50,6 +50,7 @@ const CODECS: Record<OpName, { request: Codec; response?: Codec }> = {
   bindPeer: { request: request(wire.parseBindPeerRequest, wire.serializeBindPeerRequest, Op.bindPeer), response: response(wire.parseBindPeerResponse, wire.serializeBindPeerResponse) },
   verdict: { request: request(wire.parseVerdictRequest, wire.serializeVerdictRequest, Op.verdict), response: response(wire.parseVerdictResponse, wire.serializeVerdictResponse) },
   udpFast: { request: request(wire.parseUdpFastRequest, wire.serializeUdpFastRequest, Op.udpFast), response: response(wire.parseUdpFastResponse, wire.serializeUdpFastResponse) },
+  template: { request: request(() => ({}), wire.serializeTemplateRequest, Op.template), response: response(wire.parseTemplateResponse, wire.serializeTemplateResponse) },
   udpFastLookup: { request: request(wire.parseUdpFastLookupRequest, wire.serializeUdpFastLookupRequest, Op.udpFastLookup), response: response(wire.parseUdpFastLookupResponse, wire.serializeUdpFastLookupResponse) },
 };
 
