@@ -62,7 +62,7 @@ export function agentDir(state: string, key: string): string {
 export function agentKey(config: SockswrapConfig, env: NodeJS.ProcessEnv = process.env): string {
   const { source: _source, notices: _notices, origin: _origin, proxies, ...rest } = config;
   const hops = proxies.map((p) => (p.isolation ? { ...p, username: undefined, password: undefined } : p));
-  const canonical = canonicalJson({ ...rest, proxies: hops, dial: env.SOCKSWRAP_DIAL === '0', standing: env.SOCKSWRAP_STANDING !== '0', templates: env.SOCKSWRAP_TEMPLATES !== '0' });
+  const canonical = canonicalJson({ ...rest, proxies: hops, dial: env.SOCKSWRAP_DIAL === '0', standing: env.SOCKSWRAP_STANDING !== '0', ...(env.SOCKSWRAP_TEMPLATES === '0' ? { templates: false } : {}) });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
