@@ -10,7 +10,7 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, run, type RunResult } from '../helpers/net-lab';
 import { sockswrapArgv, describe as show } from '../helpers/sockswrap';
-import { freePort, loggedConnects, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { closedPort, loggedConnects, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
 const NOWHERE = '198.51.100.7';
@@ -96,14 +96,14 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
   });
 
   test('dynamic chain from the command line (--chain dynamic): a dead first hop is skipped', async () => {
-    const dead = await freePort();
+    const dead = await closedPort();
     const file = conf('dyn.conf', [`dnat ${NOWHERE} 127.0.0.1`, '[ProxyList]', `socks5 127.0.0.1 ${dead}`, `socks5 127.0.0.1 ${micro.port}`, `socks5 127.0.0.1 ${dante.port}`]);
     const r = await sw(['--chain', 'dynamic', '-f', file, '--', py, '-c', PY_ECHO, NOWHERE, String(echoPort)]);
     assert.equal(r.status, 0, show(r));
     assert.equal(JSON.parse(r.stdout.toString()).echo, 'ping\n', show(r));
     assert.match(r.stderr, new RegExp(`via socks5 127\\.0\\.0\\.1:${dead}: cannot reach the proxy: ECONNREFUSED; skipping that hop`), show(r));
 
-    const dead2 = await freePort();
+    const dead2 = await closedPort();
     const all = await sw(['--chain', 'dynamic', '-x', `socks5://127.0.0.1:${dead}`, '-x', `socks5://127.0.0.1:${dead2}`, '--', py, '-c', PY_ECHO, NOWHERE, '80']);
     assert.equal(all.stdout.toString().trim(), `errno ${constants.errno.ECONNREFUSED}`, show(all));
     assert.match(all.stderr, /no live proxy chain left \(all 2 proxies are dead\)/, show(all));
@@ -179,7 +179,7 @@ describe('wrapped programs through chains, and sockswrap check', { skip, concurr
   });
 
   test('check: a dead hop fails a strict chain (exit 1) but not a dynamic one (exit 0); a bad target is exit 2', async () => {
-    const dead = await freePort();
+    const dead = await closedPort();
     const x = ['-x', `socks5://127.0.0.1:${dead}`, '-x', `socks5://127.0.0.1:${dante.port}`];
     const strict = await sw(['check', ...x, `127.0.0.1:${echoPort}`]);
     assert.equal(strict.status, 1, show(strict));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { bin, decide } from './peer-gate';
 import { waitPort } from './port-waiter';
 import { stopper } from './peer-process';
+import { ffi } from '../../src/native/ffi';
 
 /**
  * Real peers on 127.0.0.1 for tests of the SOCKS client itself (no shim involved, so loopback
@@ -32,6 +33,47 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/**
+ * A port of 127.0.0.1 that refuses connections for as long as this process lives, and that no
+ * other socket can take: a TCP socket of this process is bound to it and never listens (Node
+ * binds a TCP socket only to listen or to connect, hence ffi-rs). A port from freePort() is free
+ * for anyone once it is returned, and "nothing listens there" did not hold: danted binds its
+ * outgoing socket to a random odd port of the ephemeral range (bind to port 0, as freePort's own
+ * listen), so about one connect in 14,000 to such a port chose that very port and connected to
+ * itself (TCP simultaneous open): danted said "succeeded" and the refused target came back as
+ * errno 0 (docs/testing.md, "Flakes found"). A bound port is skipped by every bind to port 0 and
+ * every connect's own choice of a local port, and an explicit bind to it fails (EADDRINUSE).
+ */
+export async function closedPort(): Promise<number> {
+  const lib = ffi();
+  const { DataType } = lib;
+  if (!libcOpen) {
+    lib.open({ library: LIBC, path: '' });
+    libcOpen = true;
+  }
+  const call = (funcName: string, paramsType: unknown[], paramsValue: unknown[]) =>
+    lib.load({ library: LIBC, funcName, retType: DataType.I32, paramsType, paramsValue } as Parameters<typeof lib.load>[0]) as number;
+  const fd = call('socket', [DataType.I32, DataType.I32, DataType.I32], [AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0]);
+  if (fd < 0) throw new Error('closedPort: socket() failed');
+  for (let tries = 0; tries < 20; tries++) {
+    // A port free a moment ago (another process may take it first: then the bind fails, and the next one is tried).
+    const port = await freePort();
+    const sin = Buffer.alloc(16);
+    sin.writeUInt16LE(AF_INET, 0);
+    sin.writeUInt16BE(port, 2);
+    Buffer.from([127, 0, 0, 1]).copy(sin, 4);
+    if (call('bind', [DataType.I32, DataType.U8Array, DataType.I32], [fd, sin, sin.length]) === 0) return port;   // fd stays open: the port stays taken
+  }
+  call('close', [DataType.I32], [fd]);
+  throw new Error('closedPort: no port could be bound');
+}
+
+const LIBC = 'sockswrap-test-libc';
+let libcOpen = false;
+const AF_INET = 2;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0o2000000;
 
 export interface RunningPeer {
   port: number;
@@ -138,7 +180,7 @@ export interface LoopbackTargets {
   echoPort: number;
   /** Sends `banner` on accept, then echoes what it gets and closes. */
   bannerPort: number;
-  /** Nothing listens there. */
+  /** Nothing listens there, and nothing can (closedPort()). */
   closedPort: number;
   close(): void;
 }
@@ -153,7 +195,7 @@ export async function startLoopbackTargets(banner: string): Promise<LoopbackTarg
   return {
     echoPort: echo.port,
     bannerPort: speaker.port,
-    closedPort: await freePort(),
+    closedPort: await closedPort(),
     close: () => {
       echo.close();
       speaker.close();

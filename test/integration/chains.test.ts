@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import { connectChain, type ChainOptions, type EstablishedChain } from '../../src/client/chain-connect';
 import type { ChainType, ProxySpec } from '../../src/config/config-types';
 import { errnoFor } from '../../src/protocol/errno-map';
-import { freePort, loggedConnects, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
+import { closedPort, loggedConnects, startDanted, startMicrosocks, startServer, type RunningPeer, type TestServer } from '../helpers/loopback-peers';
 import { expectChainError } from '../helpers/chain-io';
 import { skipUnless } from '../helpers/peer-gate';
 
@@ -52,7 +52,7 @@ describe('chain types against real proxies on loopback', { skip: MISSING, concur
     garbage = await startServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     servers.push(echo, stall, garbage);
     echoPort = echo.port;
-    deadPort = await freePort();
+    deadPort = await closedPort();
     [micro, dante, micro2] = await Promise.all([startMicrosocks(), startDanted(), startMicrosocks({ user: 'u', password: 'p' })]);
     peers.push(micro, dante, micro2);
   });
@@ -111,13 +111,13 @@ describe('chain types against real proxies on loopback', { skip: MISSING, concur
   });
 
   test('dynamic: every hop dead fails with ECONNREFUSED, naming a hop; a refused target is not retried', async () => {
-    const other = await freePort();
+    const other = await closedPort();
     const err = await expectChainError(connectChain(target(), opts('dynamic', [socks5(deadPort), socks5(other)])));
     assert.equal(errnoFor(err.error.code), constants.errno.ECONNREFUSED);
     assert.match(err.message, /via socks5 127\.0\.0\.1:\d+: no live proxy chain left \(all 2 proxies are dead\)/);
 
     let skips = 0;
-    const closed = await freePort();
+    const closed = await closedPort();
     const refused = await expectChainError(
       connectChain({ kind: 'ipv4', host: '127.0.0.1', port: closed }, opts('dynamic', [socks5(micro.port), socks5(dante.port)], { onDeadHop: () => skips++ })),
     );
