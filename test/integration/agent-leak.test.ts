@@ -45,7 +45,8 @@ const CLOSED_TARGET = [198, 18, 0, 2];
 
 /** The agent's per-connection state, read from its private fields (renaming one fails loudly). */
 interface AgentInternals {
-  control: { clients: Set<unknown>; connectionsByPid: Map<number, number>; refusalsLogged: Map<number, Set<string>> };
+  /** programs.now: processes with a control connection open (program-tally.ts; the processes it remembers after are bounded there). */
+  control: { clients: Set<unknown>; programs: { now: number }; refusalsLogged: { size: number } };
   relay: { peers: Map<string, Buffer>; sockets: Set<unknown> };
   broker: { pending: Map<string, unknown> };
 }
@@ -54,7 +55,7 @@ function sizes(agent: Agent) {
   const { control, relay, broker } = agent as unknown as AgentInternals;
   return {
     controlClients: control.clients.size,
-    pids: control.connectionsByPid.size,
+    pids: control.programs.now,
     refusalPids: control.refusalsLogged.size,
     peers: relay.peers.size,
     relaySockets: relay.sockets.size,
