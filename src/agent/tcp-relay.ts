@@ -6,6 +6,7 @@ import { PeerTable } from './peer-table';
 import { sendUrgentByte } from './urgent-byte';
 import { RELAY_CONNECTED, TICKET_LEN, serializeWireAddress } from '../wire';
 import { spliceStreams } from './stream-splice';
+import { withLiteralLookup } from './loopback-literal';
 
 const TICKET_WAIT_MS = 5_000;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -43,12 +44,12 @@ export class TcpRelay {
       const relay = host === '::1' ? 6 : 4;
       const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket, relay));
       server.once('error', reject);
-      server.listen({ host, port: 0, ipv6Only: host === '::1' }, () => {
+      withLiteralLookup(() => server.listen({ host, port: 0, ipv6Only: host === '::1' }, () => {
         server.off('error', reject);
         server.on('error', () => {});
         this.servers.push(server);
         resolve((server.address() as net.AddressInfo).port);
-      });
+      }));
     });
   }
 

@@ -6,6 +6,7 @@
  * port, or with another association id, are dropped.
  */
 import { timingSafeEqual } from '../native/lazy-crypto';
+import { literalLookup } from './loopback-literal';
 import dgram from 'node:dgram';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { constants, endianness } from 'node:os';
@@ -293,7 +294,7 @@ export class UdpRelay {
 
   private bind(relay: 4 | 6): Promise<number> {
     return new Promise((resolve, reject) => {
-      const socket = dgram.createSocket({ type: relay === 6 ? 'udp6' : 'udp4', ipv6Only: relay === 6 });
+      const socket = dgram.createSocket({ type: relay === 6 ? 'udp6' : 'udp4', ipv6Only: relay === 6, lookup: literalLookup });
       socket.once('error', reject);
       socket.bind({ address: relay === 6 ? '::1' : '127.0.0.1', port: 0, exclusive: true }, () => {
         socket.off('error', reject);
