@@ -34,8 +34,12 @@ type Internal = typeof Module & {
   prototype: { _compile(content: string, filename: string): unknown };
 };
 
-/** Installs the hooks for modules under `root`; `mainFile` dates the build. Never throws. */
-export function useModuleCache(root: string, mainFile: string): void {
+/**
+ * Installs the hooks for modules under `root`; `mainFile` dates the build. `kind` names the cache
+ * file: a start from the start-up snapshot loads only what is outside it (ffi-rs), and keeps its
+ * own file, so the two kinds of start never overwrite each other's. Never throws.
+ */
+export function useModuleCache(root: string, mainFile: string, kind: 'modules' | 'outside-snapshot' = 'modules'): void {
   if (process.env.SOCKSWRAP_MODULE_CACHE === '0') return;
   let key: string;
   let file: string;
@@ -43,7 +47,7 @@ export function useModuleCache(root: string, mainFile: string): void {
     key = `${process.version} ${process.arch} ${statSync(mainFile).mtimeMs}`;
     const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
     // One file per installed copy (its path hashed): two checkouts never overwrite each other's.
-    file = join(base, 'sockswrap', `modules-${process.version}-${fnv1a(root)}.bin`);
+    file = join(base, 'sockswrap', `${kind}-${process.version}-${fnv1a(root)}.bin`);
   } catch {
     return;
   }

@@ -13,8 +13,15 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { hostLibc } from '../native/ffi';
 import { join } from 'node:path';
 
-/** The package root: dist/src/cli → ../../.. */
-export const PACKAGE_ROOT = join(__dirname, '..', '..', '..');
+/**
+ * The package root: dist/src/cli → ../../.. The start-up snapshot ran this module where it was
+ * built, so its main function sets where the package is now (setPackageRoot).
+ */
+export let PACKAGE_ROOT = join(__dirname, '..', '..', '..');
+
+export function setPackageRoot(root: string): void {
+  PACKAGE_ROOT = root;
+}
 
 const SHIM = 'libsockswrap.so';
 const IDENTITY_MARK = Buffer.from('@(#)sockswrap-shim ');

@@ -37,6 +37,10 @@ function exportedFunctions(nm: string, file: string): string[] {
   return out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length === 3 && /^[TW]$/.test(f[1])).map((f) => f[2]).sort();
 }
 
+function packedList(tarball: string): string[] {
+  return ok(spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }), 'tar -t').split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
+}
+
 describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP, timeout: 300_000 }, () => {
   let base: string;
   let tarball: string;
@@ -69,7 +73,7 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP,
     const packed = JSON.parse(ok(pack, 'npm pack')) as { filename: string }[];
     tarball = join(src, packed[0].filename);
 
-    // The sandbox: node and sh, nothing else (npm runs sh for npx; the launcher is #!/usr/bin/env node).
+    // The sandbox: node and sh, nothing else (npm runs sh for npx; bin/sockswrap is a #!/bin/sh script that starts node).
     sandboxPath = join(base, 'sandbox-bin');
     mkdirSync(sandboxPath);
     symlinkSync(process.execPath, join(sandboxPath, 'node'));
@@ -104,8 +108,8 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP,
   });
 
   test('the tarball holds the compiled JS, both prebuilt shims, the docs and the man page, and nothing of the build', () => {
-    const list = ok(spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }), 'tar -t').split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
-    for (const want of ['bin/sockswrap.js', 'dist/src/cli/main.js', 'man/sockswrap.1', 'README.md', 'docs/packaging.md',
+    const list = packedList(tarball);
+    for (const want of ['bin/sockswrap', 'bin/sockswrap.js', 'dist/src/cli/main.js', 'dist/snapshot/sockswrap.blob', 'dist/snapshot/node.json', 'man/sockswrap.1', 'README.md', 'docs/packaging.md',
       'prebuilds/linux-x64-gnu/libsockswrap.so', 'prebuilds/linux-x64-gnu/libsockswrap-check.so',
       'prebuilds/linux-arm64-gnu/libsockswrap.so', 'prebuilds/linux-arm64-gnu/libsockswrap-check.so',
       'node_modules/commander/package.json', 'node_modules/ipaddr.js/package.json', 'node_modules/dns-packet/package.json']) {
@@ -143,6 +147,24 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP,
     assert.match(local, /\(prebuilt: .*\/project\/node_modules\/sockswrap\/prebuilds\/linux-x64-gnu\/libsockswrap\.so\)/);
     const npx = sandboxed([process.execPath, join(dirname(npmCli()), 'npx-cli.js'), '--offline', '--yes', `./${tarball.split('/').pop()}`, '--version'], { cwd: dirname(tarball) });
     assert.match(ok(npx, 'npx ./sockswrap-*.tgz --version'), /\(prebuilt: .*\/_npx\/.*\/prebuilds\/linux-x64-gnu\/libsockswrap\.so\)/);
+  });
+
+  test('the start-up snapshot: packed, vouched for by a first normal start, then taken, with the same output', () => {
+    // The package's own command, not npm's link to it: the sandbox has no readlink, so through the
+    // link it is always the normal start (test/integration/startup-snapshot.test.ts runs both).
+    const direct = join(installed, 'bin', 'sockswrap');
+    const how = ['-q', '-x', 'socks5h://127.0.0.1:9', '--', 'node', '-e',
+      "console.log(require('fs').readFileSync('/proc/' + process.ppid + '/cmdline', 'utf8').split('\\0')[1] === '--snapshot-blob' ? 'snapshot' : 'normal')"];
+    const nodePath = join(installed, 'dist', 'snapshot', 'node-path');
+    assert.ok(!packedList(tarball).includes('dist/snapshot/node-path'), 'the packing machine\'s node-path is in the package');
+    if (!existsSync(nodePath)) assert.equal(ok(sandboxed([direct, ...how]), 'first run').trim(), 'normal');
+    assert.equal(readFileSync(nodePath, 'utf8'), `${realpathSync(process.execPath)}\n`);
+    assert.equal(ok(sandboxed([direct, ...how]), 'snapshot run').trim(), 'snapshot');
+    for (const args of [['--version'], ['-x', 'bogus://', '--', 'true'], ['-q', '-x', 'socks5h://127.0.0.1:9', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']]) {
+      const a = sandboxed([direct, ...args]);
+      const b = sandboxed([process.execPath, join(installed, 'bin', 'sockswrap.js'), ...args]);
+      assert.deepEqual([a.status, a.stdout, a.stderr], [b.status, b.stdout, b.stderr], args.join(' '));
+    }
   });
 
   /** A copy of the installed package, to break one thing in. */

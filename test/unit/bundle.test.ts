@@ -1,0 +1,56 @@
+// tools/bundle.js, the start-up snapshot's bundler: a package of a few modules in a temp dir,
+// bundled and run as one script, must give what Node's own loading gives (relative requires, a
+// dependency in a linked node_modules, JSON, a require cycle, built-ins); a require that is not a
+// string literal must fail the bundle rather than be missed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const { collect, render } = require(join(__dirname, '..', '..', '..', 'tools', 'bundle.js')) as {
+  collect(root: string, entries: string[]): [string, string, Record<string, string>][];
+  render(modules: [string, string, Record<string, string>][], tail: string): string;
+};
+
+function runNode(args: string[]): string {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+test('bundle: the same results as Node loading the files, through a linked node_modules', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bundle-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = join(dir, 'pkg');
+  const deps = join(dir, 'elsewhere', 'node_modules');
+  mkdirSync(join(root, 'lib'), { recursive: true });
+  mkdirSync(join(deps, 'dep'), { recursive: true });
+  symlinkSync(deps, join(root, 'node_modules'));
+  writeFileSync(join(deps, 'dep', 'package.json'), '{ "name": "dep", "main": "main.js" }\n');
+  writeFileSync(join(deps, 'dep', 'main.js'), "exports.name = 'dep:' + require('./package.json').name;\n");
+  writeFileSync(join(root, 'data.json'), '{ "n": 3 }\n');
+  writeFileSync(join(root, 'lib', 'a.js'), "exports.early = 'a'; const b = require(\"./b\"); exports.late = b.fromA;\n");
+  writeFileSync(join(root, 'lib', 'b.js'), "const a = require('./a'); exports.fromA = a.early + '+b';\n");
+  writeFileSync(join(root, 'main.js'), [
+    "const { basename } = require('node:path');",
+    "const a = require('./lib/a');",
+    "module.exports = () => [a.late, require('dep').name, require('./data.json').n, basename(__filename), typeof require('node:fs').readFileSync].join(' ');",
+  ].join('\n'));
+  const direct = runNode(['-e', `console.log(require(${JSON.stringify(join(root, 'main.js'))})())`]);
+  assert.equal(direct, 'a+b dep:dep 3 main.js function\n');
+
+  const modules = collect(root, [join(root, 'main.js')]);
+  assert.deepEqual(modules.map(([key]) => key).sort(), ['data.json', 'lib/a.js', 'lib/b.js', 'main.js', 'node_modules/dep/main.js', 'node_modules/dep/package.json']);
+  const script = join(dir, 'bundle.js');
+  writeFileSync(script, render(modules, `bundle.root = ${JSON.stringify(root)}; console.log(load('main.js')());`));
+  assert.equal(runNode([script]), direct);
+});
+
+test('bundle: a require that is not a string literal fails the bundle', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bundle-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'main.js'), "const name = './x'; module.exports = require(name);\n");
+  assert.throws(() => collect(dir, [join(dir, 'main.js')]), /main\.js: require\(name\) is not a string literal/);
+});
