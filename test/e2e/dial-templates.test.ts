@@ -9,7 +9,7 @@
 // to the proxy as a name.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../helpers/net-lab';
 import { cleanEnv } from '../helpers/net-lab';
@@ -17,7 +17,7 @@ import { standardLab } from '../helpers/standard-lab';
 import { labSpawner, reEscape, startDanted, waitForLog, CLOSED_PORT, type Danted } from '../helpers/peers';
 import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
 import { assertNoLeaks } from '../helpers/proof';
-import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
+import { SOCKSWRAP, sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
 /** Echo servers on many ports of both target addresses (in the proxy namespace). */
@@ -217,6 +217,35 @@ describe('dial templates: first connects to new destinations ask the agent nothi
       assert.equal(at(o + 5), `echo ${nowhere} 80`, 'dnat: rewritten, getpeername the original');
       assert.match(at(o + 6) ?? '', /^errno \d+$/, 'no dnat rule for port 81: danted cannot reach TEST-NET');
       assert.match(at(o + 7) ?? '', /^errno \d+$/, 'an unnamed fake address: the proxy cannot reach it');
+    }
+    assertNoLeaks(lab);
+  });
+
+  test("the agent's counts (sockswrap status) include every templated connect", async () => {
+    const binDir = join(lab.dir, 'status-bin');
+    const runtime = join(lab.dir, 'status-runtime');
+    mkdirSync(binDir);
+    mkdirSync(runtime, { mode: 0o700 });
+    symlinkSync(SOCKSWRAP, join(binDir, 'sockswrap'));
+    const env = cleanEnv({ PATH: `${binDir}:${process.env.PATH}`, XDG_RUNTIME_DIR: runtime, SHELL: '/bin/sh', HOME: lab.dir });
+    const n = 30;
+    const dests = Array.from({ length: n }, (_, i) => v4(160 + i));
+    const script = `eval "$(sockswrap on -q -x socks5://${danted.host}:${danted.port})" || exit 90
+${py} -c '${PY_EACH.replace(/'/g, "'\\''")}' '${JSON.stringify(dests)}'
+sockswrap status --json`;
+    try {
+      const r = await lab.run(lab.client, [bin('bash'), '-c', script], { env, timeoutMs: 60_000 });
+      assert.equal(r.status, 0, show(r));
+      const out = r.stdout.toString();
+      const lines = out.split('\n');
+      assert.deepEqual(lines.slice(0, n), dests.map(([h, p]) => `echo ${h} ${p}`), out);
+      const status = JSON.parse(lines.slice(n).join('\n'));
+      const agent = status.agents.find((a: { running: boolean }) => a.running);
+      // The first connects ask (CONNECT, until the probe has answered and TEMPLATE came), the rest
+      // are templated (NOTE): each counts once, as a proxied connect.
+      assert.equal(agent.counts.connectsProxied, n, JSON.stringify(status));
+    } finally {
+      await lab.run(lab.client, [process.execPath, SOCKSWRAP, 'agent', 'stop', '--all', '-q'], { env, timeoutMs: 30_000 });
     }
     assertNoLeaks(lab);
   });
