@@ -31,10 +31,22 @@ export function usageError(prefix: string, message: string): never {
   process.exit(EXIT_USAGE);
 }
 
-/** Parses config options with commander; bad input exits 2 (the usual message first). */
-export function parseConfigArgs(name: string, argv: string[], extra?: (c: Command) => void): ConfigCliOptions & Record<string, unknown> {
+/** A command of config options (on, agent, agent stop): commander's definition, also read by completion.ts. */
+export function configCommand(name: string, extra?: (c: Command) => void): Command {
   const command = addConfigOptions(new Command().name(name).exitOverride().allowExcessArguments(false).configureOutput({ writeErr: (t) => process.stderr.write(t) }));
   extra?.(command);
+  return command;
+}
+
+/** `sockswrap agent [options]`. */
+export const buildAgentCommand = () => configCommand('sockswrap agent', (c) => c.usage('[options] | stop [--all]').description('a persistent agent in the foreground (systemd), or stop one')
+  .addHelpText('after', '\n  sockswrap agent stop [--all]   stop the agent of this configuration (or every agent)'));
+/** `sockswrap agent stop [options]`. */
+export const buildAgentStopCommand = () => configCommand('sockswrap agent stop', (c) => c.description('stop the agent of this configuration, or every agent')
+  .option('--all', 'stop every agent of this user').option('--this-shell', "stop the agent of this shell's $SOCKSWRAP_SOCK"));
+
+/** Parses config options with commander; bad input exits 2 (the usual message first). */
+export function parseConfigArgs(command: Command, argv: string[]): ConfigCliOptions & Record<string, unknown> {
   try {
     command.parse(normalizeTorArgs(command, argv), { from: 'user' });
   } catch (err) {
@@ -72,7 +84,7 @@ export async function runAgentCommand(argv: string[]): Promise<void> {
     delete process.env[AGENT_ARGV_ENV];
     delete process.env[DAEMON_ENV];
   }
-  const opts = parseConfigArgs('sockswrap agent', args, (c) => c.usage('[options] | stop [--all]').addHelpText('after', '\n  sockswrap agent stop [--all]   stop the agent of this configuration (or every agent)'));
+  const opts = parseConfigArgs(buildAgentCommand(), args);
   const config = configOrExit(opts);
   const verbosity: Verbosity = opts.verbose ? 'verbose' : opts.quiet || config.quiet ? 'quiet' : 'normal';
   const log = new StderrLogger(verbosity);
@@ -239,7 +251,7 @@ async function stopAgent(r: AgentRecord): Promise<boolean> {
 }
 
 async function stopCommand(argv: string[]): Promise<void> {
-  const opts = parseConfigArgs('sockswrap agent stop', argv, (c) => c.option('--all', 'stop every agent of this user').option('--this-shell', "stop the agent of this shell's $SOCKSWRAP_SOCK"));
+  const opts = parseConfigArgs(buildAgentStopCommand(), argv);
   const state = stateDir();
   let targets: AgentRecord[] = [];
   const configGiven = opts.proxy.length > 0 || opts.proxyFile !== undefined || opts.config !== undefined || opts.tor !== undefined;

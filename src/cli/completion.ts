@@ -29,8 +29,12 @@ interface CommandSpec {
   name: string;
   description: string;
   options: OptionSpec[];
-  /** Words the command's first argument is one of (completion's shells). */
+  /** Words the command's first argument is one of (completion's shells, agent's stop). */
   words?: string[];
+  /** Its first argument is a host:port (check). */
+  target?: boolean;
+  /** Subcommands, by their word (agent stop): the same spec, named "command word". */
+  subcommands?: CommandSpec[];
 }
 
 export interface CompletionModel {
@@ -57,16 +61,33 @@ function optionSpecs(command: Command): OptionSpec[] {
   return [...specs, HELP];
 }
 
+/** Shell mode's commands (docs/shell-mode.md), from their commander definitions. */
+function shellModeCommands(): CommandSpec[] {
+  const { buildOnCommand, buildOffCommand, buildStatusCommand } = require('./shell-commands') as typeof import('./shell-commands');
+  const { buildAgentCommand, buildAgentStopCommand } = require('./agent-command') as typeof import('./agent-command');
+  const spec = (name: string, c: Command): CommandSpec => ({ name, description: brief(c.description()), options: optionSpecs(c) });
+  return [
+    spec('on', buildOnCommand()),
+    spec('off', buildOffCommand()),
+    spec('status', buildStatusCommand()),
+    { ...spec('agent', buildAgentCommand()), words: ['stop'], subcommands: [spec('agent stop', buildAgentStopCommand())] },
+  ];
+}
+
 export function completionModel(program: Command, check: Command, serve?: Command): CompletionModel {
   return {
     options: optionSpecs(program),
     commands: [
-      { name: 'check', description: brief(check.description()), options: optionSpecs(check) },
+      { name: 'check', description: brief(check.description()), options: optionSpecs(check), target: true },
       ...(serve ? [{ name: 'serve', description: brief(serve.description()), options: optionSpecs(serve) }] : []),
+      ...shellModeCommands(),
       { name: 'completion', description: 'print a completion script for bash, zsh or fish', options: [HELP], words: [...SHELLS] },
     ],
   };
 }
+
+/** The word that names a subcommand: "agent stop" → "stop". */
+const subWord = (c: CommandSpec) => c.name.split(' ').pop()!;
 
 export function completionScript(shell: Shell, model: CompletionModel): string {
   switch (shell) {
@@ -100,11 +121,14 @@ function bashValueCases(specs: OptionSpec[]): string {
 
 function bashScript(m: CompletionModel): string {
   const valueFlags = flagsOf(m.options, (s) => s.kind !== 'none').join('|');
+  const body = (c: CommandSpec, indent: string) =>
+    `${indent}_sockswrap_value_${bashName(c.name)} "$prev" && return\n${indent}[[ $cur == -* ]] && COMPREPLY=($(compgen -W "${flagsOf(c.options, () => true).join(' ')}" -- "$cur"))\n${indent}return`;
   const commandCases = m.commands.map((c) => {
-    const words = c.words ? `[[ $cword -eq 2 && $cur != -* ]] && { COMPREPLY=($(compgen -W "${c.words.join(' ')}" -- "$cur")); return; }\n      ` : '';
-    return `    ${c.name})\n      _sockswrap_value_${bashName(c.name)} "$prev" && return\n      ${words}[[ $cur == -* ]] && COMPREPLY=($(compgen -W "${flagsOf(c.options, () => true).join(' ')}" -- "$cur"))\n      return;;`;
+    const subs = (c.subcommands ?? []).map((sub) => `      if [[ $cword -gt 2 && \${words[2]} == ${subWord(sub)} ]]; then\n${body(sub, '        ')}\n      fi\n`).join('');
+    const words = c.words ? `      [[ $cword -eq 2 && $cur != -* ]] && { _sockswrap_value_${bashName(c.name)} "$prev" || COMPREPLY=($(compgen -W "${c.words.join(' ')}" -- "$cur")); return; }\n` : '';
+    return `    ${c.name})\n${subs}${words}${body(c, '      ')};;`;
   }).join('\n');
-  const valueFunctions = [{ name: 'run', options: m.options }, ...m.commands].map((c) =>
+  const valueFunctions = [{ name: 'run', options: m.options }, ...m.commands.flatMap((c) => [c, ...(c.subcommands ?? [])])].map((c) =>
     `_sockswrap_value_${bashName(c.name)}() {\n  case $1 in\n${bashValueCases(c.options)}\n  esac\n  return 1\n}`).join('\n');
   return `# sockswrap completion for bash. Load it with:  eval "$(sockswrap completion bash)"
 # or save it as ~/.local/share/bash-completion/completions/sockswrap
@@ -183,9 +207,15 @@ function zshSpecs(specs: OptionSpec[]): string[] {
 }
 
 function zshScript(m: CompletionModel): string {
+  const args = (c: CommandSpec, indent: string) => {
+    const first = c.words ? `'1:${c.subcommands ? 'command' : 'shell'}:(${c.words.join(' ')})'` : c.target ? `'1:target (host\\:port): '` : '';
+    const lines = [...zshSpecs(c.options).map((l) => `${indent}${l.trimStart()}`), ...(first ? [`${indent}${first}`] : [])];
+    return `${indent.slice(2)}_arguments -s -S \\\n${lines.join(' \\\n')}`;
+  };
   const commandCases = m.commands.map((c) => {
-    const first = c.words ? `'1:shell:(${c.words.join(' ')})'` : `'1:target (host\\:port): '`;
-    return `      ${c.name})\n        shift words; (( CURRENT-- ))\n        _arguments -s -S \\\n${zshSpecs(c.options).map((l) => `  ${l} \\`).join('\n')}\n          ${first}\n        return;;`;
+    const subs = (c.subcommands ?? []).map((sub) =>
+      `        if (( CURRENT > 2 )) && [[ $words[2] == ${subWord(sub)} ]]; then\n          shift words; (( CURRENT-- ))\n${args(sub, '            ')}\n          return\n        fi\n`).join('');
+    return `      ${c.name})\n        shift words; (( CURRENT-- ))\n${subs}${args(c, '          ')}\n        return;;`;
   }).join('\n');
   return `#compdef sockswrap
 # sockswrap completion for zsh. Load it with:  source <(sockswrap completion zsh)
@@ -241,7 +271,10 @@ function fishScript(m: CompletionModel): string {
   const commandLines = m.commands.flatMap((c) => [
     ...fishLines(c.options, c.name),
     ...(c.words ? [`complete -c sockswrap -n '__sockswrap_state_is ${c.name}' -x -a ${fishQuote(c.words.join(' '))}`] : []),
+    ...(c.subcommands ?? []).flatMap((sub) => fishLines(sub.options, bashName(sub.name))),
   ]);
+  const subcommandStates = m.commands.flatMap((c) => (c.subcommands ?? []).map((sub) =>
+    `        if test $n -ge 3; and test $tokens[2] = ${c.name}; and test $tokens[3] = ${subWord(sub)}\n            echo ${bashName(sub.name)}\n            return\n        end\n`)).join('');
   return `# sockswrap completion for fish. Load it with:  sockswrap completion fish | source
 # or save it as ~/.config/fish/completions/sockswrap.fish
 # __sockswrap_state prints what the word being completed is: first (a command, a program or an
@@ -251,7 +284,7 @@ function __sockswrap_state
     set -l tokens (commandline -opc)
     set -l n (count $tokens)
     if test $n -ge 2; and contains -- $tokens[2] ${m.commands.map((c) => c.name).join(' ')}
-        echo $tokens[2]
+${subcommandStates}        echo $tokens[2]
         return
     end
     set -l i 2

@@ -2,9 +2,9 @@
  * `sockswrap on [config options] [--shell NAME]`, `sockswrap off [--shell NAME]`,
  * `sockswrap status [--json]`: shell mode (docs/shell-mode.md).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { escapeControl } from '../log/terminal-text';
-import { EXIT_USAGE, configOrExit, liveAgent, parseConfigArgs, startBackgroundAgent, usageError } from './agent-command';
+import { EXIT_USAGE, configCommand, configOrExit, liveAgent, parseConfigArgs, startBackgroundAgent, usageError } from './agent-command';
 import { agentKey, askCounts, listAgentDirs, recordAlive, stateDir, type AgentRecord } from './agent-state';
 import { SHELL_NAMES, detectShell, offCode, onCode, type ShellKind } from './shell-code';
 
@@ -30,11 +30,21 @@ function takeShell(argv: string[], command: string): { kind: ShellKind; rest: st
   return { kind, rest };
 }
 
+/** --shell NAME, as commander would define it (takeShell parses it; help and completion read this). */
+const shellOption = () => new Option('--shell <name>', 'the shell to print code for: bash, zsh, dash, sh, ksh, fish (default: the calling shell, else $SHELL)')
+  .choices(['bash', 'zsh', 'dash', 'sh', 'ksh', 'fish']);
+
+/** The commander definitions of on, off and status (completion.ts reads them too). */
+export const buildOnCommand = () => configCommand('sockswrap on', (c) =>
+  c.usage('[options]   (eval "$(sockswrap on -x socks5h://HOST:PORT)"; fish: sockswrap on ... | source)')
+    .description('shell mode: print shell code that proxies every program the shell starts').addOption(shellOption()));
+export const buildOffCommand = () => new Command().name('sockswrap off').description('end shell mode: print shell code that undoes on').addOption(shellOption());
+export const buildStatusCommand = () => new Command().name('sockswrap status').description('the running agents (shell mode)').allowExcessArguments(false)
+  .option('--json', 'print one JSON object (fields in docs/shell-mode.md)');
+
 export async function runOn(argv: string[]): Promise<void> {
   const { kind, rest } = takeShell(argv, 'on');
-  const opts = parseConfigArgs('sockswrap on', rest, (c) =>
-    c.usage('[options]   (eval "$(sockswrap on -x socks5h://HOST:PORT)"; fish: sockswrap on ... | source)')
-      .option('--shell <name>', 'the shell to print code for: bash, zsh, dash, sh, ksh, fish (default: the calling shell, else $SHELL)'));
+  const opts = parseConfigArgs(buildOnCommand(), rest);
   const config = configOrExit(opts);
   const key = agentKey(config);
   let record: AgentRecord | undefined;
@@ -81,8 +91,7 @@ export interface StatusJson {
 }
 
 export async function runStatus(argv: string[]): Promise<void> {
-  const command = new Command().name('sockswrap status').allowExcessArguments(false).option('--json', 'print one JSON object (fields in docs/shell-mode.md)')
-    .exitOverride().configureOutput({ writeErr: (t) => process.stderr.write(t) });
+  const command = buildStatusCommand().exitOverride().configureOutput({ writeErr: (t) => process.stderr.write(t) });
   try {
     command.parse(argv, { from: 'user' });
   } catch (err) {

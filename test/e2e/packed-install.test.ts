@@ -283,5 +283,57 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP,
         assert.deepEqual(listing.trim().split(/\s+/).sort(), ['dynamic', 'random', 'round-robin', 'strict'], out);
       } else assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split('\t')[0]).sort(), ['dynamic', 'random', 'round-robin', 'strict']);
     });
+
+    test(`the ${shell} completion script completes shell mode's commands: agent stop --all, on --shell NAME, status --json`, { skip: skipUnless([shell]) }, () => {
+      const script = join(base, `completion.${shell}`);
+      writeFileSync(script, ok(sandboxed([sockswrapBin, 'completion', shell]), `completion ${shell}`));
+      const words = ['agent stop --a', 'on --shell ', 'status --j', 'agent '];
+      const probes: Record<typeof shell, string[]> = {
+        bash: ['bash', '--norc', '--noprofile', '-c', [`source ${script} || exit 1`,
+          ...words.map((w) => `COMP_WORDS=(sockswrap ${w.trim()}${w.endsWith(' ') ? ' ""' : ''}) COMP_CWORD=${w.trim().split(' ').length + (w.endsWith(' ') ? 1 : 0)} && _sockswrap && echo "\${COMPREPLY[*]}"`)].join('\n')],
+        // Each line typed at zsh's line editor under zpty: the word completed in place, or the listing.
+        zsh: ['zsh', '-f', '-c', [
+          'zmodload zsh/zpty',
+          'zpty z zsh -f -i',
+          `zpty -w z "autoload -Uz compinit; compinit -u -D; source ${script}; P=READY; PS1=\\"\\$P> \\""`,
+          "zpty -r z out '*READY> '",
+          // Several matches are listed (wait for the last); a single one is completed in place, and
+          // then the line is printed by putting `print -r -- R3` in front of it.
+          "zpty -w -n z $'sockswrap agent stop --\\t'",
+          "zpty -r z out '*--this-shell*'",
+          'print -r -- "R0 $out"',
+          "zpty -w z $'\\C-u'",
+          "zpty -r z out '*READY> '",
+          "zpty -w -n z $'sockswrap on --shell \\t'",
+          "zpty -r z out '*zsh*'",
+          'print -r -- "R1 ${${(f)out}[-1]}"',
+          "zpty -w z $'\\C-u'",
+          "zpty -r z out '*READY> '",
+          "zpty -w -n z $'sockswrap status --\\t'",
+          "zpty -r z out '*--json*'",
+          'print -r -- "R2 $out"',
+          "zpty -w z $'\\C-u'",
+          "zpty -r z out '*READY> '",
+          "zpty -w -n z $'sockswrap agent \\t'",
+          "zpty -w z $'\\C-aprint -r -- ${:-R3} '",
+          "zpty -r z out '*R3 sockswrap agent stop*'",
+          'print -r -- "R3 ok"',
+        ].join('\n')],
+        fish: ['fish', '--no-config', '-c', [`source ${script}; or exit 1`, ...words.map((w) => `echo (complete -C'sockswrap ${w}' | cut -f1)`)].join('\n')],
+      };
+      const r = spawnSync(which(shell)!, probes[shell].slice(1), { encoding: 'utf8', timeout: 30_000, env: { HOME: home, PATH: process.env.PATH, TERM: 'dumb' } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '', `${shell} printed errors`);
+      if (shell === 'zsh') {
+        const out = r.stdout.replace(/\r|\x1b\[[0-9;?]*[A-Za-z]/g, '');
+        // A single match is completed in place (the line ends with it), several are listed.
+        assert.match(out, /R0 [^]*--all[^]*--this-shell/, out);
+        assert.match(out, /R1 .*bash\s+dash\s+fish\s+ksh\s+sh\s+zsh/, out);
+        assert.match(out, /R2 [^]*--help[^]*--json/, out);
+        assert.match(out, /R3 ok/, out);
+      } else {
+        assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).sort().join(' ')), ['--all', 'bash dash fish ksh sh zsh', '--json', 'stop'], r.stdout);
+      }
+    });
   }
 });

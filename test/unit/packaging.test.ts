@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { hostLibc, locateShim, readShimIdentity } from '../../src/cli/shim-locator';
 import { HELP_EXAMPLES } from '../../src/cli/help-examples';
 import { URL_SCHEMES, completionModel, completionScript } from '../../src/cli/completion';
+import { buildOnCommand, buildStatusCommand } from '../../src/cli/shell-commands';
+import { buildAgentStopCommand } from '../../src/cli/agent-command';
 import { buildProgram } from '../../src/cli/main';
 import { buildCheckCommand } from '../../src/cli/check-command';
 import { buildServeCommand } from '../../src/serve/serve-command';
@@ -114,14 +116,17 @@ test('the man page describes every option of the run command, of check and of se
   assert.match(page, new RegExp(`^\\.TH SOCKSWRAP 1 \\S+ "sockswrap ${version.replace(/\./g, '\\.')}"`, 'm'), 'the man page names another version');
 });
 
-test('completion offers the URL schemes -x accepts, and every option in each shell', () => {
+test('completion offers the URL schemes -x accepts, and every option in each shell, shell mode\'s commands included', () => {
   for (const scheme of URL_SCHEMES) assert.doesNotThrow(() => parseProxyUrl(`${scheme}127.0.0.1:1080`), scheme);
   const model = completionModel(buildProgram(), buildCheckCommand(), buildServeCommand());
   for (const shell of ['bash', 'zsh', 'fish'] as const) {
     const script = completionScript(shell, model);
     assert.ok(script.includes('serve'), `${shell}: the serve command`);
-    for (const o of [...buildProgram().options, ...buildServeCommand().options]) {
+    for (const o of [...buildProgram().options, ...buildServeCommand().options, ...buildOnCommand().options, ...buildStatusCommand().options, ...buildAgentStopCommand().options]) {
       assert.ok(script.includes(shell === 'fish' ? `-l ${o.long!.slice(2)} ` : o.long!), `${shell}: ${o.long}`);
+    }
+    for (const word of ['on', 'off', 'status', 'agent', 'stop', '--all', '--json', '--shell']) {
+      assert.ok(script.includes(shell === 'fish' ? word.replace(/^--/, '-l ') : word), `${shell}: ${word}`);
     }
   }
 });
