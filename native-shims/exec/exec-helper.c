@@ -126,7 +126,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strip_shim()) {
-		execv("/proc/self/exe", argv);
+		/* The raw system call: with the shim loaded here, its execve hook would put the shim back
+		 * into the environment, and this would re-execute itself for ever (a shell-mode
+		 * trampoline's #! line runs it so: docs/shell-mode.md). */
+		syscall(SYS_execve, "/proc/self/exe", argv, environ);
 		say("cannot re-execute without the shim", strerror(errno));
 		return 126;
 	}
