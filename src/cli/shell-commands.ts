@@ -7,6 +7,8 @@ import { escapeControl } from '../log/terminal-text';
 import { EXIT_USAGE, configCommand, configOrExit, liveAgent, parseConfigArgs, startBackgroundAgent, usageError } from './agent-command';
 import { agentKey, askCounts, listAgentDirs, recordAlive, stateDir, type AgentRecord } from './agent-state';
 import { SHELL_NAMES, detectShell, offCode, onCode, type ShellKind } from './shell-code';
+import { shellTrampolines, type Trampolines } from './shell-trampolines';
+import { shimPath } from './launcher';
 
 /** Takes `--shell NAME` / `--shell=NAME` out of argv (the rest are config options for the agent too). */
 function takeShell(argv: string[], command: string): { kind: ShellKind; rest: string[] } {
@@ -59,9 +61,18 @@ export async function runOn(argv: string[]): Promise<void> {
     process.stderr.write(`sockswrap on: cannot start the agent: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   }
-  process.stdout.write(onCode(kind, record.preload, record.env));
+  // Static and Go programs the shell would find on PATH: trampolines to the supervisor
+  // (shell-trampolines.ts). Said even with -q when it cannot be done: those would go direct.
+  let carried: Trampolines = { programs: {} };
+  try {
+    carried = shellTrampolines(stateDir(), process.env.PATH, shimPath());
+  } catch (err) {
+    process.stderr.write(`sockswrap on: warning: static and Go programs on PATH will NOT be proxied: cannot check them: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
+  }
+  process.stdout.write(onCode(kind, record.preload, record.env, carried.dir));
   if (!opts.quiet && !config.quiet) {
-    process.stderr.write(`sockswrap: shell mode on, through ${record.chain.proxies.join(' -> ')} (${how} agent pid ${record.pid}); \`sockswrap off\` ends it\n`);
+    const statics = Object.keys(carried.programs).length;
+    process.stderr.write(`sockswrap: shell mode on, through ${record.chain.proxies.join(' -> ')} (${how} agent pid ${record.pid}); ${statics > 0 ? `${statics} static or Go program${statics === 1 ? '' : 's'} on PATH run under the supervisor; ` : ''}\`sockswrap off\` ends it\n`);
   }
   process.exit(0);
 }

@@ -13,8 +13,9 @@ import { standardLab } from '../helpers/standard-lab';
 import { HTTP_PORT, type Danted, type Peer } from '../helpers/peers';
 import { bin, skipUnless } from '../helpers/peer-gate';
 import { SOCKSWRAP } from '../helpers/sockswrap';
+import { goProgram } from '../helpers/fixture-builds';
 
-const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'curl', 'bash', 'sh', 'zsh', 'fish', 'tmux'], { root: true });
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'curl', 'bash', 'sh', 'zsh', 'fish', 'tmux', 'busybox', 'go'], { root: true });
 
 describe('e2e shell mode: sockswrap on / off / status / agent', { skip: SKIP }, () => {
   let lab: Lab;
@@ -96,6 +97,70 @@ describe('e2e shell mode: sockswrap on / off / status / agent', { skip: SKIP }, 
       assert.equal(field(out, 'offrc'), field(bare.stdout.toString(), 'offrc'));
       assert.notEqual(field(out, 'offrc'), '0', 'the client has no route to the target');
       assert.equal(untimed(readFileSync(join(d, 'off.err'), 'utf8')), untimed(readFileSync(join(d, 'bare.err'), 'utf8')));
+    });
+  }
+
+  /**
+   * A directory of static programs for PATH: busybox's wget applet by a link of that name, and the
+   * static Go fixture. The shell execs them itself (it is not hooked): `on`'s trampolines carry them.
+   */
+  let staticBin: string | undefined;
+  const statics = (): string => {
+    if (staticBin) return staticBin;
+    staticBin = join(lab.dir, 'static-bin');
+    mkdirSync(staticBin);
+    symlinkSync(bin('busybox'), join(staticBin, 'wget'));
+    symlinkSync(goProgram('static'), join(staticBin, 'go-net'));
+    return staticBin;
+  };
+  const staticScripts = {
+    posix: (d: string) => [
+      `PATH=${statics()}:"$PATH"; before=$PATH`,
+      `eval "$(sockswrap on -q -x ${X()})" || exit 90`,
+      `echo "wget $(wget -q -O - ${whoami()})"`,
+      `echo "gonet $(go-net http-get ${hello})"`,
+      `wget -q -O /dev/null ${hello} & wait $!; echo "bg $?"`,
+      `wget -q -O /dev/null http://${lab.targetIp4}:1/ 2>/dev/null; echo "refused $?"`,
+      'echo "path $PATH"',
+      'eval "$(sockswrap off)"',
+      '[ "$PATH" = "$before" ] && echo "restored yes"',
+      `wget -q -T 5 -O - ${whoami()} 2>"${d}/off.err"; echo "offrc $?"`,
+    ].join('\n'),
+    fish: (d: string) => [
+      `set -gx PATH ${statics()} $PATH; set before "$PATH"`,
+      `sockswrap on -q -x ${X()} | source; test "$pipestatus" = '0 0'; or exit 90`,
+      `echo "wget "(wget -q -O - ${whoami()})`,
+      `echo "gonet "(go-net http-get ${hello})`,
+      `wget -q -O /dev/null http://${lab.targetIp4}:1/ 2>/dev/null; echo "refused $status"`,
+      'echo "path $PATH[1]"',
+      'sockswrap off | source; echo "offstatus $pipestatus"',
+      'test "$PATH" = "$before"; and echo "restored yes"',
+      `wget -q -T 5 -O - ${whoami()} 2>"${d}/off.err"; echo "offrc $status"`,
+    ].join('\n'),
+  };
+  for (const sh of ['bash', 'dash', 'zsh', 'fish'] as const) {
+    test(`${sh}: static and Go programs the shell runs from PATH are carried by the supervisor (on's trampolines); off restores PATH and they go direct exactly as without sockswrap`, async () => {
+      const d = scratch();
+      const argv = sh === 'fish' ? [bin('fish'), '--no-config', '-c', staticScripts.fish(d)] : [bin(sh), '-c', staticScripts.posix(d)];
+      const r = await shell(argv, 120_000);
+      const out = r.stdout.toString();
+      assert.equal(r.status, 0, `${out}\n${r.stderr}`);
+      proxied(field(out, 'wget'));
+      const go = JSON.parse(field(out, 'gonet'));
+      assert.equal(go.status, 200, field(out, 'gonet'));
+      // (fish's wait does not report a job's status)
+      if (sh !== 'fish') assert.equal(field(out, 'bg'), '0', 'a background job through a trampoline: its status through $! and wait');
+      assert.equal(field(out, 'refused'), '1', 'busybox wget exits 1 on a refused port (the exit status passes through)');
+      assert.match(field(out, 'path'), new RegExp(`^${join(runtime, 'sockswrap', 'path-').replace(/[.]/g, '\\.')}[0-9a-f]{16}`), 'the trampolines first on PATH');
+      assert.equal(field(out, 'restored'), 'yes', 'off puts PATH back exactly');
+      if (sh === 'fish') assert.equal(field(out, 'offstatus'), '0 0', 'sockswrap off | source succeeds');
+      // The differential: the same wget in the same shell without sockswrap at all.
+      const bare = await shell(sh === 'fish'
+        ? [bin('fish'), '--no-config', '-c', `set -gx PATH ${statics()} $PATH; wget -q -T 5 -O - ${whoami()} 2>"${d}/bare.err"; echo "offrc $status"`]
+        : [bin(sh), '-c', `PATH=${statics()}:"$PATH"; wget -q -T 5 -O - ${whoami()} 2>"${d}/bare.err"; echo "offrc $?"`], 60_000);
+      assert.equal(field(out, 'offrc'), field(bare.stdout.toString(), 'offrc'));
+      assert.notEqual(field(out, 'offrc'), '0', 'the client has no route to the target');
+      assert.equal(readFileSync(join(d, 'off.err'), 'utf8'), readFileSync(join(d, 'bare.err'), 'utf8'));
     });
   }
 
