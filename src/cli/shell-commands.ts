@@ -67,7 +67,7 @@ export async function runOn(argv: string[]): Promise<void> {
   try {
     carried = shellTrampolines(stateDir(), process.env.PATH, shimPath());
   } catch (err) {
-    process.stderr.write(`sockswrap on: warning: static and Go programs on PATH will NOT be proxied: cannot check them: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
+    process.stderr.write(`sockswrap on: warning: static and Go programs on PATH will NOT be proxied: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
   }
   process.stdout.write(onCode(kind, record.preload, record.env, carried.dir));
   if (!opts.quiet && !config.quiet) {

@@ -21,7 +21,7 @@
  * 2,900 files on these machines, a stat each takes ~15 ms for all.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync, type Stats } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync, type Stats } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { sq } from './shell-code';
 import { SUPERVISED_KINDS, checkLibraryPath, checkProgram, execHelperPath, type ProgramKind } from './program-check';
@@ -54,11 +54,18 @@ export function trampolineText(helper: string, program: string): string {
 /**
  * The programs the shell would run by name from path that the supervisor carries, and a
  * directory of trampolines for them (made when missing). Directories of earlier `on`s (skip) are
- * not searched. Throws CheckerUnavailable when the checker cannot be asked.
+ * not searched. Throws (CheckerUnavailable when the checker cannot be asked, or the exec helper is
+ * missing): `on` then warns that those programs will not be proxied.
  */
 export function shellTrampolines(state: string, path: string | undefined, shim: string): Trampolines {
   const library = checkLibraryPath(shim);
   const helper = execHelperPath(shim);
+  // Without the helper a trampoline would be a #! line to nothing ("bad interpreter"): say why.
+  try {
+    accessSync(helper, constants.X_OK);
+  } catch {
+    throw new Error(`the exec helper ${helper} is missing or not executable`);
+  }
   const cachePath = join(state, CACHE_FILE);
   let cache: Cache = {};
   try {
