@@ -57,6 +57,11 @@ struct sw_fd {
 	socklen_t udp_fast_relay_len;
 	struct sockaddr_in6 udp_fast_relay;   /* in the socket's family (also holds a sockaddr_in) */
 	struct wire_addr udp_fast_relay_addr; /* to recognise the relay's datagrams */
+	/* ... a relay on this host: its association's TCP connection (the agent's end, the proxy's),
+	 * which must still be established for a datagram to go to or come from the relay */
+	uint8_t udp_guarded;
+	struct wire_addr udp_guard_local, udp_guard_remote;
+	_Atomic uint64_t udp_guard_cookie;    /* that socket's, once found (core/tcp-alive.h) */
 };
 
 extern _Atomic(struct sw_fd *) sw_fd_blocks[SW_FD_MAX / SW_FD_BLOCK];

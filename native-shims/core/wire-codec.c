@@ -118,7 +118,7 @@ size_t sw_enc_udp_lookup(uint8_t *out, int relay, uint16_t local_port)
 
 size_t sw_enc_udp_fast(uint8_t *out, int reach, int relay, uint16_t local_port, const struct wire_addr *dest)
 {
-	out[0] = (uint8_t)(reach & (CONNECT_REACH4 | CONNECT_REACH6));
+	out[0] = (uint8_t)(reach & (CONNECT_REACH4 | CONNECT_REACH6 | UDP_FAST_ENDED));
 	out[1] = (uint8_t)relay;
 	sw_put16(out + 2, local_port);
 	return 4 + wire_addr_encode(dest, out + 4);
@@ -313,13 +313,30 @@ int sw_dec_udp_lookup(const uint8_t *body, size_t len, const uint8_t **id, const
 	return 0;
 }
 
+/* `0`, or `1 | local address | remote address`: the rest of the body, exactly. */
+static int dec_guard(const uint8_t *p, size_t len, struct sw_udp_guard *guard)
+{
+	memset(guard, 0, sizeof *guard);
+	if (len == 1 && p[0] == UDP_GUARD_NONE)
+		return 0;
+	if (len < 1 || p[0] != UDP_GUARD_TCP)
+		return -1;
+	size_t a = wire_addr_decode(p + 1, len - 1, 1, &guard->local);
+	size_t b = a ? wire_addr_decode(p + 1 + a, len - 1 - a, 1, &guard->remote) : 0;
+	if (!a || !b || 1 + a + b != len)
+		return -1;
+	guard->tcp = 1;
+	return 0;
+}
+
 int sw_dec_udp_fast(const uint8_t *body, size_t len, int *action, const uint8_t **id, const uint8_t **reply_key,
-		    struct wire_addr *proxy_relay)
+		    struct wire_addr *proxy_relay, struct sw_udp_guard *guard)
 {
 	if (len >= 1 && body[0] != ACTION_FAST)
 		return sw_dec_udp_route(body, len, action, id, reply_key);
 	size_t head = 1 + SW_ASSOC_ID_LEN + SW_REPLY_KEY_LEN;
-	if (len <= head || wire_addr_decode(body + head, len - head, 1, proxy_relay) == 0)
+	size_t n = len > head ? wire_addr_decode(body + head, len - head, 1, proxy_relay) : 0;
+	if (n == 0 || dec_guard(body + head + n, len - head - n, guard) != 0)
 		return -1;
 	*action = ACTION_FAST;
 	*id = body + 1;
@@ -327,9 +344,10 @@ int sw_dec_udp_fast(const uint8_t *body, size_t len, int *action, const uint8_t 
 	return 0;
 }
 
-int sw_dec_udp_fast_lookup(const uint8_t *body, size_t len, struct wire_addr *proxy_relay)
+int sw_dec_udp_fast_lookup(const uint8_t *body, size_t len, struct wire_addr *proxy_relay, struct sw_udp_guard *guard)
 {
-	return wire_addr_decode(body, len, 1, proxy_relay) ? 0 : -1;
+	size_t n = wire_addr_decode(body, len, 1, proxy_relay);
+	return n && dec_guard(body + n, len - n, guard) == 0 ? 0 : -1;
 }
 
 /* ---- the UDP relay's datagram header ---- */

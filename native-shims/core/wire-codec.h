@@ -74,7 +74,8 @@ size_t sw_enc_bind_peer(uint8_t *out, const struct wire_addr *peer);
 size_t sw_enc_udp_route(uint8_t *out, int connecting, int relay, uint16_t local_port, const struct wire_addr *dest);
 size_t sw_enc_udp_release(uint8_t *out, int closed, int relay, uint16_t local_port);
 size_t sw_enc_udp_lookup(uint8_t *out, int relay, uint16_t local_port);
-/* UDP_FAST: reach (CONNECT_REACH4 | CONNECT_REACH6; 0 = never fast) | relay | local port | address. */
+/* UDP_FAST: reach (CONNECT_REACH4 | CONNECT_REACH6; 0 = never fast; UDP_FAST_ENDED: the fast association
+ * known has ended) | relay | local port | address. */
 size_t sw_enc_udp_fast(uint8_t *out, int reach, int relay, uint16_t local_port, const struct wire_addr *dest);
 size_t sw_enc_udp_fast_lookup(uint8_t *out, int relay, uint16_t local_port);
 /* STEP's fixed part (the peeked bytes follow it). */
@@ -135,11 +136,17 @@ int sw_dec_udp_route(const uint8_t *body, size_t len, int *action, const uint8_t
 /* UDP_LOOKUP's answer: id | reply key | connected u8 [| peer]. */
 int sw_dec_udp_lookup(const uint8_t *body, size_t len, const uint8_t **id, const uint8_t **reply_key, int *connected,
 		      struct wire_addr *peer);
-/* UDP_FAST's answer: UDP_ROUTE's, or ACTION_FAST with the id, reply key and the proxy's relay. */
+/* How a fast association is proven alive (UDP_GUARD_*): by its TCP connection, the agent's end
+ * (local) and the proxy's (remote), or not at all (tcp 0: a relay on another host). */
+struct sw_udp_guard {
+	int tcp;
+	struct wire_addr local, remote;
+};
+/* UDP_FAST's answer: UDP_ROUTE's, or ACTION_FAST with the id, reply key, the proxy's relay and the guard. */
 int sw_dec_udp_fast(const uint8_t *body, size_t len, int *action, const uint8_t **id, const uint8_t **reply_key,
-		    struct wire_addr *proxy_relay);
-/* UDP_FAST_LOOKUP's answer: the proxy's relay. */
-int sw_dec_udp_fast_lookup(const uint8_t *body, size_t len, struct wire_addr *proxy_relay);
+		    struct wire_addr *proxy_relay, struct sw_udp_guard *guard);
+/* UDP_FAST_LOOKUP's answer: the proxy's relay and the guard. */
+int sw_dec_udp_fast_lookup(const uint8_t *body, size_t len, struct wire_addr *proxy_relay, struct sw_udp_guard *guard);
 /* PROXIES' answer: count u8 | count × address. At most max (the rest ignored). */
 int sw_dec_proxies(const uint8_t *body, size_t len, struct wire_addr *out, int max, int *count);
 

@@ -74,6 +74,17 @@ enum wire_udp_route_flag {
 	UDP_ROUTE_CONNECT = 1,
 };
 
+/* UDP_FAST's flag beside the reach bits: the fast association the shim knew has ended. */
+enum wire_udp_fast_flag {
+	UDP_FAST_ENDED = 0x80,
+};
+
+/* How a fast association is proven alive: none (a relay on another host), or its TCP connection. */
+enum wire_udp_guard {
+	UDP_GUARD_NONE = 0,
+	UDP_GUARD_TCP = 1,
+};
+
 /* UDP_RELEASE's what. */
 enum wire_udp_release {
 	UDP_RELEASE_DISCONNECTED = 0,

@@ -25,6 +25,7 @@
 #include "core/shim-env.h"
 #include "core/socket-ops.h"
 #include "core/wire-codec.h"
+#include "core/tcp-alive.h"
 #include "paths/udp-inherited.h"
 
 
@@ -96,14 +97,23 @@ static int adopt_inherited(int fd)
 	struct wire_addr proxy_relay;
 	struct sockaddr_storage relay_ss;
 	socklen_t relay_len;
+	struct sw_udp_guard guard;
 	if (!connected &&
 	    agent_call(OP_UDP_FAST_LOOKUP, req, sw_enc_udp_fast_lookup(req, relay, (uint16_t)port), resp, &resp_len) == 0 &&
-	    sw_dec_udp_fast_lookup(resp, resp_len, &proxy_relay) == 0 &&
+	    sw_dec_udp_fast_lookup(resp, resp_len, &proxy_relay, &guard) == 0 &&
 	    (relay_len = wire_addr_to_sockaddr(&proxy_relay, domain, &relay_ss)) != 0 && relay_len <= sizeof e->udp_fast_relay) {
 		memset(&e->udp_fast_relay, 0, sizeof e->udp_fast_relay);
 		memcpy(&e->udp_fast_relay, &relay_ss, relay_len);
 		e->udp_fast_relay_len = relay_len;
 		e->udp_fast_relay_addr = proxy_relay;
+		/* A relay on this host: its guard, pinned to the connection the agent holds now (a check
+		 * that fails here, or later, makes the next send ask again). */
+		e->udp_guarded = (uint8_t)guard.tcp;
+		e->udp_guard_local = guard.local;
+		e->udp_guard_remote = guard.remote;
+		atomic_store(&e->udp_guard_cookie, 0);
+		if (guard.tcp)
+			sw_tcp_established(&guard.local, &guard.remote, &e->udp_guard_cookie);
 		atomic_store(&e->udp_fast, 1);
 	}
 	atomic_store(&e->udp_port, (uint32_t)port);

@@ -53,6 +53,7 @@
 #include "core/shim-env.h"
 #include "core/socks-udp-header.h"
 #include "core/socket-ops.h"
+#include "core/tcp-alive.h"
 #include "core/wire-codec.h"
 #include "paths/udp-inherited.h"
 #include "paths/udp-path.h"
@@ -180,9 +181,17 @@ static int fast_reach(int fd, int domain, const struct sockaddr_storage *bound)
 	return CONNECT_REACH6 | (v6only ? 0 : CONNECT_REACH4);
 }
 
-/* Asks UDP_ROUTE (connecting), or UDP_FAST (an unconnected send). Returns ROUTE_DIRECT,
- * ROUTE_RELAY or ROUTE_FAST (the entry for fd filled in), or -errno. */
-static int ask_route(int fd, int domain, const struct wire_addr *dest, int connecting, struct udp_socket **out)
+/* A fast association is alive: not guarded (a relay on another host), or its TCP connection is
+ * still established, as the kernel says now (docs/udp.md, "A relay on this host"). */
+static int fast_alive(struct udp_socket *e)
+{
+	return !e->udp_guarded || sw_tcp_established(&e->udp_guard_local, &e->udp_guard_remote, &e->udp_guard_cookie) == 1;
+}
+
+/* Asks UDP_ROUTE (connecting), or UDP_FAST (an unconnected send; `ended`: the fast association
+ * this socket had is over, the agent must associate again). Returns ROUTE_DIRECT, ROUTE_RELAY or
+ * ROUTE_FAST (the entry for fd filled in), or -errno. */
+static int ask_route(int fd, int domain, const struct wire_addr *dest, int connecting, int ended, struct udp_socket **out)
 {
 	struct sockaddr_storage bound;
 	int port = ensure_bound(fd, domain, &bound);
@@ -191,29 +200,48 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 	int relay = sw_udp_choose_relay(fd, domain, &bound);
 	uint8_t req[4 + 19], resp[AGENT_MAX_BODY];
 	size_t resp_len;
-	int status;
-	if (connecting)
-		status = agent_call(OP_UDP_ROUTE, req, sw_enc_udp_route(req, 1, relay, (uint16_t)port, dest), resp, &resp_len);
-	else
-		status = agent_call(OP_UDP_FAST, req, sw_enc_udp_fast(req, fast_reach(fd, domain, &bound), relay, (uint16_t)port, dest),
-				    resp, &resp_len);
-	if (status < 0)
-		return -ECONNREFUSED;     /* the agent is gone: fail closed */
-	if (status > 0)
-		return -status;
 	int action;
 	const uint8_t *id = NULL, *key = NULL;
 	struct wire_addr proxy_relay;
-	if (sw_dec_udp_fast(resp, resp_len, &action, &id, &key, &proxy_relay) != 0)
-		return -ECONNREFUSED;
-	if (action == ROUTE_DIRECT)
-		return ROUTE_DIRECT;
+	struct sw_udp_guard guard = { 0 };
+	_Atomic uint64_t cookie = 0;
 	struct sockaddr_storage relay_ss;
 	socklen_t relay_len = 0;
-	if (action == ROUTE_FAST) {
+	int reach = fast_reach(fd, domain, &bound);
+	/* At most three questions: a fast answer whose association is already over is asked again
+	 * (ended); one still over, or whose guard this process cannot check (another network
+	 * namespace), takes the agent's relay instead (reach 0). */
+	for (int attempt = 0;; attempt++) {
+		int status;
+		if (connecting)
+			status = agent_call(OP_UDP_ROUTE, req, sw_enc_udp_route(req, 1, relay, (uint16_t)port, dest), resp, &resp_len);
+		else
+			status = agent_call(OP_UDP_FAST, req,
+					    sw_enc_udp_fast(req, reach | (ended ? UDP_FAST_ENDED : 0), relay, (uint16_t)port, dest), resp,
+					    &resp_len);
+		if (status < 0)
+			return -ECONNREFUSED;     /* the agent is gone: fail closed */
+		if (status > 0)
+			return -status;
+		if (sw_dec_udp_fast(resp, resp_len, &action, &id, &key, &proxy_relay, &guard) != 0)
+			return -ECONNREFUSED;
+		if (action == ROUTE_DIRECT)
+			return ROUTE_DIRECT;
+		if (action != ROUTE_FAST)
+			break;
 		relay_len = wire_addr_to_sockaddr(&proxy_relay, domain, &relay_ss);
 		if (relay_len == 0 || relay_len > sizeof(struct sockaddr_in6))
 			return -ENETUNREACH;    /* the agent checked the family; never sent elsewhere */
+		/* Pinned now, while the agent holds the connection: the cookie names that one socket. */
+		int alive = guard.tcp ? sw_tcp_established(&guard.local, &guard.remote, &cookie) : 1;
+		if (alive == 1)
+			break;
+		if (attempt >= 2)
+			return -ECONNREFUSED;
+		if (alive == 0 && !ended)
+			ended = 1;
+		else
+			reach = 0;
 	}
 	struct udp_socket *e = sw_fd_get(fd);
 	if (!e)
@@ -230,13 +258,17 @@ static int ask_route(int fd, int domain, const struct wire_addr *dest, int conne
 		e->udp_mixed = 0;
 		atomic_store(&e->udp_port, (uint32_t)port);
 	}
-	if (action == ROUTE_FAST && (!atomic_load(&e->udp_fast) || !wire_addr_equal(&e->udp_fast_relay_addr, &proxy_relay))) {
-		/* The first fast answer, or a new association after the proxy ended the old one. */
+	if (action == ROUTE_FAST && (!atomic_load(&e->udp_fast) || ended || !wire_addr_equal(&e->udp_fast_relay_addr, &proxy_relay))) {
+		/* The first fast answer, or a new association after the old one ended. */
 		atomic_store(&e->udp_fast, 0);
 		memset(&e->udp_fast_relay, 0, sizeof e->udp_fast_relay);
 		memcpy(&e->udp_fast_relay, &relay_ss, relay_len);
 		e->udp_fast_relay_len = relay_len;
 		e->udp_fast_relay_addr = proxy_relay;
+		e->udp_guarded = (uint8_t)guard.tcp;
+		e->udp_guard_local = guard.local;
+		e->udp_guard_remote = guard.remote;
+		atomic_store(&e->udp_guard_cookie, atomic_load(&cookie));
 		atomic_store(&e->udp_fast, 1);
 	} else if (action == ROUTE_RELAY) {
 		/* Set before the first datagram goes: its reply may need a whole read (MAC). */
@@ -354,8 +386,8 @@ static int normalize_dgram_dest(int domain, const struct sockaddr *addr, socklen
 }
 
 /* Decides one send on an IP socket that is not a stream. PLAN_RELAY, PLAN_FAST: *entry and *dest are set.
- * PLAN_REFUSED: errno is set. */
-static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *addr, socklen_t len,
+ * PLAN_REFUSED: errno is set. `ended`: the fast association last planned has ended; ask again. */
+static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *addr, socklen_t len, int ended,
 			   struct udp_socket **entry, struct wire_addr *dest)
 {
 	if (type == SOCK_DGRAM) {
@@ -392,7 +424,7 @@ static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *
 	int v6only = 0;
 	if (domain == AF_INET6 && dest->family == 4 && sw_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only) == 0 && v6only)
 		return PLAN_AS_IS;       /* the kernel refuses it by itself */
-	switch (cached_route(dest, e)) {
+	switch (ended ? 0 : cached_route(dest, e)) {
 	case 1:
 		return PLAN_AS_IS;
 	case 2:
@@ -403,7 +435,7 @@ static enum plan plan_send(int fd, int domain, int type, const struct sockaddr *
 		return PLAN_FAST;
 	}
 	uint32_t epoch = sw_agent_epoch();
-	int r = ask_route(fd, domain, dest, 0, entry);
+	int r = ask_route(fd, domain, dest, 0, ended, entry);
 	if (r == ROUTE_DIRECT) {
 		cache_route(dest, NULL, 0, epoch);
 		return PLAN_AS_IS;
@@ -481,13 +513,19 @@ static ssize_t send_relayed(int fd, const struct udp_socket *e, const struct wir
 	return r < 0 ? -1 : r - HDR_LEN;
 }
 
+/* send_fast's answer when the association's TCP connection is over (its relay's port may be
+ * anyone's now): nothing was sent; ask the agent again. */
+#define SEND_ENDED (-2)
+
 /* The fast path: the program's message with an RFC 1928 §7 header in front, to the proxy's relay. */
-static ssize_t send_fast(int fd, const struct udp_socket *e, const struct wire_addr *dest, const struct msghdr *msg,
+static ssize_t send_fast(int fd, struct udp_socket *e, const struct wire_addr *dest, const struct msghdr *msg,
 			 int flags)
 {
 	/* As for the agent's relay: without the agent the association is gone, and so is the send. */
 	if (agent_gone())
 		return -1;
+	if (!fast_alive(e))
+		return SEND_ENDED;
 	uint8_t hdr[SW_SOCKS_UDP_HDR6];
 	size_t hlen = sw_socks_udp_header(hdr, dest);
 	struct iovec small[SMALL_IOV], *iov;
@@ -511,16 +549,28 @@ ssize_t sw_udp_send_one(int fd, int domain, int type, const struct msghdr *msg, 
 	struct udp_socket *e = NULL;
 	struct wire_addr dest;
 	int saved_errno = errno;
-	switch (plan_send(fd, domain, type, msg->msg_name, msg->msg_namelen, &e, &dest)) {
+	int ended = 0;
+again:
+	switch (plan_send(fd, domain, type, msg->msg_name, msg->msg_namelen, ended, &e, &dest)) {
 	case PLAN_REFUSED:
 		return -1;
 	case PLAN_RELAY: {
 		errno = saved_errno;
 		return send_relayed(fd, e, &dest, msg, flags);
 	}
-	case PLAN_FAST:
+	case PLAN_FAST: {
 		errno = saved_errno;
-		return send_fast(fd, e, &dest, msg, flags);
+		ssize_t r = send_fast(fd, e, &dest, msg, flags);
+		if (r != SEND_ENDED)
+			return r;
+		if (!ended) {
+			/* The proxy ended the association (its TCP connection is gone): a new one, once. */
+			ended = 1;
+			goto again;
+		}
+		errno = ECONNREFUSED;
+		return -1;
+	}
 	case PLAN_WITHOUT_NAME: {
 		struct msghdr without_name = *msg;
 		without_name.msg_name = NULL;
@@ -580,7 +630,7 @@ int sw_udp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return r;
 	}
 	struct udp_socket *entry = NULL;
-	int route = ask_route(fd, domain, &dest, 1, &entry);
+	int route = ask_route(fd, domain, &dest, 1, 0, &entry);
 	if (route < 0) {
 		errno = -route;
 		return -1;
@@ -876,17 +926,22 @@ static ssize_t fast_recvmsg(int fd, struct udp_socket *e, struct msghdr *msg, in
 		size_t full = (size_t)r, h;
 		struct sockaddr_storage visible;
 		socklen_t visible_len = 0;
-		if (from_fast_relay(e, &from, m.msg_namelen)) {
-			/* Once the agent is gone the association has ended, and the relay's port (a proxy
-			 * on loopback) may be anyone's: dropped, and the receive fails, as on a socket
-			 * connected through the agent's relay. */
-			if (agent_gone()) {
-				if (flags & MSG_PEEK)
-					discard_one(fd);
-				errno = ECONNREFUSED;
-				result = -1;
-				break;
-			}
+		int from_proxy = from_fast_relay(e, &from, m.msg_namelen);
+		/* Once the agent is gone the association has ended, and the relay's port (a proxy on
+		 * loopback) may be anyone's: dropped, and the receive fails, as on a socket connected
+		 * through the agent's relay. */
+		if (from_proxy && agent_gone()) {
+			if (flags & MSG_PEEK)
+				discard_one(fd);
+			errno = ECONNREFUSED;
+			result = -1;
+			break;
+		}
+		/* A relay on this host whose association's TCP connection is over: its port may be
+		 * anyone's now, so the datagram is what it is, from whoever sent it (docs/udp.md). */
+		if (from_proxy && !fast_alive(e))
+			from_proxy = 0;
+		if (from_proxy) {
 			/* The proxy's relay: its §7 header holds the real source. A fragment, a name or a
 			 * source the socket's family cannot show is dropped (docs/udp.md). */
 			h = full >= FAST_HEAD ? sw_socks_udp_header_len(head) : 0;

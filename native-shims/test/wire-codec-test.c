@@ -349,16 +349,30 @@ static void udp_fast_ops(void)
 	int action;
 	const uint8_t *id, *key;
 	struct wire_addr relay, want;
+	struct sw_udp_guard guard;
 	struct sw_frame f = VEC(WIRE_VEC_UDP_FAST_FAST, "udp-fast-fast");
-	CHECK(f.kind == 0 && sw_dec_udp_fast(f.body, f.body_len, &action, &id, &key, &relay) == 0 && action == ACTION_FAST);
+	CHECK(f.kind == 0 && sw_dec_udp_fast(f.body, f.body_len, &action, &id, &key, &relay, &guard) == 0 && action == ACTION_FAST);
 	want = ADDR(WIRE_VEC_UDP_FAST_FAST_MSG_PROXY_RELAY);
-	CHECK(wire_addr_equal(&relay, &want));
+	CHECK(wire_addr_equal(&relay, &want) && !guard.tcp);
 	CHECK(same(id, SW_ASSOC_ID_LEN, WIRE_VEC_UDP_FAST_FAST_MSG_ID, WIRE_VEC_UDP_FAST_FAST_MSG_ID_LEN));
 	CHECK(same(key, SW_REPLY_KEY_LEN, WIRE_VEC_UDP_FAST_FAST_MSG_REPLY_KEY, WIRE_VEC_UDP_FAST_FAST_MSG_REPLY_KEY_LEN));
-	/* Cut inside the relay's address: malformed. */
-	CHECK(sw_dec_udp_fast(f.body, f.body_len - 1, &action, &id, &key, &relay) != 0);
+	/* Without its guard, or cut inside the relay's address: malformed. */
+	CHECK(sw_dec_udp_fast(f.body, f.body_len - 1, &action, &id, &key, &relay, &guard) != 0);
+	CHECK(sw_dec_udp_fast(f.body, f.body_len - 2, &action, &id, &key, &relay, &guard) != 0);
+	f = VEC(WIRE_VEC_UDP_FAST_FAST_GUARDED, "udp-fast-fast-guarded");
+	CHECK(f.kind == 0 && sw_dec_udp_fast(f.body, f.body_len, &action, &id, &key, &relay, &guard) == 0 && action == ACTION_FAST && guard.tcp);
+	want = ADDR(WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_GUARD_LOCAL);
+	CHECK(wire_addr_equal(&guard.local, &want));
+	want = ADDR(WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_GUARD_REMOTE);
+	CHECK(wire_addr_equal(&guard.remote, &want));
+	CHECK(sw_dec_udp_fast(f.body, f.body_len - 1, &action, &id, &key, &relay, &guard) != 0);
+	VEC(WIRE_VEC_UDP_FAST_REQUEST_ENDED, "udp-fast-request-ended");
+	dest = ADDR(WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_ADDRESS);
+	REQUEST_IS(WIRE_VEC_UDP_FAST_REQUEST_ENDED, OP_UDP_FAST, body,
+		   sw_enc_udp_fast(body, WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_REACH | UDP_FAST_ENDED, WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_RELAY,
+				   WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_LOCAL_PORT, &dest));
 	f = VEC(WIRE_VEC_UDP_FAST_RELAY, "udp-fast-relay");
-	CHECK(f.kind == 0 && sw_dec_udp_fast(f.body, f.body_len, &action, &id, &key, &relay) == 0 && action == ACTION_PROXY);
+	CHECK(f.kind == 0 && sw_dec_udp_fast(f.body, f.body_len, &action, &id, &key, &relay, &guard) == 0 && action == ACTION_PROXY);
 	CHECK(same(id, SW_ASSOC_ID_LEN, WIRE_VEC_UDP_FAST_RELAY_MSG_ID, WIRE_VEC_UDP_FAST_RELAY_MSG_ID_LEN));
 	f = VEC(WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH, "udp-fast-errno-enetunreach");
 	CHECK(f.kind == WIRE_VEC_UDP_FAST_ERRNO_ENETUNREACH_MSG_STATUS);
@@ -368,7 +382,10 @@ static void udp_fast_ops(void)
 		   sw_enc_udp_fast_lookup(body, WIRE_VEC_UDP_FAST_LOOKUP_REQUEST_MSG_RELAY, WIRE_VEC_UDP_FAST_LOOKUP_REQUEST_MSG_LOCAL_PORT));
 	f = VEC(WIRE_VEC_UDP_FAST_LOOKUP_FOUND, "udp-fast-lookup-found");
 	want = ADDR(WIRE_VEC_UDP_FAST_LOOKUP_FOUND_MSG_PROXY_RELAY);
-	CHECK(f.kind == 0 && sw_dec_udp_fast_lookup(f.body, f.body_len, &relay) == 0 && wire_addr_equal(&relay, &want));
+	CHECK(f.kind == 0 && sw_dec_udp_fast_lookup(f.body, f.body_len, &relay, &guard) == 0 && wire_addr_equal(&relay, &want) && !guard.tcp);
+	f = VEC(WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED, "udp-fast-lookup-found-guarded");
+	want = ADDR(WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_MSG_GUARD_REMOTE);
+	CHECK(f.kind == 0 && sw_dec_udp_fast_lookup(f.body, f.body_len, &relay, &guard) == 0 && guard.tcp && wire_addr_equal(&guard.remote, &want));
 	f = VEC(WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND, "udp-fast-lookup-not-found");
 	CHECK(f.kind == WIRE_VEC_UDP_FAST_LOOKUP_NOT_FOUND_MSG_STATUS);
 

@@ -224,8 +224,8 @@ export class ControlServer {
       case Op.udpFastLookup: {
         // The fast path's relay of a UDP socket a new image inherited across exec.
         const { relay, localPort } = parseUdpFastLookupRequest(frame.body);
-        const proxyRelay = this.deps.udp?.lookupFast(relay, localPort);
-        return serializeUdpFastLookupResponse(proxyRelay ? { status: Status.ok, proxyRelay } : { status: Status.notFound });
+        const fast = this.deps.udp?.lookupFast(relay, localPort);
+        return serializeUdpFastLookupResponse(fast ? { status: Status.ok, ...fast } : { status: Status.notFound });
       }
       case Op.step:
         if (!this.deps.dial) throw new Error('STEP without a dial path');
@@ -339,12 +339,12 @@ export class ControlServer {
 
   /** UDP_FAST (docs/wire-protocol.md; docs/udp.md, "The fast path"). */
   private async udpFast(body: Buffer, requester: Requester): Promise<Buffer> {
-    const { reach, relay, localPort, address } = parseUdpFastRequest(body);
+    const { reach, relay, localPort, address, ended } = parseUdpFastRequest(body);
     if (!this.deps.udp) return serializeStatus(constants.errno.ENETUNREACH);
-    const route = await this.deps.udp.routeFast(relay, localPort, address, reach, requester);
+    const route = await this.deps.udp.routeFast(relay, localPort, address, reach, requester, ended === true);
     if ('direct' in route) return serializeUdpFastResponse({ status: Status.ok, action: Action.direct });
     if ('errno' in route) return serializeStatus(route.errno);
-    if ('proxyRelay' in route) return serializeUdpFastResponse({ status: Status.ok, action: Action.fast, id: route.id, replyKey: route.replyKey, proxyRelay: route.proxyRelay });
+    if ('proxyRelay' in route) return serializeUdpFastResponse({ status: Status.ok, action: Action.fast, id: route.id, replyKey: route.replyKey, proxyRelay: route.proxyRelay, guard: route.guard });
     return serializeUdpFastResponse({ status: Status.ok, action: Action.proxy, id: route.id, replyKey: route.replyKey });
   }
 

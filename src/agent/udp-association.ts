@@ -99,6 +99,14 @@ export class ProgramAssociation {
     this.fast = 'unusable';
   }
 
+  /** The shim found the fast upstream's TCP connection no longer established: it is closed now, and
+   * the next fastReady associates again. */
+  fastEnded(): void {
+    if (this.fast === undefined || this.fast === 'unusable' || this.fast.kind !== 'fast') return;
+    this.fast.proxy.control.destroy();
+    this.fastLost();
+  }
+
   /** The fast upstream's control connection ended: the next UDP_FAST associates again. */
   fastLost(): void {
     this.fast = undefined;

@@ -9,7 +9,7 @@ import { timingSafeEqual } from '../native/lazy-crypto';
 import { literalLookup } from './loopback-literal';
 import dgram from 'node:dgram';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { constants, endianness } from 'node:os';
+import { constants, endianness, networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { SockswrapConfig, ProxySpec } from '../config/config-types';
 import type { Logger } from '../log/logger';
@@ -27,7 +27,7 @@ import { wireTarget, type DnsService } from './dns-service';
 import { onionRefusal } from './dns-responder';
 import { unmap } from './route-policy';
 import type { ProxyRoute, Route, Router } from './routing';
-import { ConnectFlag, parseUdpDatagram, serializeUdpReply } from '../wire';
+import { ConnectFlag, parseUdpDatagram, serializeUdpReply, type UdpFastGuard } from '../wire';
 import { ProgramAssociation, closeProxy, receiveFromProxy, sendViaProxy, wireOf, type FastUpstream, type Upstream } from './udp-association';
 import { UdpCapability, UDP_SILENCE_MS, noUdpFinding } from './udp-capability';
 
@@ -57,7 +57,29 @@ const EPOCH_FILE_SIZE = 4096;
 
 export type UdpRoute = { direct: true } | { id: Buffer; replyKey: Buffer } | { errno: number };
 /** UDP_FAST's answers: UDP_ROUTE's, or the proxy's relay for the program to speak to itself. */
-export type UdpFastRoute = UdpRoute | { id: Buffer; replyKey: Buffer; proxyRelay: Buffer };
+export type UdpFastRoute = UdpRoute | { id: Buffer; replyKey: Buffer; proxyRelay: Buffer; guard?: UdpFastGuard };
+
+/**
+ * Whether `host` is an address of this host (loopback, or one of its interfaces' in this network
+ * namespace): a relay there has a port any local user may bind once the proxy frees it.
+ */
+export function isOwnAddress(host: string): boolean {
+  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    ip = unmap(ipaddr.parse(host));
+  } catch {
+    return false;
+  }
+  if (ip.range() === 'loopback' || ip.range() === 'unspecified') return true;
+  const text = ip.toString();
+  return Object.values(networkInterfaces()).some((list) => list?.some((i) => {
+    try {
+      return unmap(ipaddr.parse(i.address.replace(/%.*$/, ''))).toString() === text;
+    } catch {
+      return false;
+    }
+  }));
+}
 
 /** Alive and not a zombie (a zombie holds no sockets). Without /proc, kill(pid, 0). */
 export function processAlive(pid: number): boolean {
@@ -86,6 +108,26 @@ const PROCESS_POLL_MS = 300;
 function udpLabel(requester: Requester, route: ProxyRoute): string {
   const { target, effective } = route;
   return `${requester.name}[${requester.pid}] udp ${formatTarget(target)}` + (effective === target ? '' : ` (dnat to ${formatTarget(effective)})`);
+}
+
+/**
+ * A fast association's guard (docs/udp.md, "A relay on this host"): for a relay at an address of
+ * this host, its TCP connection as our socket has it, which the shim checks with the kernel before
+ * each datagram it sends to or takes from the relay. None for a relay elsewhere.
+ */
+function guardOf(up: Extract<FastUpstream, { kind: 'fast' }>): UdpFastGuard | undefined {
+  const { control, relay } = up.proxy;
+  if (!isOwnAddress(relay.host)) return undefined;
+  const end = (host: string | undefined, port: number | undefined) => {
+    if (host === undefined || port === undefined) return undefined;
+    const ip = unmap(ipaddr.parse(host));
+    return wireOf({ kind: ip.kind() === 'ipv4' ? 'ipv4' : 'ipv6', host: ip.toString(), port });
+  };
+  const local = end(control.localAddress, control.localPort);
+  const remote = end(control.remoteAddress, control.remotePort);
+  // Without both ends (the connection is already gone) the shim can prove nothing: an empty
+  // address it can never find established, so it asks again.
+  return { local: local ?? Buffer.from([4, 0, 0, 0, 0, 0, 0]), remote: remote ?? Buffer.from([4, 0, 0, 0, 0, 0, 0]) };
 }
 
 export class UdpRelay {
@@ -184,12 +226,14 @@ export class UdpRelay {
    * relay address the shim then speaks RFC 1928 §7 to itself (docs/udp.md, "The fast path").
    * Everything else is UDP_ROUTE's answer, through the agent's relay.
    */
-  async routeFast(relay: 4 | 6, port: number, wire: Buffer, reach: number, requester: Requester): Promise<UdpFastRoute> {
+  async routeFast(relay: 4 | 6, port: number, wire: Buffer, reach: number, requester: Requester, ended = false): Promise<UdpFastRoute> {
     const route = this.deps.router.routeWire(wire);
     const plain = route.kind === 'proxy' && route.fixed && route.effective === route.target && route.target.kind !== 'domain' && route.target.port !== 53;
     if (!plain || reach === 0 || this.deps.fast === false || !this.sockets.has(relay)) return this.route(relay, port, wire, false, requester);
     const assoc = this.associationFor(relay, port, requester);
     if (assoc.fast === 'unusable') return this.route(relay, port, wire, false, requester);
+    // The shim's guard found the association's TCP connection gone before we heard of it.
+    if (ended) assoc.fastEnded();
     const up = await assoc.fastReady(() => this.openFast(assoc));
     if (assoc.closed) return { errno: constants.errno.EBADF };
     if (up.kind !== 'fast') return this.answer(assoc, up, route, wire, false, requester);
@@ -203,15 +247,16 @@ export class UdpRelay {
       assoc.fastUnusable();
       return this.route(relay, port, wire, false, requester);
     }
-    return { id: assoc.id, replyKey: assoc.replyKey, proxyRelay };
+    return { id: assoc.id, replyKey: assoc.replyKey, proxyRelay, guard: guardOf(up) };
   }
 
   /** UDP_FAST_LOOKUP: the proxy's relay of a socket inherited across exec that has the fast path. */
-  lookupFast(relay: 4 | 6, port: number): Buffer | undefined {
+  lookupFast(relay: 4 | 6, port: number): { proxyRelay: Buffer; guard?: UdpFastGuard } | undefined {
     const assoc = this.associations.get(`${relay}:${port}`);
     if (!assoc || assoc.closed || assoc.fast === undefined || assoc.fast === 'unusable' || assoc.fast.kind !== 'fast') return undefined;
     const at = assoc.fast.proxy.relay;
-    return wireOf({ kind: at.family === 4 ? 'ipv4' : 'ipv6', host: at.host, port: at.port });
+    const proxyRelay = wireOf({ kind: at.family === 4 ? 'ipv4' : 'ipv6', host: at.host, port: at.port });
+    return proxyRelay && { proxyRelay, guard: guardOf(assoc.fast) };
   }
 
   private associationFor(relay: 4 | 6, port: number, requester: Requester): ProgramAssociation {

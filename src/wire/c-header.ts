@@ -1,4 +1,4 @@
-import { Action, BindAction, BindFlag, ConnectFlag, DialArg, DialEvent, DialState, Family, RELAY_CONNECTED, Relay, SCRIPT_ENDS_HOP, Socktype, Status, TemplateHole, UdpRelease, UdpRouteFlag, WireErrno } from './codes';
+import { Action, BindAction, BindFlag, ConnectFlag, DialArg, DialEvent, DialState, Family, RELAY_CONNECTED, Relay, SCRIPT_ENDS_HOP, Socktype, Status, TemplateHole, UdpFastFlag, UdpGuard, UdpRelease, UdpRouteFlag, WireErrno } from './codes';
 import * as layout from './layout';
 import { Op } from './ops';
 
@@ -31,6 +31,8 @@ export const C_GROUPS: readonly CGroup[] = [
   { comment: "BIND's flags.", enumTag: 'wire_bind_flag', entries: named('BIND_', BindFlag) },
   { comment: 'The action of a BIND answer.', enumTag: 'wire_bind_action', entries: named('BIND_ACTION_', BindAction) },
   { comment: "UDP_ROUTE's flags.", enumTag: 'wire_udp_route_flag', entries: [['UDP_ROUTE_CONNECT', UdpRouteFlag.connecting]] },
+  { comment: "UDP_FAST's flag beside the reach bits: the fast association the shim knew has ended.", enumTag: 'wire_udp_fast_flag', hex: true, entries: [['UDP_FAST_ENDED', UdpFastFlag.ended]] },
+  { comment: 'How a fast association is proven alive: none (a relay on another host), or its TCP connection.', enumTag: 'wire_udp_guard', entries: named('UDP_GUARD_', UdpGuard) },
   { comment: "UDP_RELEASE's what.", enumTag: 'wire_udp_release', entries: named('UDP_RELEASE_', UdpRelease) },
   { comment: 'Which relay listener (PEER, UDP_*); PEER 0: a socket on the dial path.', enumTag: 'wire_relay', entries: named('WIRE_RELAY_', Relay) },
   { comment: "An address's fam; RESOLVE's family (0: unspecified).", enumTag: 'wire_family', entries: named('WIRE_FAMILY_', Family) },

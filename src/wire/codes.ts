@@ -40,6 +40,14 @@ export const BindFlag = {
 /** The `action` of a BIND answer. */
 export const BindAction = { local: 0, proxy: 1 } as const;
 
+/** UDP_FAST's flag bit beside the reach bits: the fast association the shim knew has ended (its
+ * guard found the TCP connection gone): associate again before answering. */
+export const UdpFastFlag = { ended: 0x80 } as const;
+
+/** How the shim proves a fast association alive (UDP_FAST, UDP_FAST_LOOKUP): none (a relay on another
+ * host), or by the association's TCP connection, which the kernel must still hold established. */
+export const UdpGuard = { none: 0, tcp: 1 } as const;
+
 /** UDP_ROUTE's `flags` bits. */
 export const UdpRouteFlag = { connecting: 1 } as const;
 

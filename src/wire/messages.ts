@@ -70,6 +70,8 @@ export interface UdpFastRequest {
   relay: 4 | 6;
   localPort: number;
   address: Buffer;
+  /** UdpFastFlag.ended: the fast association the shim knew has ended; associate again. */
+  ended?: true;
 }
 
 export interface UdpFastLookupRequest {
@@ -161,8 +163,17 @@ export type ReverseResponse = Failure | { status: 0; name: string };
 export type PeerResponse = Failure | { status: 0; address: Buffer };
 export type UdpRouteResponse = Failure | { status: 0; action: 0 } | { status: 0; action: 1; id: Buffer; replyKey: Buffer };
 /** UDP_ROUTE's answers, or (action fast) the association and the proxy's relay (`fam | addr | port`). */
-export type UdpFastResponse = UdpRouteResponse | { status: 0; action: 3; id: Buffer; replyKey: Buffer; proxyRelay: Buffer };
-export type UdpFastLookupResponse = Failure | { status: 0; proxyRelay: Buffer };
+export type UdpFastResponse = UdpRouteResponse | { status: 0; action: 3; id: Buffer; replyKey: Buffer; proxyRelay: Buffer; guard?: UdpFastGuard };
+export type UdpFastLookupResponse = Failure | { status: 0; proxyRelay: Buffer; guard?: UdpFastGuard };
+/**
+ * UdpGuard.tcp (absent: none): the association's TCP connection as the agent's socket has it, its
+ * own end and the proxy's (`fam | addr | port` each). The shim takes the relay's datagrams, and
+ * sends to it, only while the kernel holds that connection established (docs/udp.md).
+ */
+export interface UdpFastGuard {
+  local: Buffer;
+  remote: Buffer;
+}
 export type UdpLookupResponse = Failure | { status: 0; id: Buffer; replyKey: Buffer; peer?: Buffer };
 export interface StepResponse {
   status: 0;

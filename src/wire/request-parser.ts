@@ -1,5 +1,5 @@
 import { parseWireIp, parseWireIpAddr, wireAddressLength } from './address';
-import { ConnectFlag, Relay, UdpRelease, UdpRouteFlag } from './codes';
+import { ConnectFlag, Relay, UdpFastFlag, UdpRelease, UdpRouteFlag } from './codes';
 import { STEP_HEADER_LEN, TICKET_LEN, TOKEN_LEN } from './layout';
 import type {
   HelloRequest,
@@ -86,7 +86,8 @@ export function parseUdpLookupRequest(body: Buffer): UdpLookupRequest {
 export function parseUdpFastRequest(body: Buffer): UdpFastRequest {
   if (body.length < 4) throw new WireError('short UDP_FAST');
   const length = wireAddressLength(body, 4);
-  return { reach: body[0]! & (ConnectFlag.reach4 | ConnectFlag.reach6), relay: relayOf(body[1]), localPort: body.readUInt16BE(2), address: Buffer.from(body.subarray(4, 4 + length)) };
+  const ended = (body[0]! & UdpFastFlag.ended) !== 0;
+  return { reach: body[0]! & (ConnectFlag.reach4 | ConnectFlag.reach6), relay: relayOf(body[1]), localPort: body.readUInt16BE(2), address: Buffer.from(body.subarray(4, 4 + length)), ...(ended ? { ended: true } : {}) };
 }
 
 /** `relay u8 | local port u16be` (as UDP_LOOKUP). */

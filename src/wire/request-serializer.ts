@@ -1,5 +1,5 @@
 import { serializeWireIp } from './address';
-import { Relay, UdpRelease, UdpRouteFlag } from './codes';
+import { Relay, UdpFastFlag, UdpRelease, UdpRouteFlag } from './codes';
 import { STEP_HEADER_LEN } from './layout';
 import type {
   ConnectRequest,
@@ -62,7 +62,7 @@ export function serializeUdpLookupRequest(m: UdpLookupRequest): Buffer {
 }
 
 export function serializeUdpFastRequest(m: UdpFastRequest): Buffer {
-  return Buffer.concat([Buffer.from([m.reach, m.relay, m.localPort >> 8, m.localPort & 0xff]), m.address]);
+  return Buffer.concat([Buffer.from([m.reach | (m.ended ? UdpFastFlag.ended : 0), m.relay, m.localPort >> 8, m.localPort & 0xff]), m.address]);
 }
 
 export function serializeUdpFastLookupRequest(m: UdpFastLookupRequest): Buffer {

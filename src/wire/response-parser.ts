@@ -1,5 +1,5 @@
 import { parseWireIp, wireAddressLength } from './address';
-import { Action, BindAction, DialArg, DialState, SCRIPT_ENDS_HOP, Status } from './codes';
+import { Action, BindAction, DialArg, DialState, SCRIPT_ENDS_HOP, Status, UdpGuard } from './codes';
 import type { Frame } from './frame-parser';
 import { ASSOC_ID_LEN, INSTRUCTION_HEAD_LEN, REPLY_KEY_LEN, TICKET_LEN } from './layout';
 import type {
@@ -17,6 +17,7 @@ import type {
   TemplateResponse,
   ScopeException,
   PlanTemplate,
+  UdpFastGuard,
   UdpFastLookupResponse,
   UdpFastResponse,
   UdpLookupResponse,
@@ -98,14 +99,28 @@ export function parseUdpFastResponse(frame: Frame): UdpFastResponse {
   if (frame.kind !== Status.ok || body[0] !== Action.fast) return parseUdpRouteResponse(frame);
   const head = 1 + ASSOC_ID_LEN + REPLY_KEY_LEN;
   if (body.length < head + 1) throw new WireError('short UDP_FAST answer');
-  exactly(body, head + wireAddressLength(body, head));
-  return { status: 0, action: Action.fast, id: body.subarray(1, 1 + ASSOC_ID_LEN), replyKey: body.subarray(1 + ASSOC_ID_LEN, head), proxyRelay: body.subarray(head) };
+  const relayEnd = head + wireAddressLength(body, head);
+  return { status: 0, action: Action.fast, id: body.subarray(1, 1 + ASSOC_ID_LEN), replyKey: body.subarray(1 + ASSOC_ID_LEN, head), proxyRelay: body.subarray(head, relayEnd), ...parseGuard(body, relayEnd) };
 }
 
 export function parseUdpFastLookupResponse(frame: Frame): UdpFastLookupResponse {
   if (frame.kind !== Status.ok) return parseStatusResponse(frame);
-  exactly(frame.body, wireAddressLength(frame.body, 0));
-  return { status: 0, proxyRelay: frame.body };
+  const relayEnd = wireAddressLength(frame.body, 0);
+  return { status: 0, proxyRelay: frame.body.subarray(0, relayEnd), ...parseGuard(frame.body, relayEnd) };
+}
+
+/** `0` (no guard) or `1 | local address | remote address`, ending the body. */
+function parseGuard(body: Buffer, at: number): { guard?: UdpFastGuard } {
+  if (body.length <= at) throw new WireError('UDP_FAST answer without its guard');
+  if (body[at] === UdpGuard.none) {
+    exactly(body, at + 1);
+    return {};
+  }
+  if (body[at] !== UdpGuard.tcp) throw new WireError(`unknown UDP_FAST guard ${body[at]}`);
+  const localEnd = at + 1 + wireAddressLength(body, at + 1);
+  const remoteEnd = localEnd + wireAddressLength(body, localEnd);
+  exactly(body, remoteEnd);
+  return { guard: { local: body.subarray(at + 1, localEnd), remote: body.subarray(localEnd, remoteEnd) } };
 }
 
 export function parseUdpLookupResponse(frame: Frame): UdpLookupResponse {

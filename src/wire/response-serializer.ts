@@ -1,5 +1,5 @@
 import { serializeWireIp } from './address';
-import { Action, BindAction, DialState, SCRIPT_ENDS_HOP, Status } from './codes';
+import { Action, BindAction, DialState, SCRIPT_ENDS_HOP, Status, UdpGuard } from './codes';
 import { serializeFrame, serializeFrameOf } from './frame-serializer';
 import { INSTRUCTION_HEAD_LEN, MAX_SCRIPT_ENTRIES, MAX_SCRIPT_PREFIX } from './layout';
 import type {
@@ -14,6 +14,7 @@ import type {
   ScriptEntry,
   StepResponse,
   TemplateResponse,
+  UdpFastGuard,
   UdpFastLookupResponse,
   UdpFastResponse,
   UdpLookupResponse,
@@ -69,12 +70,16 @@ export function serializeUdpRouteResponse(m: UdpRouteResponse): Buffer {
 }
 
 export function serializeUdpFastResponse(m: UdpFastResponse): Buffer {
-  if ('action' in m && m.action === Action.fast) return serializeFrameOf(Status.ok, [Action.fast], Buffer.concat([m.id, m.replyKey, m.proxyRelay]));
+  if ('action' in m && m.action === Action.fast) return serializeFrameOf(Status.ok, [Action.fast], Buffer.concat([m.id, m.replyKey, m.proxyRelay, guardBytes(m.guard)]));
   return serializeUdpRouteResponse(m);
 }
 
 export function serializeUdpFastLookupResponse(m: UdpFastLookupResponse): Buffer {
-  return 'proxyRelay' in m ? serializeFrame(Status.ok, m.proxyRelay) : serializeStatus(m.status);
+  return 'proxyRelay' in m ? serializeFrame(Status.ok, Buffer.concat([m.proxyRelay, guardBytes(m.guard)])) : serializeStatus(m.status);
+}
+
+function guardBytes(guard: UdpFastGuard | undefined): Buffer {
+  return guard ? Buffer.concat([Buffer.from([UdpGuard.tcp]), guard.local, guard.remote]) : Buffer.from([UdpGuard.none]);
 }
 
 export function serializeUdpLookupResponse(m: UdpLookupResponse): Buffer {

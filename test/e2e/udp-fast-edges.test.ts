@@ -5,6 +5,8 @@
 //   - a receive after the agent died: fails closed, which error, nothing direct;
 //   - a socket bound before its first send: its port is kept, and the relay hears it;
 //   - a dual-stack AF_INET6 socket sending to a v4-mapped and to an IPv6 target;
+//   - a local proxy that restarts (its relay port freed) while another user binds that port and
+//     forges a reply: the program never takes it for the target's (finding 4);
 //   - a relay found silent later in the run: datagrams to destinations the thread had already
 //     routed fail with ENETUNREACH as new ones do (docs/udp.md, "A SOCKS5 hop with no UDP").
 import { describe, test, before } from 'node:test';
@@ -20,8 +22,9 @@ import { sockswrap, sockswrapArgv, lineReader, describe as show } from '../helpe
 import { PY_UDP_ECHO_SERVER } from '../helpers/programs';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
-const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3', 'dnsmasq'], { root: true });
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3', 'setpriv', 'dnsmasq'], { root: true });
 const UDP_ECHO_PORT = 7007;
+const OTHER_USER = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 const ROADS = [['fast path', []], ['slow path (SOCKSWRAP_UDP_FAST=0)', ['SOCKSWRAP_UDP_FAST=0']]] as const;
 
 /** argv: host port. Echo of "one"; "two" sent and its echo seen queued (select); then, after a
@@ -89,6 +92,37 @@ for r in range(3):
         data, src = s.recvfrom(100)
         got.append([data.decode(), list(src)])
 print(json.dumps({"got": got, "family": s.getsockname()[0]}))
+`;
+
+/** argv: host port again. "ping" echoed; then, after each line on stdin, one receive (and, when
+ * again is 1, a send of "after" and its echo). */
+const PY_RESTARTED = `
+import json, socket, sys
+host, port, again = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(10)
+s.sendto(b"ping", (host, port))
+d, src = s.recvfrom(100)
+print(json.dumps({"port": s.getsockname()[1], "ping": [d.decode(), src[0], src[1]]}), flush=True)
+sys.stdin.readline()
+d, src = s.recvfrom(100)
+out = {"next": [d.hex(), src[0], src[1]]}
+if again:
+    s.sendto(b"after", (host, port))
+    d, src = s.recvfrom(100)
+    out["after"] = [d.decode(), src[0], src[1]]
+print(json.dumps(out), flush=True)
+`;
+
+/** argv: bound_port program_port target port. Another user binds the port the relay freed and
+ * sends the program a reply "from the target" in an RFC 1928 §7 header. */
+const PY_FORGER = `
+import socket, sys
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+a.bind(("127.0.0.1", int(sys.argv[1])))
+ip = bytes(int(x) for x in sys.argv[3].split("."))
+a.sendto(b"\\x00\\x00\\x00\\x01" + ip + int(sys.argv[4]).to_bytes(2, "big") + b"FORGED", ("127.0.0.1", int(sys.argv[2])))
+print("sent", flush=True)
 `;
 
 /** argv: target port name dns_server. One socket: a datagram to an IP (fast path) and to a name
@@ -222,6 +256,41 @@ describe('e2e: the UDP fast path\'s edges, each against the slow path', { skip: 
     ]);
     assert.deepEqual(out.got, want);
     assert.equal(outs[1], outs[0], 'the slow path prints the same');
+    assertNoLeaks(lab);
+  });
+
+  test('a proxy on this host ends the association and frees its relay port; another user binds it and forges a reply from the target: the program gets it as that user\'s datagram, as on the slow path, never as the target\'s; the fast path then associates again', async () => {
+    const got: Record<string, unknown> = {};
+    for (const [i, [road, env]] of ROADS.entries()) {
+      // The proxy on loopback, in the program's own namespace: its relay port is anyone's to bind once freed.
+      const front = await startFront(lab.client, 'echo', '127.0.0.1', 1095 + i);
+      try {
+        const child = lab.spawn(lab.client, wrapped(env, ['-x', `socks5://127.0.0.1:${front.port}`, '--', py, '-c', PY_RESTARTED, lab.targetIp4, String(UDP_ECHO_PORT), env.length ? '0' : '1']), { stdio: ['pipe', 'pipe', 'pipe'] });
+        let err = '';
+        child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+        const next = lineReader(child);
+        const first = JSON.parse(await next((l) => l.startsWith('{"port"'))) as { port: number; ping: unknown[] };
+        assert.deepEqual(first.ping, ['ping', lab.targetIp4, UDP_ECHO_PORT], `${road}: ${err}`);
+        front.child.stdin!.write('stop\n');
+        const freed = Number((await front.next((l) => l.startsWith('stopped '))).split(' ')[1]);
+        const forger = await lab.run(lab.client, [...OTHER_USER, py, '-c', PY_FORGER, String(freed), String(first.port), lab.targetIp4, String(UDP_ECHO_PORT)], { timeoutMs: 30_000 });
+        assert.equal(forger.stdout.toString(), 'sent\n', show(forger));
+        child.stdin!.write('go\n');
+        got[road] = { ...JSON.parse(await next((l) => l.startsWith('{"next"')).catch((e) => { throw new Error(`${road}: ${e}; stderr: ${err}`); })), freed };
+        child.stdin!.end();
+        await new Promise((r) => child.once('exit', r));
+      } finally {
+        front.child.kill();
+      }
+    }
+    // What the other user sent, byte for byte: its §7 header naming the target, then FORGED.
+    const sent = Buffer.concat([Buffer.from([0, 0, 0, 1, ...lab.targetIp4.split('.').map(Number), UDP_ECHO_PORT >> 8, UDP_ECHO_PORT & 0xff]), Buffer.from('FORGED')]);
+    const forged = (freed: number) => [sent.toString('hex'), '127.0.0.1', freed];
+    const fast = got['fast path'] as { next: unknown; after: unknown; freed: number };
+    const slow = got['slow path (SOCKSWRAP_UDP_FAST=0)'] as { next: unknown; freed: number };
+    assert.deepEqual(slow.next, forged(slow.freed), 'slow path: the datagram as its sender sent it, from its real source');
+    assert.deepEqual(fast.next, forged(fast.freed), 'fast path: the same (before the fix: "FORGED" from the target)');
+    assert.deepEqual(fast.after, ['after', lab.targetIp4, UDP_ECHO_PORT], 'the fast path associates again: the next echo is the target\'s');
     assertNoLeaks(lab);
   });
 

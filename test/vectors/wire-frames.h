@@ -552,7 +552,7 @@ static const uint8_t WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_ADDRESS[] __attrib
 #define WIRE_VEC_UDP_FAST_REQUEST_DUAL_STACK_MSG_ADDRESS_LEN 7
 
 /* udp-fast-fast: udpFast response {"status":0,"action":3,"id":"hex:0102030405060708","replyKey":"hex:303132333435363738393a3b3c3d3e3f","proxyRelay":"hex:04c612000104d2"} */
-static const uint8_t WIRE_VEC_UDP_FAST_FAST[] = { 0x00, 0x25, 0x00, 0x5e, 0xed, 0x00, 0x44, 0x03, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x04, 0xd2 };
+static const uint8_t WIRE_VEC_UDP_FAST_FAST[] = { 0x00, 0x26, 0x00, 0x5e, 0xed, 0x00, 0x44, 0x03, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x04, 0xd2, 0x00 };
 #define WIRE_VEC_UDP_FAST_FAST_ID 0x5eed0044u
 #define WIRE_VEC_UDP_FAST_FAST_MSG_STATUS 0
 #define WIRE_VEC_UDP_FAST_FAST_MSG_ACTION 3
@@ -585,7 +585,7 @@ static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_REQUEST[] = { 0x00, 0x08, 0x14, 0x
 #define WIRE_VEC_UDP_FAST_LOOKUP_REQUEST_MSG_LOCAL_PORT 5355
 
 /* udp-fast-lookup-found: udpFastLookup response {"status":0,"proxyRelay":"hex:0620010db80000000000000000000000010438"} */
-static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND[] = { 0x00, 0x18, 0x00, 0x5e, 0xed, 0x00, 0x48, 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x38 };
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND[] = { 0x00, 0x19, 0x00, 0x5e, 0xed, 0x00, 0x48, 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x38, 0x00 };
 #define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_ID 0x5eed0048u
 #define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_MSG_STATUS 0
 static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND_MSG_PROXY_RELAY[] __attribute__((unused)) = { 0x06, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x38 };
@@ -683,6 +683,43 @@ static const uint8_t WIRE_VEC_TEMPLATE_NONE[] = { 0x00, 0x05, 0x01, 0x5e, 0xed, 
 #define WIRE_VEC_TEMPLATE_NONE_ID 0x5eed004cu
 #define WIRE_VEC_TEMPLATE_NONE_MSG_STATUS 1
 
+/* udp-fast-fast-guarded: udpFast response {"status":0,"action":3,"id":"hex:0102030405060708","replyKey":"hex:303132333435363738393a3b3c3d3e3f","proxyRelay":"hex:047f0000019c40","guard":{"local":"hex:047f000001d431","remote":"hex:047f0000010444"}} */
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_GUARDED[] = { 0x00, 0x34, 0x00, 0x5e, 0xed, 0x00, 0x4d, 0x03, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x9c, 0x40, 0x01, 0x04, 0x7f, 0x00, 0x00, 0x01, 0xd4, 0x31, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x44 };
+#define WIRE_VEC_UDP_FAST_FAST_GUARDED_ID 0x5eed004du
+#define WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_STATUS 0
+#define WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_ACTION 3
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_ID[] __attribute__((unused)) = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+#define WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_ID_LEN 8
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_REPLY_KEY[] __attribute__((unused)) = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f };
+#define WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_REPLY_KEY_LEN 16
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_PROXY_RELAY[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0x9c, 0x40 };
+#define WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_PROXY_RELAY_LEN 7
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_GUARD_LOCAL[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0xd4, 0x31 };
+#define WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_GUARD_LOCAL_LEN 7
+static const uint8_t WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_GUARD_REMOTE[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x44 };
+#define WIRE_VEC_UDP_FAST_FAST_GUARDED_MSG_GUARD_REMOTE_LEN 7
+
+/* udp-fast-request-ended: udpFast request {"reach":2,"relay":4,"localPort":5355,"address":"hex:04c61200010007","ended":true} */
+static const uint8_t WIRE_VEC_UDP_FAST_REQUEST_ENDED[] = { 0x00, 0x10, 0x13, 0x5e, 0xed, 0x00, 0x4e, 0x82, 0x04, 0x14, 0xeb, 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x07 };
+#define WIRE_VEC_UDP_FAST_REQUEST_ENDED_ID 0x5eed004eu
+#define WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_REACH 2
+#define WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_RELAY 4
+#define WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_LOCAL_PORT 5355
+static const uint8_t WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_ADDRESS[] __attribute__((unused)) = { 0x04, 0xc6, 0x12, 0x00, 0x01, 0x00, 0x07 };
+#define WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_ADDRESS_LEN 7
+#define WIRE_VEC_UDP_FAST_REQUEST_ENDED_MSG_ENDED 1
+
+/* udp-fast-lookup-found-guarded: udpFastLookup response {"status":0,"proxyRelay":"hex:047f0000019c40","guard":{"local":"hex:047f000001d431","remote":"hex:047f0000010444"}} */
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED[] = { 0x00, 0x1b, 0x00, 0x5e, 0xed, 0x00, 0x4f, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x9c, 0x40, 0x01, 0x04, 0x7f, 0x00, 0x00, 0x01, 0xd4, 0x31, 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x44 };
+#define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_ID 0x5eed004fu
+#define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_MSG_STATUS 0
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_MSG_PROXY_RELAY[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0x9c, 0x40 };
+#define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_MSG_PROXY_RELAY_LEN 7
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_MSG_GUARD_LOCAL[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0xd4, 0x31 };
+#define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_MSG_GUARD_LOCAL_LEN 7
+static const uint8_t WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_MSG_GUARD_REMOTE[] __attribute__((unused)) = { 0x04, 0x7f, 0x00, 0x00, 0x01, 0x04, 0x44 };
+#define WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED_MSG_GUARD_REMOTE_LEN 7
+
 static const struct wire_frame_vector WIRE_FRAME_VECTORS[] __attribute__((unused)) = {
 	{ "hello-request", 0x01, 0, 0x5eed0001u, WIRE_VEC_HELLO_REQUEST, sizeof WIRE_VEC_HELLO_REQUEST },
 	{ "hello-ok", 0x01, 1, 0x5eed0002u, WIRE_VEC_HELLO_OK, sizeof WIRE_VEC_HELLO_OK },
@@ -760,6 +797,9 @@ static const struct wire_frame_vector WIRE_FRAME_VECTORS[] __attribute__((unused
 	{ "template-request", 0x15, 0, 0x5eed004au, WIRE_VEC_TEMPLATE_REQUEST, sizeof WIRE_VEC_TEMPLATE_REQUEST },
 	{ "template-ok", 0x15, 1, 0x5eed004bu, WIRE_VEC_TEMPLATE_OK, sizeof WIRE_VEC_TEMPLATE_OK },
 	{ "template-none", 0x15, 1, 0x5eed004cu, WIRE_VEC_TEMPLATE_NONE, sizeof WIRE_VEC_TEMPLATE_NONE },
+	{ "udp-fast-fast-guarded", 0x13, 1, 0x5eed004du, WIRE_VEC_UDP_FAST_FAST_GUARDED, sizeof WIRE_VEC_UDP_FAST_FAST_GUARDED },
+	{ "udp-fast-request-ended", 0x13, 0, 0x5eed004eu, WIRE_VEC_UDP_FAST_REQUEST_ENDED, sizeof WIRE_VEC_UDP_FAST_REQUEST_ENDED },
+	{ "udp-fast-lookup-found-guarded", 0x14, 1, 0x5eed004fu, WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED, sizeof WIRE_VEC_UDP_FAST_LOOKUP_FOUND_GUARDED },
 };
 #define WIRE_FRAME_VECTOR_COUNT (sizeof WIRE_FRAME_VECTORS / sizeof WIRE_FRAME_VECTORS[0])
 
