@@ -41,7 +41,7 @@ function packedList(tarball: string): string[] {
   return ok(spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }), 'tar -t').split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
 }
 
-describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP, timeout: 300_000 }, () => {
+describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP, timeout: 600_000 }, () => {
   let base: string;
   let tarball: string;
   let sandboxPath: string;
@@ -69,7 +69,7 @@ describe('a packed sockswrap, installed with npm and no compiler', { skip: SKIP,
       cpSync(join(REPO, part), join(src, part), { recursive: true, filter: (p) => !p.startsWith(join(REPO, 'native-shims', 'build')) });
     }
     symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'));
-    const pack = spawnSync(process.execPath, [npmCli(), 'pack', '--json'], { cwd: src, encoding: 'utf8', timeout: 240_000 });
+    const pack = spawnSync(process.execPath, [npmCli(), 'pack', '--json'], { cwd: src, encoding: 'utf8', timeout: 480_000 });
     const packed = JSON.parse(ok(pack, 'npm pack')) as { filename: string }[];
     tarball = join(src, packed[0].filename);
 
