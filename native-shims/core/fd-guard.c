@@ -112,6 +112,24 @@ void fdguard_release(_Atomic int *slot)
 	}
 }
 
+/* The kernel's descriptor table starts with 64 slots and grows when a higher number is first
+ * used; growing it in a process with more than one thread waits for an RCU grace period
+ * (expand_fdtable: synchronize_rcu), 10-15 ms here. Programs that talk to the agent first from a
+ * thread (curl's threaded resolver, every getaddrinfo in an executor) paid that once per process
+ * image when the first control connection moved high. Grown now, from the constructor (one
+ * thread: ~50 us), the table has room for our numbers when they are needed. */
+void fdguard_reserve_table(void)
+{
+	int floor = high_fd_floor();
+	for (int fd = 0; fd <= 2; fd++) {
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+		if (high >= 0) {
+			close_for_real(high);
+			return;
+		}
+	}
+}
+
 void fdguard_forget_all_after_fork(void)
 {
 	/* Only the forking thread lives on; every slot belongs to the parent's connections. */

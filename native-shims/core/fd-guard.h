@@ -14,6 +14,9 @@ void fdguard_evacuate(int fd);
 int fdguard_close_range(unsigned int first, unsigned int last, int flags);
 /* closefrom's fallback without close_range: closes every fd from lowfd but the shim's. */
 void fdguard_close_from(int lowfd);
+/* Grows the kernel's descriptor table to our numbers while the process has one thread (the
+ * constructor): later, with threads, growing it costs an RCU grace period. */
+void fdguard_reserve_table(void);
 /* In a fork child: the parent's shim descriptors are copies the child must not use. */
 void fdguard_forget_all_after_fork(void);
 

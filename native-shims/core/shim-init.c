@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "core/agent-wire.h"
+#include "core/fd-guard.h"
 #include "core/libc.h"
 #include "core/shim-env.h"
 #include "core/shim-init.h"
@@ -13,7 +14,9 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static void init_everything(void)
 {
 	sw_libc_init();
-	shim_config();
+	/* Only where the shim will talk to an agent (a program run without one pays nothing). */
+	if (shim_config()->ok)
+		fdguard_reserve_table();
 	agent_wire_init();
 }
 
