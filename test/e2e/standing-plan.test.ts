@@ -162,11 +162,36 @@ c.sendall(b"x"); c.close()
  */
 const PY_STALL_AFTER_FIRST = `
 import socket, sys, threading, time
-def serve(c, first):
+lock = threading.Lock()
+served = [0]
+def exact(c, n):
+    b = b""
+    while len(b) < n:
+        x = c.recv(n - len(b))
+        if not x: return None
+        b += x
+    return b
+def serve(c):
     try:
-        if not c.recv(16): return
+        g = exact(c, 2)
+        if not g or not exact(c, g[1]): return
         c.sendall(b"\\x05\\x00")
-        if not c.recv(300): return
+        head = exact(c, 4)
+        if not head: return
+        size = {1: 6, 4: 18}.get(head[3])
+        if size is None:
+            n = exact(c, 1)
+            if not n: return
+            size = n[0] + 2
+        dst = exact(c, size)
+        if not dst: return
+        # The agent's pipelining probe (CONNECT 0.0.0.0:0) races the program's first connect to
+        # this listener: it is refused and not counted, so "first" is the program's own.
+        if head[3] == 1 and dst == bytes(6):
+            c.sendall(b"\\x05\\x02\\x00\\x01" + bytes(6)); return
+        with lock:
+            first = served[0] == 0
+            served[0] += 1
         if not first:
             time.sleep(60); return
         c.sendall(b"\\x05\\x00\\x00\\x01" + bytes(6))
@@ -181,11 +206,9 @@ def serve(c, first):
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind((sys.argv[1], int(sys.argv[2]))); srv.listen(8)
 print("ready", flush=True)
-n = 0
 while True:
     c = srv.accept()[0]
-    threading.Thread(target=serve, args=(c, n == 0), daemon=True).start()
-    n += 1
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
 `;
 
 const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3'], { root: true });
