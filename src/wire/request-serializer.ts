@@ -46,8 +46,7 @@ export function serializeReverseRequest(m: ReverseRequest): Buffer {
 
 export function serializePeerRequest(m: PeerRequest): Buffer {
   const head = Buffer.from([m.localPort >> 8, m.localPort & 0xff, m.relay]);
-  if (m.relay !== Relay.dial) return head;
-  return m.reply ? Buffer.concat([head, m.via, Buffer.from([m.reply.length]), m.reply]) : Buffer.concat([head, m.via]);
+  return m.relay === Relay.dial ? Buffer.concat([head, m.via]) : head;
 }
 
 export function serializeUdpRouteRequest(m: UdpRouteRequest): Buffer {
