@@ -14,7 +14,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { bigSha256, sha256 } from '../helpers/body';
-import { startTorNet, TOR_WWW_NAME, type TorNet } from '../helpers/tor-net';
+import { startTorNet, waitExitStream, TOR_WWW_NAME, type TorNet } from '../helpers/tor-net';
 
 const SKIP = skipUnless(['ip', 'nft', 'tor', 'tor-gencert', 'dnsmasq', 'curl', 'python3', 'dig', 'microsocks'], { root: true });
 
@@ -119,6 +119,7 @@ describe('e2e: Tor (private network)', { skip: SKIP, timeout: 600_000 }, () => {
     installLeakCounter(lab);
     tor = await startTorNet(lab);
     await startTargets(lab, [tor.wwwIp]);
+    await waitExitStream(lab, tor, `http://${TOR_WWW_NAME}:${HTTP_PORT}/hello`, 120_000);
     socks5h = ['-x', `socks5h://${tor.socksHost}:${tor.socksPort}`];
     const r = await lab.run(lab.proxy, ['curl', '-sS', `http://${lab.targetIp4}:${HTTP_PORT}/hello`]);
     hello = r.stdout.toString();

@@ -377,3 +377,26 @@ async function waitOnionDescriptor(path: string, onion: string, ms: number): Pro
     c.sock.destroy();
   }
 }
+
+/**
+ * Wait until a stream by name reaches `url` through the client's SocksPort, unwrapped (curl's own
+ * SOCKS5 in the client ns). An exit that has resolved the lab's name can still answer the first
+ * stream to a port with END (SOCKS 0x01) while the young network settles; the tests prove
+ * sockswrap, so they start once Tor itself carries a stream. Prints how many tries it took.
+ */
+export async function waitExitStream(lab: Lab, tor: TorNet, url: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (let tries = 1; ; tries++) {
+    const r = await lab.run(lab.client, [
+      bin('curl'), '-sS', '-o', '/dev/null', '--max-time', '30',
+      '--socks5-hostname', `${tor.socksHost}:${tor.socksPort}`, url,
+    ]);
+    if (r.status === 0) {
+      if (tries > 1) console.log(`# private Tor network: a stream to ${url} went through on try ${tries}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`Tor carried no stream to ${url} in ${ms} ms: ${r.stderr.toString()}`);
+    // Each failure is a finished stream; pause so a settling network gets a new circuit.
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
