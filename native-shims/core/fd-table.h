@@ -28,6 +28,7 @@ struct sw_fd {
 	_Atomic uint8_t async_state;          /* 0: none (see async-connect.c) */
 	_Atomic uint8_t async_errno;
 	_Atomic uint32_t async_port;          /* the socket's local port when it was connected */
+	_Atomic uint16_t async_dial;          /* 1 + its dial slot: the fd is dialled to the proxy itself */
 	uint8_t async_ticket[16];
 
 	/* paths/destinations.c: the original destination of a relayed or dialed socket */

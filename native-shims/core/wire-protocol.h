@@ -50,12 +50,13 @@ enum wire_action {
 	ACTION_FAST = 3,
 };
 
-/* CONNECT's flags: blocking (may answer execute), families the socket reaches, verdict out of band. */
+/* CONNECT's flags: blocking (may answer execute), families the socket reaches, verdict out of band, a non-blocking socket that may take a whole script. */
 enum wire_connect_flag {
 	CONNECT_BLOCKING = 1,
 	CONNECT_REACH4 = 2,
 	CONNECT_REACH6 = 4,
 	CONNECT_OUT_OF_BAND = 8,
+	CONNECT_ASYNC_DIAL = 16,
 };
 
 /* BIND's flags. */

@@ -5,7 +5,10 @@
  *   - execute (blocking sockets): the shim dials the first proxy and runs the handshake on the fd
  *     (paths/dial-path.c; a standing plan, paths/plan-cache.c, without asking);
  *   - a ticket: the fd joins the agent's relay (paths/relay-path.c); a non-blocking connect returns
- *     EINPROGRESS at once and learns its verdict out of band (paths/async-connect.c).
+ *     EINPROGRESS at once and learns its verdict out of band (paths/async-connect.c);
+ *   - execute for a non-blocking socket (a DIAL whose script is the whole handshake): the fd is
+ *     dialled to the first proxy and connect() returns EINPROGRESS; the handshake advances from
+ *     the program's own calls (paths/async-connect.c).
  * Datagram sockets go to paths/udp-path.c. getpeername is hooks/peer-hook.c. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -120,18 +123,35 @@ int sw_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		out_of_band = 1;
 		flags = CONNECT_OUT_OF_BAND;
 	}
-	if (blocking) {
+	/* A non-blocking connect with a dial slot may be dialled too (docs/async-connect.md). */
+	int dial_slot = out_of_band ? sw_async_dial_take() : -1;
+	if (blocking || dial_slot >= 0) {
 		int v6only = 0;
 		if (domain == AF_INET6)
 			sw_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only);
-		flags = CONNECT_BLOCKING | (domain == AF_INET || !v6only ? CONNECT_REACH4 : 0) |
-			(domain == AF_INET6 ? CONNECT_REACH6 : 0);
+		flags |= (blocking ? CONNECT_BLOCKING : CONNECT_ASYNC_DIAL) | (domain == AF_INET || !v6only ? CONNECT_REACH4 : 0) |
+			 (domain == AF_INET6 ? CONNECT_REACH6 : 0);
 	}
 	uint8_t request[SW_CONNECT_REQUEST_MAX], execute[AGENT_MAX_BODY];
 	size_t request_len = sw_connect_request(&dest, flags, request), execute_len = 0;
 	/* A standing plan only on a thread that has its control connection (its first connect asks,
-	 * which opens it) and for a blocking connect. */
-	int action = sw_connect_answer(request, request_len, blocking, ticket, execute, &execute_len);
+	 * which opens it) and for a connect that may be dialled. */
+	int action = sw_connect_answer(request, request_len, blocking || dial_slot >= 0, ticket, execute, &execute_len);
+	if (dial_slot >= 0 && action == ACTION_EXECUTE) {
+		int r = sw_async_dial_start(dial_slot, fd, domain, execute, execute_len, request, request_len, addr, len);
+		if (r == -1) {
+			errno = EINPROGRESS;
+			return -1;
+		}
+		if (r > 0) {
+			sw_disconnect(fd);
+			errno = r;
+			return -1;
+		}
+		/* -2: not a DIAL the shim can run alone: as a blocking connect's, below. */
+	} else {
+		sw_async_dial_release(dial_slot);
+	}
 	if (action == ACTION_DIRECT)
 		return real.connect(fd, addr, len);
 	if (action < 0) {

@@ -9,6 +9,12 @@
  * kernel is asked again with the program's own interest, so what the program sees is the kernel's
  * answer for a socket whose connect has finished.
  *
+ * A fd dialled to the proxy itself (the dial path for non-blocking connects) waits instead for
+ * the proxy's TCP handshake (POLLOUT), then for its next reply (POLLIN): each time that fires the
+ * handshake advances a step (sw_async_learn), and only its end shows the program the kernel's
+ * readiness. Every wait on such a fd is capped (HIDDEN_WAIT_MAX_NS) so that its deadlines hold
+ * when the program waits forever.
+ *
  * Nothing here costs anything before the process's first non-blocking connect (sw_async_used).
  * epoll keeps interest in the kernel and returns only the registration's data: a pending fd is
  * registered with POLLPRI and a tagged data word, and its own registration is put back (a MOD,
@@ -127,7 +133,7 @@ static int poll_core(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 				continue;
 			hidden[count].index = i;
 			hidden[count].events = fds[i].events;
-			fds[i].events = POLLPRI | POLLRDHUP;
+			fds[i].events = sw_async_wait_events(fds[i].fd);
 			count++;
 		}
 		struct timespec left_buf;
@@ -198,8 +204,8 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 			*ex = ex_in;
 		struct { int fd; short events; } hidden[HIDDEN_MAX];
 		int count = 0;
-		fd_set r_local, e_local;
-		fd_set *r = rd, *e = ex;
+		fd_set r_local, w_local, e_local;
+		fd_set *r = rd, *w = wr, *e = ex;
 		for (int fd = 0; fd < nfds && fd < FD_SETSIZE && count < HIDDEN_MAX; fd++) {
 			short events = (rd && FD_ISSET(fd, rd) ? POLLIN : 0) | (wr && FD_ISSET(fd, wr) ? POLLOUT : 0) |
 				       (ex && FD_ISSET(fd, ex) ? POLLPRI : 0);
@@ -209,6 +215,10 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 				FD_ZERO(&r_local);
 				r = &r_local;
 			}
+			if (!w) {
+				FD_ZERO(&w_local);
+				w = &w_local;
+			}
 			if (!e) {
 				FD_ZERO(&e_local);
 				e = &e_local;
@@ -216,11 +226,17 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 			hidden[count].fd = fd;
 			hidden[count].events = events;
 			count++;
-			/* The outcome, as readiness of its own: reset (read set) or urgent byte (except set). */
-			if (wr)
-				FD_CLR(fd, wr);
-			FD_SET(fd, r);
-			FD_SET(fd, e);
+			/* The outcome, as readiness of its own: reset or the proxy's reply (read set), the
+			 * urgent byte (except set), the proxy's TCP handshake (write set). */
+			short wait = sw_async_wait_events(fd);
+			FD_CLR(fd, w);
+			FD_CLR(fd, e);
+			if (wait & POLLOUT)
+				FD_SET(fd, w);
+			else
+				FD_SET(fd, r);
+			if (wait & POLLPRI)
+				FD_SET(fd, e);
 		}
 		struct timespec left_buf;
 		const struct timespec *left = time_left(&until, &left_buf);
@@ -228,14 +244,14 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 			left = capped(left, &left_buf);
 		int result;
 		if (with_mask) {
-			result = real.pselect(nfds, r, wr, e, left, mask);
+			result = real.pselect(nfds, r, w, e, left, mask);
 		} else {
 			struct timeval tv;
 			if (left) {
 				tv.tv_sec = left->tv_sec;
 				tv.tv_usec = left->tv_nsec / 1000;
 			}
-			result = real.select(nfds, r, wr, e, left ? &tv : NULL);
+			result = real.select(nfds, r, w, e, left ? &tv : NULL);
 		}
 		if (count == 0) {
 			if (tv_out && left && result >= 0) {
@@ -248,7 +264,7 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 		int saved = errno;
 		for (int k = 0; k < count; k++) {
 			int fd = hidden[k].fd;
-			int fired = result > 0 && (FD_ISSET(fd, r) || FD_ISSET(fd, e));
+			int fired = result > 0 && (FD_ISSET(fd, r) || FD_ISSET(fd, w) || FD_ISSET(fd, e));
 			short revents = fired && sw_async_learn(fd, 0) != -1 ? revents_now(fd, hidden[k].events) : 0;
 			if (rd) {
 				if (revents & (POLLIN | POLLHUP | POLLERR))
@@ -317,7 +333,7 @@ SHIM_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	if (!atomic_load_explicit(&sw_async_used, memory_order_relaxed))
 		return real.epoll_ctl(epfd, op, fd, event);
 	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && event && !(event->events & EPOLLEXCLUSIVE) && in_progress(fd)) {
-		int r = sw_ep_hide(epfd, op, fd, event, sw_async_in_progress_now);
+		int r = sw_ep_hide(epfd, op, fd, event, sw_async_wait_events(fd), sw_async_in_progress_now);
 		if (r != -2)
 			return r;
 	} else if (atomic_load(&sw_ep_used)) {
@@ -347,6 +363,15 @@ static int drop_own_events(int epfd, struct epoll_event *events, int count)
 	return kept;
 }
 
+/* Dialled fds held in epfd: each advanced (their deadlines checked) after a capped wait. */
+static void advance_dialled(int epfd)
+{
+	int fds[64];
+	int n = sw_ep_fds(epfd, fds, 64);
+	for (int i = 0; i < n; i++)
+		in_progress(fds[i]);
+}
+
 static int epoll_core(int epfd, struct epoll_event *events, int max, const struct timespec *timeout,
 		      const sigset_t *mask, int precise)
 {
@@ -355,11 +380,20 @@ static int epoll_core(int epfd, struct epoll_event *events, int max, const struc
 	for (;;) {
 		struct timespec left_buf;
 		const struct timespec *left = time_left(&until, &left_buf);
+		/* A dialled handshake in progress keeps its own deadlines: no wait beyond the cap. */
+		int dialled = atomic_load(&sw_async_dialing) > 0 && atomic_load(&sw_ep_used) > 0;
+		if (dialled)
+			left = capped(left, &left_buf);
 		int r = precise ? real.epoll_pwait2(epfd, events, max, left, mask)
 				: real.epoll_pwait(epfd, events, max, to_ms(left), mask);
-		if (r <= 0 || !atomic_load(&sw_ep_used))
+		if (r < 0)
 			return r;
-		int kept = drop_own_events(epfd, events, r);
+		if (dialled)
+			advance_dialled(epfd);
+		if (r == 0 && !dialled)
+			return 0;
+		/* Ours are recognised by their tag even when the slot is gone (settled just now). */
+		int kept = r > 0 ? drop_own_events(epfd, events, r) : r;
 		if (kept > 0 || expired(time_left(&until, &left_buf)))
 			return kept;
 	}

@@ -144,7 +144,14 @@ SHIM_EXPORT int getsockopt(int fd, int level, int name, void *value, socklen_t *
 	if (level == SOL_SOCKET && name == SO_ERROR && value && len && *len >= (socklen_t)sizeof(int) &&
 	    sw_async_maybe_pending(fd)) {
 		int saved_errno = errno;
-		sw_async_learn(fd, 0);
+		/* Still in progress: 0, and the kernel's error (a dialled proxy's refusal, which the
+		 * agent has yet to judge) is left where the handshake will read it. */
+		if (sw_async_learn(fd, 0) == -1 && sw_async_in_progress_now(fd)) {
+			*(int *)value = 0;
+			*len = sizeof(int);
+			errno = saved_errno;
+			return 0;
+		}
 		int r = real.getsockopt(fd, level, name, value, len);
 		if (r == 0)
 			*(int *)value = sw_async_failed_errno(fd, *(int *)value);

@@ -3,7 +3,14 @@
  * A non-blocking connect() returns EINPROGRESS as soon as the fd is connected to the relay and
  * the ticket is written (hooks/connect-hook.c). Until the chain answers (an urgent byte, or a
  * reset) the fd must look like a connect in progress: sw_async_learn() tells the I/O hooks and
- * the readiness hooks (hooks/readiness-hooks.c) where it stands. */
+ * the readiness hooks (hooks/readiness-hooks.c) where it stands.
+ *
+ * Or, when the agent's answer is a DIAL whose script is the whole handshake, the fd is connected
+ * to the first proxy itself (a dial slot below holds the DIAL) and sw_async_learn() advances the
+ * handshake one non-blocking step at a time, from whichever hook the program calls: TCP up →
+ * the opening bytes; each expected reply → consumed exactly, its `then` written; the last → NOTE,
+ * connected. Anything the script did not expect goes to the agent (paths/dial-path.c,
+ * sw_dial_continue), which judges it and may take blocking round trips: the failure path. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -16,7 +23,10 @@
 #include "core/fd-table.h"
 #include "core/libc.h"
 #include "core/socket-ops.h"
+#include "core/wire-codec.h"
 #include "paths/async-connect.h"
+#include "paths/destinations.h"
+#include "paths/dial-path.h"
 #include "paths/epoll-slots.h"
 #include "paths/relay-path.h"
 
@@ -31,6 +41,57 @@ enum { ASYNC_IDLE = 0, ASYNC_PENDING = 1, ASYNC_BUSY = 2, ASYNC_FAILED = 3 };
  * something else is recognised as stale and forgotten. Every function below but mark_pending is
  * given the entry of a fd that has one (entries are never unmapped). */
 _Atomic int sw_async_used;
+_Atomic int sw_async_dialing;
+
+/* ---- dial slots: the DIAL a non-blocking connect runs on its own fd ---- */
+
+enum { DIAL_CONNECTING = 1, DIAL_READING = 2, DIAL_OFF_SCRIPT = 3 };
+
+/* BSS: untouched pages cost nothing until a slot is used. With none free, the connect asks
+ * without the flag and takes the relay. */
+#define DIAL_SLOTS 256
+
+struct dial_slot {
+	_Atomic int used;
+	int domain;
+	_Atomic uint8_t phase;
+	uint8_t count, entry;         /* the script's expectations, and the next one */
+	int matched;
+	int event, err;               /* DIAL_OFF_SCRIPT: what the connect itself met */
+	size_t at;                    /* the next expectation's offset in the script */
+	int port;
+	uint32_t read_ms;
+	struct timespec start, deadline;
+	struct wire_addr via;
+	socklen_t dest_len;
+	struct sockaddr_in6 dest;     /* what the program connected to (also holds a sockaddr_in) */
+	size_t request_len, answer_len;
+	uint8_t request[SW_CONNECT_REQUEST_MAX];
+	uint8_t answer[AGENT_MAX_BODY];   /* session u32 | the DIAL */
+};
+
+static struct dial_slot dial_slots[DIAL_SLOTS];
+
+int sw_async_dial_take(void)
+{
+	for (int i = 0; i < DIAL_SLOTS; i++) {
+		int expected = 0;
+		if (atomic_load_explicit(&dial_slots[i].used, memory_order_relaxed) == 0 &&
+		    atomic_compare_exchange_strong(&dial_slots[i].used, &expected, 1)) {
+			atomic_fetch_add(&sw_async_dialing, 1);
+			return i;
+		}
+	}
+	return -1;
+}
+
+void sw_async_dial_release(int slot)
+{
+	if (slot < 0 || slot >= DIAL_SLOTS)
+		return;
+	atomic_store(&dial_slots[slot].used, 0);
+	atomic_fetch_sub(&sw_async_dialing, 1);
+}
 
 /* Is fd still the socket we connected to the relay? Its local port survives a reset. */
 static int same_relayed_socket(int fd, struct sw_fd *e)
@@ -47,6 +108,7 @@ int sw_async_mark_pending(int fd, int local_port, const uint8_t ticket[16])
 	if (!e)
 		return -1;
 	atomic_store(&e->async_port, (uint32_t)local_port);
+	atomic_store(&e->async_dial, 0);
 	memcpy(e->async_ticket, ticket, 16);
 	atomic_store(&sw_async_used, 1);
 	atomic_store(&e->async_state, ASYNC_PENDING);
@@ -58,13 +120,24 @@ void sw_async_forget(int fd)
 	struct sw_fd *e = sw_fd_peek(fd);
 	if (!e || atomic_load_explicit(&e->async_state, memory_order_acquire) == ASYNC_IDLE)
 		return;
-	atomic_store(&e->async_state, ASYNC_IDLE);
+	uint8_t was = atomic_exchange(&e->async_state, ASYNC_IDLE);
+	/* A dial slot of a PENDING fd is freed here; a BUSY one by the thread advancing it, whose
+	 * compare-and-swap at the end then fails. */
+	if (was == ASYNC_PENDING) {
+		int dial = atomic_exchange(&e->async_dial, 0);
+		if (dial)
+			sw_async_dial_release(dial - 1);
+	}
 	sw_ep_restore(fd, 0);
 }
 
-/* Takes a PENDING entry for this thread; another thread learning the same verdict is waited out.
- * Returns the state found when it is not PENDING (IDLE or FAILED), or ASYNC_BUSY with it held. */
-static int async_claim(struct sw_fd *e)
+/* Another thread is advancing this fd's handshake: in progress, for a call that must not wait. */
+#define ASYNC_ELSEWHERE 4
+
+/* Takes a PENDING entry for this thread; another thread learning the same verdict is waited out
+ * (unless patient is 0: ASYNC_ELSEWHERE). Returns the state found when it is not PENDING (IDLE or
+ * FAILED), or ASYNC_BUSY with it held. */
+static int async_claim(struct sw_fd *e, int patient)
 {
 	for (;;) {
 		uint8_t expected = ASYNC_PENDING;
@@ -72,6 +145,8 @@ static int async_claim(struct sw_fd *e)
 			return ASYNC_BUSY;
 		if (expected != ASYNC_BUSY)
 			return expected;
+		if (!patient)
+			return ASYNC_ELSEWHERE;
 		struct timespec pause = { .tv_nsec = 200000 };
 		nanosleep(&pause, NULL);
 	}
@@ -105,12 +180,248 @@ static int async_conclude(int fd, struct sw_fd *e, int verdict)
 	return verdict;
 }
 
+/* ---- the handshake of a dialled fd, one step at a time ---- */
+
+/* Ready for events now (or, waiting, by the phase's deadline): 0, EAGAIN (not yet), ETIMEDOUT
+ * (the deadline passed), or an errno. */
+static int dial_ready(int fd, short events, const struct dial_slot *d, int wait)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int err = sw_wait_for(fd, events, wait ? &d->deadline : &now);
+	if (err == ETIMEDOUT && !wait && sw_ms_left(&d->deadline) > 0)
+		return EAGAIN;
+	return err;
+}
+
+static int send_all(int fd, const uint8_t *buf, size_t len, const struct dial_slot *d)
+{
+	while (len) {
+		ssize_t n = real.send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* A handshake's few bytes fill no fresh socket's buffer; if they do, wait. */
+			int err = dial_ready(fd, POLLOUT, d, 1);
+			if (err)
+				return err;
+			continue;
+		}
+		return n < 0 ? errno : EPIPE;
+	}
+	return 0;
+}
+
+/* Off the script: the agent judges (STEP, or RESUME for a standing plan) and the rest runs as a
+ * blocking connect's dial would. 0 connected (maybe through another proxy), else the errno. */
+static int dial_off_script(int fd, struct dial_slot *d, int event, int err, size_t peek_len)
+{
+	struct sw_dial_report rep = {
+		.session = d->answer, .request = d->request, .request_len = d->request_len, .start = d->start,
+		.port = d->port, .read_ms = d->read_ms, .event = event, .err = err, .matched = d->matched,
+		.peek_len = peek_len,
+	};
+	int port = d->port;
+	int verdict = sw_dial_continue(fd, d->domain, &rep, &d->via, &port);
+	d->port = port > 0 ? port : sw_local_port(fd, NULL);
+	return verdict;
+}
+
+/* One advance: -1 still in progress (only when !wait), 0 connected, else the errno. */
+static int dial_advance(int fd, struct dial_slot *d, int wait)
+{
+	struct sw_instruction ins;
+	if (d->answer_len < 4 || sw_dec_instruction(d->answer + 4, d->answer_len - 4, &ins) != 0 || !ins.script)
+		return ECONNABORTED;
+	uint8_t buf[AGENT_MAX_BODY];
+	for (;;) {
+		uint8_t phase = atomic_load(&d->phase);
+		if (phase == DIAL_OFF_SCRIPT)
+			return dial_off_script(fd, d, d->event, d->err, 0);
+		if (phase == DIAL_CONNECTING) {
+			int err = dial_ready(fd, POLLOUT, d, wait);
+			if (err == EAGAIN)
+				return -1;
+			if (err)
+				return dial_off_script(fd, d, err == ETIMEDOUT ? EVENT_CONNECT_TIMEOUT : EVENT_CONNECT_FAILED, err, 0);
+			if (sw_int_option(fd, SOL_SOCKET, SO_ERROR, &err) != 0)
+				err = errno;
+			if (err)
+				return dial_off_script(fd, d, EVENT_CONNECT_FAILED, err, 0);
+			sw_deadline_in(&d->deadline, d->read_ms);
+			err = send_all(fd, ins.send, ins.send_len, d);
+			if (err)
+				return dial_off_script(fd, d, err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR, err, 0);
+			d->count = ins.script_len ? ins.script[0] : 0;
+			d->entry = 0;
+			d->at = 1;
+			atomic_store(&d->phase, DIAL_READING);
+			sw_ep_retag(fd, POLLIN | POLLRDHUP);
+			continue;
+		}
+		if (d->entry >= d->count)
+			return ECONNABORTED;
+		struct sw_script_entry entry;
+		size_t at = d->at;
+		if (sw_dec_script_entry(ins.script, ins.script_len, &at, &entry) != 0 || entry.total == 0 ||
+		    entry.total > sizeof buf || entry.prefix_len > entry.total)
+			return dial_off_script(fd, d, EVENT_IO_ERROR, ECONNABORTED, 0);
+		ssize_t n = real.recv(fd, buf, entry.total, MSG_PEEK | MSG_DONTWAIT);
+		if (n == 0)
+			return dial_off_script(fd, d, EVENT_EOF, 0, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return dial_off_script(fd, d, EVENT_IO_ERROR, errno, 0);
+			int err = dial_ready(fd, POLLIN | POLLRDHUP, d, wait);
+			if (err == EAGAIN)
+				return -1;
+			if (err)
+				return dial_off_script(fd, d, err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR, err, 0);
+			continue;
+		}
+		/* A mismatch, or a reply split over segments: the agent's (as on the blocking dial path). */
+		if ((size_t)n < entry.total || memcmp(buf, entry.prefix, entry.prefix_len) != 0)
+			return dial_off_script(fd, d, EVENT_DATA, 0, (size_t)n);
+		/* Exactly the reply: bytes after it (a banner) stay in the socket for the program. */
+		for (size_t left = entry.total; left;) {
+			ssize_t got = real.recv(fd, buf, left, MSG_DONTWAIT);
+			if (got > 0) {
+				left -= (size_t)got;
+			} else if (!(got < 0 && errno == EINTR)) {
+				return dial_off_script(fd, d, EVENT_IO_ERROR, got < 0 ? errno : ECONNABORTED, 0);
+			}
+		}
+		d->matched++;
+		d->at = at;
+		d->entry++;
+		if (entry.ends_hop)
+			sw_deadline_in(&d->deadline, d->read_ms);
+		int err = send_all(fd, entry.then, entry.then_len, d);
+		if (err)
+			return dial_off_script(fd, d, err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR, err, 0);
+		if (d->entry == d->count) {
+			sw_dial_note(d->answer, d->port, d->request, d->request_len, &d->start);
+			return 0;
+		}
+	}
+}
+
+int sw_async_dial_start(int slot, int fd, int domain, const uint8_t *execute, size_t execute_len,
+			const uint8_t *request, size_t request_len, const struct sockaddr *addr, socklen_t len)
+{
+	struct dial_slot *d = &dial_slots[slot];
+	struct sw_fd *e = sw_fd_get(fd);
+	struct sw_instruction ins;
+	if (!e || execute_len < 4 || execute_len > sizeof d->answer || request_len > sizeof d->request ||
+	    sw_dec_instruction(execute + 4, execute_len - 4, &ins) != 0) {
+		sw_async_dial_release(slot);
+		return ECONNABORTED;
+	}
+	if (ins.state == STATE_DONE) {
+		sw_async_dial_release(slot);
+		return ins.arg ? ins.arg : ECONNABORTED;
+	}
+	if (ins.state != STATE_DIAL || !ins.script || (ins.arg & ARG_MORE)) {
+		sw_async_dial_release(slot);
+		return -2;
+	}
+	memcpy(d->answer, execute, execute_len);
+	d->answer_len = execute_len;
+	memcpy(d->request, request, request_len);
+	d->request_len = request_len;
+	d->domain = domain;
+	d->matched = 0;
+	d->read_ms = ins.read_ms;
+	d->via = ins.proxy;
+	if (len > sizeof d->dest)
+		len = sizeof d->dest;
+	memcpy(&d->dest, addr, len);
+	d->dest_len = len;
+	clock_gettime(CLOCK_MONOTONIC, &d->start);
+	d->deadline = d->start;
+	struct timespec connect_wait = { .tv_sec = ins.wait_ms / 1000, .tv_nsec = (long)(ins.wait_ms % 1000) * 1000000 };
+	sw_timespec_add(&d->deadline, &connect_wait);
+	atomic_store(&d->phase, DIAL_CONNECTING);
+	struct sockaddr_storage sa;
+	socklen_t sa_len = wire_addr_to_sockaddr(&ins.proxy, domain, &sa);
+	int err = sa_len ? 0 : EAFNOSUPPORT;
+	if (!err && real.connect(fd, (struct sockaddr *)&sa, sa_len) != 0 && errno != EINPROGRESS)
+		err = errno;
+	if (err) {
+		/* The agent judges this one too (a dead first hop of a dynamic chain is skipped), at
+		 * the first call that asks where the connect stands. */
+		d->event = err == EAFNOSUPPORT ? EVENT_IO_ERROR : EVENT_CONNECT_FAILED;
+		d->err = err;
+		atomic_store(&d->phase, DIAL_OFF_SCRIPT);
+	}
+	d->port = sw_local_port(fd, NULL);
+	if (d->port < 0)
+		d->port = 0;
+	atomic_store(&e->async_port, (uint32_t)d->port);
+	atomic_store(&e->async_dial, (uint16_t)(slot + 1));
+	atomic_store(&sw_async_used, 1);
+	atomic_store(&e->async_state, ASYNC_PENDING);
+	return -1;
+}
+
+short sw_async_wait_events(int fd)
+{
+	struct sw_fd *e = sw_fd_peek(fd);
+	int dial = e ? atomic_load(&e->async_dial) : 0;
+	if (!dial)
+		return POLLPRI | POLLRDHUP;
+	return atomic_load(&dial_slots[dial - 1].phase) == DIAL_READING ? POLLIN | POLLRDHUP : POLLOUT;
+}
+
+/* A failed dialled connect leaves the socket as the relay's reset leaves a relayed one, which is what
+ * a refused direct connect leaves: closed both ways (readable: EOF; writable; POLLHUP) with an error
+ * pending (POLLERR). Disconnecting a connected socket sets ECONNRESET (tcp_disconnect), which
+ * stands for the chain's errno once (sw_async_failed_errno); shutdown() of the now closed socket
+ * marks both directions done. (A first proxy that refused the TCP connection itself left its error
+ * to the handshake's SO_ERROR: that socket has none pending.) */
+static void fail_socket(int fd)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	real.connect(fd, &unspec, sizeof unspec);
+	shutdown(fd, SHUT_RDWR);
+}
+
+/* Ends a dialled fd's PENDING (held BUSY) with the outcome; the slot is freed. */
+static int dial_conclude(int fd, struct sw_fd *e, int slot, int verdict)
+{
+	struct dial_slot *d = &dial_slots[slot];
+	if (verdict == 0)
+		sw_dest_remember(fd, d->port, (const struct sockaddr *)&d->dest, d->dest_len, &d->via);
+	else
+		fail_socket(fd);
+	atomic_store(&e->async_port, (uint32_t)d->port);
+	atomic_store(&e->async_errno, (uint8_t)verdict);
+	atomic_store(&e->async_dial, 0);
+	sw_async_dial_release(slot);
+	uint8_t busy = ASYNC_BUSY;
+	if (!atomic_compare_exchange_strong(&e->async_state, &busy, verdict ? ASYNC_FAILED : ASYNC_IDLE))
+		return 0;       /* the program closed it meanwhile (sw_async_forget) */
+	sw_ep_restore(fd, 0);
+	return verdict;
+}
+
 int sw_async_learn(int fd, int wait)
 {
 	struct sw_fd *e = sw_fd_peek(fd);
 	if (!e || atomic_load_explicit(&e->async_state, memory_order_acquire) == ASYNC_IDLE)
 		return 0;
-	int state = async_claim(e);
+	/* A dialled fd's step can take a blocking round trip (off the script): a call that must not
+	 * wait does not wait for another thread's. */
+	int state = async_claim(e, wait || !atomic_load(&e->async_dial));
+	if (state == ASYNC_ELSEWHERE)
+		return -1;
 	if (state == ASYNC_FAILED) {
 		/* A failed connect's socket keeps its local port; another socket on the number does not. */
 		if (same_relayed_socket(fd, e))
@@ -121,9 +432,26 @@ int sw_async_learn(int fd, int wait)
 	}
 	if (state != ASYNC_BUSY)
 		return 0;
+	int dial = atomic_load(&e->async_dial);
 	if (!same_relayed_socket(fd, e)) {
+		if (dial) {
+			atomic_store(&e->async_dial, 0);
+			sw_async_dial_release(dial - 1);
+		}
 		atomic_store(&e->async_state, ASYNC_IDLE);
 		sw_ep_restore(fd, 1);
+		return 0;
+	}
+	if (dial) {
+		int verdict = dial_advance(fd, &dial_slots[dial - 1], wait);
+		if (verdict != -1)
+			return dial_conclude(fd, e, dial - 1, verdict);
+		uint8_t busy = ASYNC_BUSY;
+		if (atomic_compare_exchange_strong(&e->async_state, &busy, ASYNC_PENDING))
+			return -1;
+		/* Closed meanwhile: the slot is ours to free. */
+		atomic_store(&e->async_dial, 0);
+		sw_async_dial_release(dial - 1);
 		return 0;
 	}
 	struct timespec deadline;

@@ -1,4 +1,5 @@
-/* paths/async-connect.c: non-blocking connects through the relay while the chain answers
+/* paths/async-connect.c: non-blocking connects in progress, through the relay while the chain
+ * answers, or dialled to the first proxy with the handshake run from the program's own calls
  * (docs/async-connect.md). */
 #ifndef SOCKSWRAP_ASYNC_CONNECT_H
 #define SOCKSWRAP_ASYNC_CONNECT_H
@@ -6,6 +7,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "core/fd-table.h"
@@ -18,6 +20,23 @@ static inline int sw_async_maybe_pending(int fd)
 	struct sw_fd *e = sw_fd_peek(fd);
 	return e && atomic_load_explicit(&e->async_state, memory_order_acquire) != 0;
 }
+/* How many non-blocking connects are dialled and in progress: epoll_wait then wakes to keep their
+ * deadlines (tcp_connect_time_out, tcp_read_time_out) even when the program waits forever. */
+extern _Atomic int sw_async_dialing;
+/* A dial slot for a non-blocking connect that may take the dial path (CONNECT flag ASYNC_DIAL),
+ * or -1 when all are in use (the connect then takes the relay). */
+int sw_async_dial_take(void);
+void sw_async_dial_release(int slot);
+/* CONNECT answered execute for a non-blocking connect: connects fd to the first proxy without
+ * waiting and marks it PENDING (the slot is the fd's until the outcome). Returns -1 (in
+ * progress: EINPROGRESS), an errno (the agent's DONE, or a malformed answer: fail), or -2 when the
+ * DIAL is not one the shim can run alone (the caller runs it as a blocking connect's). The slot is
+ * released in every case but -1. */
+int sw_async_dial_start(int slot, int fd, int domain, const uint8_t *execute, size_t execute_len,
+			const uint8_t *request, size_t request_len, const struct sockaddr *addr, socklen_t len);
+/* What a readiness hook waits for on a fd in progress: the relay's urgent byte or reset; the
+ * proxy's TCP handshake (POLLOUT) or its next reply (POLLIN). */
+short sw_async_wait_events(int fd);
 /* The state alone, without learning: PENDING or BUSY (for callers holding a lock learning may take). */
 int sw_async_in_progress_now(int fd);
 /* fd was connected to the relay (local_port) with this ticket; its verdict comes out of band.

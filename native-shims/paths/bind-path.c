@@ -39,6 +39,11 @@ static struct sw_fd *entry_in(int fd, int state)
 	return port > 0 && atomic_load(&e->bind_port) == (uint32_t)port ? e : NULL;
 }
 
+/* For a dial-path socket SOCKNAME's answer is the address of this program's latest BIND through the
+ * proxy, or the kernel's when it made none: after one "the kernel's" answer it stays so until this
+ * image gets a BIND of its own (curl asks getsockname three times per connection). */
+static _Atomic int dialled_sockname_is_kernels;
+
 static void record(int fd, int port, int state, int domain, const struct wire_addr *bound)
 {
 	struct sw_fd *e = port > 0 ? sw_fd_get(fd) : NULL;
@@ -89,6 +94,7 @@ static int ask(int fd, int domain, int port, int flags)
 	if (action == BIND_ACTION_LOCAL)
 		return 1;
 	record(fd, port, SW_BIND_PROXIED, domain, &bound);
+	atomic_store(&dialled_sockname_is_kernels, 0);
 	return 0;
 }
 
@@ -194,11 +200,16 @@ static int proxied_sockname(int fd, struct sockaddr_storage *out, socklen_t *out
 		if (wire_addr_from_sockaddr((struct sockaddr *)&peer, peer_len, &real_peer) != 0 || via.family == 0 ||
 		    !wire_addr_equal(&via, &real_peer))
 			return -1;
+		if (atomic_load(&dialled_sockname_is_kernels))
+			return -1;
 		req_len = sw_enc_peer(req, (uint16_t)port, 0, &real_peer);
 	}
 	size_t resp_len;
 	struct wire_addr side;
-	if (agent_call(OP_SOCKNAME, req, req_len, resp, &resp_len) != 0 || sw_dec_peer(resp, resp_len, &side) != 0)
+	int status = agent_call(OP_SOCKNAME, req, req_len, resp, &resp_len);
+	if (status == WIRE_STATUS_NOT_FOUND && !relay)
+		atomic_store(&dialled_sockname_is_kernels, 1);
+	if (status != 0 || sw_dec_peer(resp, resp_len, &side) != 0)
 		return -1;
 	/* The address is the proxy's side; the port stays the socket's own (programs match it). */
 	side.port = (uint16_t)port;

@@ -174,8 +174,8 @@ static int session_is_standing(const uint8_t *req)
 
 /* The chain is up with no question asked. A session's NOTE is `session | port`; a standing
  * plan's (session 0) carries what the agent needs to log and record it: `0 | port | ms | request`. */
-static void note_established(const uint8_t *req, int port, const uint8_t *request, size_t request_len,
-			     const struct timespec *start)
+void sw_dial_note(const uint8_t *req, int port, const uint8_t *request, size_t request_len,
+		  const struct timespec *start)
 {
 	uint8_t note[4 + 2 + 4 + SW_CONNECT_REQUEST_MAX];
 	uint32_t ms = session_is_standing(req) ? (uint32_t)sw_ms_since(start) : 0;
@@ -278,7 +278,7 @@ static int run_instruction(struct dial_run *r, const struct sw_instruction *ins,
 			return RUN_REPORT;
 		}
 		/* Established without a round trip: tell the agent (log line, PEER), no answer. */
-		note_established(r->req, r->port, r->request, r->request_len, &r->start);
+		sw_dial_note(r->req, r->port, r->request, r->request_len, &r->start);
 		return RUN_ESTABLISHED;
 	}
 	peek_reply(r, &deadline, st);
@@ -306,24 +306,74 @@ static int report_step(struct dial_run *r, const struct step *st, uint8_t *resp,
 	return 0;
 }
 
+/* A standing plan (session 0) has no session in the agent until it is needed: the first report is
+ * RESUME, `request_len u8 | request | ms u32 | STEP`, so peeks leave room for that prefix. */
+static void run_init(struct dial_run *r, int fd, int domain, const uint8_t session[4], const uint8_t *request,
+		     size_t request_len)
+{
+	r->fd = fd;
+	r->domain = domain;
+	r->request = request;
+	r->request_len = request_len;
+	memcpy(r->req, session, 4);
+	r->resume_room = 1 + request_len + 4;
+	r->data_cap = sizeof r->req - SW_STEP_HEADER_LEN - r->resume_room;
+}
+
+/* Carries out instructions from resp (the agent's last answer) until DONE or established. */
+static int drive(struct dial_run *r, uint8_t *resp, size_t resp_len, struct wire_addr *via, int *port_out);
+
 int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
 		    int *port_out, const uint8_t *request, size_t request_len)
 {
 	*port_out = 0;
 	if (answer_len < 4 || request_len > SW_CONNECT_REQUEST_MAX)
 		return ECONNREFUSED;
-	struct dial_run r = { .fd = fd, .domain = domain, .request = request, .request_len = request_len };
+	struct dial_run r = { 0 };
+	run_init(&r, fd, domain, answer, request, request_len);
 	uint8_t resp[AGENT_MAX_BODY];
 	size_t resp_len = answer_len - 4;
 	memcpy(resp, answer + 4, resp_len);
-	memcpy(r.req, answer, 4);
-	/* A standing plan (session 0) has no session in the agent until it is needed: the first
-	 * report is RESUME, `request_len u8 | request | ms u32 | STEP`, so peeks leave room for that prefix. */
 	if (session_is_standing(r.req))
 		clock_gettime(CLOCK_MONOTONIC, &r.start);
-	r.resume_room = 1 + request_len + 4;
-	r.data_cap = sizeof r.req - SW_STEP_HEADER_LEN - r.resume_room;
+	return drive(&r, resp, resp_len, via, port_out);
+}
 
+int sw_dial_continue(int fd, int domain, const struct sw_dial_report *rep, struct wire_addr *via, int *port_out)
+{
+	if (rep->request_len > SW_CONNECT_REQUEST_MAX)
+		return ECONNREFUSED;
+	struct dial_run r = { 0 };
+	run_init(&r, fd, domain, rep->session, rep->request, rep->request_len);
+	r.start = rep->start;
+	r.port = *port_out = rep->port;
+	r.dialed = 1;
+	r.read_ms = rep->read_ms;
+	struct step st = { .event = (uint8_t)rep->event, .err = rep->err, .matched = rep->matched };
+	if (st.event == EVENT_DATA) {
+		/* What the script did not expect, peeked again for the report (it is still there). */
+		size_t want = rep->peek_len < r.data_cap ? rep->peek_len : r.data_cap;
+		ssize_t n = real.recv(fd, r.req + SW_STEP_HEADER_LEN, want, MSG_PEEK | MSG_DONTWAIT);
+		if (n > 0) {
+			st.data_len = (size_t)n;
+		} else {
+			st.event = n == 0 ? EVENT_EOF : EVENT_IO_ERROR;
+			st.err = n == 0 ? 0 : errno;
+		}
+	}
+	uint8_t resp[AGENT_MAX_BODY];
+	size_t resp_len;
+	int err = report_step(&r, &st, resp, &resp_len);
+	if (err)
+		return err;
+	return drive(&r, resp, resp_len, via, port_out);
+}
+
+static int drive(struct dial_run *r, uint8_t *resp, size_t resp_len, struct wire_addr *via, int *port_out)
+{
+	int fd = r->fd;
+	const uint8_t *request = r->request;
+	size_t request_len = r->request_len;
 	for (;;) {
 		struct sw_instruction ins;
 		if (sw_dec_instruction(resp, resp_len, &ins) != 0)
@@ -331,22 +381,22 @@ int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len
 		/* Another DIAL: the plan's first attempt did not hold (a dead hop re-planned, or a proxy
 		 * that failed a pipelined handshake, dialled again without): a standing plan kept for
 		 * this request would meet the same again, so the next connect asks instead. */
-		if (ins.state == STATE_DIAL && r.dialed) {
+		if (ins.state == STATE_DIAL && r->dialed) {
 			sw_plan_forget(request, request_len);
 			sw_templates_forget();   /* the same first attempt as the plan's */
 		}
 		if (ins.consume) {
-			int err = consume(fd, ins.consume, r.req + SW_STEP_HEADER_LEN, r.data_cap);
+			int err = consume(fd, ins.consume, r->req + SW_STEP_HEADER_LEN, r->data_cap);
 			if (err)
 				return err;
 		}
 		if (ins.state == STATE_DONE)
 			return ins.arg;
 		struct step st = { .event = EVENT_DATA };
-		int outcome = run_instruction(&r, &ins, via, port_out, &st);
+		int outcome = run_instruction(r, &ins, via, port_out, &st);
 		if (outcome != RUN_REPORT)
 			return outcome;   /* 0: established */
-		int err = report_step(&r, &st, resp, &resp_len);
+		int err = report_step(r, &st, resp, &resp_len);
 		if (err)
 			return err;
 	}

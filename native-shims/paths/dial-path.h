@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/net-addr.h"
 
@@ -15,6 +16,24 @@
  * session 0, reports with it). */
 int sw_dial_execute(int fd, int domain, const uint8_t *answer, size_t answer_len, struct wire_addr *via,
 		    int *port, const uint8_t *request, size_t request_len);
+/* A non-blocking connect's scripted handshake (paths/async-connect.c) met something its script did
+ * not expect: what happened, for the STEP (or, session 0, the RESUME) that hands it to the agent. */
+struct sw_dial_report {
+	const uint8_t *session;       /* 4 bytes, as CONNECT's execute answer began */
+	const uint8_t *request;       /* the CONNECT request */
+	size_t request_len;
+	struct timespec start;        /* when connect() was called */
+	int port;                     /* the fd's local port since it dialled */
+	uint32_t read_ms;             /* the DIAL's */
+	int event, err, matched;      /* EVENT_*, its errno, the expectations matched before it */
+	size_t peek_len;              /* EVENT_DATA: how many bytes to peek for the report */
+};
+/* Reports it and carries on as a blocking connect's dial would, waiting on the fd, to the end:
+ * 0 when the chain is up (via, *port_out: where the fd is connected now), else the errno. */
+int sw_dial_continue(int fd, int domain, const struct sw_dial_report *rep, struct wire_addr *via, int *port_out);
+/* The chain is up with no question asked: NOTE (session | port, or for a standing plan the request). */
+void sw_dial_note(const uint8_t *session, int port, const uint8_t *request, size_t request_len,
+		  const struct timespec *start);
 /* Whether a CONNECT execute answer (session | instruction) is a standing plan (DIAL arg bit 2). */
 /* CONNECT's answer for request (sw_connect_request): a standing plan (paths/plan-cache.c) runs with
  * session 0 without asking, when use_standing and only while the agent is there (else CONNECT

@@ -22,6 +22,7 @@ struct ep_slot {
 	int epfd;
 	int fd;
 	struct epoll_event program;   /* the registration the program asked for */
+	uint32_t wait;                /* what ours waits for (the outcome; sw_async_wait_events) */
 };
 
 static struct ep_slot ep_slots[EP_SLOTS];
@@ -72,7 +73,7 @@ static void slot_free(struct ep_slot *s)
 
 static struct epoll_event tagged(const struct ep_slot *s)
 {
-	struct epoll_event ev = { .events = EPOLLPRI | EPOLLRDHUP | (s->program.events & (EPOLLET | EPOLLONESHOT)) };
+	struct epoll_event ev = { .events = s->wait | (s->program.events & (EPOLLET | EPOLLONESHOT)) };
 	ev.data.u64 = tag_base() | (uint64_t)(s - ep_slots);
 	return ev;
 }
@@ -96,7 +97,34 @@ void sw_ep_restore(int fd, int stale)
 	pthread_mutex_unlock(&ep_lock);
 }
 
-int sw_ep_hide(int epfd, int op, int fd, struct epoll_event *event, int (*in_progress_now)(int))
+void sw_ep_retag(int fd, short wait)
+{
+	if (!atomic_load(&sw_ep_used))
+		return;
+	pthread_mutex_lock(&ep_lock);
+	for (int i = 0; i < EP_SLOTS; i++) {
+		struct ep_slot *s = &ep_slots[i];
+		if (!s->used || s->fd != fd)
+			continue;
+		s->wait = (uint16_t)wait;
+		struct epoll_event ev = tagged(s);
+		real.epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev);
+	}
+	pthread_mutex_unlock(&ep_lock);
+}
+
+int sw_ep_fds(int epfd, int *out, int max)
+{
+	int n = 0;
+	pthread_mutex_lock(&ep_lock);
+	for (int i = 0; i < EP_SLOTS && n < max; i++)
+		if (ep_slots[i].used && ep_slots[i].epfd == epfd)
+			out[n++] = ep_slots[i].fd;
+	pthread_mutex_unlock(&ep_lock);
+	return n;
+}
+
+int sw_ep_hide(int epfd, int op, int fd, struct epoll_event *event, short wait, int (*in_progress_now)(int))
 {
 	pthread_mutex_lock(&ep_lock);
 	int existed = slot_of(epfd, fd, 0) != NULL;
@@ -107,6 +135,7 @@ int sw_ep_hide(int epfd, int op, int fd, struct epoll_event *event, int (*in_pro
 	}
 	struct epoll_event before = s->program;
 	s->program = *event;
+	s->wait = (uint16_t)wait;
 	struct epoll_event ev = tagged(s);
 	int r = real.epoll_ctl(epfd, op, fd, &ev);
 	if (r != 0) {

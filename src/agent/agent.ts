@@ -94,6 +94,8 @@ export class Agent {
       // SOCKSWRAP_TEMPLATES=0 (diagnostics, the benchmark's "before"): no dial templates; a first connect to each destination asks.
       // A chain with an https hop too: the shim cannot do TLS (docs/upstreams.md, "https").
       dial: process.env.SOCKSWRAP_DIAL === '0' || hasTlsHop(config.proxies) ? undefined : new DialSessions(config, log, broker.roundRobin, process.env.SOCKSWRAP_STANDING !== '0', peers, pipelining, process.env.SOCKSWRAP_TEMPLATES === '0' ? undefined : () => router.templateScope()),
+      // SOCKSWRAP_ASYNC_DIAL=0 (diagnostics, comparisons): non-blocking connects keep the relay.
+      asyncDial: process.env.SOCKSWRAP_ASYNC_DIAL !== '0',
       binds,
       proxyAddresses: proxyAddresses(config),
       dns,

@@ -93,6 +93,9 @@ export interface ControlDeps {
   peers: PeerTable;
   /** The dial path for blocking connects (CONNECT action 2, STEP); absent: always the relay. */
   dial?: DialSessions;
+  /** Non-blocking connects may take the dial path too, when their DIAL's script is the whole
+   * handshake (CONNECT flag asyncDial; docs/async-connect.md). false: SOCKSWRAP_ASYNC_DIAL=0. */
+  asyncDial?: boolean;
   /** With remote DNS on: the resolv.conf nameservers the agent answers for (dns-service.ts). */
   dns?: DnsService;
   /** Names through Tor (RESOLVE_PTR, and RESOLVE with --tor-real-addresses); absent without a Tor hop. */
@@ -318,8 +321,11 @@ export class ControlServer {
       return serializeConnectResponse({ status: Status.ok, action: Action.proxy, ticket });
     }
     this.deps.binds?.noteProxied(requester.pid, route);
-    if ((flags & ConnectFlag.blocking) !== 0 && this.deps.dial) {
-      const execute = this.deps.dial.open(route, originalAddress, requester, reachOf(flags), { mayStand: route.fixed });
+    const blocking = (flags & ConnectFlag.blocking) !== 0;
+    // A non-blocking socket only with a script the shim can run alone (docs/async-connect.md).
+    const scriptedOnly = !blocking && (flags & ConnectFlag.asyncDial) !== 0 && this.deps.asyncDial !== false;
+    if ((blocking || scriptedOnly) && this.deps.dial) {
+      const execute = this.deps.dial.open(route, originalAddress, requester, reachOf(flags), { mayStand: route.fixed, scriptedOnly });
       if (execute) return serializeExecuteAnswer(execute);
     }
     const ticket = this.deps.broker.open(route, originalAddress, requester, (flags & ConnectFlag.outOfBand) !== 0);

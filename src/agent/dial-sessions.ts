@@ -47,6 +47,9 @@ export interface OpenOptions {
   mayStand?: boolean;
   /** When connect() was called (RESUME: before the agent heard of it). */
   started?: number;
+  /** A non-blocking connect: only a DIAL whose script is the whole handshake (no `more`), which
+   * the shim can run while connect() is in progress; else no session (the relay takes it). */
+  scriptedOnly?: boolean;
 }
 
 /** Where a session goes: what the program asked for and, after dnat, what the chain is asked for (routing.ts). */
@@ -131,6 +134,10 @@ export class DialSessions {
    */
   open(route: RouteTo, originalAddress: Buffer, requester: Requester, reach: SocketReach, options: OpenOptions = {}): Buffer | undefined {
     const opened = this.openSession(route, originalAddress, requester, reach, options);
+    if (opened && options.scriptedOnly && !wholeScript(opened.instruction)) {
+      this.forget(opened.id);
+      return undefined;
+    }
     return opened && serializeInstruction(opened.instruction, opened.id);
   }
 
@@ -510,3 +517,8 @@ export class DialSessions {
 const EMPTY = Buffer.alloc(0);
 /** Whom a template's sample sessions are for (they are never logged: forgotten at once). */
 const TEMPLATE_SAMPLER: Requester = { name: 'template', pid: 0 };
+
+/** A DIAL the shim can finish alone on the happy path: every reply in its script, nothing more to send. */
+function wholeScript(instruction: Instruction): boolean {
+  return instruction.state === DialState.dial && (instruction.arg & DialArg.script) !== 0 && (instruction.arg & DialArg.more) === 0;
+}

@@ -27,7 +27,7 @@ export const C_GROUPS: readonly CGroup[] = [
   { comment: "A response frame's kind: 0 ok, 1 and 2 per op; CONNECT and UDP_ROUTE answer an errno instead.", enumTag: 'wire_status', entries: named('WIRE_STATUS_', Status) },
   { comment: "CONNECT's socktype.", enumTag: 'wire_socktype', entries: named('SOCKTYPE_', Socktype) },
   { comment: 'The action of a CONNECT or UDP_ROUTE answer (UDP_ROUTE: 1 = relay).', enumTag: 'wire_action', entries: named('ACTION_', Action) },
-  { comment: "CONNECT's flags: blocking (may answer execute), families the socket reaches, verdict out of band.", enumTag: 'wire_connect_flag', entries: named('CONNECT_', { blocking: ConnectFlag.blocking, reach4: ConnectFlag.reach4, reach6: ConnectFlag.reach6, outOfBand: ConnectFlag.outOfBand }) },
+  { comment: "CONNECT's flags: blocking (may answer execute), families the socket reaches, verdict out of band, a non-blocking socket that may take a whole script.", enumTag: 'wire_connect_flag', entries: named('CONNECT_', { blocking: ConnectFlag.blocking, reach4: ConnectFlag.reach4, reach6: ConnectFlag.reach6, outOfBand: ConnectFlag.outOfBand, asyncDial: ConnectFlag.asyncDial }) },
   { comment: "BIND's flags.", enumTag: 'wire_bind_flag', entries: named('BIND_', BindFlag) },
   { comment: 'The action of a BIND answer.', enumTag: 'wire_bind_action', entries: named('BIND_ACTION_', BindAction) },
   { comment: "UDP_ROUTE's flags.", enumTag: 'wire_udp_route_flag', entries: [['UDP_ROUTE_CONNECT', UdpRouteFlag.connecting]] },

@@ -29,6 +29,10 @@ export const ConnectFlag = {
   reach6: 4,
   /** Non-blocking: the verdict comes as an urgent byte or a reset (docs/async-connect.md). */
   outOfBand: 8,
+  /** Non-blocking too (with outOfBand): the agent may answer execute when the DIAL's script holds
+   * the whole handshake, which the shim then runs on the fd while connect() is in progress
+   * (docs/async-connect.md, "The dial path for non-blocking connects"). */
+  asyncDial: 16,
 } as const;
 
 /** BIND's `flags` bits. */

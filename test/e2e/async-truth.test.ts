@@ -5,12 +5,15 @@
 // level/edge/one-shot, SO_ERROR twice, getpeername, connect again, I/O without SO_ERROR, calls
 // while in progress) and prints what it observed. It runs unwrapped in the proxy namespace, where
 // the targets are reachable, and wrapped in the client namespace, where only the proxy is; the
-// two outputs must be identical, line by line, for every target kind and every upstream.
+// two outputs must be identical, line by line, for every target kind and every upstream, on both
+// paths a non-blocking connect can take: dialled to the proxy with the shim running the script
+// (the default where the script is the whole handshake) and the agent's relay
+// (SOCKSWRAP_ASYNC_DIAL=0; docs/async-connect.md).
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Lab } from '../helpers/net-lab';
+import { cleanEnv, type Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { ECHO_PORT, BANNER_PORT, CLOSED_PORT, type Danted, type Peer, labSpawner } from '../helpers/peers';
 import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
@@ -77,15 +80,19 @@ describe('e2e: non-blocking connects tell the truth (issue 10)', { skip: SKIP },
     { name: 'a 2-hop chain (microsocks > danted)', args: () => ['-x', `socks5://${micro.host}:${micro.port}`, '-x', `socks5://${danted.innerHost}:${danted.port}`] },
   ];
 
-  for (const upstream of UPSTREAMS) {
+  const PATHS = [
+    { name: 'dialled', env: {} },
+    { name: 'relay', env: { SOCKSWRAP_ASYNC_DIAL: '0' } },
+  ];
+  for (const path of PATHS) for (const upstream of UPSTREAMS) {
     for (const target of TARGETS) {
       if (upstream.only && !upstream.only.includes(target.kind)) continue;
-      test(`${upstream.name}, ${target.name}: wrapped output equals the direct run`, async () => {
+      test(`${path.name}: ${upstream.name}, ${target.name}: wrapped output equals the direct run`, async () => {
         const argv = [exe, target.ip(lab), String(target.port), String(target.timeoutMs), target.mode, ...target.patterns];
         const direct = await lab.run(lab.proxy, argv, { timeoutMs: 90_000 });
         assert.equal(direct.status, 0, `direct: ${show(direct)}`);
         takeLeaks(lab);
-        const wrapped = await sockswrap(lab, ['-q', ...upstream.args(lab), '--', ...argv], { timeoutMs: 90_000 });
+        const wrapped = await sockswrap(lab, ['-q', ...upstream.args(lab), '--', ...argv], { timeoutMs: 90_000, env: cleanEnv(path.env) });
         assert.equal(wrapped.status, 0, `wrapped: ${show(wrapped)}`);
         assert.equal(wrapped.stdout.toString(), direct.stdout.toString(), `wrapped (left) against direct (right); stderr: ${wrapped.stderr}`);
         assertNoLeaks(lab);
