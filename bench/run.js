@@ -37,6 +37,10 @@ const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : QUICK ? 2 : 5;
 // `--sw-env NAME=VALUE` (repeatable): in sockswrap's environment only, e.g. SOCKSWRAP_PIPELINE=0
 // for the "before" of pipelining; printed with the table.
 const SW_ENV = process.argv.flatMap((a, i) => (a === '--sw-env' ? [process.argv[i + 1]] : []));
+// `--alt-env NAME=VALUE` (repeatable): cases 4 and 8 also run sockswrap with these added to its
+// environment, in the same alternation (e.g. SOCKSWRAP_ASYNC_DIAL=0: non-blocking connects on the
+// relay), printed as a third figure in the notes.
+const ALT_ENV = process.argv.flatMap((a, i) => (a === '--alt-env' ? [process.argv[i + 1]] : []));
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -89,6 +93,7 @@ async function main() {
     const swEnv = SW_ENV.length ? ['env', ...SW_ENV] : [];
     const W = {
       sockswrap: (host, port) => [...swEnv, process.execPath, SOCKSWRAP, '-q', '-x', `socks5h://${host}:${port}`, '--'],
+      alt: (host, port) => ['env', ...SW_ENV, ...ALT_ENV, process.execPath, SOCKSWRAP, '-q', '-x', `socks5h://${host}:${port}`, '--'],
       proxychains4: (host, port) => ['proxychains4', '-q', '-f', pcConf(host, port, `pc-${port}.conf`)],
     };
     /** Both wrappers from one proxychains.conf (sockswrap reads the format): chain type and proxy lines. */
@@ -108,15 +113,20 @@ async function main() {
       if (r.status !== 0) throw new Error(`${argv.join(' ')} → ${r.status}: ${r.stderr.slice(0, 800)} ${r.stdout.toString().slice(0, 400)}`);
       return { ms, out: r.stdout.toString() };
     };
-    /** Alternating sockswrap / proxychains4 runs of measure(wrapperArgv) → number. */
-    const sideBySide = async (runs, measure, [host, port]) => {
-      const got = { sockswrap: [], proxychains4: [] };
+    /** Alternating sockswrap / proxychains4 runs of measure(wrapperArgv) → number (withAlt and
+     * --alt-env: a third, sockswrap with ALT_ENV, in the rotation). */
+    const sideBySide = async (runs, measure, [host, port], withAlt = false) => {
+      const alt = withAlt && ALT_ENV.length > 0;
+      const got = { sockswrap: [], proxychains4: [], ...(alt ? { alt: [] } : {}) };
+      const sides = alt ? ['sockswrap', 'alt', 'proxychains4'] : ['sockswrap', 'proxychains4'];
       for (let i = 0; i < runs; i++) {
-        const order = i % 2 ? ['proxychains4', 'sockswrap'] : ['sockswrap', 'proxychains4'];
+        const order = sides.map((_, k) => sides[(k + i) % sides.length]);
         for (const w of order) got[w].push(await measure(W[w](host, port), w));
       }
       return got;
     };
+    /** The third figure of a case run withAlt, for its notes. */
+    const altNote = (got, pc, digits) => (got.alt ? `; with ${ALT_ENV.join(' ')}: ${fmt(median(got.alt), digits)} (${fmt(median(got.alt) / pc, 3)}×; runs ${got.alt.map((x) => fmt(x, digits)).join(', ')} against ${got.sockswrap.map((x) => fmt(x, digits)).join(', ')})` : '');
     const addCase = (c) => {
       results.cases.push(c);
       log(`${c.id}. ${c.name}: sockswrap ${fmt(c.sockswrap, c.digits)} ${c.unit}, proxychains4 ${fmt(c.proxychains4, c.digits)} ${c.unit} — ${c.verdict}`);
@@ -193,11 +203,11 @@ async function main() {
         const r = JSON.parse(out);
         if (r.ok !== 40) okAll = false;
         return r.ms;
-      }, farHP);
+      }, farHP, true);
       const sw = median(got.sockswrap), pc = median(got.proxychains4);
       addCase({
         id: 4, name: '40 concurrent connect + echo (node), proxy 20 ms away each way (ms)', unit: 'ms', digits: 0, sockswrap: sw, proxychains4: pc,
-        ratio: sw / pc, target: '≤ 0.1× proxychains4', met: okAll && sw / pc <= 0.1, verdict: `${fmt(sw / pc, 3)}×${okAll ? '' : ' (some echoes failed)'}`,
+        ratio: sw / pc, target: '≤ 0.1× proxychains4', met: okAll && sw / pc <= 0.1, verdict: `${fmt(sw / pc, 3)}×${okAll ? '' : ' (some echoes failed)'}${altNote(got, pc, 0)}`,
       });
     }
 
@@ -285,18 +295,18 @@ while pending:
         e = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         right += (e == 0) == (port == open_port)
 print(right, (time.monotonic() - t0) * 1000)`;
-      const wrong = { sockswrap: 0, proxychains4: 0 };
+      const wrong = { sockswrap: 0, proxychains4: 0, alt: 0 };
       const got = await sideBySide(RUNS, async (wrap, w) => {
         const { out } = await run([...wrap, 'python3', '-c', prog, T, String(ECHO_PORT), '9']);
         const [right, ms] = out.trim().split(' ').map(Number);
         wrong[w] = Math.max(wrong[w], 200 - right);
         return ms;
-      }, near);
-      const allRight = wrong.sockswrap === 0 && wrong.proxychains4 === 0;
+      }, near, true);
+      const allRight = wrong.sockswrap === 0 && wrong.proxychains4 === 0 && wrong.alt === 0;
       const sw = median(got.sockswrap), pc = median(got.proxychains4);
       addCase({
         id: 8, name: 'burst of 200 non-blocking connects, half refused, every outcome checked (ms)', unit: 'ms', digits: 0, sockswrap: sw, proxychains4: pc,
-        ratio: sw / pc, target: 'every outcome right', met: allRight, verdict: `${fmt(sw / pc, 2)}×${allRight ? ', all 200 right on both' : ` (outcomes wrong: sockswrap ${wrong.sockswrap}, proxychains4 ${wrong.proxychains4})`}`,
+        ratio: sw / pc, target: 'every outcome right', met: allRight, verdict: `${fmt(sw / pc, 2)}×${allRight ? ', all 200 right on both' : ` (outcomes wrong: sockswrap ${wrong.sockswrap}, proxychains4 ${wrong.proxychains4}, alt ${wrong.alt})`}${altNote(got, pc, 0)}`,
       });
     }
 

@@ -22,6 +22,7 @@
 #define SW_FD_BLOCK 1024
 
 #define SW_UDP_ID_LEN 8
+#define SW_DIALLED_REPLY_MAX 22  /* a SOCKS5 reply with an IPv6 address */
 
 struct sw_fd {
 	/* paths/async-connect.c: a non-blocking connect through the relay in progress */
@@ -30,6 +31,10 @@ struct sw_fd {
 	_Atomic uint32_t async_port;          /* the socket's local port when it was connected */
 	_Atomic uint16_t async_dial;          /* 1 + its dial slot: the fd is dialled to the proxy itself */
 	uint8_t async_ticket[16];
+	/* ... once a dialled one is up: the last reply its script consumed (SOCKNAME), for this port */
+	_Atomic uint32_t dialled_port;        /* 0: not a dialled non-blocking connect */
+	uint8_t dialled_reply_len;
+	uint8_t dialled_reply[SW_DIALLED_REPLY_MAX];
 
 	/* paths/destinations.c: the original destination of a relayed or dialed socket */
 	_Atomic uint32_t dest_port;           /* local port; 0: empty */

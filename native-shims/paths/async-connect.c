@@ -61,6 +61,8 @@ struct dial_slot {
 	size_t at;                    /* the next expectation's offset in the script */
 	int port;
 	uint32_t read_ms;
+	uint8_t reply_len;            /* the last reply consumed, if short enough (SOCKNAME) */
+	uint8_t reply[SW_DIALLED_REPLY_MAX];
 	struct timespec start, deadline;
 	struct wire_addr via;
 	socklen_t dest_len;
@@ -194,29 +196,6 @@ static int dial_ready(int fd, short events, const struct dial_slot *d, int wait)
 	return err;
 }
 
-static int send_all(int fd, const uint8_t *buf, size_t len, const struct dial_slot *d)
-{
-	while (len) {
-		ssize_t n = real.send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* A handshake's few bytes fill no fresh socket's buffer; if they do, wait. */
-			int err = dial_ready(fd, POLLOUT, d, 1);
-			if (err)
-				return err;
-			continue;
-		}
-		return n < 0 ? errno : EPIPE;
-	}
-	return 0;
-}
-
 /* Off the script: the agent judges (STEP, or RESUME for a standing plan) and the rest runs as a
  * blocking connect's dial would. 0 connected (maybe through another proxy), else the errno. */
 static int dial_off_script(int fd, struct dial_slot *d, int event, int err, size_t peek_len)
@@ -254,7 +233,7 @@ static int dial_advance(int fd, struct dial_slot *d, int wait)
 			if (err)
 				return dial_off_script(fd, d, EVENT_CONNECT_FAILED, err, 0);
 			sw_deadline_in(&d->deadline, d->read_ms);
-			err = send_all(fd, ins.send, ins.send_len, d);
+			err = sw_dial_send(fd, ins.send, ins.send_len, &d->deadline);
 			if (err)
 				return dial_off_script(fd, d, err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR, err, 0);
 			d->count = ins.script_len ? ins.script[0] : 0;
@@ -301,9 +280,11 @@ static int dial_advance(int fd, struct dial_slot *d, int wait)
 		d->matched++;
 		d->at = at;
 		d->entry++;
+		d->reply_len = entry.total <= sizeof d->reply ? (uint8_t)entry.total : 0;
+		memcpy(d->reply, buf, d->reply_len);
 		if (entry.ends_hop)
 			sw_deadline_in(&d->deadline, d->read_ms);
-		int err = send_all(fd, entry.then, entry.then_len, d);
+		int err = sw_dial_send(fd, entry.then, entry.then_len, &d->deadline);
 		if (err)
 			return dial_off_script(fd, d, err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR, err, 0);
 		if (d->entry == d->count) {
@@ -338,6 +319,9 @@ int sw_async_dial_start(int slot, int fd, int domain, const uint8_t *execute, si
 	d->request_len = request_len;
 	d->domain = domain;
 	d->matched = 0;
+	d->count = 0;
+	d->reply_len = 0;
+	atomic_store(&e->dialled_port, 0);
 	d->read_ms = ins.read_ms;
 	d->via = ins.proxy;
 	if (len > sizeof d->dest)
@@ -397,10 +381,15 @@ static void fail_socket(int fd)
 static int dial_conclude(int fd, struct sw_fd *e, int slot, int verdict)
 {
 	struct dial_slot *d = &dial_slots[slot];
-	if (verdict == 0)
+	if (verdict == 0) {
 		sw_dest_remember(fd, d->port, (const struct sockaddr *)&d->dest, d->dest_len, &d->via);
-	else
+		/* Off the script the agent consumed the last reply: none to tell (d->matched counts ours). */
+		e->dialled_reply_len = d->matched == d->count ? d->reply_len : 0;
+		memcpy(e->dialled_reply, d->reply, e->dialled_reply_len);
+		atomic_store(&e->dialled_port, (uint32_t)d->port);
+	} else {
 		fail_socket(fd);
+	}
 	atomic_store(&e->async_port, (uint32_t)d->port);
 	atomic_store(&e->async_errno, (uint8_t)verdict);
 	atomic_store(&e->async_dial, 0);

@@ -39,7 +39,7 @@ static struct sw_fd *entry_in(int fd, int state)
 	return port > 0 && atomic_load(&e->bind_port) == (uint32_t)port ? e : NULL;
 }
 
-/* For a dial-path socket SOCKNAME's answer is the address of this program's latest BIND through the
+/* For a blocking dial-path socket SOCKNAME's answer is the address of this program's latest BIND through the
  * proxy, or the kernel's when it made none: after one "the kernel's" answer it stays so until this
  * image gets a BIND of its own (curl asks getsockname three times per connection). */
 static _Atomic int dialled_sockname_is_kernels;
@@ -192,22 +192,33 @@ static int proxied_sockname(int fd, struct sockaddr_storage *out, socklen_t *out
 	if (port <= 0 || sw_dest_recall(fd, port, &remembered, &remembered_len, &via) != 0)
 		return -1;
 	int relay = sw_relay_of_peer(&peer);
-	uint8_t req[3 + 19], resp[AGENT_MAX_BODY];
+	uint8_t req[3 + 19 + 1 + SW_DIALLED_REPLY_MAX], resp[AGENT_MAX_BODY];
 	size_t req_len;
+	int plain_dial = 0;   /* a dial-path socket without a reply to tell: the image flag applies */
 	if (relay) {
 		req_len = sw_enc_peer(req, (uint16_t)port, relay, NULL);
 	} else {
 		if (wire_addr_from_sockaddr((struct sockaddr *)&peer, peer_len, &real_peer) != 0 || via.family == 0 ||
 		    !wire_addr_equal(&via, &real_peer))
 			return -1;
-		if (atomic_load(&dialled_sockname_is_kernels))
-			return -1;
 		req_len = sw_enc_peer(req, (uint16_t)port, 0, &real_peer);
+		/* A non-blocking connect the shim dialled: its getsockname is the relay's (the proxy's
+		 * side), decided by the agent from the last reply (`reply_len | reply`). */
+		struct sw_fd *e = sw_fd_peek(fd);
+		if (e && atomic_load(&e->dialled_port) == (uint32_t)port) {
+			req[req_len] = e->dialled_reply_len;
+			memcpy(req + req_len + 1, e->dialled_reply, e->dialled_reply_len);
+			req_len += 1 + (size_t)e->dialled_reply_len;
+		} else if (atomic_load(&dialled_sockname_is_kernels)) {
+			return -1;
+		} else {
+			plain_dial = 1;
+		}
 	}
 	size_t resp_len;
 	struct wire_addr side;
 	int status = agent_call(OP_SOCKNAME, req, req_len, resp, &resp_len);
-	if (status == WIRE_STATUS_NOT_FOUND && !relay)
+	if (status == WIRE_STATUS_NOT_FOUND && plain_dial)
 		atomic_store(&dialled_sockname_is_kernels, 1);
 	if (status != 0 || sw_dec_peer(resp, resp_len, &side) != 0)
 		return -1;

@@ -82,6 +82,11 @@ static int send_exact(int fd, const uint8_t *buf, size_t len, const struct times
 	return 0;
 }
 
+int sw_dial_send(int fd, const uint8_t *buf, size_t len, const struct timespec *deadline)
+{
+	return send_exact(fd, buf, len, deadline);
+}
+
 /* Reads (and drops) n bytes the agent counted as handshake: they were peeked, so they are there. */
 static int consume(int fd, size_t n, uint8_t *scratch, size_t cap)
 {

@@ -31,6 +31,8 @@ struct sw_dial_report {
 /* Reports it and carries on as a blocking connect's dial would, waiting on the fd, to the end:
  * 0 when the chain is up (via, *port_out: where the fd is connected now), else the errno. */
 int sw_dial_continue(int fd, int domain, const struct sw_dial_report *rep, struct wire_addr *via, int *port_out);
+/* Writes all of buf without blocking longer than the deadline (polls when the socket is full): 0 or the errno. */
+int sw_dial_send(int fd, const uint8_t *buf, size_t len, const struct timespec *deadline);
 /* The chain is up with no question asked: NOTE (session | port, or for a standing plan the request). */
 void sw_dial_note(const uint8_t *session, int port, const uint8_t *request, size_t request_len,
 		  const struct timespec *start);

@@ -81,8 +81,26 @@ export class BindBroker {
   sockname(request: PeerRequest, pid: number): Buffer | undefined {
     if (!this.enabled) return undefined;
     if (request.relay !== Relay.dial) return this.peers.boundOfRelayed(request.relay, request.localPort) ?? this.lastBound.get(pid);
+    // A non-blocking connect dialled by the shim answers as the relay it replaces would.
+    if (request.reply) return this.sideOfReply(request.reply) ?? this.lastBound.get(pid);
     // The kernel's local address is a real one here; only a program that BINDs is told otherwise.
     return this.lastBound.get(pid);
+  }
+
+  /**
+   * The proxy's side from the last reply the shim's script consumed, as the relay's proxySide():
+   * a SOCKS5 or SOCKS4 reply's BND.ADDR:PORT, or when it says nothing useful (0.0.0.0, a name, an
+   * HTTP reply) the last hop's own address, when the chain's last hop is fixed and given as one.
+   */
+  private sideOfReply(reply: Buffer): Buffer | undefined {
+    let bound: { host: string; port: number } | undefined;
+    if (reply.length >= 10 && reply[0] === 5 && reply[3] === 1) bound = { host: [...reply.subarray(4, 8)].join('.'), port: reply.readUInt16BE(8) };
+    else if (reply.length >= 22 && reply[0] === 5 && reply[3] === 4) bound = wireToHostPort(Buffer.concat([Buffer.from([6]), reply.subarray(4, 22)]));
+    else if (reply.length >= 8 && reply[0] === 0 && reply[1] === 0x5a) bound = { host: [...reply.subarray(4, 8)].join('.'), port: reply.readUInt16BE(2) };
+    if (bound && bound.host !== '0.0.0.0' && bound.host !== '::') return serializeWireAddress(bound.host, bound.port);
+    const proxies = this.config.proxies;
+    const last = this.config.chainType === 'strict' || proxies.length === 1 ? proxies.at(-1) : undefined;
+    return last && net.isIP(last.host) !== 0 ? serializeWireAddress(last.host, bound?.port ?? 0) : undefined;
   }
 
   /** BIND_PEER: the peer the proxy saw connect, for the connection the program accepted from `peer`. */

@@ -42,7 +42,11 @@ export interface ReverseRequest {
 }
 
 /** PEER: by the relay's local port, or (relay 0) a dial-path socket's port and real peer. */
-export type PeerRequest = { localPort: number; relay: 4 | 6 } | { localPort: number; relay: 0; via: Buffer };
+export type PeerRequest =
+  | { localPort: number; relay: 4 | 6 }
+  /** reply (SOCKNAME only): a non-blocking connect the shim dialled, and the last proxy reply its
+   * script consumed (empty when the agent took the handshake): its getsockname is the relay's. */
+  | { localPort: number; relay: 0; via: Buffer; reply?: Buffer };
 
 export interface UdpRouteRequest {
   connecting: boolean;

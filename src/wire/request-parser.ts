@@ -58,7 +58,14 @@ export function parseReverseRequest(body: Buffer): ReverseRequest {
 export function parsePeerRequest(body: Buffer): PeerRequest {
   if (body.length < 2) throw new WireError('short PEER');
   const localPort = body.readUInt16BE(0);
-  if (body.length > 3 && body[2] === Relay.dial) return { localPort, relay: Relay.dial, via: body.subarray(3) };
+  if (body.length > 3 && body[2] === Relay.dial) {
+    const end = 3 + wireAddressLength(body, 3);
+    if (body.length === end) return { localPort, relay: Relay.dial, via: body.subarray(3) };
+    // SOCKNAME of a non-blocking dialled socket: `reply_len u8 | reply` after the proxy.
+    const replyLength = body[end]!;
+    if (body.length !== end + 1 + replyLength) throw new WireError('bad SOCKNAME reply length');
+    return { localPort, relay: Relay.dial, via: body.subarray(3, end), reply: body.subarray(end + 1) };
+  }
   // An agent that read only the port was right for the IPv4 relay: a missing byte means 4.
   return { localPort, relay: body.length > 2 && body[2] === Relay.v6 ? 6 : 4 };
 }

@@ -46,7 +46,8 @@ export function serializeReverseRequest(m: ReverseRequest): Buffer {
 
 export function serializePeerRequest(m: PeerRequest): Buffer {
   const head = Buffer.from([m.localPort >> 8, m.localPort & 0xff, m.relay]);
-  return m.relay === Relay.dial ? Buffer.concat([head, m.via]) : head;
+  if (m.relay !== Relay.dial) return head;
+  return m.reply ? Buffer.concat([head, m.via, Buffer.from([m.reply.length]), m.reply]) : Buffer.concat([head, m.via]);
 }
 
 export function serializeUdpRouteRequest(m: UdpRouteRequest): Buffer {

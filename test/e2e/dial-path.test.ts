@@ -7,7 +7,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Lab } from '../helpers/net-lab';
+import { cleanEnv, type Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { BANNER_PORT, ECHO_PORT, CLOSED_PORT, type Danted, type Peer, labSpawner } from '../helpers/peers';
 import { assertNoLeaks } from '../helpers/proof';
@@ -73,7 +73,7 @@ const SKIP = skipUnless(['ip', 'nft', 'danted', 'microsocks', 'python3'], { root
 const NO_TINYPROXY = skipUnless(['tinyproxy']);
 const TINYPROXY_PORT = 8888;
 
-describe('dial path for blocking connects', { skip: SKIP }, () => {
+describe('dial path (blocking connects, and non-blocking ones with a whole script)', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
   let micro: Peer;
@@ -88,8 +88,8 @@ describe('dial path for blocking connects', { skip: SKIP }, () => {
     py = bin('python3');
   });
 
-  async function run(proxyArgs: string[], mode: 'block' | 'nonblock', host = lab.targetIp4) {
-    const r = await sockswrap(lab, [...proxyArgs, '--', py, '-c', PY_PATH, host, String(BANNER_PORT), mode]);
+  async function run(proxyArgs: string[], mode: 'block' | 'nonblock', host = lab.targetIp4, env: Record<string, string> = {}) {
+    const r = await sockswrap(lab, [...proxyArgs, '--', py, '-c', PY_PATH, host, String(BANNER_PORT), mode], { env: cleanEnv(env) });
     assert.equal(r.status, 0, show(r));
     return { r, out: JSON.parse(r.stdout.toString()) as { peer: [string, number]; sock: [string, number]; kernel: string | null; first: string; rest: string } };
   }
@@ -106,8 +106,17 @@ describe('dial path for blocking connects', { skip: SKIP }, () => {
     assertNoLeaks(lab);
   });
 
-  test('non-blocking python3 keeps the relay: the fd is connected to 127.0.0.1; banner intact', async () => {
+  test('non-blocking python3 is dialled too (a whole script): the fd is connected to danted itself; banner intact', async () => {
     const { out } = await run(['-x', `socks5://${danted.host}:${danted.port}`], 'nonblock');
+    assert.equal(out.kernel, `${danted.host}:${danted.port}`);
+    assert.deepEqual(out.peer, [lab.targetIp4, BANNER_PORT]);
+    assert.equal(out.first, BANNER);
+    assert.equal(out.rest, 'ping\n');
+    assertNoLeaks(lab);
+  });
+
+  test('non-blocking python3 with SOCKSWRAP_ASYNC_DIAL=0 keeps the relay: the fd is connected to 127.0.0.1; banner intact', async () => {
+    const { out } = await run(['-x', `socks5://${danted.host}:${danted.port}`], 'nonblock', lab.targetIp4, { SOCKSWRAP_ASYNC_DIAL: '0' });
     assert.match(out.kernel ?? '', /^127\.0\.0\.1:\d+$/);
     assert.deepEqual(out.peer, [lab.targetIp4, BANNER_PORT]);
     assert.equal(out.first, BANNER);
