@@ -35,6 +35,8 @@ struct sw_fd {
 	_Atomic uint32_t dialled_port;        /* 0: not a dialled non-blocking connect */
 	uint8_t dialled_reply_len;
 	uint8_t dialled_reply[SW_DIALLED_REPLY_MAX];
+	_Atomic uint32_t dialled_side_gen;    /* paths/bind-path.c: SOCKNAME's answer kept (0: none) */
+	struct wire_addr dialled_side;
 
 	/* paths/destinations.c: the original destination of a relayed or dialed socket */
 	_Atomic uint32_t dest_port;           /* local port; 0: empty */

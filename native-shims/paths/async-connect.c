@@ -386,6 +386,7 @@ static int dial_conclude(int fd, struct sw_fd *e, int slot, int verdict)
 		/* Off the script the agent consumed the last reply: none to tell (d->matched counts ours). */
 		e->dialled_reply_len = d->matched == d->count ? d->reply_len : 0;
 		memcpy(e->dialled_reply, d->reply, e->dialled_reply_len);
+		atomic_store(&e->dialled_side_gen, 0);
 		atomic_store(&e->dialled_port, (uint32_t)d->port);
 	} else {
 		fail_socket(fd);

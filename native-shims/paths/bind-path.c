@@ -43,6 +43,9 @@ static struct sw_fd *entry_in(int fd, int state)
  * proxy, or the kernel's when it made none: after one "the kernel's" answer it stays so until this
  * image gets a BIND of its own (curl asks getsockname three times per connection). */
 static _Atomic int dialled_sockname_is_kernels;
+/* A dialled non-blocking connect's answer depends on its last reply and, failing that, this
+ * program's latest BIND: kept per fd, for the BINDs this image has made so far (1 + their count). */
+static _Atomic uint32_t bind_generation = 1;
 
 static void record(int fd, int port, int state, int domain, const struct wire_addr *bound)
 {
@@ -95,6 +98,7 @@ static int ask(int fd, int domain, int port, int flags)
 		return 1;
 	record(fd, port, SW_BIND_PROXIED, domain, &bound);
 	atomic_store(&dialled_sockname_is_kernels, 0);
+	atomic_fetch_add(&bind_generation, 1);
 	return 0;
 }
 
@@ -195,6 +199,9 @@ static int proxied_sockname(int fd, struct sockaddr_storage *out, socklen_t *out
 	uint8_t req[3 + 19 + 1 + SW_DIALLED_REPLY_MAX], resp[AGENT_MAX_BODY];
 	size_t req_len;
 	int plain_dial = 0;   /* a dial-path socket without a reply to tell: the image flag applies */
+	struct sw_fd *kept = NULL;
+	uint32_t generation = atomic_load(&bind_generation);
+	struct wire_addr side;
 	if (relay) {
 		req_len = sw_enc_peer(req, (uint16_t)port, relay, NULL);
 	} else {
@@ -206,6 +213,11 @@ static int proxied_sockname(int fd, struct sockaddr_storage *out, socklen_t *out
 		 * side), decided by the agent from the last reply (`reply_len | reply`). */
 		struct sw_fd *e = sw_fd_peek(fd);
 		if (e && atomic_load(&e->dialled_port) == (uint32_t)port) {
+			if (atomic_load(&e->dialled_side_gen) == generation) {
+				side = e->dialled_side;
+				goto answer;   /* curl asks three times per connection */
+			}
+			kept = e;
 			req[req_len] = e->dialled_reply_len;
 			memcpy(req + req_len + 1, e->dialled_reply, e->dialled_reply_len);
 			req_len += 1 + (size_t)e->dialled_reply_len;
@@ -216,12 +228,16 @@ static int proxied_sockname(int fd, struct sockaddr_storage *out, socklen_t *out
 		}
 	}
 	size_t resp_len;
-	struct wire_addr side;
 	int status = agent_call(OP_SOCKNAME, req, req_len, resp, &resp_len);
 	if (status == WIRE_STATUS_NOT_FOUND && plain_dial)
 		atomic_store(&dialled_sockname_is_kernels, 1);
 	if (status != 0 || sw_dec_peer(resp, resp_len, &side) != 0)
 		return -1;
+	if (kept) {
+		kept->dialled_side = side;
+		atomic_store(&kept->dialled_side_gen, generation);
+	}
+answer:
 	/* The address is the proxy's side; the port stays the socket's own (programs match it). */
 	side.port = (uint16_t)port;
 	*out_len = wire_addr_to_sockaddr(&side, peer.ss_family, out);
