@@ -6,12 +6,14 @@
 //   - a program that never polls and spins on recv (a server that speaks first) or on send;
 //   - a refusing target (the proxy's SOCKS reply code) seen through a spinning recv;
 //   - tcp_read_time_out holds while the program polls or epoll-waits forever (a proxy that
-//     accepts and never answers), and a proxy that closes mid-handshake gives the relay's errno.
+//     accepts and never answers), tcp_connect_time_out too (a proxy whose SYNs are dropped), and a
+//     proxy that closes mid-handshake gives the relay's errno.
 // The readiness patterns (poll, select, epoll level/edge/one-shot, SO_ERROR, a second connect, I/O
 // without SO_ERROR) on both paths are test/e2e/async-truth.test.ts.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cleanEnv, type Lab, type RunResult } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
@@ -25,6 +27,8 @@ const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3'], { root: true });
 /** Fault proxies in the proxy namespace: one accepts and never answers, one closes after the greeting. */
 const SILENT_PROXY_PORT = 1097;
 const CLOSING_PROXY_PORT = 1098;
+/** A black hole: the proxy namespace drops every SYN to it. */
+const HOLE_PROXY_PORT = 1099;
 
 /** One non-blocking connect, then what the mode says; prints one line per step. */
 const PROG = `
@@ -93,6 +97,11 @@ describe('e2e: non-blocking connects dialled by the shim (issue 15, issue 18 cas
     writeFileSync(prog, PROG);
     lab.spawn(lab.proxy, [process.execPath, '-e', FAULT_PROXIES, lab.proxyIp4, String(SILENT_PROXY_PORT), String(CLOSING_PROXY_PORT)]);
     await Promise.all([waitPort(lab.proxyIp4, SILENT_PROXY_PORT, { ns: lab.proxy }), waitPort(lab.proxyIp4, CLOSING_PROXY_PORT, { ns: lab.proxy })]);
+    const drop = spawnSync('ip', ['netns', 'exec', lab.proxy, 'nft', '-f', '-'], {
+      input: `table inet swasyncdial {\n  chain in {\n    type filter hook input priority 0;\n    tcp dport ${HOLE_PROXY_PORT} drop\n  }\n}\n`,
+      encoding: 'utf8',
+    });
+    assert.equal(drop.status, 0, drop.stderr);
   });
 
   const viaDanted = () => ['-q', '-x', `socks5://${danted.host}:${danted.port}`];
@@ -150,6 +159,13 @@ describe('e2e: non-blocking connects dialled by the shim (issue 15, issue 18 cas
       assert.equal(out(await wrapped(faultConfig(SILENT_PROXY_PORT), argv, RELAY), 'relay'), dialled);
     });
   }
+
+  test('a proxy that never completes the TCP handshake, the program polling forever: tcp_connect_time_out ends it, as on the relay', async () => {
+    const argv = [bin('python3'), prog, lab.targetIp4, String(ECHO_PORT), 'poll'];
+    const relayed = out(await wrapped(faultConfig(HOLE_PROXY_PORT), argv, RELAY), 'relay');
+    assert.match(relayed, /^connect EINPROGRESS\npoll E[A-Z]+\n$/);
+    assert.equal(out(await wrapped(faultConfig(HOLE_PROXY_PORT), argv, DIALLED), 'dialled'), relayed);
+  });
 
   test('a proxy that closes mid-handshake: the errno of the relay path, after a readiness that means it', async () => {
     const argv = [bin('python3'), prog, lab.targetIp4, String(ECHO_PORT), 'poll'];
