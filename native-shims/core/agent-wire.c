@@ -48,11 +48,33 @@ static void close_thread_conn(void *conn)
 
 static pthread_once_t wire_once = PTHREAD_ONCE_INIT;
 
+/* NOTEs that may wait (DIAL arg ARG_NOTES_LATER): whole frames, process-wide, sent ahead of the
+ * next request any thread makes, before fork and exec, at exit, or when full. Writing one wakes
+ * the agent's Node process once per connection, which on a small machine costs the program more
+ * than the connect itself. `busy` is taken with test-and-set only, never waited for: whoever finds
+ * it taken (another thread, a signal handler) sends its own note at once instead. */
+#define NOTE_QUEUE_BYTES 2048
+static struct {
+	atomic_flag busy;
+	_Atomic size_t len;
+	uint8_t bytes[NOTE_QUEUE_BYTES];
+} notes = { .busy = ATOMIC_FLAG_INIT };
+
+static void flush_notes_before_fork(void);
+
+static void drop_notes_after_fork(void)
+{
+	/* The parent sends what was queued (fork's prepare handler flushed it, unless a thread queued more since). */
+	atomic_store(&notes.len, 0);
+	atomic_flag_clear(&notes.busy);
+	fdguard_forget_all_after_fork();
+}
+
 static void wire_init(void)
 {
 	sw_libc_init();
 	pthread_key_create(&thread_exit_key, close_thread_conn);
-	pthread_atfork(NULL, NULL, fdguard_forget_all_after_fork);
+	pthread_atfork(flush_notes_before_fork, NULL, drop_notes_after_fork);
 }
 
 void agent_wire_init(void)
@@ -114,6 +136,21 @@ static int send_frame(int fd, uint8_t *frame, uint8_t op, uint32_t id, const voi
 	return len ? send_all(fd, frame, len) : -1;
 }
 
+/* Writes the queued notes on fd (an open connection of this process), unless another caller holds
+ * the queue. Frames on one connection are handled in order, so they reach the agent before
+ * whatever this caller sends next. Best effort: on a failed write they are lost, as an unsendable
+ * note always was. */
+static void send_queued_notes(int fd)
+{
+	if (atomic_load(&notes.len) == 0 || atomic_flag_test_and_set(&notes.busy))
+		return;
+	size_t len = atomic_load(&notes.len);
+	if (len)
+		send_all(fd, notes.bytes, len);
+	atomic_store(&notes.len, 0);
+	atomic_flag_clear(&notes.busy);
+}
+
 /* Returns the status byte, with the body in resp; -1 on any transport or framing failure; -2 for
  * a response that is not this request's (the connection must not be used again). */
 static int round_trip(struct control_conn *conn, uint8_t op, const void *body, size_t body_len, uint8_t *resp,
@@ -122,6 +159,8 @@ static int round_trip(struct control_conn *conn, uint8_t op, const void *body, s
 	int fd = atomic_load(&conn->fd);
 	uint32_t id = conn->next_id++;
 	uint8_t frame[AGENT_HEAD_LEN + AGENT_MAX_BODY];
+	if (op != OP_HELLO)
+		send_queued_notes(fd);
 	if (send_frame(fd, frame, op, id, body, body_len) != 0)
 		return -1;
 
@@ -196,6 +235,59 @@ int agent_notify(uint8_t op, const void *body, size_t body_len)
 	conn->in_use = 0;
 	errno = saved_errno;
 	return r;
+}
+
+int agent_notify_later(uint8_t op, const void *body, size_t body_len)
+{
+	if (body_len > AGENT_MAX_BODY || atomic_flag_test_and_set(&notes.busy))
+		return agent_notify(op, body, body_len);
+	size_t len = atomic_load(&notes.len);
+	if (len + AGENT_HEAD_LEN + body_len > NOTE_QUEUE_BYTES) {
+		/* Full: the queue goes out now, on this thread's connection (a standing plan ran only
+		 * because it is open), and this note with it. */
+		atomic_flag_clear(&notes.busy);
+		agent_send_notes();
+		return agent_notify(op, body, body_len);
+	}
+	/* No response comes, so the id is never matched: 0. */
+	atomic_store(&notes.len, len + sw_wire_frame(notes.bytes + len, op, 0, body, body_len));
+	atomic_flag_clear(&notes.busy);
+	return 0;
+}
+
+void agent_send_notes(void)
+{
+	if (atomic_load(&notes.len) == 0)
+		return;
+	int saved_errno = errno;
+	struct control_conn *conn = &thread_conn;
+	int fd = atomic_load(&conn->fd);
+	if (!conn->in_use && fd >= 0 && conn->owner_pid == current_pid()) {
+		conn->in_use = 1;
+		send_queued_notes(fd);
+		conn->in_use = 0;
+	} else if (shim_config()->ok) {
+		/* This thread has no connection of its own to use (it never talked to the agent, or it is a
+		 * vforked child about to exec, sharing its parent's memory): one made for the notes. A
+		 * failure to open is quiet: the agent being gone is reported at the next connect. */
+		struct control_conn one_off = { .fd = -1, .in_use = 1 };
+		if (open_conn(&one_off) == 0)
+			send_queued_notes(atomic_load(&one_off.fd));
+		fdguard_release(&one_off.fd);
+	}
+	errno = saved_errno;
+}
+
+static void flush_notes_before_fork(void)
+{
+	agent_send_notes();
+}
+
+/* exit() and a return from main: what is queued goes before the process does (_exit and a fatal
+ * signal lose it: the connections worked, only the agent's tally and log miss them). */
+__attribute__((destructor)) static void send_notes_at_exit(void)
+{
+	agent_send_notes();
 }
 
 /* Whether this thread's control connection is open and the agent still at its end: a standing

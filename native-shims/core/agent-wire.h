@@ -16,6 +16,11 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 	       size_t *resp_len);
 /* Sends a request that has no response (OP_NOTE) on the thread's open connection; -1 if none. */
 int agent_notify(uint8_t op, const void *body, size_t body_len);
+/* The same, for a note that may wait (ARG_NOTES_LATER): queued, and sent ahead of the next request
+ * of any thread of this process, before fork and exec, at exit, or when the queue is full. */
+int agent_notify_later(uint8_t op, const void *body, size_t body_len);
+/* Sends the queued notes now (the exec hooks, before the new image can ask about their sockets). */
+void agent_send_notes(void);
 /* 1 when the thread's control connection is open and the agent has not closed it (no round trip). */
 int agent_alive(void);
 /* agent_alive(), else a round trip that opens the thread's connection: 1 when the agent answers.

@@ -129,6 +129,7 @@ enum wire_dial_event {
 #define ARG_SCRIPT 2
 #define ARG_STANDING 4
 #define ARG_TEMPLATES 8
+#define ARG_NOTES_LATER 16
 
 /* A dial template's hole kinds (TEMPLATE). */
 enum wire_template_hole {

@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/agent-wire.h"
 #include "core/libc.h"
 #include "core/relay-mac.h"
 #include "core/shim-env.h"
@@ -465,6 +466,7 @@ static int prepare_found(const char *target, char *const envp[], struct scratch 
 			errno = err;       \
 			return -1;         \
 		}                          \
+		agent_send_notes();        \
 		int r_ = (call);           \
 		scratch_unmap(&s);         \
 		return r_;                 \
@@ -474,6 +476,7 @@ static int prepare_found(const char *target, char *const envp[], struct scratch 
 #define EXEC_SUPERVISED(s, err, path, argv, env)                                                    \
 	do {                                                                                        \
 		if (err == SUPERVISE) {                                                             \
+			agent_send_notes();                                                         \
 			int r_ = WITH_HELPER_ARGV(hargv_, path, argv, real.execve(helper_file, hargv_, env)); \
 			scratch_unmap(&s);                                                          \
 			return r_;                                                                  \
@@ -593,6 +596,9 @@ static int spawn_common(int search, pid_t *pid, const char *file, const posix_sp
 	const char *target = file && *file ? (search ? search_path(file, found, sizeof found) : file) : NULL;
 	char **env = NULL;
 	int err = prepare_found(target, envp, &s, &env);
+	/* The child may ask about a socket it inherits (PEER): the agent hears of it first. */
+	if (err == 0 || err == SUPERVISE)
+		agent_send_notes();
 	if (err == SUPERVISE) {
 		int r = WITH_HELPER_ARGV(hargv, target, argv,
 					 real.posix_spawn(pid, helper_file, fa, attr, hargv, env ? env : envp));

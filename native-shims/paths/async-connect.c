@@ -288,7 +288,7 @@ static int dial_advance(int fd, struct dial_slot *d, int wait)
 		if (err)
 			return dial_off_script(fd, d, err == ETIMEDOUT ? EVENT_READ_TIMEOUT : EVENT_IO_ERROR, err, 0);
 		if (d->entry == d->count) {
-			sw_dial_note(d->answer, d->port, d->request, d->request_len, &d->start);
+			sw_dial_note(d->answer, d->port, d->request, d->request_len, &d->start, d->answer[5]);
 			return 0;
 		}
 	}

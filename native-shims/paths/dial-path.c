@@ -178,13 +178,19 @@ static int session_is_standing(const uint8_t *req)
 }
 
 /* The chain is up with no question asked. A session's NOTE is `session | port`; a standing
- * plan's (session 0) carries what the agent needs to log and record it: `0 | port | ms | request`. */
+ * plan's (session 0) carries what the agent needs to log and record it: `0 | port | ms | request`.
+ * A standing plan whose DIAL said ARG_NOTES_LATER queues it (core/agent-wire.c). */
 void sw_dial_note(const uint8_t *req, int port, const uint8_t *request, size_t request_len,
-		  const struct timespec *start)
+		  const struct timespec *start, uint8_t arg)
 {
 	uint8_t note[4 + 2 + 4 + SW_CONNECT_REQUEST_MAX];
-	uint32_t ms = session_is_standing(req) ? (uint32_t)sw_ms_since(start) : 0;
-	agent_notify(OP_NOTE, note, sw_enc_note(note, sw_get32(req), (uint16_t)port, ms, request, request_len));
+	int standing = session_is_standing(req);
+	uint32_t ms = standing ? (uint32_t)sw_ms_since(start) : 0;
+	size_t len = sw_enc_note(note, sw_get32(req), (uint16_t)port, ms, request, request_len);
+	if (standing && (arg & ARG_NOTES_LATER))
+		agent_notify_later(OP_NOTE, note, len);
+	else
+		agent_notify(OP_NOTE, note, len);
 }
 
 /* One execution: the fd, the STEP being built in req (the peeked bytes go straight into it), and
@@ -283,7 +289,7 @@ static int run_instruction(struct dial_run *r, const struct sw_instruction *ins,
 			return RUN_REPORT;
 		}
 		/* Established without a round trip: tell the agent (log line, PEER), no answer. */
-		sw_dial_note(r->req, r->port, r->request, r->request_len, &r->start);
+		sw_dial_note(r->req, r->port, r->request, r->request_len, &r->start, ins->arg);
 		return RUN_ESTABLISHED;
 	}
 	peek_reply(r, &deadline, st);

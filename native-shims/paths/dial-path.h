@@ -33,9 +33,10 @@ struct sw_dial_report {
 int sw_dial_continue(int fd, int domain, const struct sw_dial_report *rep, struct wire_addr *via, int *port_out);
 /* Writes all of buf without blocking longer than the deadline (polls when the socket is full): 0 or the errno. */
 int sw_dial_send(int fd, const uint8_t *buf, size_t len, const struct timespec *deadline);
-/* The chain is up with no question asked: NOTE (session | port, or for a standing plan the request). */
+/* The chain is up with no question asked: NOTE (session | port, or for a standing plan the request),
+ * queued when arg (the DIAL's) has ARG_NOTES_LATER. */
 void sw_dial_note(const uint8_t *session, int port, const uint8_t *request, size_t request_len,
-		  const struct timespec *start);
+		  const struct timespec *start, uint8_t arg);
 /* Whether a CONNECT execute answer (session | instruction) is a standing plan (DIAL arg bit 2). */
 /* CONNECT's answer for request (sw_connect_request): a standing plan (paths/plan-cache.c) runs with
  * session 0 without asking, when use_standing and only while the agent is there (else CONNECT

@@ -374,7 +374,9 @@ export class DialSessions {
     if (id === undefined || !session.mayStand || !this.standingPlans || !this.chainStands()) return 0;
     // A plan made while a hop's pipelining is still being learned would outlive what is learned.
     if (this.pipelining && !this.pipelining.settled(session.hops, session.resuming)) return 0;
-    return this.compiling || session.resuming || this.templateAnswer() === undefined ? DialArg.standing : DialArg.standing | DialArg.templates;
+    // Without a "connected" line to print, nothing the agent shows waits on the plan's NOTE.
+    const standing = this.log.showsInfo === false ? DialArg.standing | DialArg.notesLater : DialArg.standing;
+    return this.compiling || session.resuming || this.templateAnswer() === undefined ? standing : standing | DialArg.templates;
   }
 
   /**

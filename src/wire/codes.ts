@@ -83,6 +83,12 @@ export const DialArg = {
   standing: 4,
   /** A standing CONNECT DIAL: the agent has dial templates for this chain; the shim may ask TEMPLATE once. */
   templates: 8,
+  /**
+   * A standing CONNECT DIAL: this plan's NOTEs may wait. The shim queues them and sends them ahead
+   * of its next request, before fork and exec, at exit, or when its queue is full; set when the
+   * agent logs no per-connection line, so nothing it shows waits on them.
+   */
+  notesLater: 16,
 } as const;
 
 /**

@@ -94,6 +94,48 @@ os.execv(sys.executable, [sys.executable, "-c", code, str(s.fileno())])
 `;
 
 /**
+ * argv: host port. Three connects from the kept plan (after the first, which asks), then one more
+ * whose fd each child inherits: a subprocess (vfork + exec in the child), os.fork() + exec, and
+ * os.posix_spawn. Each child reports getpeername of the fd. Without -v the plan's NOTEs wait in
+ * the shim (docs/wire-protocol.md, NOTE): each way of starting a program must send them before
+ * the new image asks the agent about the socket (PEER).
+ */
+const PY_CHILDREN_PEER_QUEUED = `
+import socket, sys, os, json, subprocess
+dest = (sys.argv[1], int(sys.argv[2]))
+for _ in range(4):
+    socket.create_connection(dest).close()
+code = "import socket, sys, json; s = socket.socket(fileno=int(sys.argv[1])); print(json.dumps(list(s.getpeername()[:2])), flush=True)"
+out = {}
+s = socket.create_connection(dest)
+fd = s.fileno()
+os.set_inheritable(fd, True)
+out["subprocess"] = json.loads(subprocess.run([sys.executable, "-c", code, str(fd)], pass_fds=[fd], capture_output=True, check=True).stdout)
+s.close()
+s = socket.create_connection(dest)
+fd = s.fileno()
+os.set_inheritable(fd, True)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.dup2(w, 1)
+    os.execv(sys.executable, [sys.executable, "-c", code, str(fd)])
+os.close(w)
+os.waitpid(pid, 0)
+out["fork"] = json.loads(os.read(r, 4096))
+s.close()
+s = socket.create_connection(dest)
+fd = s.fileno()
+os.set_inheritable(fd, True)
+r, w = os.pipe()
+pid = os.posix_spawn(sys.executable, [sys.executable, "-c", code, str(fd)], os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, w, 1)])
+os.close(w)
+os.waitpid(pid, 0)
+out["posix_spawn"] = json.loads(os.read(r, 4096))
+print(json.dumps(out))
+`;
+
+/**
  * argv: host port. Three connects to one destination: the first reads to EOF and prints what it
  * got; the other two print "errno N" (or "connected").
  */
@@ -325,6 +367,17 @@ print("kept", sum(echo_once(host, port, i) for i in range(1, 6)), flush=True)
     const r = await sockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', py, '-c', PY_EXEC_PEER_CACHED, lab.targetIp4, String(ECHO_PORT)]);
     assert.equal(r.status, 0, show(r));
     assert.deepEqual(JSON.parse(r.stdout.toString()), [lab.targetIp4, ECHO_PORT], show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('queued NOTEs (no -v): a child started by subprocess, fork + exec or posix_spawn sees the inherited socket\'s original peer, as unwrapped', async () => {
+    const argv = [py, '-c', PY_CHILDREN_PEER_QUEUED, lab.targetIp4, String(ECHO_PORT)];
+    const direct = await lab.run(lab.proxy, argv);
+    assert.equal(direct.status, 0, show(direct));
+    const r = await sockswrap(lab, ['-x', `socks5://${danted.host}:${danted.port}`, '--', ...argv]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout.toString()), JSON.parse(direct.stdout.toString()), show(r));
+    assert.deepEqual(JSON.parse(direct.stdout.toString()).fork, [lab.targetIp4, ECHO_PORT]);
     assertNoLeaks(lab);
   });
 
