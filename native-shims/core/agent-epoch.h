@@ -9,4 +9,8 @@
  * of a page the agent's file is mapped at; 0 when there is no such file (then nothing changes). */
 uint32_t sw_agent_epoch(void);
 
+/* A control connection was opened: the agent may be another one, with another file (its epoch
+ * starts at a random value, so verdicts the old one gave are asked again). */
+void sw_agent_epoch_recheck(void);
+
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/agent-epoch.h"
 #include "core/agent-wire.h"
 #include "core/deadline.h"
 #include "core/fd-guard.h"
@@ -216,6 +217,7 @@ static int open_conn(struct control_conn *conn)
 		return -2;        /* nobody at the socket, or not our agent any more */
 	}
 	conn->owner_pid = current_pid();
+	sw_agent_epoch_recheck();
 	return 0;
 }
 

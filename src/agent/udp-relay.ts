@@ -5,10 +5,10 @@
  * (relay, its port) once the control socket registered it (UDP_ROUTE); datagrams from any other
  * port, or with another association id, are dropped.
  */
-import { timingSafeEqual } from '../native/lazy-crypto';
+import { randomBytes, timingSafeEqual } from '../native/lazy-crypto';
 import { literalLookup } from './loopback-literal';
 import dgram from 'node:dgram';
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { constants, endianness, networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { SockswrapConfig, ProxySpec } from '../config/config-types';
@@ -149,9 +149,14 @@ export class UdpRelay {
   async listen(): Promise<{ port4: number; port6: number }> {
     const { epochFile } = this.deps;
     if (epochFile) {
-      // The whole page first: the shim maps it, and a mapping past the end of a file faults.
-      writeFileSync(epochFile, Buffer.alloc(EPOCH_FILE_SIZE), { mode: 0o600 });
-      this.epochFd = openSync(epochFile, 'r+');
+      // Never truncated (a shim still mapping the file of an agent that ran here before would
+      // fault past its end): grown to the page the shim maps, then a random start, so verdicts
+      // an earlier agent gave are asked again wherever its file is still mapped.
+      const fd = openSync(epochFile, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW, 0o600);
+      if (fstatSync(fd).size < EPOCH_FILE_SIZE) ftruncateSync(fd, EPOCH_FILE_SIZE);
+      this.epochFd = fd;
+      this.epoch = randomBytes(4).readUInt32LE(0);
+      this.writeEpoch();
     }
     const port4 = await this.bind(4);
     const port6 = await this.bind(6).catch(() => 0);
@@ -166,6 +171,11 @@ export class UdpRelay {
   private takeBackVerdicts(): void {
     if (this.epochFd === undefined) return;
     this.epoch = (this.epoch + 1) >>> 0;
+    this.writeEpoch();
+  }
+
+  private writeEpoch(): void {
+    if (this.epochFd === undefined) return;
     const b = Buffer.alloc(4);
     if (endianness() === 'LE') b.writeUInt32LE(this.epoch);
     else b.writeUInt32BE(this.epoch);
