@@ -31,6 +31,7 @@ struct control_conn {
 	pid_t owner_pid;          /* the process that opened fd; a fork child must not share it */
 	int in_use;               /* a signal handler re-entering the shim takes a one-off connection */
 	uint32_t next_id;         /* the next request's id: random start per connection, then +1 */
+	int hello_unsent;         /* opened, HELLO not written yet: it goes out with the first request */
 };
 
 static __thread struct control_conn thread_conn = { .fd = -1 };
@@ -42,9 +43,45 @@ static pid_t current_pid(void)
 	return (pid_t)syscall(SYS_getpid);
 }
 
-static void close_thread_conn(void *conn)
+/* One connection a thread left at its exit, for the next thread of this process that needs one:
+ * a program that resolves on a short-lived thread and then connects on another (curl's threaded
+ * resolver, every getaddrinfo in an executor) opens one connection, not two. Opening one costs the
+ * agent an accept and a HELLO, more than a request on an open one (docs/wire-protocol.md).
+ * `spare_busy` is taken with test-and-set only, never waited for (a signal handler, a vforked
+ * child: whoever finds it taken opens a connection of its own). */
+static struct control_conn spare = { .fd = -1 };
+static atomic_flag spare_busy = ATOMIC_FLAG_INIT;
+
+static void close_thread_conn(void *arg)
 {
-	fdguard_release(&((struct control_conn *)conn)->fd);
+	struct control_conn *conn = arg;
+	if (atomic_load(&conn->fd) >= 0 && !conn->in_use && !conn->hello_unsent && conn->owner_pid == current_pid() &&
+	    !atomic_flag_test_and_set(&spare_busy)) {
+		if (atomic_load(&spare.fd) < 0 || spare.owner_pid != conn->owner_pid) {
+			fdguard_release(&spare.fd);
+			fdguard_move(&conn->fd, &spare.fd);
+			spare.owner_pid = conn->owner_pid;
+			spare.next_id = conn->next_id;
+		}
+		atomic_flag_clear(&spare_busy);
+	}
+	fdguard_release(&conn->fd);
+}
+
+/* The spare connection into conn, if there is one of this process: 1, else 0. */
+static int take_spare(struct control_conn *conn)
+{
+	if (atomic_load(&spare.fd) < 0 || atomic_flag_test_and_set(&spare_busy))
+		return 0;
+	int taken = atomic_load(&spare.fd) >= 0 && spare.owner_pid == current_pid();
+	if (taken) {
+		fdguard_move(&spare.fd, &conn->fd);
+		conn->owner_pid = spare.owner_pid;
+		conn->next_id = spare.next_id;
+		conn->hello_unsent = 0;
+	}
+	atomic_flag_clear(&spare_busy);
+	return taken;
 }
 
 static pthread_once_t wire_once = PTHREAD_ONCE_INIT;
@@ -68,6 +105,7 @@ static void drop_notes_after_fork(void)
 	/* The parent sends what was queued (fork's prepare handler flushed it, unless a thread queued more since). */
 	atomic_store(&notes.len, 0);
 	atomic_flag_clear(&notes.busy);
+	atomic_flag_clear(&spare_busy);    /* the spare itself is the parent's: forgotten below */
 	fdguard_forget_all_after_fork();
 }
 
@@ -152,21 +190,91 @@ static void send_queued_notes(int fd)
 	atomic_flag_clear(&notes.busy);
 }
 
+/* HELLO's frame (the session token, our pid and name) into out; returns its length. */
+static size_t hello_frame(uint8_t *out, uint32_t id)
+{
+	const struct shim_config *cfg = shim_config();
+	uint8_t body[SW_TOKEN_LEN + 4 + 64];
+	size_t len = sw_enc_hello(body, cfg->token, (uint32_t)current_pid(), program_invocation_short_name,
+				  strnlen(program_invocation_short_name, 64));
+	return sw_wire_frame(out, OP_HELLO, id, body, len);
+}
+
+/* HELLO alone, unanswered yet: for a connection that only carries notes. */
+static int send_hello(struct control_conn *conn)
+{
+	uint8_t frame[AGENT_HEAD_LEN + AGENT_MAX_BODY];
+	conn->hello_unsent = 0;
+	size_t len = hello_frame(frame, conn->next_id++);
+	return len ? send_all(atomic_load(&conn->fd), frame, len) : -1;
+}
+
+/* Reads HELLO's answer and nothing after it (the request's answer may already be behind it). */
+static int recv_hello_answer(int fd, uint32_t id, const struct timespec *deadline)
+{
+	uint8_t buf[AGENT_HEAD_LEN];      /* status OK: a head and no body */
+	size_t have = 0;
+	while (have < sizeof buf) {
+		ssize_t n = real.recv(fd, buf + have, sizeof buf - have, MSG_DONTWAIT);
+		if (n > 0) {
+			have += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return -1;
+		if (errno == EINTR)
+			continue;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = real.poll(&p, 1, (int)sw_ms_left(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+	}
+	struct sw_frame f;
+	if (sw_wire_frame_total(buf) != sizeof buf || sw_wire_parse_frame(buf, sizeof buf, &f) != 0 || f.id != id ||
+	    f.kind != 0)
+		return -1;
+	return 0;
+}
+
 /* Returns the status byte, with the body in resp; -1 on any transport or framing failure; -2 for
- * a response that is not this request's (the connection must not be used again). */
+ * a response that is not this request's (the connection must not be used again); -3 when the
+ * HELLO sent ahead of it was not answered (no agent of ours at the socket any more). A new
+ * connection's HELLO goes in the same write as its first request and is answered first: the agent
+ * reads frames in order and drops the connection, unanswered, at a HELLO it refuses. */
 static int round_trip(struct control_conn *conn, uint8_t op, const void *body, size_t body_len, uint8_t *resp,
 		      size_t *resp_len)
 {
 	int fd = atomic_load(&conn->fd);
-	uint32_t id = conn->next_id++;
-	uint8_t frame[AGENT_HEAD_LEN + AGENT_MAX_BODY];
-	if (op != OP_HELLO)
+	uint8_t frame[2 * (AGENT_HEAD_LEN + AGENT_MAX_BODY)];
+	size_t hello_len = 0;
+	uint32_t hello_id = 0;
+	if (conn->hello_unsent) {
+		conn->hello_unsent = 0;
+		hello_id = conn->next_id++;
+		hello_len = hello_frame(frame, hello_id);
+		if (!hello_len)
+			return -3;
+		if (atomic_load(&notes.len)) {
+			/* Notes go after HELLO (the first frame must be it) and before the request. */
+			if (send_all(fd, frame, hello_len) != 0)
+				return -3;
+			send_queued_notes(fd);
+			hello_len = 0;
+		}
+	} else {
 		send_queued_notes(fd);
-	if (send_frame(fd, frame, op, id, body, body_len) != 0)
-		return -1;
+	}
+	uint32_t id = conn->next_id++;
+	size_t len = sw_wire_frame(frame + hello_len, op, id, body, body_len);
+	if (!len || send_all(fd, frame, hello_len + len) != 0)
+		return hello_id ? -3 : -1;
 
 	struct timespec deadline;
 	sw_deadline_in(&deadline, AGENT_REPLY_TIMEOUT_MS);
+	if (hello_id && recv_hello_answer(fd, hello_id, &deadline) != 0)
+		return -3;
 	/* The request frame is sent; its buffer now takes the response. */
 	ssize_t got = recv_frame(fd, frame, &deadline);
 	if (got < 0)
@@ -179,17 +287,6 @@ static int round_trip(struct control_conn *conn, uint8_t op, const void *body, s
 	*resp_len = f.body_len;
 	memcpy(resp, f.body, f.body_len);
 	return f.kind;
-}
-
-static int say_hello(struct control_conn *conn)
-{
-	const struct shim_config *cfg = shim_config();
-	uint8_t body[SW_TOKEN_LEN + 4 + 64];
-	size_t len = sw_enc_hello(body, cfg->token, (uint32_t)current_pid(), program_invocation_short_name,
-				  strnlen(program_invocation_short_name, 64));
-	uint8_t resp[AGENT_MAX_BODY];
-	size_t resp_len;
-	return round_trip(conn, OP_HELLO, body, len, resp, &resp_len) == 0 ? 0 : -1;
 }
 
 static int open_conn(struct control_conn *conn)
@@ -212,10 +309,11 @@ static int open_conn(struct control_conn *conn)
 	if (r == 0 && syscall(SYS_getrandom, &start, sizeof start, 0) != (long)sizeof start)
 		start = (uint32_t)current_pid() * 2654435761u ^ (uint32_t)(uintptr_t)conn;
 	conn->next_id = start;
-	if (r != 0 || say_hello(conn) != 0) {
+	if (r != 0) {
 		fdguard_release(&conn->fd);
-		return -2;        /* nobody at the socket, or not our agent any more */
+		return -2;        /* nobody at the socket */
 	}
+	conn->hello_unsent = 1;
 	conn->owner_pid = current_pid();
 	sw_agent_epoch_recheck();
 	return 0;
@@ -233,7 +331,9 @@ int agent_notify(uint8_t op, const void *body, size_t body_len)
 	int saved_errno = errno;
 	conn->in_use = 1;
 	uint8_t frame[AGENT_HEAD_LEN + AGENT_MAX_BODY];
-	int r = send_frame(fd, frame, op, conn->next_id++, body, body_len);
+	int r = conn->hello_unsent ? send_hello(conn) : 0;
+	if (r == 0)
+		r = send_frame(fd, frame, op, conn->next_id++, body, body_len);
 	conn->in_use = 0;
 	errno = saved_errno;
 	return r;
@@ -273,7 +373,7 @@ void agent_send_notes(void)
 		 * vforked child about to exec, sharing its parent's memory): one made for the notes. A
 		 * failure to open is quiet: the agent being gone is reported at the next connect. */
 		struct control_conn one_off = { .fd = -1, .in_use = 1 };
-		if (open_conn(&one_off) == 0)
+		if (open_conn(&one_off) == 0 && send_hello(&one_off) == 0)
 			send_queued_notes(atomic_load(&one_off.fd));
 		fdguard_release(&one_off.fd);
 	}
@@ -340,7 +440,9 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 
 	int status = -1;
 	for (int attempt = 0; attempt < 2 && status < 0; attempt++) {
-		int reused = atomic_load(&conn->fd) >= 0;
+		int reused = atomic_load(&conn->fd) >= 0 || (conn == &thread_conn && attempt == 0 && take_spare(conn));
+		if (reused && conn == &thread_conn && attempt == 0)
+			pthread_setspecific(thread_exit_key, conn);
 		if (!reused) {
 			int opened = open_conn(conn);
 			if (opened != 0) {
@@ -353,6 +455,13 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 				pthread_setspecific(thread_exit_key, conn);
 		}
 		status = round_trip(conn, op, body, body_len, resp, resp_len);
+		if (status == -3) {
+			/* Our HELLO unanswered: the agent refused the token (restarted) or is gone. */
+			fdguard_release(&conn->fd);
+			shim_report_agent_gone();
+			status = -1;
+			break;
+		}
 		if (status == -2) {
 			/* Someone else's frame on our connection: drop it and fail closed, no retry. */
 			fdguard_release(&conn->fd);

@@ -112,6 +112,18 @@ void fdguard_release(_Atomic int *slot)
 	}
 }
 
+void fdguard_move(_Atomic int *from, _Atomic int *to)
+{
+	/* *to first: a dup2 evacuating the fd meanwhile updates whichever slot holds it then. */
+	atomic_store(to, atomic_load(from));
+	for (int i = 0; i < MAX_SLOTS; i++) {
+		_Atomic int *expected = from;
+		if (atomic_compare_exchange_strong(&fd_slots[i], &expected, to))
+			break;
+	}
+	atomic_store(from, -1);
+}
+
 /* The kernel's descriptor table starts with 64 slots and grows when a higher number is first
  * used; growing it in a process with more than one thread waits for an RCU grace period
  * (expand_fdtable: synchronize_rcu), 10-15 ms here. Programs that talk to the agent first from a

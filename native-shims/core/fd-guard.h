@@ -7,6 +7,8 @@
 int fdguard_adopt(int fd, _Atomic int *slot);
 /* Closes the descriptor in *slot (if any) and forgets it; *slot becomes -1. */
 void fdguard_release(_Atomic int *slot);
+/* The descriptor in *from is now kept in *to (*from becomes -1): a connection handed over. */
+void fdguard_move(_Atomic int *from, _Atomic int *to);
 int fdguard_is_shim_fd(int fd);
 /* Before the program's dup2/dup3 replaces fd: if it is ours, it moves and its owner is told. */
 void fdguard_evacuate(int fd);

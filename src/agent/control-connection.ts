@@ -42,6 +42,17 @@ export function serveControlConnection(socket: net.Socket, handlers: ControlHand
       socket.destroy();
       return;
     }
+    // The answers this chunk's frames get at once leave in one write (a new connection's HELLO
+    // and its first request come together: docs/wire-protocol.md).
+    socket.cork();
+    try {
+      answerFrames(frames);
+    } finally {
+      if (!socket.destroyed) socket.uncork();
+    }
+  });
+
+  function answerFrames(frames: Frame[]): void {
     for (const frame of frames) {
       if (socket.destroyed) return;
       if (!requester) {
@@ -103,5 +114,5 @@ export function serveControlConnection(socket: net.Socket, handlers: ControlHand
         );
       }
     }
-  });
+  }
 }
