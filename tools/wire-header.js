@@ -103,6 +103,8 @@ function vectorsHeader(doc, { Op }) {
     out.push(`static const uint8_t ${name}[] = { ${bytesOf(frame)} };`);
     out.push(`#define ${name}_ID ${hex(v.id)}u`);
     fields(`${name}_MSG`, v.message, out);
+    // Destinations the shim's scope check (core/plan-template.c) and the agent's (template-scope.ts) must agree on.
+    if (v.scopeChecks) fields(`${name}_SCOPE_CHECKS`, v.scopeChecks, out);
   }
   out.push('', 'static const struct wire_frame_vector WIRE_FRAME_VECTORS[] __attribute__((unused)) = {');
   for (const [name, v] of names) out.push(`\t{ "${v.name}", ${hex(Op[v.op])}, ${v.direction === 'response' ? 1 : 0}, ${hex(v.id)}u, ${name}, sizeof ${name} },`);

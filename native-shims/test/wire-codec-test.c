@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/net-addr.h"
 #include "core/socks-udp-header.h"
 #include "core/wire-codec.h"
 #include "../../test/vectors/wire-frames.h"
@@ -505,6 +506,38 @@ static size_t fill_for(const struct sw_frame *f, int family, const char *text, u
 	return sw_template_fill(f->body, f->body_len, request, request_len, out, AGENT_MAX_BODY);
 }
 
+static int scope_checks;
+
+/* One scope check of the TEMPLATE vector: the destination as a sockaddr of its family, through the
+ * shim's own reading of it, then the fill; served means a plan came out. */
+static void scope_check(const struct sw_frame *f, int family, const char *text, uint16_t port, int served, uint8_t *out)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	if (family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		CHECK(inet_pton(AF_INET, text, &sin->sin_addr) == 1);
+		len = sizeof *sin;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		CHECK(inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1);
+		len = sizeof *sin6;
+	}
+	struct wire_addr dest;
+	CHECK(wire_addr_from_sockaddr((struct sockaddr *)&ss, len, &dest) == 0);
+	const int v4 = CONNECT_BLOCKING | CONNECT_REACH4;
+	uint8_t request[SW_CONNECT_REQUEST_MAX];
+	size_t request_len = sw_enc_connect(request, SOCKTYPE_STREAM, &dest, family == 4 ? v4 : v4 | CONNECT_REACH6);
+	size_t got = sw_template_fill(f->body, f->body_len, request, request_len, out, AGENT_MAX_BODY);
+	current = text;
+	CHECK((got != 0) == (served != 0));
+	scope_checks++;
+}
+
 static void template_op(void)
 {
 	VEC(WIRE_VEC_TEMPLATE_REQUEST, "template-request");
@@ -546,6 +579,18 @@ static void template_op(void)
 	CHECK(fill_for(&f, 4, "198.51.100.8", 22, CONNECT_OUT_OF_BAND, out) == 0);
 	CHECK(fill_for(&f, 4, "198.51.100.8", 22, CONNECT_BLOCKING | CONNECT_REACH6, out) == 0);   /* the proxy is IPv4 */
 	CHECK(fill_for(&f, 4, "198.51.100.8", 22, v4 | CONNECT_OUT_OF_BAND, out) == 0);
+	/* The destinations both sides check against this scope (test/unit/dial-templates.test.ts too):
+	 * prefix edges, /3 and /96 among them. Each is what a program passes to connect(), read as the
+	 * shim reads it (a v4-mapped address is IPv4 from then on). */
+#define SCOPE_CHECK(i) scope_check(&f, WIRE_VEC_TEMPLATE_OK_SCOPE_CHECKS_##i##_FAMILY, WIRE_VEC_TEMPLATE_OK_SCOPE_CHECKS_##i##_ADDRESS, \
+				   WIRE_VEC_TEMPLATE_OK_SCOPE_CHECKS_##i##_PORT, WIRE_VEC_TEMPLATE_OK_SCOPE_CHECKS_##i##_SERVED, out)
+	SCOPE_CHECK(0); SCOPE_CHECK(1); SCOPE_CHECK(2); SCOPE_CHECK(3); SCOPE_CHECK(4); SCOPE_CHECK(5);
+	SCOPE_CHECK(6); SCOPE_CHECK(7); SCOPE_CHECK(8); SCOPE_CHECK(9); SCOPE_CHECK(10); SCOPE_CHECK(11);
+	SCOPE_CHECK(12); SCOPE_CHECK(13); SCOPE_CHECK(14); SCOPE_CHECK(15); SCOPE_CHECK(16); SCOPE_CHECK(17);
+	SCOPE_CHECK(18); SCOPE_CHECK(19); SCOPE_CHECK(20); SCOPE_CHECK(21); SCOPE_CHECK(22); SCOPE_CHECK(23);
+	current = "template-ok";
+	CHECK(scope_checks == WIRE_VEC_TEMPLATE_OK_SCOPE_CHECKS_COUNT);
+#undef SCOPE_CHECK
 	uint8_t small[8];
 	struct wire_addr d = ip(4, "198.51.100.8");
 	uint8_t request[SW_CONNECT_REQUEST_MAX];

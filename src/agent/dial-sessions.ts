@@ -385,13 +385,22 @@ export class DialSessions {
    * pipelining). Templates exactly when standing plans are given for every destination of the
    * scope: the same chain conditions, and each template checked against the plans it stands for.
    */
+  private scopeRefusalSaid = false;
+
   templateAnswer(): Buffer | undefined {
     if (!this.templateScope || !this.standingPlans || !this.chainStands() || isolatesByProcess(this.config.proxies)) return undefined;
     const hops = this.firstHops();
     const key = `${this.learned.version}|${hops.map((hop) => this.pipelining?.state(hop) ?? '').join(',')}`;
     if (this.compiled?.key === key) return this.compiled.answer;
     let answer: Buffer | undefined;
-    const scope = !this.pipelining || this.pipelining.settled(hops) ? this.templateScope() : undefined;
+    const settled = !this.pipelining || this.pipelining.settled(hops);
+    const scope = settled ? this.templateScope() : undefined;
+    // Said once (with -v): a routing rule that cannot list its destinations as ranges turns
+    // templates off, and each first connect to a destination then asks the agent.
+    if (settled && !scope && !this.scopeRefusalSaid) {
+      this.scopeRefusalSaid = true;
+      this.log.info('dial templates off: a routing rule cannot list its destinations as address ranges; first connects ask the agent');
+    }
     if (scope) {
       this.compiling = true;
       try {

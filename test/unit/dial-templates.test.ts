@@ -6,6 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ipaddr from 'ipaddr.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DialSessions } from '../../src/agent/dial-sessions';
 import { fillTemplate } from '../../src/agent/dial-templates';
 import { FakeDnsTable } from '../../src/agent/fake-dns-table';
@@ -111,6 +113,24 @@ describe('template scope: each routing rule gives its exception', () => {
     assert.equal(inTemplateScope(scope, '192.168.1.1', 8081), true);
     assert.equal(inTemplateScope(scope, '198.51.100.7', 81), true);
     assert.equal(inTemplateScope(scope, '::ffff:10.1.1.1', 80), false, 'v4-mapped is IPv4');
+  });
+});
+
+describe('template scope: the golden TEMPLATE answer\'s checks (test/vectors/wire-frames.json)', () => {
+  // The same destinations native-shims/test/wire-codec-test.c checks with core/plan-template.c:
+  // what the agent's inTemplateScope says is what the shim decides, at every prefix edge.
+  const doc = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'vectors', 'wire-frames.json'), 'utf8'));
+  const vector = doc.frames.find((f: { name: string }) => f.name === 'template-ok');
+  const frame = Buffer.from(vector.frame, 'hex');
+  const parsed = parseTemplateResponse({ kind: frame[2]!, id: 0, body: frame.subarray(7) } as never);
+  it('every check of the vector: served or excepted, as the shim says', () => {
+    assert.equal(parsed.status, Status.ok);
+    const { scope } = parsed as { scope: ScopeException[] };
+    assert.ok(vector.scopeChecks.length >= 20, 'the vector carries its checks');
+    for (const c of vector.scopeChecks as { family: number; address: string; port: number; served: boolean }[]) {
+      assert.equal(ipaddr.parse(c.address).kind() === 'ipv4' ? 4 : 6, c.family, c.address);
+      assert.equal(inTemplateScope(scope, c.address, c.port), c.served, `${c.address}:${c.port}`);
+    }
   });
 });
 
