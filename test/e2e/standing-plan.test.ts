@@ -9,12 +9,12 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { startMicrosocks, reEscape, waitForLog, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
 import { assertNoLeaks } from '../helpers/proof';
-import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
+import { sockswrap, spawnSockswrap, lineReader, describe as show, REPO } from '../helpers/sockswrap';
 import { startDelayForwarder } from '../helpers/delay-forwarder';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
@@ -253,7 +253,7 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 `;
 
-const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3'], { root: true });
+const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3', 'gcc'], { root: true });
 /** Only the two-proxy case needs a second proxy; it names the package when it is missing (a failure under CI=true). */
 const NO_MICROSOCKS = skipUnless(['microsocks']);
 
@@ -378,6 +378,28 @@ print("kept", sum(echo_once(host, port, i) for i in range(1, 6)), flush=True)
     assert.equal(r.status, 0, show(r));
     assert.deepEqual(JSON.parse(r.stdout.toString()), JSON.parse(direct.stdout.toString()), show(r));
     assert.deepEqual(JSON.parse(direct.stdout.toString()).fork, [lab.targetIp4, ECHO_PORT]);
+    assertNoLeaks(lab);
+  });
+
+  test('control connections handed from thread to thread (a resolver-like thread, then main, then fork) and close_range between: every echo as unwrapped, each through danted', async () => {
+    // Each thread's connection is kept at its exit for the next thread of the process (core/agent-wire.c,
+    // the spare); a fork child never takes its parent's. The same program run in the proxy namespace,
+    // where the target is reachable, is the truth.
+    const program = join(lab.dir, 'thread-handoff');
+    const cc = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', program, join(REPO, 'test', 'fixtures', 'thread-handoff.c'), '-lpthread'], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const argv = [program, lab.targetIp4, String(ECHO_PORT)];
+    const direct = await lab.run(lab.proxy, argv);
+    assert.equal(direct.status, 0, show(direct));
+    const lines = direct.stdout.toString().trim().split('\n');
+    assert.equal(lines.length, 10, show(direct));
+    for (const line of lines) assert.match(line, /^([\w-]+): echoed \1$/);
+    for (const flags of [['-v'], []]) {
+      const r = await sockswrap(lab, [...flags, '-x', `socks5://${danted.host}:${danted.port}`, '--', ...argv]);
+      assert.equal(r.status, 0, show(r));
+      assert.equal(r.stdout.toString(), direct.stdout.toString(), show(r));
+      if (flags.length) assert.equal(count(r.stderr, connectedVia(`${danted.host}:${danted.port}`)), lines.length, show(r));
+    }
     assertNoLeaks(lab);
   });
 
