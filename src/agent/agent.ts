@@ -34,6 +34,8 @@ export class Agent {
   private constructor(
     /** The private 0700 directory of this run (control socket, shim link). */
     readonly dir: string,
+    /** Where earlier runs' directories are (a run's own agent only). */
+    private readonly tidyParent: string | undefined,
     private readonly control: ControlServer,
     private readonly relay: TcpRelay,
     private readonly broker: ConnectBroker,
@@ -45,15 +47,25 @@ export class Agent {
   ) {}
 
   /**
+   * Removes what kill -9 of earlier runs left behind (stale-dirs.ts: only dirs whose owner is
+   * gone). The launcher calls it once the program is started, so the program does not wait for it.
+   */
+  tidy(): void {
+    if (this.tidyParent !== undefined) removeStaleDirs(this.tidyParent);
+  }
+
+  /**
    * `dir`: a persistent agent's own 0700 directory, made by its caller (shell mode,
    * src/cli/agent-state.ts); absent, a run's private directory is made here.
    */
   static async start(config: SockswrapConfig, log: Logger, opts: { dir?: string } = {}): Promise<Agent> {
     let dir = opts.dir;
+    let tidyParent: string | undefined;
     if (dir === undefined) {
       const parent = socketParent();
       // What kill -9 of earlier runs left behind (stale-dirs.ts): only dirs whose owner is gone.
-      removeStaleDirs(parent);
+      // Tidied once the program is started (tidy(), below): off its start-up path.
+      tidyParent = parent;
       dir = mkdtempSync(join(parent, DIR_PREFIX));
       chmodSync(dir, 0o700);
       writeOwner(dir);
@@ -107,7 +119,7 @@ export class Agent {
       const udpPorts = await udp.listen();
       await control.listen(socketPath);
       chmodSync(socketPath, 0o600);
-      return new Agent(dir, control, relay, broker, binds, udp, dns, {
+      return new Agent(dir, tidyParent, control, relay, broker, binds, udp, dns, {
         SOCKSWRAP_SOCK: socketPath,
         SOCKSWRAP_TOKEN: token.toString('hex'),
         SOCKSWRAP_RELAY_PORT4: String(port4),

@@ -41,53 +41,88 @@ type Internal = typeof Module & {
  */
 export function useModuleCache(root: string, mainFile: string, kind: 'modules' | 'outside-snapshot' = 'modules'): void {
   if (process.env.SOCKSWRAP_MODULE_CACHE === '0') return;
-  let key: string;
-  let file: string;
-  try {
-    key = `${process.version} ${process.arch} ${statSync(mainFile).mtimeMs}`;
-    const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-    // One file per installed copy (its path hashed): two checkouts never overwrite each other's.
-    file = join(base, 'sockswrap', `${kind}-${process.version}-${fnv1a(root)}.bin`);
-  } catch {
-    return;
-  }
-  let cache: CacheFile = { key, code: {}, resolved: {} };
-  try {
-    const read = decode(readFileSync(file));
-    if (read.key === key) cache = read;
-  } catch {
-    // no cache yet, or an unreadable one: this run writes a new one
-  }
+  // Read on the first require of one of our modules, not before: a start from the snapshot that
+  // loads nothing outside it (the usual run, docs/benchmarks.md "Start-up") pays nothing here.
+  let state: { key: string; file: string; cache: CacheFile } | null | undefined;
+  const open = (): typeof state => {
+    if (state !== undefined) return state;
+    try {
+      const key = `${process.version} ${process.arch} ${statSync(mainFile).mtimeMs}`;
+      const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+      // One file per installed copy (its path hashed): two checkouts never overwrite each other's.
+      const file = join(base, 'sockswrap', `${kind}-${process.version}-${fnv1a(root)}.bin`);
+      let cache: CacheFile = { key, code: {}, resolved: {} };
+      try {
+        const read = decode(readFileSync(file));
+        if (read.key === key) cache = read;
+      } catch {
+        // no cache yet, or an unreadable one: this run writes a new one
+      }
+      state = { key, file, cache };
+    } catch {
+      state = null;
+    }
+    return state;
+  };
   let dirty = false;
   const scripts: [string, Script, Entry | undefined][] = [];
   const M = Module as Internal;
   const within = (f: string | undefined) => f !== undefined && f.startsWith(root + sep);
 
+  // Written once start-up is over (the program is running): the code cache then holds the
+  // functions start-up compiled. Only when something was new.
+  const save = () => {
+    if (!dirty || !state) return;
+    dirty = false;
+    try {
+      const code: Record<string, Entry> = {};
+      for (const [name, script, entry] of scripts) code[name] = { size: entry!.size, mtimeMs: entry!.mtimeMs, data: script.createCachedData() };
+      mkdirSync(dirname(state.file), { recursive: true, mode: 0o700 });
+      const tmp = `${state.file}.${process.pid}`;
+      writeFileSync(tmp, encode({ key: state.key, code, resolved: state.cache.resolved }), { mode: 0o600 });
+      renameSync(tmp, state.file);
+    } catch {
+      // a read-only home: every run loads as Node does
+    }
+  };
+  let saveScheduled = false;
+  const changed = () => {
+    dirty = true;
+    if (saveScheduled) return;
+    saveScheduled = true;
+    setTimeout(save, 200).unref();
+    process.once('exit', save);
+  };
+
   const resolve = M._resolveFilename;
   M._resolveFilename = function (request, parent, isMain, options) {
     if (!within(parent?.filename) || options !== undefined || request.startsWith('node:')) return resolve.call(this, request, parent, isMain, options);
+    const st = open();
+    if (!st) return resolve.call(this, request, parent, isMain, options);
     const at = `${dirname(parent!.filename)}\0${request}`;
-    const known = cache.resolved[at];
+    const known = st.cache.resolved[at];
     if (known !== undefined) return known;
     const found = resolve.call(this, request, parent, isMain, options);
-    cache.resolved[at] = found;
-    dirty = true;
+    st.cache.resolved[at] = found;
+    changed();
     return found;
   };
 
   const compile = M.prototype._compile;
   M.prototype._compile = function (this: Module, content: string, filename: string) {
     if (!within(filename)) return compile.call(this, content, filename);
+    const st = open();
     let stat;
     try {
       stat = statSync(filename);
     } catch {
       return compile.call(this, content, filename);
     }
-    const old = cache.code[filename];
+    if (!st) return compile.call(this, content, filename);
+    const old = st.cache.code[filename];
     const usable = old && old.size === stat.size && old.mtimeMs === stat.mtimeMs ? old : undefined;
     const script = new Script(M.wrap(content), { filename, cachedData: usable?.data });
-    if (!usable || script.cachedDataRejected) dirty = true;
+    if (!usable || script.cachedDataRejected) changed();
     scripts.push([filename, script, usable && !script.cachedDataRejected ? usable : { size: stat.size, mtimeMs: stat.mtimeMs, data: Buffer.alloc(0) }]);
     const fn = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     const mod = this;
@@ -97,25 +132,6 @@ export function useModuleCache(root: string, mainFile: string, kind: 'modules' |
     req.cache = require.cache;
     return fn.call(mod.exports, mod.exports, req, mod, filename, dirname(filename));
   };
-
-  // Written once start-up is over (the program is running): the code cache then holds the
-  // functions start-up compiled. Only when something was new.
-  const save = () => {
-    if (!dirty) return;
-    dirty = false;
-    try {
-      const code: Record<string, Entry> = {};
-      for (const [name, script, entry] of scripts) code[name] = { size: entry!.size, mtimeMs: entry!.mtimeMs, data: script.createCachedData() };
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      const tmp = `${file}.${process.pid}`;
-      writeFileSync(tmp, encode({ key, code, resolved: cache.resolved }), { mode: 0o600 });
-      renameSync(tmp, file);
-    } catch {
-      // a read-only home: every run loads as Node does
-    }
-  };
-  setTimeout(save, 200).unref();
-  process.once('exit', save);
 }
 
 /** `index length u32be | index (JSON) | code caches`: plain, so reading it loads no module. */

@@ -9,6 +9,7 @@
 import { ffi } from '../native/ffi';
 import { dirname, join, resolve } from 'node:path';
 import { escapeControl } from '../log/terminal-text';
+import { defaultVerdictCache, type VerdictCache, type VerdictQuestion } from './program-verdict-cache';
 
 export type UnhookedKind = 'static' | 'go' | 'setuid' | 'setgid' | 'caps' | 'foreign' | 'unreadable';
 export type ProgramKind = 'hookable' | UnhookedKind;
@@ -36,6 +37,8 @@ export interface CheckOptions {
   allowed?: boolean;
   /** libsockswrap-check.so (default: next to the shim the launcher preloads). */
   library: string;
+  /** Remembered verdicts (program-verdict-cache.ts; default: the user's cache; null: none). */
+  cache?: VerdictCache | null;
 }
 
 /** Why the checker could not be asked: the launcher then refuses (fails closed). */
@@ -52,6 +55,19 @@ export function checkLibraryPath(shim: string): string {
 }
 
 export function checkProgram(command: string, opts: CheckOptions): ProgramCheck {
+  const path = opts.path === undefined ? process.env.PATH : opts.path;
+  const cwd = opts.cwd ?? process.cwd();
+  const target = command.includes('/') ? resolve(cwd, command) : command;
+  const question: VerdictQuestion = { target, path, allowed: opts.allowed === true, library: opts.library, cwd };
+  const cache = opts.cache === undefined ? defaultVerdictCache() : opts.cache ?? undefined;
+  const known = cache?.get(question);
+  if (known) return known;
+  const check = askChecker(target, path, opts);
+  cache?.put(question, check);
+  return check;
+}
+
+function askChecker(target: string, path: string | null | undefined, opts: CheckOptions): ProgramCheck {
   let lib;
   try {
     lib = ffi();
@@ -67,8 +83,6 @@ export function checkProgram(command: string, opts: CheckOptions): ProgramCheck 
     }
     opened.add(opts.library);
   }
-  const path = opts.path === undefined ? process.env.PATH : opts.path;
-  const target = command.includes('/') ? resolve(opts.cwd ?? process.cwd(), command) : command;
   const record = load({
     library: opts.library,
     funcName: 'sockswrap_check_program',

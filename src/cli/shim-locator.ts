@@ -85,14 +85,22 @@ export function locateShim(opts: LocateOptions = {}): ShimLocation {
   const defaults = opts.root === undefined && opts.arch === undefined && opts.libc === undefined && opts.version === undefined;
   if (defaults && cached) return cached;
   const root = opts.root ?? PACKAGE_ROOT;
-  const platform = `linux-${opts.arch ?? process.arch}-${opts.libc ?? hostLibc()}`;
+  // The C library is read off node's binary only when asked (a prebuilt, a message): ~1 ms of a start.
+  let libc = opts.libc;
+  const platformOf = () => `linux-${opts.arch ?? process.arch}-${(libc ??= hostLibc())}`;
   const built = join(root, 'native-shims', 'build', SHIM);
-  const prebuilt = join(root, 'prebuilds', platform, SHIM);
   let found: ShimLocation;
-  if (existsSync(built)) found = { path: built, kind: 'source build', platform };
-  else if (existsSync(prebuilt)) found = { path: prebuilt, kind: 'prebuilt', platform };
+  if (existsSync(built)) {
+    found = {
+      path: built,
+      kind: 'source build',
+      get platform() {
+        return platformOf();
+      },
+    };
+  } else if (existsSync(join(root, 'prebuilds', platformOf(), SHIM))) found = { path: join(root, 'prebuilds', platformOf(), SHIM), kind: 'prebuilt', platform: platformOf() };
   else {
-    found = { path: built, kind: 'source build', platform, problem: missingProblem(root, platform) };
+    found = { path: built, kind: 'source build', platform: platformOf(), problem: missingProblem(root, platformOf()) };
   }
   if (found.problem === undefined) found = checkIdentity(found, opts.version ?? packageVersion(root));
   if (defaults) cached = found;
@@ -126,5 +134,7 @@ function checkIdentity(found: ShimLocation, version: string): ShimLocation {
       problem: `the shim ${found.path} is version ${identity.version}, this launcher is ${version}: ${rebuild}`,
     };
   }
-  return { ...found, identity };
+  // Not a spread: that would read the platform getter (hostLibc) on every start.
+  found.identity = identity;
+  return found;
 }

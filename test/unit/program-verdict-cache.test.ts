@@ -1,0 +1,95 @@
+// The program checker's remembered "hookable" verdicts (src/cli/program-verdict-cache.ts): a
+// verdict comes back only while every file and PATH directory it was drawn from is as it was, and
+// for the same question; anything else asks the checker again.
+import { describe, it, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VerdictCache, type VerdictQuestion } from '../../src/cli/program-verdict-cache';
+import type { ProgramCheck } from '../../src/cli/program-check';
+
+/** Files written now look settled to a cache whose clock is a minute ahead. */
+const later = () => Date.now() + 60_000;
+
+describe('program verdict cache', () => {
+  let dir: string, early: string, late: string, prog: string, lib: string, file: string, q: VerdictQuestion, hookable: ProgramCheck;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sw-verdicts-'));
+    early = join(dir, 'early');
+    late = join(dir, 'late');
+    mkdirSync(early);
+    mkdirSync(late);
+    prog = join(late, 'prog');
+    writeFileSync(prog, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    lib = join(dir, 'libcheck.so');
+    writeFileSync(lib, 'checker');
+    file = join(dir, 'cache', 'program-verdicts.json');
+    q = { target: 'prog', path: `${early}:${late}`, allowed: false, library: lib, cwd: dir };
+    hookable = { kind: 'hookable', resolved: prog, interpreters: ['/bin/sh'] };
+  });
+
+  const stored = () => {
+    new VerdictCache(file, later).put(q, hookable);
+    return new VerdictCache(file, later);
+  };
+
+  it('a stored verdict comes back, from the file, for the same question', () => {
+    assert.deepEqual(stored().get(q), hookable);
+    assert.equal(stored().get({ ...q, allowed: true }), undefined, '--allow-unhooked is another question');
+    assert.equal(stored().get({ ...q, path: late }), undefined, 'another PATH');
+    assert.equal(stored().get({ ...q, library: prog }), undefined, 'another checker');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the program rewritten, its mode changed, or replaced: asked again', () => {
+    let cache = stored();
+    utimesSync(prog, new Date(2020, 1, 1), new Date(2020, 1, 1));
+    assert.equal(cache.get(q), undefined, 'mtime');
+    cache = stored();
+    chmodSync(prog, 0o4755);
+    assert.equal(cache.get(q), undefined, 'setuid bit');
+    cache = stored();
+    unlinkSync(prog);
+    writeFileSync(prog, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    assert.equal(cache.get(q), undefined, 'a new file at the same path');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a program of that name put earlier on PATH, or the checker rebuilt: asked again', () => {
+    let cache = stored();
+    writeFileSync(join(early, 'prog'), 'static?', { mode: 0o755 });
+    assert.equal(cache.get(q), undefined, 'PATH directory changed');
+    cache = stored();
+    writeFileSync(lib, 'checker, rebuilt');
+    assert.equal(cache.get(q), undefined, 'checker library changed');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a symlinked program re-pointed: asked again', () => {
+    const real1 = join(dir, 'real1');
+    const real2 = join(dir, 'real2');
+    writeFileSync(real1, 'one', { mode: 0o755 });
+    writeFileSync(real2, 'two', { mode: 0o755 });
+    unlinkSync(prog);
+    symlinkSync(real1, prog);
+    const cache = stored();
+    assert.deepEqual(cache.get(q), hookable);
+    unlinkSync(prog);
+    symlinkSync(real2, prog);
+    assert.equal(cache.get(q), undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('only hookable verdicts of settled files are kept; a bad file is a miss and is rewritten', () => {
+    new VerdictCache(file, later).put(q, { kind: 'static', resolved: prog, interpreters: [], reason: 'r', message: 'm' });
+    assert.equal(new VerdictCache(file, later).get(q), undefined, 'static is asked every time');
+    new VerdictCache(file, Date.now).put(q, hookable);
+    assert.equal(new VerdictCache(file, later).get(q), undefined, 'a file changed just now is not trusted yet');
+    mkdirSync(join(dir, 'cache'), { recursive: true });
+    writeFileSync(file, '{"format":1,"entries":[{"key":1}]');
+    assert.equal(new VerdictCache(file, later).get(q), undefined);
+    assert.deepEqual(stored().get(q), hookable);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
