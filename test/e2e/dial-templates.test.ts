@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Lab } from '../helpers/net-lab';
 import { cleanEnv } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
-import { labSpawner, reEscape, startDanted, waitForLog, CLOSED_PORT, type Danted } from '../helpers/peers';
+import { labSpawner, reEscape, startDanted, untilLog, CLOSED_PORT, type Danted } from '../helpers/peers';
 import { startTinyproxy, type UpstreamPeer } from '../helpers/upstream-peers';
 import { assertNoLeaks } from '../helpers/proof';
 import { SOCKSWRAP, sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
@@ -125,12 +125,12 @@ describe('dial templates: first connects to new destinations ask the agent nothi
     child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
     const next = lineReader(child);
     try {
-      if (learnedLines > 0) await waitForLog(() => (count(err, /takes pipelined handshakes/g) >= learnedLines ? err : ''), /./, 20_000);
-      await waitForLog(() => err, /dial templates sent/, 20_000);
+      if (learnedLines > 0) await untilLog(() => (count(err, /takes pipelined handshakes/g) >= learnedLines ? err : ''), /./, 20_000, `${learnedLines} pipelining findings`);
+      await untilLog(() => err, /dial templates sent/, 20_000);
       // The connect that asked TEMPLATE has its answer once a warm line printed after this one
       // follows (the line being printed now may be the connect's before it).
       const warmed = count(out, /^warm \d+$/gm);
-      await waitForLog(() => (count(out, /^warm \d+$/gm) >= warmed + 2 ? out : ''), /./, 20_000);
+      await untilLog(() => (count(out, /^warm \d+$/gm) >= warmed + 2 ? out : ''), /./, 20_000, 'two more warm lines');
       // The launcher is the agent: stopped, it answers nothing; a connect that asked would hang.
       process.kill(child.pid!, 'SIGSTOP');
       try {
@@ -161,7 +161,7 @@ describe('dial templates: first connects to new destinations ask the agent nothi
       const shown = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
       assert.equal(count(err, new RegExp(`${reEscape(shown)} via socks5 ${reEscape(`${danted.host}:${danted.port}`)}: connected in \\d+ ms`, 'g')), 1, `${shown}: ${err.slice(-3000)}`);
       // danted's own log: the destination, as it writes it (address.port).
-      await waitForLog(() => danted.log(), new RegExp(`${reEscape(`${host}.${port}`)}\\b`), 5000);
+      await untilLog(() => danted.log(), new RegExp(`${reEscape(`${host}.${port}`)}\\b`), 5000);
     }
     assertNoLeaks(lab);
   });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
-import { startMicrosocks, reEscape, waitForLog, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
+import { startMicrosocks, reEscape, waitForLog, untilLog, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
 import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, spawnSockswrap, lineReader, describe as show, REPO } from '../helpers/sockswrap';
 import { startDelayForwarder } from '../helpers/delay-forwarder';
@@ -338,7 +338,7 @@ print("kept", sum(echo_once(host, port, i) for i in range(1, 6)), flush=True)
     let err = '';
     child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
     const next = lineReader(child);
-    await waitForLog(() => err, /takes pipelined handshakes/, 15_000);
+    await untilLog(() => err, /takes pipelined handshakes/, 15_000);
     writeFileSync(learned, '');
     assert.equal(await next((l) => l.startsWith('ready')), 'ready True');
     // The launcher is the agent: stopped, it answers nothing. Asking it would hang here.

@@ -147,6 +147,13 @@ export async function waitForLog(read: () => string, re: RegExp, timeoutMs = 300
   }
 }
 
+/** As waitForLog, but a timeout is a failure that shows what was read: for waits that gate a test's next step. */
+export async function untilLog(read: () => string, re: RegExp, timeoutMs = 3000, what = `${re}`): Promise<string> {
+  const text = await waitForLog(read, re, timeoutMs);
+  if (!re.test(text)) throw new Error(`${what}: not seen within ${timeoutMs} ms; read so far:\n${text.slice(-3000)}`);
+  return text;
+}
+
 /**
  * Peers of upstream-peers.ts (tinyproxy, ssh -D) in the lab: run in the proxy ns, waited for from
  * the client's side, except loopback listeners (sshd), which only the proxy ns itself can reach.
