@@ -102,26 +102,36 @@ function throughRelay(agent: Agent, ticket: Buffer, then: (socket: net.Socket, r
  */
 async function agentThrough(start: () => Promise<RunningPeer>): Promise<{ proxy: RunningPeer; agent: Agent; stop(): Promise<void> }> {
   const proxy = await start();
-  const echo: TestServer = await startServer((s) => {
-    s.on('data', (d: Buffer) => s.write(d));
-    s.on('end', () => s.end());
-  });
-  const refusing = await closedPort();
-  const config = configFromProxyUrls([`socks5://127.0.0.1:${proxy.port}`]);
-  config.dnat = [
-    { from: { address: ECHO_TARGET.join('.') }, to: { address: '127.0.0.1', port: echo.port } },
-    { from: { address: CLOSED_TARGET.join('.') }, to: { address: '127.0.0.1', port: refusing } },
-  ];
-  const agent = await Agent.start(config, { error: () => {}, info: () => {} });
-  return {
-    proxy,
-    agent,
-    stop: async () => {
-      agent.close();
-      echo.close();
-      await proxy.stop();
-    },
-  };
+  let echo: TestServer | undefined;
+  try {
+    echo = await startServer((s) => {
+      s.on('data', (d: Buffer) => s.write(d));
+      s.on('end', () => s.end());
+    });
+    const refusing = await closedPort();
+    const config = configFromProxyUrls([`socks5://127.0.0.1:${proxy.port}`]);
+    config.dnat = [
+      { from: { address: ECHO_TARGET.join('.') }, to: { address: '127.0.0.1', port: echo.port } },
+      { from: { address: CLOSED_TARGET.join('.') }, to: { address: '127.0.0.1', port: refusing } },
+    ];
+    const agent = await Agent.start(config, { error: () => {}, info: () => {} });
+    const server = echo;
+    return {
+      proxy,
+      agent,
+      stop: async () => {
+        agent.close();
+        server.close();
+        await proxy.stop();
+      },
+    };
+  } catch (err) {
+    // A half-built setup would keep the proxy (a child process) and the server alive, and the
+    // test file would hang instead of failing: everything started so far goes.
+    echo?.close();
+    await proxy.stop();
+    throw err;
+  }
 }
 
 /** A missing peer skips the suite, naming its package (and fails it under CI=true). */
