@@ -135,23 +135,14 @@ static int send_all(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Reads one response frame into buf (AGENT_HEAD_LEN + AGENT_MAX_BODY bytes). Requests and responses
- * alternate, so whatever is readable belongs to this response: one recv usually takes it all.
- * Returns the frame's total length, or -1 (or -2: more than one frame). */
-static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
+/* At least one byte (at most cap) into buf, waiting until the deadline; -1 at its end, on EOF or
+ * on an error. */
+static ssize_t recv_some(int fd, uint8_t *buf, size_t cap, const struct timespec *deadline)
 {
-	size_t have = 0, want = 3;
-	while (have < want) {
-		ssize_t n = real.recv(fd, buf + have, AGENT_HEAD_LEN + AGENT_MAX_BODY - have, MSG_DONTWAIT);
-		if (n > 0) {
-			have += (size_t)n;
-			if (want == 3 && have >= 3) {
-				want = sw_wire_frame_total(buf);
-				if (want == 0)
-					return -1;
-			}
-			continue;
-		}
+	for (;;) {
+		ssize_t n = real.recv(fd, buf, cap, MSG_DONTWAIT);
+		if (n > 0)
+			return n;
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			return -1;
 		if (errno == EINTR)
@@ -162,6 +153,25 @@ static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
 			continue;
 		if (r <= 0)
 			return -1;
+	}
+}
+
+/* Reads one response frame into buf (AGENT_HEAD_LEN + AGENT_MAX_BODY bytes). Requests and responses
+ * alternate, so whatever is readable belongs to this response: one recv usually takes it all.
+ * Returns the frame's total length, or -1 (or -2: more than one frame). */
+static ssize_t recv_frame(int fd, uint8_t *buf, const struct timespec *deadline)
+{
+	size_t have = 0, want = 3;
+	while (have < want) {
+		ssize_t n = recv_some(fd, buf + have, AGENT_HEAD_LEN + AGENT_MAX_BODY - have, deadline);
+		if (n < 0)
+			return -1;
+		have += (size_t)n;
+		if (want == 3 && have >= 3) {
+			want = sw_wire_frame_total(buf);
+			if (want == 0)
+				return -1;
+		}
 	}
 	/* More than one frame: someone else's request was answered on this connection (-2). */
 	return have == want ? (ssize_t)have : -2;
@@ -215,21 +225,10 @@ static int recv_hello_answer(int fd, uint32_t id, const struct timespec *deadlin
 	uint8_t buf[AGENT_HEAD_LEN];      /* status OK: a head and no body */
 	size_t have = 0;
 	while (have < sizeof buf) {
-		ssize_t n = real.recv(fd, buf + have, sizeof buf - have, MSG_DONTWAIT);
-		if (n > 0) {
-			have += (size_t)n;
-			continue;
-		}
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		ssize_t n = recv_some(fd, buf + have, sizeof buf - have, deadline);
+		if (n < 0)
 			return -1;
-		if (errno == EINTR)
-			continue;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = real.poll(&p, 1, (int)sw_ms_left(deadline));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
+		have += (size_t)n;
 	}
 	struct sw_frame f;
 	if (sw_wire_frame_total(buf) != sizeof buf || sw_wire_parse_frame(buf, sizeof buf, &f) != 0 || f.id != id ||
