@@ -54,3 +54,29 @@ test('bundle: a require that is not a string literal fails the bundle', (t) => {
   writeFileSync(join(dir, 'main.js'), "const name = './x'; module.exports = require(name);\n");
   assert.throws(() => collect(dir, [join(dir, 'main.js')]), /main\.js: require\(name\) is not a string literal/);
 });
+
+test('bundle: characters past ASCII come out escaped, and mean what they meant', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bundle-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A comment, a string, a template, a regular expression (a class and a /u astral), an identifier.
+  writeFileSync(join(dir, 'main.js'), [
+    '// an arrow → in a comment',
+    "const café = 'a → b';",
+    'const t = `§${1 + 1} ×`;',
+    "module.exports = () => [café, t, /[–—]/.test('x — y'), /^😀$/u.test('😀'), 'ünï'.length, café.charCodeAt(2)].join('|');",
+  ].join('\n'));
+  const direct = runNode(['-e', `console.log(require(${JSON.stringify(join(dir, 'main.js'))})())`]);
+  assert.equal(direct, 'a → b|§2 ×|true|true|3|8594\n');
+  const script = join(dir, 'bundle.js');
+  const text = render(collect(dir, [join(dir, 'main.js')]), "console.log(load('main.js')()); // the tail → too");
+  assert.doesNotMatch(text, /[^\x00-\x7f]/);
+  writeFileSync(script, text);
+  assert.equal(runNode([script]), direct);
+});
+
+test('bundle: a backslash before a character past ASCII fails the bundle', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bundle-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'main.js'), "module.exports = /a\\→/.source;\n");
+  assert.throws(() => render(collect(dir, [join(dir, 'main.js')]), ''), /main\.js: a backslash before "→"/);
+});
