@@ -9,6 +9,7 @@ import { StderrLogger, type Verbosity } from '../log/logger';
 import { helpExamples } from './help-examples';
 import { versionText } from './version-text';
 import { escapeControl } from '../log/terminal-text';
+import { restoreExtraCaCerts } from '../client/extra-ca-certs';
 
 /** Bad input (options, URLs, config files) exits 2, as the design brief asks. */
 const EXIT_USAGE = 2;
@@ -90,6 +91,8 @@ function runCompletionCommand(argv: string[]): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Before anything reads the environment or starts a child (extra-ca-certs.ts).
+  restoreExtraCaCerts();
   if (argv[0] === 'check') return runCheckCommand(argv);
   if (argv[0] === 'completion') return runCompletionCommand(argv);
   // Like `check`: a subcommand only as the first argument, loaded only when used.

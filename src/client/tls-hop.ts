@@ -14,6 +14,7 @@ import { SockswrapError } from '../protocol/sockswrap-error';
 import type { TargetAddress } from '../protocol/target-address';
 import { ChainError } from './chain-error';
 import { proxyAsTarget } from './proxy-hop';
+import { deferredExtraCaCerts } from './extra-ca-certs';
 
 /**
  * The system CA store (what curl verifies against on Debian), first found: $SSL_CERT_FILE, then
@@ -34,14 +35,39 @@ function sessionKey(proxy: ProxySpec): string {
   return `${proxy.host}|${proxy.port}|${proxy.tls?.caFile ?? ''}|${proxy.tls?.insecure ? 'insecure' : 'verified'}`;
 }
 
-let systemStore: { file: string; pem: string | undefined } | undefined;
+let systemStore: CaStore | undefined;
 
-export function systemCaStore(): { file: string; pem: string | undefined } {
-  if (!systemStore) {
-    const file = [process.env.SSL_CERT_FILE, ...SYSTEM_CA_FILES].find((f): f is string => !!f && existsSync(f));
-    systemStore = file ? { file, pem: readFileSync(file, 'utf8') } : { file: "Node's bundled CA list", pem: undefined };
-  }
+export interface CaStore {
+  /** What it is, for messages. */
+  file: string;
+  /** The PEM to verify against; undefined: Node's default store. */
+  pem: string | undefined;
+}
+
+export function systemCaStore(): CaStore {
+  systemStore ??= caStore([process.env.SSL_CERT_FILE, ...SYSTEM_CA_FILES], deferredExtraCaCerts());
   return systemStore;
+}
+
+/**
+ * The first of `candidates` that exists; else Node's bundled list, with the NODE_EXTRA_CA_CERTS
+ * file added when this node did not read it at its start (extra-ca-certs.ts), as Node's
+ * default store would have it. An extra file that cannot be read is ignored with Node's warning.
+ */
+export function caStore(candidates: (string | undefined)[], extra: string | undefined): CaStore {
+  const file = candidates.find((f): f is string => !!f && existsSync(f));
+  if (file) return { file, pem: readFileSync(file, 'utf8') };
+  const bundled = "Node's bundled CA list";
+  if (extra === undefined) return { file: bundled, pem: undefined };
+  let pem: string;
+  try {
+    pem = readFileSync(extra, 'utf8');
+  } catch (err) {
+    process.stderr.write(`sockswrap: ignoring extra certs from ${extra} (NODE_EXTRA_CA_CERTS): ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    return { file: bundled, pem: undefined };
+  }
+  const { rootCertificates } = require('node:tls') as typeof import('node:tls');
+  return { file: `${bundled} and ${extra} (NODE_EXTRA_CA_CERTS)`, pem: [...rootCertificates, pem].join('\n') };
 }
 
 /** Whether a strict chain needs TLS somewhere (then it is built by connectWithTlsHops). */

@@ -129,6 +129,25 @@ describe('start-up snapshot: the same sockswrap, started faster', { skip: exists
     assert.deepEqual(outcome(command(copy, args)), outcome(normal(copy, args)));
   });
 
+  test('NODE_EXTRA_CA_CERTS: not read by sockswrap\'s own node (either start), and the program gets it exactly as set', () => {
+    // A file node cannot load makes node say so at its start: the observable sign of reading it.
+    const missing = join(base, 'no-such-ca.pem');
+    const bare = run([process.execPath, '-e', '0'], { NODE_EXTRA_CA_CERTS: missing });
+    assert.match(bare.stderr, /^Warning: Ignoring extra certs from `[^`]*no-such-ca\.pem`/);
+    const report = [process.execPath, '-e', 'console.log(JSON.stringify([process.env.NODE_EXTRA_CA_CERTS, process.env.SOCKSWRAP_NODE_EXTRA_CA_CERTS]))'];
+    for (const start of [{}, { SOCKSWRAP_SNAPSHOT: '0' }]) {
+      const own = command(REPO, ['-q', '-x', PROXY, '--', 'true'], { NODE_EXTRA_CA_CERTS: missing, ...start });
+      assert.deepEqual(outcome(own), { status: 0, signal: null, stdout: '', stderr: '' }, `sockswrap's node read it (${JSON.stringify(start)})`);
+      // The wrapped node reads it at its own start, as unwrapped.
+      const wrapped = command(REPO, ['-q', '-x', PROXY, '--', ...report], { NODE_EXTRA_CA_CERTS: missing, ...start });
+      assert.deepEqual(outcome(wrapped), { status: 0, signal: null, stdout: `${JSON.stringify([missing, undefined])}\n`, stderr: bare.stderr });
+      for (const value of ['', undefined]) {
+        const env = { NODE_EXTRA_CA_CERTS: value, ...start };
+        assert.deepEqual(outcome(command(REPO, ['-q', '-x', PROXY, '--', ...report], env)), outcome(run(report, env)), `NODE_EXTRA_CA_CERTS ${JSON.stringify(value)}`);
+      }
+    }
+  });
+
   test('the blob started by hand, without bin/sockswrap.js as argv[1]: one line and exit 1', () => {
     const r = run([process.execPath, '--snapshot-blob', snapshotFiles(REPO).blob, 'a-script.js']);
     assert.equal(r.status, 1);
