@@ -469,12 +469,12 @@ const ANALYSIS = `
   the dial path (docs/architecture.md): the program's own fd is connected to danted and the
   shim runs the handshake on it, driven by the agent; after it the data path is the kernel's
   alone, as with proxychains4. Non-blocking programs (case 4, node) keep the relay.
-- **1** is mostly Node's own start-up (the launcher and agent are one Node process): \`node -e 0\`
-  alone takes ~60 ms of CPU here. sockswrap adds ~45 ms: compiling its ~50 modules (~20 ms;
-  commander and ipaddr.js are the largest), option parsing and the program check (~4 ms), the
-  agent's listeners (~8 ms, 5 of them Node's IPv6 regular expression, compiled on the first \`::1\`
-  listen), spawn and exit (~4 ms). \`sockswrap check\` and the proxychains.conf parser are loaded
-  only when used (−4 ms of CPU). Wall time swings with machine load: 383 ms at load 6.7, 105 ms at 2–4.
+- **1** is Node's own start plus the launcher's. The start-up snapshot holds the launcher's modules
+  (docs/packaging.md); what is left is deserialising them (~5.5 ms), option parsing, the shim's
+  identity and the remembered program verdict (~3.5 ms), the agent's run directory and five sockets
+  (~3.5 ms), the spawn (~2.4 ms) and the exit ("Issue 18, start-up: the bundle's source and
+  NODE_EXTRA_CA_CERTS", below). Where NODE_EXTRA_CA_CERTS is set every node reads that file at its
+  start, \`node -e 0\` too, and sockswrap's own node does not: so the case is measured with it unset as well.
 - **6** is not a leak; it was V8's young generation. Driving an in-process agent like the shim for
   10,000 connections with forced GCs: heap used stays at 5.5 MiB and every per-connection map
   (control clients, connections by pid, relay peers and sockets, connect tickets) is back to
