@@ -43,7 +43,7 @@ export function assertShimBuilt(): void {
  * Runs the program with the shim preloaded and the agent's address in its environment, passing
  * signals on, and reports how it ended. 127/126 as a shell would for a missing or unrunnable program.
  */
-export function runProgram(program: string, args: string[], agentEnv: Record<string, string>, preload: string, supervise?: Supervision): Promise<ProgramExit> {
+export function runProgram(program: string, args: string[], agentEnv: Record<string, string>, preload: string, supervise?: Supervision, resolved?: string): Promise<ProgramExit> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SOCKSWRAP_')) env[key] = value;
   // Run inside a session (a shell in shell mode), this process is hooked: the marker tells its exec
@@ -58,7 +58,9 @@ export function runProgram(program: string, args: string[], agentEnv: Record<str
   return new Promise((resolve) => {
     const child = supervise
       ? spawn(supervise.helper, [supervise.resolved, program, ...args], { stdio: 'inherit', env, argv0: 'sockswrap-exec' })
-      : spawn(program, args, { stdio: 'inherit', env });
+      // The file the program check judged (PATH searched as the checker searched it), with the
+      // command as argv[0]: not a second search, whose answer could differ.
+      : spawn(resolved ?? program, args, { stdio: 'inherit', env, argv0: program });
     const forward = (signal: NodeJS.Signals) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };

@@ -144,7 +144,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`sockswrap: cannot start: ${escapeControl(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   }
-  const exiting = runProgram(command, args ?? [], { ...agent.env, ...gate.env }, preload, gate.supervise);
+  const exiting = runProgram(command, args ?? [], { ...agent.env, ...gate.env }, preload, gate.supervise, gate.resolved);
   agent.tidy();
   // Off the start-up path (see boundYoungGeneration): a program done within 50 ms never pays for it.
   setTimeout(boundYoungGeneration, 50).unref();

@@ -142,6 +142,8 @@ export function seccompMissing(library: string): string {
 export interface Gate {
   /** What the program's environment needs so the exec hook makes the same choices for its children. */
   env: Record<string, string>;
+  /** The file the checker found hookable: what is spawned, so what runs is what was checked. */
+  resolved?: string;
   /** Run it under the seccomp supervisor: the exec helper, and the file it is to exec. */
   supervise?: { helper: string; resolved: string };
 }
@@ -167,7 +169,7 @@ export function gateProgram(command: string, allowUnhooked: boolean, shim: strin
     if (!allowUnhooked) process.exit(126);
     return { env };
   }
-  if (check.kind === 'hookable') return { env };
+  if (check.kind === 'hookable') return check.resolved !== undefined ? { env, resolved: check.resolved } : { env };
   let missing = '';
   if (SUPERVISED_KINDS.has(check.kind) && seccomp === 'auto' && check.resolved !== undefined) {
     try {

@@ -15,6 +15,14 @@
  * asks the checker, as always. Every other verdict is asked every time (it leads to the supervisor
  * or a refusal, which load the checker anyway).
  *
+ * The PATH search is remembered as the checker makes it (core/program-check.c sw_program_search):
+ * every DIR/NAME it looked at before the one it took, for the command and for each name a
+ * `#!/usr/bin/env NAME` line searched, because a file there that becomes executable (chmod +x, a
+ * dangling link's target appearing) changes the answer without changing its directory. Nothing is
+ * kept when PATH is unset (the checker's default list is its own) or when this process has
+ * no_new_privs: the kernel then ignores set-id bits and file capabilities, so the checker calls a
+ * setuid program hookable, which it is not for a process without the flag sharing this cache.
+ *
  * Where: $XDG_CACHE_HOME/sockswrap (or ~/.cache/sockswrap), 0700, one small JSON file written
  * whole and renamed into place. SOCKSWRAP_CHECK_CACHE=0 turns it off.
  */
@@ -85,10 +93,40 @@ function keyOf(q: VerdictQuestion): string {
   return JSON.stringify([q.target, q.path ?? null, q.allowed, q.library, relative ? q.cwd : '', uid, gid, euid, groups, release(), process.arch]);
 }
 
-function dependsOn(q: VerdictQuestion, check: ProgramCheck): string[] {
-  const files = [q.library, ...pathDirs(q.path), ...check.interpreters];
+/**
+ * The files sw_program_search looked at for `name` on `path`, up to and including `found`: "DIR/NAME",
+ * or NAME alone for an empty entry (the cwd). All of them when none matched `found`.
+ */
+function searched(name: string, path: string, found: string): string[] {
+  const looked: string[] = [];
+  for (const dir of path.split(':')) {
+    const candidate = dir === '' ? name : `${dir}/${name}`;
+    looked.push(candidate);
+    if (candidate === found) break;
+  }
+  return looked;
+}
+
+function dependsOn(q: VerdictQuestion, path: string, check: ProgramCheck): string[] {
+  const files = [q.library, ...pathDirs(path), ...check.interpreters];
   if (check.resolved !== undefined) files.push(check.resolved);
+  if (!q.target.includes('/') && check.resolved !== undefined) files.push(...searched(q.target, path, check.resolved));
+  // `#!/usr/bin/env NAME`: env searched PATH for NAME, and the checker with it.
+  check.interpreters.forEach((interp, i) => {
+    const before = i > 0 ? check.interpreters[i - 1] : undefined;
+    if (before !== undefined && /(^|\/)env$/.test(before)) files.push(...searched(interp.slice(interp.lastIndexOf('/') + 1), path, interp));
+  });
   return [...new Set(files)];
+}
+
+/** Whether this process has no_new_privs (/proc/self/status); undefined when that cannot be read. */
+export function hasNoNewPrivs(): boolean | undefined {
+  try {
+    const m = /^NoNewPrivs:\s*([01])$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? m[1] === '1' : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export class VerdictCache {
@@ -97,6 +135,7 @@ export class VerdictCache {
   constructor(
     private readonly file: string,
     private readonly now: () => number = Date.now,
+    private readonly noNewPrivs: () => boolean | undefined = hasNoNewPrivs,
   ) {}
 
   /** The remembered verdict, when every file it depends on is as it was; otherwise undefined. */
@@ -115,9 +154,10 @@ export class VerdictCache {
   /** Remembers a hookable verdict whose files have all settled. Never throws. */
   put(q: VerdictQuestion, check: ProgramCheck): void {
     if (check.kind !== 'hookable' || check.resolved === undefined) return;
+    if (q.path === null || q.path === undefined || this.noNewPrivs() !== false) return;
     try {
       const now = this.now();
-      const paths = dependsOn(q, check);
+      const paths = dependsOn(q, q.path, check);
       if (paths.some((p) => isRecent(p, now))) return;
       const entry: Entry = { key: keyOf(q), files: paths.map((p) => [p, identity(p)]), check: { kind: 'hookable', interpreters: check.interpreters, resolved: check.resolved } };
       const entries = this.load().entries.filter((e) => e.key !== entry.key);

@@ -3,14 +3,17 @@
 // for the same question; anything else asks the checker again.
 import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VerdictCache, type VerdictQuestion } from '../../src/cli/program-verdict-cache';
+import { VerdictCache, hasNoNewPrivs, type VerdictQuestion } from '../../src/cli/program-verdict-cache';
 import type { ProgramCheck } from '../../src/cli/program-check';
 
 /** Files written now look settled to a cache whose clock is a minute ahead. */
 const later = () => Date.now() + 60_000;
+/** A process without no_new_privs, whatever the test runs under. */
+const plain = () => false;
 
 describe('program verdict cache', () => {
   let dir: string, early: string, late: string, prog: string, lib: string, file: string, q: VerdictQuestion, hookable: ProgramCheck;
@@ -30,7 +33,7 @@ describe('program verdict cache', () => {
   });
 
   const stored = () => {
-    new VerdictCache(file, later).put(q, hookable);
+    new VerdictCache(file, later, plain).put(q, hookable);
     return new VerdictCache(file, later);
   };
 
@@ -82,14 +85,59 @@ describe('program verdict cache', () => {
   });
 
   it('only hookable verdicts of settled files are kept; a bad file is a miss and is rewritten', () => {
-    new VerdictCache(file, later).put(q, { kind: 'static', resolved: prog, interpreters: [], reason: 'r', message: 'm' });
+    new VerdictCache(file, later, plain).put(q, { kind: 'static', resolved: prog, interpreters: [], reason: 'r', message: 'm' });
     assert.equal(new VerdictCache(file, later).get(q), undefined, 'static is asked every time');
-    new VerdictCache(file, Date.now).put(q, hookable);
+    new VerdictCache(file, Date.now, plain).put(q, hookable);
     assert.equal(new VerdictCache(file, later).get(q), undefined, 'a file changed just now is not trusted yet');
     mkdirSync(join(dir, 'cache'), { recursive: true });
     writeFileSync(file, '{"format":1,"entries":[{"key":1}]');
     assert.equal(new VerdictCache(file, later).get(q), undefined);
     assert.deepEqual(stored().get(q), hookable);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a file of that name earlier on PATH that becomes executable, or a dangling link there whose target appears: asked again', () => {
+    const shadow = join(early, 'prog');
+    writeFileSync(shadow, 'not yet', { mode: 0o644 });
+    let cache = stored();
+    assert.deepEqual(cache.get(q), hookable);
+    chmodSync(shadow, 0o755);
+    assert.equal(cache.get(q), undefined, 'chmod +x');
+    unlinkSync(shadow);
+    const target = join(dir, 'appears');
+    symlinkSync(target, shadow);
+    cache = stored();
+    assert.deepEqual(cache.get(q), hookable);
+    writeFileSync(target, 'now', { mode: 0o755 });
+    assert.equal(cache.get(q), undefined, 'the link\'s target appeared');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a NAME that #!/usr/bin/env searched, earlier on PATH, made executable: asked again', () => {
+    const py = join(late, 'py');
+    writeFileSync(py, '', { mode: 0o755 });
+    const viaEnv: ProgramCheck = { kind: 'hookable', resolved: prog, interpreters: ['/usr/bin/env', py] };
+    const shadow = join(early, 'py');
+    writeFileSync(shadow, '', { mode: 0o644 });
+    new VerdictCache(file, later, plain).put(q, viaEnv);
+    const cache = new VerdictCache(file, later);
+    assert.deepEqual(cache.get(q), viaEnv);
+    chmodSync(shadow, 0o755);
+    assert.equal(cache.get(q), undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('nothing is kept under no_new_privs (setuid programs look hookable there), when that is unknown, or with PATH unset', () => {
+    new VerdictCache(file, later, () => true).put(q, hookable);
+    assert.equal(new VerdictCache(file, later).get(q), undefined, 'no_new_privs');
+    new VerdictCache(file, later, () => undefined).put(q, hookable);
+    assert.equal(new VerdictCache(file, later).get(q), undefined, 'unknown');
+    new VerdictCache(file, later, plain).put({ ...q, path: undefined }, hookable);
+    assert.equal(new VerdictCache(file, later).get({ ...q, path: undefined }), undefined, 'PATH unset');
+    // The reader itself: a process started with the flag says so.
+    const r = spawnSync('setpriv', ['--no-new-privs', process.execPath, '-e', `console.log(require(${JSON.stringify(require.resolve('../../src/cli/program-verdict-cache'))}).hasNoNewPrivs())`], { encoding: 'utf8' });
+    assert.equal(r.stdout, 'true\n', r.stderr);
+    assert.equal(typeof hasNoNewPrivs(), 'boolean');
     rmSync(dir, { recursive: true, force: true });
   });
 });
