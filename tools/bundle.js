@@ -38,7 +38,7 @@ function collect(root, entries) {
     const key = id(file);
     if (key.startsWith('..')) throw new Error(`bundle: ${file} is outside ${root}`);
     ids.set(file, key);
-    const source = readFileSync(file, 'utf8');
+    const source = readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); // as Node's loader does
     const requests = {};
     const mod = [key, file.endsWith('.json') ? `module.exports = ${source.trim()};` : source, requests];
     modules.push(mod);
@@ -64,9 +64,14 @@ function collect(root, entries) {
  * the heap, and one such character (an arrow in a comment) makes the whole ~0.9 MB source a
  * two-byte string: twice the snapshot's largest object, deserialised on every start (docs/benchmarks.md,
  * "Case 1"). The escape means the same character in a string, a template, a regular expression, an
- * identifier or a comment; after a backslash it would not, so that fails the bundle.
+ * identifier or a comment; after a backslash it would not, so that fails the bundle, as does a
+ * line or paragraph separator (it ends a // comment; its escape does not). String.raw would see
+ * the escape: nothing we bundle uses it on such text.
  */
 function asciiOnly(text, where) {
+  // U+2028 and U+2029 end a // comment, and the escape would not: refused anywhere.
+  const separator = /[\u2028\u2029]/.exec(text);
+  if (separator) throw new Error(`bundle: ${where}: a line or paragraph separator (U+${separator[0].charCodeAt(0).toString(16).toUpperCase()}) at ${separator.index}: write it as its \\u escape`);
   return text.replace(/[^\x00-\x7f]/g, (ch, at) => {
     let slashes = 0;
     while (text[at - 1 - slashes] === '\\') slashes++;

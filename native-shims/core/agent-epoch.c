@@ -80,3 +80,9 @@ void sw_agent_epoch_recheck(void)
 	map_epoch();
 	atomic_flag_clear(&remapping);
 }
+
+void sw_agent_epoch_after_fork(void)
+{
+	/* Only the forking thread lives on: a recheck another thread was making is not. */
+	atomic_flag_clear(&remapping);
+}

@@ -13,4 +13,7 @@ uint32_t sw_agent_epoch(void);
  * starts at a random value, so verdicts the old one gave are asked again). */
 void sw_agent_epoch_recheck(void);
 
+/* In a fork child (agent-wire.c's atfork handler). */
+void sw_agent_epoch_after_fork(void);
+
 #endif

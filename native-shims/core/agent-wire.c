@@ -55,7 +55,11 @@ static atomic_flag spare_busy = ATOMIC_FLAG_INIT;
 static void close_thread_conn(void *arg)
 {
 	struct control_conn *conn = arg;
-	if (atomic_load(&conn->fd) >= 0 && !conn->in_use && !conn->hello_unsent && conn->owner_pid == current_pid() &&
+	/* In use from here on: glibc runs key destructors with signals unblocked, and a handler's
+	 * request must take a one-off connection, not this one mid-move (nor one opened after). */
+	int was_in_use = conn->in_use;
+	conn->in_use = 1;
+	if (atomic_load(&conn->fd) >= 0 && !was_in_use && !conn->hello_unsent && conn->owner_pid == current_pid() &&
 	    !atomic_flag_test_and_set(&spare_busy)) {
 		if (atomic_load(&spare.fd) < 0 || spare.owner_pid != conn->owner_pid) {
 			fdguard_release(&spare.fd);
@@ -107,6 +111,10 @@ static void drop_notes_after_fork(void)
 	atomic_flag_clear(&notes.busy);
 	atomic_flag_clear(&spare_busy);    /* the spare itself is the parent's: forgotten below */
 	fdguard_forget_all_after_fork();
+	/* Its number too when a thread was exiting at the fork: fdguard_move sets the spare's number
+	 * before the slot, and the descriptor was closed above all the same. */
+	atomic_store(&spare.fd, -1);
+	sw_agent_epoch_after_fork();
 }
 
 static void wire_init(void)
@@ -249,6 +257,9 @@ static int round_trip(struct control_conn *conn, uint8_t op, const void *body, s
 	uint8_t frame[2 * (AGENT_HEAD_LEN + AGENT_MAX_BODY)];
 	size_t hello_len = 0;
 	uint32_t hello_id = 0;
+	/* Before anything is sent: a body too long is this call's failure, not the agent gone. */
+	if (body_len > AGENT_MAX_BODY)
+		return -1;
 	if (conn->hello_unsent) {
 		conn->hello_unsent = 0;
 		hello_id = conn->next_id++;

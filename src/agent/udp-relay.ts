@@ -183,6 +183,10 @@ export class UdpRelay {
   }
 
   close(): void {
+    // Verdicts this agent gave are asked again where the file is still mapped (a program that
+    // outlives its agent): the question then fails, as every connect does, rather than the next
+    // datagram going to a relay port that is no longer ours. (kill -9 leaves them: docs/udp.md.)
+    this.takeBackVerdicts();
     if (this.epochFd !== undefined) closeSync(this.epochFd);
     this.epochFd = undefined;
     if (this.watchTimer) clearInterval(this.watchTimer);

@@ -6,6 +6,7 @@
 // still refuses. The leak counter stays at zero for the whole file.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
@@ -60,6 +61,33 @@ for i in range(n):
 print(json.dumps({"port": s.getsockname()[1], "got": got}))
 `;
 
+/** argv: name port out. A datagram to the name (a fake address: the agent's relay) and its echo;
+ * then, once the agent's socket is gone (the launcher ended and took its agent), one more: "sent",
+ * or the errno sendto gave. Into `out`. */
+const PY_OUTLIVES_AGENT = `
+import socket, sys, os, json, time
+name, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host = socket.gethostbyname(name)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(b"one", (host, port))
+data, src = s.recvfrom(100)
+res = {"first": [data.decode(), src[0], src[1]]}
+open(out + ".first", "w").close()
+sock = os.environ["SOCKSWRAP_SOCK"]
+for i in range(400):
+    if not os.path.exists(sock):
+        break
+    time.sleep(0.05)
+res["agentGone"] = not os.path.exists(sock)
+try:
+    s.sendto(b"two", (host, port))
+    res["second"] = "sent"
+except OSError as e:
+    res["second"] = e.errno
+open(out, "w").write(json.dumps(res))
+`;
+
 describe('e2e: the UDP fast path', { skip: SKIP }, () => {
   let lab: Lab;
   let danted: Danted;
@@ -111,6 +139,24 @@ describe('e2e: the UDP fast path', { skip: SKIP }, () => {
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout.toString(), 'errno 101\nerrno 101\n', show(r)); // sendto, then connect
     assert.equal(r.stderr.split('\n').filter((l) => /refused with ENETUNREACH/.test(l)).length, 1, show(r));
+    assertNoLeaks(lab);
+  });
+
+  test('a program that outlives its agent: its next datagram to a name (the agent\'s relay) is refused (an errno), not sent to a port that is no longer the agent\'s', async () => {
+    const out = join(lab.dir, 'outlives.json');
+    const err = join(lab.dir, 'outlives.err');
+    // sh leaves python running and ends once python's first echo came back: the launcher then
+    // ends, and its agent with it (which bumps the route epoch as it goes, docs/udp.md).
+    const script = `"$0" -c "$1" "$2" "$3" "$4" 2>"$5" & i=0; while [ ! -e "$4.first" ]; do i=$((i+1)); [ $i -lt 400 ] || exit 9; sleep 0.05; done`;
+    const r = await sockswrap(lab, ['-q', '-x', `socks5h://${danted.host}:${danted.port}`, '--', 'sh', '-c', script, py, PY_OUTLIVES_AGENT, 'target.test', String(UDP_ECHO_PORT), out, err]);
+    assert.equal(r.status, 0, show(r));
+    for (let i = 0; i < 400 && !existsSync(out); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const got = JSON.parse(readFileSync(out, 'utf8')) as { first: [string, string, number]; agentGone: boolean; second: string | number };
+    assert.equal(got.first[0], 'one', 'the first datagram went through the proxy');
+    assert.equal(got.first[2], UDP_ECHO_PORT);
+    assert.equal(got.agentGone, true);
+    // Under `sockswrap --` the shim says nothing more (the agent went with the launcher); shell mode's line is shell-mode.test.ts's.
+    assert.equal(typeof got.second, 'number', `the datagram after the agent went: ${JSON.stringify(got.second)}; stderr ${readFileSync(err, 'utf8')}`);
     assertNoLeaks(lab);
   });
 });

@@ -141,6 +141,9 @@ describe('start-up snapshot: the same sockswrap, started faster', { skip: exists
       // The wrapped node reads it at its own start, as unwrapped.
       const wrapped = command(REPO, ['-q', '-x', PROXY, '--', ...report], { NODE_EXTRA_CA_CERTS: missing, ...start });
       assert.deepEqual(outcome(wrapped), { status: 0, signal: null, stdout: `${JSON.stringify([missing, undefined])}\n`, stderr: bare.stderr });
+      // NODE_OPTIONS may choose another default store: node then reads the file itself, as before.
+      const withOptions = command(REPO, ['-q', '-x', PROXY, '--', 'true'], { NODE_EXTRA_CA_CERTS: missing, NODE_OPTIONS: '--max-old-space-size=200', ...start });
+      assert.deepEqual(outcome(withOptions), { status: 0, signal: null, stdout: '', stderr: bare.stderr });
       for (const value of ['', undefined]) {
         const env = { NODE_EXTRA_CA_CERTS: value, ...start };
         assert.deepEqual(outcome(command(REPO, ['-q', '-x', PROXY, '--', ...report], env)), outcome(run(report, env)), `NODE_EXTRA_CA_CERTS ${JSON.stringify(value)}`);

@@ -80,3 +80,14 @@ test('bundle: a backslash before a character past ASCII fails the bundle', (t) =
   writeFileSync(join(dir, 'main.js'), "module.exports = /a\\→/.source;\n");
   assert.throws(() => render(collect(dir, [join(dir, 'main.js')]), ''), /main\.js: a backslash before "→"/);
 });
+
+test('bundle: a line separator fails the bundle (it ends a // comment, its escape would not); a leading BOM is dropped, as Node drops it', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bundle-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'main.js'), '// a comment\u2028module.exports = 1;\n');
+  assert.throws(() => render(collect(dir, [join(dir, 'main.js')]), ''), /main\.js: a line or paragraph separator \(U\+2028\)/);
+  writeFileSync(join(dir, 'main.js'), '\uFEFFmodule.exports = () => "bom";\n');
+  const script = join(dir, 'bundle.js');
+  writeFileSync(script, render(collect(dir, [join(dir, 'main.js')]), "console.log(load('main.js')());"));
+  assert.equal(runNode([script]), 'bom\n');
+});
