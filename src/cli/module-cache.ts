@@ -12,7 +12,7 @@
  * $XDG_CACHE_HOME/sockswrap (or ~/.cache/sockswrap), 0700; SOCKSWRAP_MODULE_CACHE=0 turns it off.
  */
 import Module from 'node:module';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { Script } from 'node:vm';
@@ -81,6 +81,7 @@ export function useModuleCache(root: string, mainFile: string, kind: 'modules' |
       const tmp = `${state.file}.${process.pid}`;
       writeFileSync(tmp, encode({ key: state.key, code, resolved: state.cache.resolved }), { mode: 0o600 });
       renameSync(tmp, state.file);
+      pruneCacheFiles(dirname(state.file), state.file);
     } catch {
       // a read-only home: every run loads as Node does
     }
@@ -135,6 +136,28 @@ export function useModuleCache(root: string, mainFile: string, kind: 'modules' |
 }
 
 /** `index length u32be | index (JSON) | code caches`: plain, so reading it loads no module. */
+/** Cache files kept: one is written per installed copy and Node version, never read by another. */
+export const KEPT_CACHE_FILES = 8;
+
+/**
+ * Removes all but the KEPT_CACHE_FILES most recently written cache files of `dir`: copies that
+ * were removed, or upgraded, or test runs' temporary copies, would otherwise leave theirs for ever
+ * (a few hundred kB each). One dropped too soon costs its copy one start without the cache.
+ */
+export function pruneCacheFiles(dir: string, keep: string): void {
+  try {
+    const files = readdirSync(dir)
+      .filter((name) => /^(modules|outside-snapshot)-.*\.bin$/.test(name))
+      .map((name) => join(dir, name))
+      .filter((file) => file !== keep)
+      .map((file) => ({ file, mtimeMs: statSync(file).mtimeMs }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const { file } of files.slice(KEPT_CACHE_FILES - 1)) unlinkSync(file);
+  } catch {
+    // another run pruning at the same time, or a read-only directory: left as it is
+  }
+}
+
 function encode(c: CacheFile): Buffer {
   const blobs: Buffer[] = [];
   const files: [string, number, number, number][] = [];

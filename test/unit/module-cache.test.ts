@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,4 +35,24 @@ test('module cache: written by the first run, used by the next, and an edited mo
   utimesSync(join(root, 'word.js'), new Date(), new Date(Date.now() + 5000));
   assert.equal(run(), 'other true');
   assert.equal(run(), 'other true');
+});
+
+test('module cache: a directory of cache files keeps the most recent few, the one just written among them, and nothing else of ours or not is touched', (t) => {
+  const { KEPT_CACHE_FILES, pruneCacheFiles } = require(MODULE_CACHE) as { KEPT_CACHE_FILES: number; pruneCacheFiles(dir: string, keep: string): void };
+  const dir = mkdtempSync(join(tmpdir(), 'sw-modcache-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const names: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const name = `${i % 2 ? 'modules' : 'outside-snapshot'}-v20.0.0-${i}.bin`;
+    writeFileSync(join(dir, name), 'x');
+    utimesSync(join(dir, name), new Date(1_000_000 + i * 1000), new Date(1_000_000 + i * 1000));
+    names.push(name);
+  }
+  writeFileSync(join(dir, 'program-verdicts.json'), '{}');
+  mkdirSync(join(dir, 'modules-v20.0.0-dir.bin.d'));
+  // The oldest is the one just written (its mtime says otherwise: it must stay all the same).
+  pruneCacheFiles(dir, join(dir, names[0]!));
+  const left = readdirSync(dir).sort();
+  const newest = names.slice(-(KEPT_CACHE_FILES - 1));
+  assert.deepEqual(left, [names[0]!, ...newest, 'modules-v20.0.0-dir.bin.d', 'program-verdicts.json'].sort());
 });
