@@ -438,6 +438,9 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 		shim_report_config_problem();
 		return -1;
 	}
+	/* This call's own failure: no connection is touched for it. */
+	if (body_len > AGENT_MAX_BODY)
+		return -1;
 	int saved_errno = errno;
 	struct control_conn *conn = &thread_conn;
 	struct control_conn one_off = { .fd = -1 };

@@ -186,7 +186,11 @@ export class UdpRelay {
     // Verdicts this agent gave are asked again where the file is still mapped (a program that
     // outlives its agent): the question then fails, as every connect does, rather than the next
     // datagram going to a relay port that is no longer ours. (kill -9 leaves them: docs/udp.md.)
-    this.takeBackVerdicts();
+    try {
+      this.takeBackVerdicts();
+    } catch {
+      // a full disk or a file gone: the close goes on (the run directory must still be removed)
+    }
     if (this.epochFd !== undefined) closeSync(this.epochFd);
     this.epochFd = undefined;
     if (this.watchTimer) clearInterval(this.watchTimer);

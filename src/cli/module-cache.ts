@@ -12,7 +12,7 @@
  * $XDG_CACHE_HOME/sockswrap (or ~/.cache/sockswrap), 0700; SOCKSWRAP_MODULE_CACHE=0 turns it off.
  */
 import Module from 'node:module';
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { Script } from 'node:vm';
@@ -54,7 +54,11 @@ export function useModuleCache(root: string, mainFile: string, kind: 'modules' |
       let cache: CacheFile = { key, code: {}, resolved: {} };
       try {
         const read = decode(readFileSync(file));
-        if (read.key === key) cache = read;
+        if (read.key === key) {
+          cache = read;
+          // Used: pruning (pruneCacheFiles) goes by the time of last use.
+          try { utimesSync(file, new Date(), new Date()); } catch { /* read-only: still used */ }
+        }
       } catch {
         // no cache yet, or an unreadable one: this run writes a new one
       }
@@ -135,14 +139,14 @@ export function useModuleCache(root: string, mainFile: string, kind: 'modules' |
   };
 }
 
-/** `index length u32be | index (JSON) | code caches`: plain, so reading it loads no module. */
 /** Cache files kept: one is written per installed copy and Node version, never read by another. */
 export const KEPT_CACHE_FILES = 8;
 
 /**
- * Removes all but the KEPT_CACHE_FILES most recently written cache files of `dir`: copies that
- * were removed, or upgraded, or test runs' temporary copies, would otherwise leave theirs for ever
- * (a few hundred kB each). One dropped too soon costs its copy one start without the cache.
+ * Removes all but the KEPT_CACHE_FILES most recently used cache files of `dir` (a file is touched
+ * when a run reads it): copies that were removed, or upgraded, or test runs' temporary copies,
+ * would otherwise leave theirs for ever (a few hundred kB each). One dropped too soon costs its
+ * copy one start without the cache.
  */
 export function pruneCacheFiles(dir: string, keep: string): void {
   try {
@@ -158,6 +162,7 @@ export function pruneCacheFiles(dir: string, keep: string): void {
   }
 }
 
+/** `index length u32be | index (JSON) | code caches`: plain, so reading it loads no module. */
 function encode(c: CacheFile): Buffer {
   const blobs: Buffer[] = [];
   const files: [string, number, number, number][] = [];

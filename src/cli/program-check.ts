@@ -7,7 +7,7 @@
  * checker", has the measurements behind this choice).
  */
 import { ffi } from '../native/ffi';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { escapeControl } from '../log/terminal-text';
 import { defaultVerdictCache, type VerdictCache, type VerdictQuestion } from './program-verdict-cache';
 
@@ -57,7 +57,7 @@ export function checkLibraryPath(shim: string): string {
 export function checkProgram(command: string, opts: CheckOptions): ProgramCheck {
   const path = opts.path === undefined ? process.env.PATH : opts.path;
   const cwd = opts.cwd ?? process.cwd();
-  const target = command.includes('/') ? resolve(cwd, command) : command;
+  const target = command.startsWith('/') || !command.includes('/') ? command : fromCwd(cwd, command);
   const question: VerdictQuestion = { target, path, allowed: opts.allowed === true, library: opts.library, cwd };
   const cache = opts.cache === undefined ? defaultVerdictCache() : opts.cache ?? undefined;
   const known = cache?.get(question);
@@ -65,6 +65,16 @@ export function checkProgram(command: string, opts: CheckOptions): ProgramCheck 
   const check = askChecker(target, path, opts);
   cache?.put(question, check);
   return check;
+}
+
+/**
+ * A relative command as the kernel finds it from `cwd`: `.` segments and repeated slashes go, `..`
+ * stays (path.resolve would take `sub/../tool` apart by its text, where the kernel follows `sub`,
+ * which may be a link or missing).
+ */
+function fromCwd(cwd: string, command: string): string {
+  const parts = `${cwd}/${command}`.split('/').filter((p, i) => i === 0 || (p !== '' && p !== '.'));
+  return (parts.join('/') || '') + (command.endsWith('/') ? '/' : '');
 }
 
 function askChecker(target: string, path: string | null | undefined, opts: CheckOptions): ProgramCheck {
@@ -142,7 +152,11 @@ export function seccompMissing(library: string): string {
 export interface Gate {
   /** What the program's environment needs so the exec hook makes the same choices for its children. */
   env: Record<string, string>;
-  /** The file the checker found hookable: what is spawned, so what runs is what was checked. */
+  /**
+   * For a command found on PATH: the file the checker found hookable, which is what is spawned, so
+   * that what runs is what was checked (not a second PATH search). A command with a slash is run
+   * as given (no search; the kernel resolves it as the checker did).
+   */
   resolved?: string;
   /** Run it under the seccomp supervisor: the exec helper, and the file it is to exec. */
   supervise?: { helper: string; resolved: string };
@@ -169,7 +183,11 @@ export function gateProgram(command: string, allowUnhooked: boolean, shim: strin
     if (!allowUnhooked) process.exit(126);
     return { env };
   }
-  if (check.kind === 'hookable') return check.resolved !== undefined ? { env, resolved: check.resolved } : { env };
+  if (check.kind === 'hookable') {
+    if (command.includes('/') || check.resolved === undefined) return { env };
+    // An empty PATH entry is the cwd: the checker answers the bare name, which spawn would search again.
+    return { env, resolved: check.resolved.includes('/') ? check.resolved : `./${check.resolved}` };
+  }
   let missing = '';
   if (SUPERVISED_KINDS.has(check.kind) && seccomp === 'auto' && check.resolved !== undefined) {
     try {

@@ -31,7 +31,8 @@ import { homedir, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ProgramCheck } from './program-check';
 
-const FORMAT = 1;
+/** 2: entries of format 1 lack the PATH search and may have been made under no_new_privs. */
+const FORMAT = 2;
 const MAX_ENTRIES = 64;
 /** Newer than this, a file's identity may still change within one timestamp tick. */
 const RECENT_MS = 2_000;

@@ -5,10 +5,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLibraryPath, checkProgram, CheckerUnavailable, type CheckOptions } from '../../src/cli/program-check';
+import { checkLibraryPath, checkProgram, CheckerUnavailable, gateProgram, type CheckOptions } from '../../src/cli/program-check';
 import { shimPath } from '../../src/cli/launcher';
 import { needTool } from '../helpers/peer-gate';
 
@@ -56,6 +56,34 @@ describe('program checker: the answer the launcher gets', { skip: needTool('gcc'
     assert.equal(checkProgram('static', { ...opts, path: '/usr/bin:/bin' }).resolved, undefined);
     // PATH unset: glibc's default (/bin:/usr/bin), as execvp and env use.
     assert.equal(checkProgram('sh', { ...opts, path: null }).resolved, '/bin/sh');
+  });
+
+  test('`..` after a link is the kernel\'s: LINK/../tool is the tool beside the link\'s target, as exec finds it', () => {
+    // other/bin is where `bin-link` points; other/tool is static. exec of bin-link/../tool runs other/tool;
+    // taking `..` apart by its text would judge DIR/tool instead (missing: left to the kernel, unhooked).
+    mkdirSync(join(dir, 'other', 'bin'), { recursive: true });
+    copyFileSync(join(dir, 'static'), join(dir, 'other', 'tool'));
+    symlinkSync(join(dir, 'other', 'bin'), join(dir, 'bin-link'));
+    assert.equal(checkProgram('bin-link/../tool', { ...opts, cwd: dir, cache: null }).kind, 'static');
+    assert.equal(checkProgram('./other/./tool', { ...opts, cwd: dir, cache: null }).resolved, join(dir, 'other', 'tool'));
+  });
+
+  test('the gate: a name found on PATH is spawned as the file judged (./NAME from an empty entry); a command with a slash as given', (t) => {
+    script('gate-tool', '#!/bin/sh\n');
+    const saved = { path: process.env.PATH, cwd: process.cwd(), cache: process.env.SOCKSWRAP_CHECK_CACHE };
+    t.after(() => {
+      process.env.PATH = saved.path;
+      process.chdir(saved.cwd);
+      if (saved.cache === undefined) delete process.env.SOCKSWRAP_CHECK_CACHE;
+      else process.env.SOCKSWRAP_CHECK_CACHE = saved.cache;
+    });
+    process.env.SOCKSWRAP_CHECK_CACHE = '0';
+    process.chdir(dir);
+    process.env.PATH = ':/usr/bin:/bin';
+    assert.equal(gateProgram('gate-tool', false, shimPath()).resolved, './gate-tool', 'spawn would search PATH again for a bare name');
+    process.env.PATH = `${dir}:/usr/bin:/bin`;
+    assert.equal(gateProgram('gate-tool', false, shimPath()).resolved, join(dir, 'gate-tool'));
+    assert.equal(gateProgram('./gate-tool', false, shimPath()).resolved, undefined);
   });
 
   test('the interpreter chain: #!, env NAME on the PATH given, env -S with -i and PATH=', () => {

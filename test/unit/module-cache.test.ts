@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,7 +29,11 @@ test('module cache: written by the first run, used by the next, and an edited mo
   assert.equal(run(), 'first true');
   const files = readdirSync(join(cache, 'sockswrap'));
   assert.equal(files.length, 1, 'one cache file');
+  // Dated back, then read by a run: touched, since pruning goes by the time of last use.
+  const written = join(cache, 'sockswrap', files[0]!);
+  utimesSync(written, new Date(2000, 0, 1), new Date(2000, 0, 1));
   assert.equal(run(), 'first true', 'the same result from the cache');
+  assert.ok(statSync(written).mtimeMs > new Date(2001, 0, 1).getTime(), 'a cache file read is marked used');
   // Same size, new content and mtime: V8's check and ours must both reject the cached code.
   write('word.js', "exports.word = 'other';\n");
   utimesSync(join(root, 'word.js'), new Date(), new Date(Date.now() + 5000));

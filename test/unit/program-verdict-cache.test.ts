@@ -4,7 +4,7 @@
 import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VerdictCache, hasNoNewPrivs, type VerdictQuestion } from '../../src/cli/program-verdict-cache';
@@ -124,6 +124,14 @@ describe('program verdict cache', () => {
     assert.deepEqual(cache.get(q), viaEnv);
     chmodSync(shadow, 0o755);
     assert.equal(cache.get(q), undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('entries of the format before (no PATH search recorded, maybe made under no_new_privs) are not taken', () => {
+    stored();
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace('"format":2', '"format":1'));
+    assert.equal(new VerdictCache(file, later).get(q), undefined);
     rmSync(dir, { recursive: true, force: true });
   });
 
