@@ -257,9 +257,6 @@ static int round_trip(struct control_conn *conn, uint8_t op, const void *body, s
 	uint8_t frame[2 * (AGENT_HEAD_LEN + AGENT_MAX_BODY)];
 	size_t hello_len = 0;
 	uint32_t hello_id = 0;
-	/* Before anything is sent: a body too long is this call's failure, not the agent gone. */
-	if (body_len > AGENT_MAX_BODY)
-		return -1;
 	if (conn->hello_unsent) {
 		conn->hello_unsent = 0;
 		hello_id = conn->next_id++;
@@ -438,7 +435,8 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 		shim_report_config_problem();
 		return -1;
 	}
-	/* This call's own failure: no connection is touched for it. */
+	/* This call's own failure, not the agent gone: no connection is touched for it (round_trip,
+	 * its only path to the wire, relies on this). */
 	if (body_len > AGENT_MAX_BODY)
 		return -1;
 	int saved_errno = errno;

@@ -379,14 +379,15 @@ export class DialSessions {
     return this.compiling || session.resuming || this.templateAnswer() === undefined ? standing : standing | DialArg.templates;
   }
 
+  /** The -v line saying a routing rule turned templates off: once per agent. */
+  private scopeRefusalSaid = false;
+
   /**
    * TEMPLATE's answer (a whole frame, id 0), or undefined when there are no templates now:
    * compiled again only when what the plans depend on changed (a learned HTTP reply, a hop's
    * pipelining). Templates exactly when standing plans are given for every destination of the
    * scope: the same chain conditions, and each template checked against the plans it stands for.
    */
-  private scopeRefusalSaid = false;
-
   templateAnswer(): Buffer | undefined {
     if (!this.templateScope || !this.standingPlans || !this.chainStands() || isolatesByProcess(this.config.proxies)) return undefined;
     const hops = this.firstHops();

@@ -117,13 +117,13 @@ export function useModuleCache(root: string, mainFile: string, kind: 'modules' |
   M.prototype._compile = function (this: Module, content: string, filename: string) {
     if (!within(filename)) return compile.call(this, content, filename);
     const st = open();
+    if (!st) return compile.call(this, content, filename);
     let stat;
     try {
       stat = statSync(filename);
     } catch {
       return compile.call(this, content, filename);
     }
-    if (!st) return compile.call(this, content, filename);
     const old = st.cache.code[filename];
     const usable = old && old.size === stat.size && old.mtimeMs === stat.mtimeMs ? old : undefined;
     const script = new Script(M.wrap(content), { filename, cachedData: usable?.data });

@@ -74,7 +74,7 @@ export function checkProgram(command: string, opts: CheckOptions): ProgramCheck 
  */
 function fromCwd(cwd: string, command: string): string {
   const parts = `${cwd}/${command}`.split('/').filter((p, i) => i === 0 || (p !== '' && p !== '.'));
-  return (parts.join('/') || '') + (command.endsWith('/') ? '/' : '');
+  return parts.join('/') + (command.endsWith('/') ? '/' : '');
 }
 
 function askChecker(target: string, path: string | null | undefined, opts: CheckOptions): ProgramCheck {

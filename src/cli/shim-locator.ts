@@ -98,9 +98,10 @@ export function locateShim(opts: LocateOptions = {}): ShimLocation {
         return platformOf();
       },
     };
-  } else if (existsSync(join(root, 'prebuilds', platformOf(), SHIM))) found = { path: join(root, 'prebuilds', platformOf(), SHIM), kind: 'prebuilt', platform: platformOf() };
-  else {
-    found = { path: built, kind: 'source build', platform: platformOf(), problem: missingProblem(root, platformOf()) };
+  } else {
+    const prebuilt = join(root, 'prebuilds', platformOf(), SHIM);
+    if (existsSync(prebuilt)) found = { path: prebuilt, kind: 'prebuilt', platform: platformOf() };
+    else found = { path: built, kind: 'source build', platform: platformOf(), problem: missingProblem(root, platformOf()) };
   }
   if (found.problem === undefined) found = checkIdentity(found, opts.version ?? packageVersion(root));
   if (defaults) cached = found;

@@ -9,12 +9,13 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { startMicrosocks, reEscape, waitForLog, untilLog, ECHO_PORT, CLOSED_PORT, type Danted, type Peer } from '../helpers/peers';
 import { assertNoLeaks } from '../helpers/proof';
-import { sockswrap, spawnSockswrap, lineReader, describe as show, REPO } from '../helpers/sockswrap';
+import { sockswrap, spawnSockswrap, lineReader, describe as show } from '../helpers/sockswrap';
+import { cProgram } from '../helpers/fixture-builds';
 import { startDelayForwarder } from '../helpers/delay-forwarder';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
@@ -385,10 +386,7 @@ print("kept", sum(echo_once(host, port, i) for i in range(1, 6)), flush=True)
     // Each thread's connection is kept at its exit for the next thread of the process (core/agent-wire.c,
     // the spare); a fork child never takes its parent's. The same program run in the proxy namespace,
     // where the target is reachable, is the truth.
-    const program = join(lab.dir, 'thread-handoff');
-    const cc = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', program, join(REPO, 'test', 'fixtures', 'thread-handoff.c'), '-lpthread'], { encoding: 'utf8' });
-    assert.equal(cc.status, 0, cc.stderr);
-    const argv = [program, lab.targetIp4, String(ECHO_PORT)];
+    const argv = [cProgram('thread-handoff', 'dynamic'), lab.targetIp4, String(ECHO_PORT)];
     const direct = await lab.run(lab.proxy, argv);
     assert.equal(direct.status, 0, show(direct));
     const lines = direct.stdout.toString().trim().split('\n');

@@ -28,6 +28,7 @@ const C_FIXTURES = {
   'stall-exit': ['-pthread'],
   'udp-client': [],
   'racing-threads': ['-pthread'],
+  'thread-handoff': ['-pthread'],
 } as const satisfies Record<string, readonly string[]>;
 export type CFixture = keyof typeof C_FIXTURES;
 
