@@ -49,9 +49,10 @@ export class Agent {
   /**
    * Removes what kill -9 of earlier runs left behind (stale-dirs.ts: only dirs whose owner is
    * gone). The launcher calls it once the program is started, so the program does not wait for it.
+   * Returns the directories removed.
    */
-  tidy(): void {
-    if (this.tidyParent !== undefined) removeStaleDirs(this.tidyParent);
+  tidy(): string[] {
+    return this.tidyParent === undefined ? [] : removeStaleDirs(this.tidyParent);
   }
 
   /**

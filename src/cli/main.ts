@@ -145,7 +145,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const exiting = runProgram(command, args ?? [], { ...agent.env, ...gate.env }, preload, gate.supervise, gate.resolved);
-  agent.tidy();
+  for (const dir of agent.tidy()) log.info(`removed ${dir}, left behind by a run that was killed`);
   // Off the start-up path (see boundYoungGeneration): a program done within 50 ms never pays for it.
   setTimeout(boundYoungGeneration, 50).unref();
   const exit = await exiting;

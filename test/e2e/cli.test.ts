@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cleanEnv, type Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
-import { startMicrosocks, HTTP_PORT, type Peer } from '../helpers/peers';
+import { startMicrosocks, HTTP_PORT, untilLog, reEscape, type Peer } from '../helpers/peers';
 import { assertNoLeaks } from '../helpers/proof';
 import { sockswrap, sockswrapArgv, spawnSockswrap, describe as show } from '../helpers/sockswrap';
 import { PY_SIGNAL_WAITER, PY_LOOPBACK } from '../helpers/programs';
@@ -243,17 +243,19 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
   test('kill -9 of the launcher: its private directory is removed at the next start, a live run\'s is kept', async () => {
     const tmp = mkdtempSync(join(lab.dir, 'tmp-'));
     const runDirs = () => readdirSync(tmp).filter((n) => n.startsWith('sockswrap-')).sort();
-    const startWaiting = () => {
-      const child = lab.spawn(lab.client, sockswrapArgv([...X, '--', 'sh', '-c', 'echo $$; exec sleep 60']), {
+    const startWaiting = (flags: string[] = []) => {
+      const child = lab.spawn(lab.client, sockswrapArgv([...flags, ...X, '--', 'sh', '-c', 'echo $$; exec sleep 60']), {
         stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ TMPDIR: tmp }),
       });
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
       const exited = new Promise<void>((res) => child.once('exit', () => res()));
       const program = new Promise<number>((res, rej) => {
         let out = '';
         child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out.includes('\n')) res(Number(out.trim())); });
         child.once('exit', () => rej(new Error(`exited before the program ran: ${out}`)));
       });
-      return { child, exited, program };
+      return { child, exited, program, stderr: () => stderr };
     };
     const first = startWaiting();
     const firstProgram = await first.program;
@@ -264,8 +266,10 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     process.kill(firstProgram, 'SIGKILL');
     assert.deepEqual(runDirs(), [killedDir], 'kill -9 leaves the directory behind');
 
-    const live = startWaiting();
+    // -v: the launcher says what it removed, once its program is started (the tidy comes after).
+    const live = startWaiting(['-v']);
     const liveProgram = await live.program;
+    await untilLog(live.stderr, new RegExp(`removed ${reEscape(join(tmp, killedDir))}, left behind by a run that was killed`));
     const liveDirs = runDirs();
     assert.equal(liveDirs.length, 1, `only the live run's directory is left: ${liveDirs.join(' ')}`);
     assert.notEqual(liveDirs[0], killedDir);
