@@ -54,12 +54,18 @@ void shim_report_config_problem(void)
 
 void shim_report_agent_gone(void)
 {
-	/* Only in shell mode: under `sockswrap --` the agent goes with the launcher, which has said
-	 * why. The connection (or lookup) fails closed either way. */
-	if (!config.shell || atomic_exchange(&gone_reported, 1))
+	/* Once per process; the connection (or lookup) fails closed either way. Under `sockswrap --`
+	 * the agent ends with the launcher, when the program it started ends: what is left running
+	 * (a job put in the background, a daemon) is told why its connections fail, and what to use. */
+	if (atomic_exchange(&gone_reported, 1))
 		return;
-	shim_log_fatal("this shell's agent is gone: connections that would be proxied are refused; "
-		       "run eval \"$(sockswrap on ...)\" again (fish: sockswrap on ... | source)");
+	if (config.shell)
+		shim_log_fatal("this shell's agent is gone: connections that would be proxied are refused; "
+			       "run eval \"$(sockswrap on ...)\" again (fish: sockswrap on ... | source)");
+	else
+		shim_log_fatal("this run's agent has ended (sockswrap ends with the program it started): "
+			       "connections and lookups that would be proxied are refused; "
+			       "for programs that outlive it, use shell mode: eval \"$(sockswrap on ...)\"");
 }
 
 static int hex_value(char c)

@@ -2,13 +2,13 @@
 // stdout untouched, arguments passed through, fail-closed when the proxy is down, loopback direct.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { writeFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cleanEnv, type Lab } from '../helpers/net-lab';
+import { cleanEnv, run, type Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { startMicrosocks, HTTP_PORT, untilLog, reEscape, type Peer } from '../helpers/peers';
-import { assertNoLeaks } from '../helpers/proof';
+import { assertNoLeaks, takeLeaks } from '../helpers/proof';
 import { sockswrap, sockswrapArgv, spawnSockswrap, describe as show } from '../helpers/sockswrap';
 import { PY_SIGNAL_WAITER, PY_LOOPBACK } from '../helpers/programs';
 import { bin, skipUnless } from '../helpers/peer-gate';
@@ -296,6 +296,32 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     assert.equal(r.stdout.toString(), 'hello from target\n');
     assert.match(r.stderr, /^\[sockswrap\] .*target\.test/m, '-v logs the connection on stderr');
     assertNoLeaks(lab);
+  });
+
+  // A job the program leaves running outlives the launcher, and so its agent (docs/shell-mode.md,
+  // "Programs that outlive sockswrap --"): it fails closed, and is told why and what to use.
+  test('a background job that outlives the run: its lookup and its connect are refused, each process says why once, nothing goes direct', async () => {
+    const d = mkdtempSync(join(lab.dir, 'outlives-'));
+    const [go, done, out] = [join(d, 'go'), join(d, 'done'), join(d, 'out')];
+    execFileSync('mkfifo', [go, done]);
+    // The job waits for `go`, written once the launcher has exited; `done` opens when both curls have run.
+    const curl = `curl -sS --max-time 10 http://target.test:${HTTP_PORT}/hello; echo "exit $?"; curl -sS --max-time 10 http://${lab.targetIp4}:${HTTP_PORT}/hello; echo "exit $?"`;
+    const r = await sockswrap(lab, [...X, '--', 'sh', '-c', `{ read x < ${go}; ${curl}; echo > ${done}; } > ${out} 2>&1 &`]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal((await run(['sh', '-c', 'echo go > "$0"', go], { timeoutMs: 20_000 })).status, 0, 'the job is waiting');
+    assert.equal((await run(['cat', done], { timeoutMs: 30_000 })).status, 0, 'the job ran to its end');
+    assertNoLeaks(lab);
+    const lines = readFileSync(out, 'utf8').split('\n');
+    const said = lines.filter((l) => l.startsWith('[sockswrap] '));
+    assert.equal(said.length, 2, `one line from each curl: ${lines.join('|')}`);
+    for (const l of said) assert.match(l, /this run's agent has ended .*refused; for programs that outlive it, use shell mode: eval "\$\(sockswrap on \.\.\.\)"$/);
+    // Unwrapped, here in the client ns (its lookup is the only packet out, to the ns's resolver,
+    // after the wrapped run's count was read): the name does not resolve (6), the address is not reached (7).
+    const exits = (text: string) => text.split('\n').filter((l) => /^exit /.test(l));
+    const direct = await lab.run(lab.client, ['sh', '-c', `${curl} 2>/dev/null`], { timeoutMs: 30_000 });
+    assert.deepEqual(exits(direct.stdout.toString()), ['exit 6', 'exit 7'], show(direct));
+    assert.deepEqual(exits(lines.join('\n')), exits(direct.stdout.toString()), 'the job fails as it would unwrapped');
+    takeLeaks(lab);
   });
 
   test('fail closed: with the proxy down, curl fails with a sockswrap error and nothing goes direct', async () => {

@@ -155,7 +155,7 @@ describe('e2e: the UDP fast path', { skip: SKIP }, () => {
     assert.equal(got.first[0], 'one', 'the first datagram went through the proxy');
     assert.equal(got.first[2], UDP_ECHO_PORT);
     assert.equal(got.agentGone, true);
-    // Under `sockswrap --` the shim says nothing more (the agent went with the launcher); shell mode's line is shell-mode.test.ts's.
+    // The line the shim says then is cli.test.ts's (a background job that outlives the run) and shell-mode.test.ts's.
     assert.equal(typeof got.second, 'number', `the datagram after the agent went: ${JSON.stringify(got.second)}; stderr ${readFileSync(err, 'utf8')}`);
     assertNoLeaks(lab);
   });
