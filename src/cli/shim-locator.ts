@@ -9,7 +9,7 @@
  * would otherwise show up as odd failures in the wrapped program. No usable shim means the
  * program is not run at all: never unproxied.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { hostLibc } from '../native/ffi';
 import { join } from 'node:path';
 
@@ -62,9 +62,27 @@ export function packageVersion(root = PACKAGE_ROOT): string {
 
 export { hostLibc } from '../native/ffi';
 
-/** The build identity embedded in a shim file, or undefined when it has none. */
+/** Where the identity is: an ELF note, which the linker puts right after the headers. */
+const IDENTITY_WITHIN = 4096;
+
+/**
+ * The build identity embedded in a shim file, or undefined when it has none. Its first page, where
+ * the note is (core/shim-identity.c); the whole file only when it is not there (a shim built with
+ * the identity elsewhere), so that every start does not read 160 kB.
+ */
 export function readShimIdentity(file: string): ShimIdentity | undefined {
-  const bytes = readFileSync(file);
+  const head = Buffer.alloc(IDENTITY_WITHIN);
+  const fd = openSync(file, 'r');
+  let got: number;
+  try {
+    got = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const first = head.subarray(0, got);
+  const inHead = first.indexOf(IDENTITY_MARK);
+  // Found with its terminating NUL inside the page, or else from the whole file.
+  const bytes = inHead >= 0 && first.indexOf(0, inHead) >= 0 ? first : readFileSync(file);
   const at = bytes.indexOf(IDENTITY_MARK);
   if (at < 0) return undefined;
   const end = bytes.indexOf(0, at);

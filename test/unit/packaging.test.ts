@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,25 @@ test("the built shim's identity: this version, and the sha256 of the shim's sour
   assert.equal(id?.version, version);
   assert.equal(id?.sources, hash);
   assert.match(id?.target ?? '', /^(x86_64|aarch64)-linux-gnu$/);
+  // An ELF note, in the first page: what readShimIdentity reads before the whole file.
+  const at = readFileSync(join(dir, 'build', 'libsockswrap.so')).indexOf('@(#)sockswrap-shim ');
+  assert.ok(at > 0 && at < 4000, `the identity is at ${at}`);
+  const notes = spawnSync('readelf', ['-n', join(dir, 'build', 'libsockswrap.so')], { encoding: 'utf8' });
+  assert.match(notes.stdout, /Displaying notes found in: \.note\.sockswrap\n.*\n\s+sockswrap\s+0x[0-9a-f]+\s/, notes.stdout + notes.stderr);
+});
+
+test('a shim whose identity is past its first page: still read, from the whole file', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-identity-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const far = join(dir, 'far.so');
+  writeFileSync(far, Buffer.concat([Buffer.alloc(10_000, 7), Buffer.from(`${IDENTITY}\0tail`)]));
+  assert.deepEqual(readShimIdentity(far), { version: '1.2.3', target: 'x86_64-linux-gnu', compiler: 'gcc 12.2.0', sources: '0123456789ab' });
+  // Cut by the page's end: the whole file is read, not the cut string.
+  const cut = join(dir, 'cut.so');
+  writeFileSync(cut, Buffer.concat([Buffer.alloc(4096 - 30, 7), Buffer.from(`${IDENTITY}\0tail`)]));
+  assert.equal(readShimIdentity(cut)?.sources, '0123456789ab');
+  writeFileSync(join(dir, 'none.so'), Buffer.alloc(9000, 7));
+  assert.equal(readShimIdentity(join(dir, 'none.so')), undefined);
 });
 
 test("--help's examples parse with the real options, and each names a program after --", () => {
