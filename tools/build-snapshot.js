@@ -7,13 +7,6 @@
 // Beside the blob: node.json (the Node it was built by: version, arch, V8's cache tag; a start from
 // a blob of another Node is refused by node itself, exit 14, so bin/sockswrap must not try one) and
 // node-path (that Node's binary, which bin/sockswrap compares with the node it would run).
-//
-// A blob built here, for this machine (`npm run build`), is built and started with
-// --no-rehash-snapshot, written on node-path's second line: V8 then keeps the random hash seed this build drew
-// instead of drawing one and rehashing every string of the heap at each start (~5 ms; docs/
-// packaging.md, "Start-up snapshot"; the seed is per build, not per process: docs/threat-model.md).
-// A blob for a package (`--shared`, npm's prepack) is the same file on every machine that installs
-// it, and so is its seed: it is built as Node's own are, rehashed at every start, with no flag.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } = require('node:fs');
@@ -57,9 +50,9 @@ for (const key of Object.keys(loaded)) {
 // Built-in modules Node would otherwise compile at every start, on first use (the list a start
 // loads after deserialisation, process.moduleLoadList): net's listen() asks cluster whether this
 // is a cluster primary (six modules), and rmSync's recursive removal of the run directory loads
-// fs's rimraf (a path that does not exist, with force: nothing is touched).
+// fs's rimraf (here, removing a directory made for it).
 require('node:cluster');
-require('node:fs').rmSync(require('node:path').join(__dirname, 'sockswrap-no-such-file'), { recursive: true, force: true });
+require('node:fs').rmSync(require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'sockswrap-snapshot-')), { recursive: true, force: true });
 // Option parsing once, as "sockswrap -x URL -- prog" does it (pure: no file, no socket, no timer).
 {
   const p = main.buildProgram();
@@ -85,20 +78,15 @@ require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {
 });
 `;
 
-/** What a blob built here is started with (node-path's second line); none for a shared one. */
-const LOCAL_FLAGS = ['--no-rehash-snapshot'];
-
-/** `out`: where the blob and its files go (a test's copy of the package); dist/snapshot by default. */
-function build({ shared = false, out = OUT } = {}) {
-  mkdirSync(out, { recursive: true });
-  const flags = shared ? [] : LOCAL_FLAGS;
+function build() {
+  mkdirSync(OUT, { recursive: true });
   const modules = collect(ROOT, [MAIN, STDIO, MODULE_CACHE].map((key) => join(ROOT, key)));
-  const script = join(out, 'sockswrap-bundle.js');
+  const script = join(OUT, 'sockswrap-bundle.js');
   writeFileSync(script, render(modules, TAIL));
-  const blob = join(out, 'sockswrap.blob');
+  const blob = join(OUT, 'sockswrap.blob');
   const tmp = `${blob}.${process.pid}`;
   // No other flag: V8's flags are part of the blob's identity (a start with others exits 14).
-  const r = spawnSync(process.execPath, [...flags, '--snapshot-blob', tmp, '--build-snapshot', script], { encoding: 'utf8', cwd: out });
+  const r = spawnSync(process.execPath, ['--snapshot-blob', tmp, '--build-snapshot', script], { encoding: 'utf8', cwd: OUT });
   // Node warns that dgram, child_process and cluster are "not yet fully verified" in snapshots:
   // none has any state before main() runs (no socket, no child, no worker: cluster is loaded only
   // for net's isPrimary test); test/integration/startup-snapshot.test.ts runs all three.
@@ -108,14 +96,13 @@ function build({ shared = false, out = OUT } = {}) {
     throw new Error(`node --build-snapshot failed (status ${r.status}):\n${stderr.join('\n')}`);
   }
   renameSync(tmp, blob);
-  writeFileSync(join(out, 'node.json'), `${JSON.stringify({ version: process.version, arch: process.arch, v8CacheTag: v8.cachedDataVersionTag() })}\n`);
-  // node-path's second line: the flags (one file, so the blob's node and flags go together).
-  writeFileSync(join(out, 'node-path'), `${realpathSync(process.execPath)}\n${flags.map((f) => `${f}\n`).join('')}`);
+  writeFileSync(join(OUT, 'node.json'), `${JSON.stringify({ version: process.version, arch: process.arch, v8CacheTag: v8.cachedDataVersionTag() })}\n`);
+  writeFileSync(join(OUT, 'node-path'), `${realpathSync(process.execPath)}\n`);
   return { modules: modules.length, blob };
 }
 
 if (require.main === module) {
-  const { modules, blob } = build({ shared: process.argv.includes('--shared') });
+  const { modules, blob } = build();
   if (process.argv.includes('--verbose')) console.log(`${blob}: ${modules} modules`);
 }
 module.exports = { build };

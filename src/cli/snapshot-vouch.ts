@@ -12,13 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, realpathSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** node-path's second line: none (a packed blob), or the flag of a blob built on this machine. */
-const KNOWN_FLAGS = new Set(['', '--no-rehash-snapshot']);
-
 export interface SnapshotFiles {
   blob: string;
   nodeJson: string;
-  /** Line 1: the node the blob is good for; line 2, when there is one: the V8 flag it is started with. */
   nodePath: string;
   /** bin/sockswrap.js, the argv[1] a snapshot start is given. */
   bin: string;
@@ -32,13 +28,11 @@ export function snapshotFiles(root: string): SnapshotFiles {
 /**
  * Whether bin/sockswrap would start `node` from the blob (its test, in TypeScript): node-path
  * names the same file, the blob is newer than that node and not newer than node-path (a blob
- * changed since it was vouched for, say a truncated or corrupt one, is not taken), and its
- * second line, if any, is the one flag bin/sockswrap passes on.
+ * changed since it was vouched for, say a truncated or corrupt one, is not taken).
  */
 export function snapshotVouched(files: SnapshotFiles, node: string): boolean {
   try {
-    const [built, flags = ''] = readFileSync(files.nodePath, 'utf8').split('\n');
-    if (!KNOWN_FLAGS.has(flags)) return false;
+    const built = readFileSync(files.nodePath, 'utf8').split('\n')[0];
     const a = statSync(node);
     const b = statSync(built);
     const blob = statSync(files.blob).mtimeMs;

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../helpers/sockswrap';
 import { snapshotFiles, snapshotVouched, vouchForSnapshot } from '../../src/cli/snapshot-vouch';
-const { build } = require(join(REPO, 'tools', 'build-snapshot.js')) as { build: (opts: { shared?: boolean; out?: string }) => { blob: string } };
 
 const PROXY = 'socks5://127.0.0.1:9';
 /** The wrapped program reports whether its parent (the sockswrap process) started from a snapshot. */
@@ -98,21 +97,9 @@ describe('start-up snapshot: the same sockswrap, started faster', { skip: exists
     assert.ok(!existsSync(files.nodePath), 'a corrupt blob was vouched for');
   });
 
-  test('a blob built here needs the flag it was built with (its hash seed is kept, not redrawn): node-path names it and bin passes it', () => {
-    const files = snapshotFiles(REPO);
-    assert.equal(readFileSync(files.nodePath, 'utf8'), `${node}\n--no-rehash-snapshot\n`);
-    const bare = run([process.execPath, '--snapshot-blob', files.blob, files.bin, '--version']);
-    assert.equal(bare.status, 14, `started without the flag it was built with: ${bare.stderr}`);
-    assert.match(bare.stderr, /different V8 configurations/);
-    assert.deepEqual(outcome(run([process.execPath, '--snapshot-blob', files.blob, '--no-rehash-snapshot', files.bin, '--version'])), outcome(normal(REPO, ['--version'])));
-    const line = command(REPO, ['-q', '-x', PROXY, '--', 'sh', '-c', 'tr "\\0" " " < /proc/$PPID/cmdline']);
-    assert.match(line.stdout, / --snapshot-blob \S+ --no-rehash-snapshot \S+\/bin\/sockswrap\.js /, line.stderr);
-  });
-
-  test('a packed blob (built --shared, rehashed at every start as Node\'s own): the first run is normal and vouches for it, the next ones start from it', () => {
+  test('a packed blob: the first run is normal and vouches for it, the next ones start from it', () => {
     const files = snapshotFiles(copy);
-    build({ shared: true, out: join(copy, 'dist', 'snapshot') });
-    assert.equal(readFileSync(files.nodePath, 'utf8'), `${node}\n`, 'a shared blob is started with no flag');
+    cpSync(join(REPO, 'dist', 'snapshot', 'sockswrap.blob'), files.blob);
     rmSync(files.nodePath, { force: true });
     utimesSync(files.blob, new Date('1985-10-26'), new Date('1985-10-26'));
     assert.equal(how(copy), 'normal');
@@ -120,8 +107,6 @@ describe('start-up snapshot: the same sockswrap, started faster', { skip: exists
     assert.equal(how(copy), 'snapshot');
     for (const args of [TABLE[0], TABLE[6], TABLE[10]]) assert.deepEqual(outcome(command(copy, args)), outcome(normal(copy, args)), `sockswrap ${args.join(' ')}`);
     assert.equal(vouchForSnapshot(copy, () => ({ text: '', ok: true })), 'already');
-    const line = command(copy, ['-q', '-x', PROXY, '--', 'sh', '-c', 'tr "\\0" " " < /proc/$PPID/cmdline']);
-    assert.doesNotMatch(line.stdout, /rehash/, 'a shared blob is started as built, rehashing');
   });
 
   test('a blob of another Node, NODE_OPTIONS, SOCKSWRAP_SNAPSHOT=0, another node binary: the normal start', () => {
@@ -131,13 +116,6 @@ describe('start-up snapshot: the same sockswrap, started faster', { skip: exists
     assert.equal(how(copy, { SOCKSWRAP_SNAPSHOT: '0' }), 'normal');
     const args = TABLE[6];
     assert.deepEqual(outcome(command(copy, args, { NODE_OPTIONS: '--max-old-space-size=200' })), outcome(normal(copy, args)));
-    // A second line that is not the one flag bin passes on: not taken. (That normal start then
-    // vouches for the blob again, after a trial start without a flag: this copy's blob is shared.)
-    writeFileSync(files.nodePath, `${node}\n--expose-gc\n`);
-    assert.equal(snapshotVouched(files, node), false);
-    assert.equal(how(copy), 'normal', 'another flag was taken');
-    assert.equal(readFileSync(files.nodePath, 'utf8'), `${node}\n`);
-    assert.equal(how(copy), 'snapshot');
     // node-path naming another binary: as when node was upgraded since.
     writeFileSync(files.nodePath, `${realpathSync('/bin/sh')}\n`);
     assert.equal(how(copy), 'normal', 'a blob of another node binary was taken');
@@ -174,7 +152,7 @@ describe('start-up snapshot: the same sockswrap, started faster', { skip: exists
   });
 
   test('the blob started by hand, without bin/sockswrap.js as argv[1]: one line and exit 1', () => {
-    const r = run([process.execPath, '--snapshot-blob', snapshotFiles(REPO).blob, '--no-rehash-snapshot', 'a-script.js']);
+    const r = run([process.execPath, '--snapshot-blob', snapshotFiles(REPO).blob, 'a-script.js']);
     assert.equal(r.status, 1);
     assert.equal(r.stderr, 'sockswrap: this start-up snapshot is started by bin/sockswrap (argv[1] must be its bin/sockswrap.js)\n');
   });
