@@ -296,7 +296,8 @@ static int round_trip(struct control_conn *conn, uint8_t op, const void *body, s
 	return f.kind;
 }
 
-static int open_conn(struct control_conn *conn)
+/* 0, or -2 with *connect_errno set when nobody takes the connection, or -1. */
+static int open_conn(struct control_conn *conn, int *connect_errno)
 {
 	const struct shim_config *cfg = shim_config();
 	int fd = real.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -317,8 +318,9 @@ static int open_conn(struct control_conn *conn)
 		start = (uint32_t)current_pid() * 2654435761u ^ (uint32_t)(uintptr_t)conn;
 	conn->next_id = start;
 	if (r != 0) {
+		*connect_errno = errno;
 		fdguard_release(&conn->fd);
-		return -2;        /* nobody at the socket */
+		return -2;        /* nobody at the socket, or not for us */
 	}
 	conn->hello_unsent = 1;
 	conn->owner_pid = current_pid();
@@ -380,7 +382,8 @@ void agent_send_notes(void)
 		 * vforked child about to exec, sharing its parent's memory): one made for the notes. A
 		 * failure to open is quiet: the agent being gone is reported at the next connect. */
 		struct control_conn one_off = { .fd = -1, .in_use = 1 };
-		if (open_conn(&one_off) == 0 && send_hello(&one_off) == 0)
+		int ignored;
+		if (open_conn(&one_off, &ignored) == 0 && send_hello(&one_off) == 0)
 			send_queued_notes(atomic_load(&one_off.fd));
 		fdguard_release(&one_off.fd);
 	}
@@ -455,11 +458,12 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 		if (reused && conn == &thread_conn && attempt == 0)
 			pthread_setspecific(thread_exit_key, conn);
 		if (!reused) {
-			int opened = open_conn(conn);
+			int connect_errno = 0;
+			int opened = open_conn(conn, &connect_errno);
 			if (opened != 0) {
 				/* No agent at the socket, or one that refused our token (restarted). */
 				if (opened == -2)
-					shim_report_agent_gone();
+					shim_report_agent_gone(connect_errno);
 				break;
 			}
 			if (conn == &thread_conn)
@@ -469,7 +473,7 @@ int agent_call(uint8_t op, const void *body, size_t body_len, uint8_t resp[AGENT
 		if (status == -3) {
 			/* Our HELLO unanswered: the agent refused the token (restarted) or is gone. */
 			fdguard_release(&conn->fd);
-			shim_report_agent_gone();
+			shim_report_agent_gone(0);
 			status = -1;
 			break;
 		}

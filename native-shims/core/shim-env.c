@@ -52,14 +52,20 @@ void shim_report_config_problem(void)
 	shim_log_fatal("network access is refused (loopback excepted)");
 }
 
-void shim_report_agent_gone(void)
+void shim_report_agent_gone(int connect_errno)
 {
 	/* Once per process; the connection (or lookup) fails closed either way. Under `sockswrap --`
 	 * the agent ends with the launcher, when the program it started ends: what is left running
 	 * (a job put in the background, a daemon) is told why its connections fail, and what to use. */
 	if (atomic_exchange(&gone_reported, 1))
 		return;
-	if (config.shell)
+	if (connect_errno != 0 && connect_errno != ENOENT && connect_errno != ECONNREFUSED)
+		shim_log_fatal(connect_errno == EACCES || connect_errno == EPERM
+			       ? "cannot reach sockswrap's agent (permission denied on its socket: did the program change its user?): "
+				 "connections and lookups that would be proxied are refused"
+			       : "cannot reach sockswrap's agent (its socket refuses connections): "
+				 "connections and lookups that would be proxied are refused");
+	else if (config.shell)
 		shim_log_fatal("this shell's agent is gone: connections that would be proxied are refused; "
 			       "run eval \"$(sockswrap on ...)\" again (fish: sockswrap on ... | source)");
 	else

@@ -22,7 +22,9 @@ const struct shim_config *shim_config(void);
 void shim_log_fatal(const char *msg);
 /* Once per process, when a call first needs the agent the environment did not describe. */
 void shim_report_config_problem(void);
-/* Once per process image, when the agent cannot be reached: in shell mode, how to repair it. */
-void shim_report_agent_gone(void);
+/* Once per process, when the agent cannot be reached. `connect_errno`: why connect() to its
+ * socket failed (ENOENT, ECONNREFUSED: no agent there; anything else, such as EACCES after the
+ * program changed its user: the agent may be alive), or 0 when it refused our HELLO. */
+void shim_report_agent_gone(int connect_errno);
 
 #endif

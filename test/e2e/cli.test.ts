@@ -324,6 +324,21 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     takeLeaks(lab);
   });
 
+  // The agent is alive but out of reach: the program dropped to another user, and the run's
+  // directory is 0700. Refused, with a line that does not claim the agent has ended.
+  test('a program that changes its user cannot reach the agent: refused, and told so, not that the agent ended; nothing goes direct', async () => {
+    const curl = ['curl', '-sS', '--max-time', '10', `http://${lab.targetIp4}:${HTTP_PORT}/hello`];
+    const r = await sockswrap(lab, [...X, '--', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...curl]);
+    assertNoLeaks(lab);
+    const said = r.stderr.split('\n').filter((l) => l.startsWith('[sockswrap] '));
+    assert.deepEqual(said, ['[sockswrap] cannot reach sockswrap\'s agent (permission denied on its socket: did the program change its user?): connections and lookups that would be proxied are refused'], show(r));
+    // Unwrapped, in the client ns, the address is not reached either: the same exit status.
+    const direct = await lab.run(lab.client, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...curl], { timeoutMs: 30_000 });
+    assert.equal(r.status, direct.status, `${show(r)} / unwrapped: ${show(direct)}`);
+    assert.equal(r.status, 7);
+    takeLeaks(lab);
+  });
+
   test('fail closed: with the proxy down, curl fails with a sockswrap error and nothing goes direct', async () => {
     const down = ['-x', `socks5h://${lab.proxyIp4}:1099`];
     const r = await sockswrap(lab, [...down, '--', 'curl', '-sS', '--max-time', '20', `http://${lab.targetIp4}:${HTTP_PORT}/hello`]);
