@@ -46,6 +46,9 @@ export function assertShimBuilt(): void {
 export function runProgram(program: string, args: string[], agentEnv: Record<string, string>, preload: string, supervise?: Supervision, resolved?: string): Promise<ProgramExit> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SOCKSWRAP_')) env[key] = value;
+  // Moved aside by bin/sockswrap (node would have started as a cluster worker): back as it was.
+  const uniqueId = process.env.SOCKSWRAP_NODE_UNIQUE_ID;
+  if (uniqueId !== undefined && env.NODE_UNIQUE_ID === undefined) env.NODE_UNIQUE_ID = uniqueId;
   // Run inside a session (a shell in shell mode), this process is hooked: the marker tells its exec
   // hook that the program belongs to this run's agent, not the session's (leave-marker.ts).
   Object.assign(env, agentEnv, leaveMarker());

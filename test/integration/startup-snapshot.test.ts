@@ -151,6 +151,15 @@ describe('start-up snapshot: the same sockswrap, started faster', { skip: exists
     }
   });
 
+  test('NODE_UNIQUE_ID (a cluster worker\'s): sockswrap\'s node does not start as one (either start), and the program gets it as set', () => {
+    const report = ['-q', '-x', PROXY, '--', 'sh', '-c', 'echo "ran ${NODE_UNIQUE_ID-unset} ${SOCKSWRAP_NODE_UNIQUE_ID-unset}"'];
+    for (const value of ['1', '']) {
+      for (const start of [{}, { SOCKSWRAP_SNAPSHOT: '0' }]) {
+        assert.deepEqual(outcome(command(REPO, report, { NODE_UNIQUE_ID: value, ...start })), { status: 0, signal: null, stdout: `ran ${value} unset\n`, stderr: '' }, `NODE_UNIQUE_ID=${JSON.stringify(value)} ${JSON.stringify(start)}`);
+      }
+    }
+  });
+
   test('the blob started by hand, without bin/sockswrap.js as argv[1]: one line and exit 1', () => {
     const r = run([process.execPath, '--snapshot-blob', snapshotFiles(REPO).blob, 'a-script.js']);
     assert.equal(r.status, 1);
