@@ -4,7 +4,7 @@
 // the lab DNS the exits use, the onion service only in the private network.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLab, type Lab } from '../helpers/net-lab';
+import { createLab, type Lab, type RunOptions, type RunResult } from '../helpers/net-lab';
 import { startTargets, startMicrosocks, bin, HTTP_PORT, ECHO_PORT } from '../helpers/peers';
 import { skipUnless } from '../helpers/peer-gate';
 import { installLeakCounter, takeLeaks, assertNoLeaks } from '../helpers/proof';
@@ -133,6 +133,21 @@ describe('e2e: Tor (private network)', { skip: SKIP, timeout: 600_000 }, () => {
 
   const TOR = (): string[] => ['--tor', `${tor.socksHost}:${tor.socksPort}`];
 
+  /**
+   * A wrapped run that must reach its target through Tor. Each run has circuits of its own
+   * (--isolate=run), and the young private network's exits sometimes end a stream on a fresh one
+   * (END, which the SocksPort reports as 0x01, as waitExitStream saw before the tests): Tor's
+   * failure, not sockswrap's, so such a run is made again, at most twice, each retry printed.
+   * Any other outcome is the test's to judge.
+   */
+  async function throughTor(args: string[], opts: RunOptions): Promise<RunResult> {
+    for (let tries = 1; ; tries++) {
+      const r = await sockswrap(lab, args, opts);
+      if (r.status === 0 || tries === 3 || !/refused by proxy \(reply 0x01 general SOCKS server failure\)/.test(r.stderr)) return r;
+      console.log(`# Tor ended a stream with 0x01 on try ${tries}; again: ${r.stderr.trim().split('\n')[0]}`);
+    }
+  }
+
   /** Wrapped runs each holding a stream to www.tor.test's echo port; resolves once every "ready LABEL" is out. */
   async function hold(runs: string[][], labels: string[][]): Promise<{ children: ChildProcess[]; streams: Awaited<ReturnType<typeof streamsTo>> }> {
     const children = runs.map((a) => spawnSockswrap(lab, a));
@@ -156,10 +171,10 @@ describe('e2e: Tor (private network)', { skip: SKIP, timeout: 600_000 }, () => {
   });
 
   test('curl and python by name (socks5h): 8 MiB through Tor, hash-checked; the name resolved by the lab DNS via the exit', async () => {
-    const r = await sockswrap(lab, [...socks5h, '--', 'curl', '-sS', '--max-time', '120', `http://${TOR_WWW_NAME}:${HTTP_PORT}/big`], { timeoutMs: 150_000 });
+    const r = await throughTor([...socks5h, '--', 'curl', '-sS', '--max-time', '120', `http://${TOR_WWW_NAME}:${HTTP_PORT}/big`], { timeoutMs: 150_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(sha256(r.stdout), bigSha256());
-    const p = await sockswrap(lab, [...socks5h, '--', 'python3', '-c', PY_GET, `http://${TOR_WWW_NAME}:${HTTP_PORT}/big`], { timeoutMs: 150_000 });
+    const p = await throughTor([...socks5h, '--', 'python3', '-c', PY_GET, `http://${TOR_WWW_NAME}:${HTTP_PORT}/big`], { timeoutMs: 150_000 });
     assert.equal(p.status, 0, show(p));
     assert.equal(p.stdout.toString().trim(), bigSha256());
     assertNoLeaks(lab, 'curl by name');
@@ -167,21 +182,21 @@ describe('e2e: Tor (private network)', { skip: SKIP, timeout: 600_000 }, () => {
 
   test('curl and python by .onion address (socks5h), through the onion service', async () => {
     const url = `http://${tor.onion}/hello`;
-    const c = await sockswrap(lab, [...socks5h, '--', 'curl', '-sS', '--max-time', '90', url], { timeoutMs: 120_000 });
+    const c = await throughTor([...socks5h, '--', 'curl', '-sS', '--max-time', '90', url], { timeoutMs: 120_000 });
     assert.equal(c.status, 0, show(c));
     assert.equal(c.stdout.toString(), hello);
-    const p = await sockswrap(lab, [...socks5h, '--', 'python3', '-c', PY_GET, url], { timeoutMs: 120_000 });
+    const p = await throughTor([...socks5h, '--', 'python3', '-c', PY_GET, url], { timeoutMs: 120_000 });
     assert.equal(p.status, 0, show(p));
     assert.equal(p.stdout.toString().trim(), sha256(hello));
     assertNoLeaks(lab, 'onion');
   });
 
   test('--tor HOST:PORT: curl by name; $TOR_SOCKS_HOST/$TOR_SOCKS_PORT for a bare --tor', async () => {
-    const r = await sockswrap(lab, [...TOR(), '--', 'curl', '-sS', '--max-time', '90', `http://${TOR_WWW_NAME}:${HTTP_PORT}/hello`], { timeoutMs: 120_000 });
+    const r = await throughTor([...TOR(), '--', 'curl', '-sS', '--max-time', '90', `http://${TOR_WWW_NAME}:${HTTP_PORT}/hello`], { timeoutMs: 120_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout.toString(), hello);
     const env = cleanEnv({ TOR_SOCKS_HOST: tor.socksHost, TOR_SOCKS_PORT: String(tor.socksPort) });
-    const e = await sockswrap(lab, ['--tor', 'curl', '-sS', '--max-time', '90', `http://${tor.onion}/hello`], { timeoutMs: 120_000, env });
+    const e = await throughTor(['--tor', 'curl', '-sS', '--max-time', '90', `http://${tor.onion}/hello`], { timeoutMs: 120_000, env });
     assert.equal(e.status, 0, show(e));
     assert.equal(e.stdout.toString(), hello);
     assertNoLeaks(lab, '--tor');
@@ -231,7 +246,7 @@ describe('e2e: Tor (private network)', { skip: SKIP, timeout: 600_000 }, () => {
     const d = await sockswrap(lab, [...TOR(), '--', 'dig', '+short', '+tries=1', '+time=5', TOR_WWW_NAME], { timeoutMs: 60_000 });
     assert.equal(d.status, 0, show(d));
     assert.match(d.stdout.toString().trim(), /^240\.\d+\.\d+\.\d+$/);
-    const n = await sockswrap(lab, [...TOR(), '--', process.execPath, '-e', NODE_RESOLVE, TOR_WWW_NAME, String(HTTP_PORT)], { timeoutMs: 120_000 });
+    const n = await throughTor([...TOR(), '--', process.execPath, '-e', NODE_RESOLVE, TOR_WWW_NAME, String(HTTP_PORT)], { timeoutMs: 120_000 });
     assert.equal(n.status, 0, show(n));
     assert.equal(JSON.parse(n.stdout.toString()).body, hello);
     assertNoLeaks(lab, 'dns');
@@ -307,7 +322,7 @@ print(socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET, socket.SOCK_STREAM)[0]
     assert.equal(real.stdout.toString().trim(), tor.wwwIp);
     const fake = await sockswrap(lab, [...TOR(), '--', bin('python3'), '-c', PY_GAI4, TOR_WWW_NAME], { timeoutMs: 60_000 });
     assert.match(fake.stdout.toString().trim(), /^240\.\d+\.\d+\.\d+$/, show(fake));
-    const c = await sockswrap(lab, [...TOR(), '--tor-real-addresses', '--', 'curl', '-sS', '--max-time', '90', `http://${TOR_WWW_NAME}:${HTTP_PORT}/hello`], { timeoutMs: 120_000 });
+    const c = await throughTor([...TOR(), '--tor-real-addresses', '--', 'curl', '-sS', '--max-time', '90', `http://${TOR_WWW_NAME}:${HTTP_PORT}/hello`], { timeoutMs: 120_000 });
     assert.equal(c.status, 0, show(c));
     assert.equal(c.stdout.toString(), hello);
     assertNoLeaks(lab, '--tor-real-addresses');
