@@ -77,7 +77,13 @@ describe('FTP active mode through SOCKS BIND', { skip: SKIP }, () => {
   let login: Danted;
   let micro: Peer;
   let fixture: string;
-  const files = { 'small.txt': Buffer.from('hello through BIND\n'), 'big.bin': randomBytes(3 * 1024 * 1024 + 17) };
+  // big.bin is larger than every buffer between vsftpd and the program together (~20 MB: two
+  // sockets each way through danted and the agent): vsftpd cannot finish, and send its 226 on the
+  // control connection, before the program has taken the data connection. With a file the buffers
+  // hold, that 226 can come first under load, and curl, which watches the control connection while
+  // it waits, gives up (docs/bind.md, "Known limits": seen 5 times in 25 runs with 3 MB, 0 in 25
+  // with 40 MB).
+  const files = { 'small.txt': Buffer.from('hello through BIND\n'), 'big.bin': randomBytes(40 * 1024 * 1024 + 17) };
 
   standardLab({ targets: false, leaks: 'each' }, (s) => { lab = s.lab; });
   before(async () => {
@@ -101,7 +107,7 @@ describe('FTP active mode through SOCKS BIND', { skip: SKIP }, () => {
   const viaOpen = () => ['-x', `socks5://${open.host}:${open.port}`];
   const viaLogin = () => ['-x', `socks5://${LOGIN.username}:${LOGIN.password}@${login.host}:${login.port}`];
 
-  test('curl -P - (EPRT) fetches a 3 MB file through danted; sha256 matches', async () => {
+  test('curl -P - (EPRT) fetches a 40 MB file through danted; sha256 matches', async () => {
     const r = await sockswrap(lab, [...viaOpen(), '-v', '--', 'curl', '-sS', '--max-time', '60', '-P', '-', url('big.bin')]);
     assert.equal(r.status, 0, show(r));
     assert.equal(sha256(r.stdout), sha256(files['big.bin']), show(r));
