@@ -59,19 +59,21 @@ void shim_report_agent_gone(int connect_errno)
 	 * (a job put in the background, a daemon) is told why its connections fail, and what to use. */
 	if (atomic_exchange(&gone_reported, 1))
 		return;
-	if (connect_errno != 0 && connect_errno != ENOENT && connect_errno != ECONNREFUSED)
-		shim_log_fatal(connect_errno == EACCES || connect_errno == EPERM
-			       ? "cannot reach sockswrap's agent (permission denied on its socket: did the program change its user?): "
-				 "connections and lookups that would be proxied are refused"
-			       : "cannot reach sockswrap's agent (its socket refuses connections): "
-				 "connections and lookups that would be proxied are refused");
+	const char *line;
+	if (connect_errno == EACCES || connect_errno == EPERM)
+		line = "cannot reach sockswrap's agent (permission denied on its socket: did the program change its user?): "
+		       "connections and lookups that would be proxied are refused";
+	else if (connect_errno != 0 && connect_errno != ENOENT && connect_errno != ECONNREFUSED)
+		line = "cannot reach sockswrap's agent (its socket refuses connections): "
+		       "connections and lookups that would be proxied are refused";
 	else if (config.shell)
-		shim_log_fatal("this shell's agent is gone: connections that would be proxied are refused; "
-			       "run eval \"$(sockswrap on ...)\" again (fish: sockswrap on ... | source)");
+		line = "this shell's agent is gone: connections that would be proxied are refused; "
+		       "run eval \"$(sockswrap on ...)\" again (fish: sockswrap on ... | source)";
 	else
-		shim_log_fatal("this run's agent has ended (sockswrap ends with the program it started): "
-			       "connections and lookups that would be proxied are refused; "
-			       "for programs that outlive it, use shell mode: eval \"$(sockswrap on ...)\"");
+		line = "this run's agent has ended (sockswrap ends with the program it started): "
+		       "connections and lookups that would be proxied are refused; "
+		       "for programs that outlive it, use shell mode: eval \"$(sockswrap on ...)\"";
+	shim_log_fatal(line);
 }
 
 static int hex_value(char c)

@@ -9,7 +9,8 @@
  * would otherwise show up as odd failures in the wrapped program. No usable shim means the
  * program is not run at all: never unproxied.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileHead } from '../native/file-head';
 import { hostLibc } from '../native/ffi';
 import { join } from 'node:path';
 
@@ -71,15 +72,7 @@ const IDENTITY_WITHIN = 4096;
  * the identity elsewhere), so that every start does not read 160 kB.
  */
 export function readShimIdentity(file: string): ShimIdentity | undefined {
-  const head = Buffer.alloc(IDENTITY_WITHIN);
-  const fd = openSync(file, 'r');
-  let got: number;
-  try {
-    got = readSync(fd, head, 0, head.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const first = head.subarray(0, got);
+  const first = readFileHead(file, IDENTITY_WITHIN);
   const inHead = first.indexOf(IDENTITY_MARK);
   // Found with its terminating NUL inside the page, or else from the whole file.
   const bytes = inHead >= 0 && first.indexOf(0, inHead) >= 0 ? first : readFileSync(file);

@@ -5,7 +5,7 @@
  * library from Node's own dynamic loader (hostLibc, one page read), so for the moment of the
  * require the probe is answered from that; with an unknown libc ffi-rs asks as usual.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readFileHead } from './file-head';
 
 type FfiRs = typeof import('ffi-rs');
 let loaded: FfiRs | undefined;
@@ -33,13 +33,7 @@ export function ffi(): FfiRs {
 export function hostLibc(execPath = process.execPath): 'gnu' | 'musl' | 'unknown' {
   let head: Buffer;
   try {
-    const fd = openSync(execPath, 'r');
-    try {
-      head = Buffer.alloc(8192);
-      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
-    } finally {
-      closeSync(fd);
-    }
+    head = readFileHead(execPath, 8192);
   } catch {
     return 'unknown';
   }

@@ -152,10 +152,13 @@ describe('start-up snapshot: the same sockswrap, started faster', { skip: exists
   });
 
   test('NODE_UNIQUE_ID (a cluster worker\'s): sockswrap\'s node does not start as one (either start), and the program gets it as set', () => {
-    const report = ['-q', '-x', PROXY, '--', 'sh', '-c', 'echo "ran ${NODE_UNIQUE_ID-unset} ${SOCKSWRAP_NODE_UNIQUE_ID-unset}"'];
+    const script = ['sh', '-c', 'echo "ran ${NODE_UNIQUE_ID-unset} ${SOCKSWRAP_NODE_UNIQUE_ID-unset}"'];
     for (const value of ['1', '']) {
+      // The same script unwrapped: what the program must see.
+      const bare = outcome(run(script, { NODE_UNIQUE_ID: value }));
+      assert.equal(bare.stdout, `ran ${value} unset\n`);
       for (const start of [{}, { SOCKSWRAP_SNAPSHOT: '0' }]) {
-        assert.deepEqual(outcome(command(REPO, report, { NODE_UNIQUE_ID: value, ...start })), { status: 0, signal: null, stdout: `ran ${value} unset\n`, stderr: '' }, `NODE_UNIQUE_ID=${JSON.stringify(value)} ${JSON.stringify(start)}`);
+        assert.deepEqual(outcome(command(REPO, ['-q', '-x', PROXY, '--', ...script], { NODE_UNIQUE_ID: value, ...start })), bare, `NODE_UNIQUE_ID=${JSON.stringify(value)} ${JSON.stringify(start)}`);
       }
     }
   });
