@@ -5,6 +5,7 @@
 
 #include "core/agent-wire.h"
 #include "core/fd-guard.h"
+#include "core/ignored-signals.h"
 #include "core/libc.h"
 #include "core/shim-env.h"
 #include "core/shim-init.h"
@@ -25,8 +26,10 @@ void shim_init(void)
 	pthread_once(&init_once, init_everything);
 }
 
-/* Early, so the environment is read before main can change it. */
+/* Early, so the environment is read before main can change it, and the signals are as the
+ * launcher's parent left them before main installs its own handlers. */
 __attribute__((constructor)) static void shim_constructor(void)
 {
 	shim_init();
+	sw_restore_ignored_signals();
 }

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/ignored-signals.h"
 #include "core/libc.h"
 #include "core/seccomp-support.h"
 #include "core/shim-env.h"
@@ -83,6 +84,16 @@ static void forward(int sig)
 		kill(child, sig);
 }
 
+/* Ctrl-C, Ctrl-\ and a resize reach the program through its process group already when this is in
+ * its terminal's foreground one: passed on only when they were sent to this process alone. */
+static void forward_unless_terminal(int sig)
+{
+	int saved = errno;
+	if (child > 0 && !sw_in_terminal_foreground())
+		kill(child, sig);
+	errno = saved;
+}
+
 static int read_all(int fd, void *buf, size_t len)
 {
 	size_t got = 0;
@@ -125,6 +136,7 @@ int main(int argc, char **argv)
 		say("usage: sockswrap-exec PATH ARGV0 [ARGS...]", NULL);
 		return 2;
 	}
+	sw_restore_ignored_signals();
 	if (strip_shim()) {
 		/* The raw system call: with the shim loaded here, its execve hook would put the shim back
 		 * into the environment, and this would re-execute itself for ever (a shell-mode
@@ -162,13 +174,16 @@ int main(int argc, char **argv)
 	close(report[1]);
 	close(ready[0]);
 
-	struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
+	/* A signal this process started with ignored (nohup; the program has it ignored too) stays so. */
+	struct sigaction sa = { .sa_flags = SA_RESTART }, old;
 	sigemptyset(&sa.sa_mask);
-	int forwarded[] = { SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaction(forwarded[i], &sa, NULL);
-	/* Ctrl-C reaches the program through its process group already. */
-	signal(SIGINT, SIG_IGN);
+	int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGINT, SIGQUIT, SIGWINCH };
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
+		int sig = forwarded[i];
+		sa.sa_handler = sig == SIGINT || sig == SIGQUIT || sig == SIGWINCH ? forward_unless_terminal : forward;
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sig, &sa, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	int number, listener = -1;

@@ -90,8 +90,9 @@ __attribute__((constructor)) static void exec_guard_init(void)
 
 	size_t used = 0;
 	for (char **e = environ; e && *e && session_count < MAX_SESSION_VARS; e++) {
-		/* A marker that let this image leave another session is not this session's to pass on. */
-		if (!has_prefix(*e, "SOCKSWRAP_") || has_prefix(*e, "SOCKSWRAP_LEAVE="))
+		/* A marker that let this image leave another session is not this session's to pass on,
+		 * nor the launcher's ignored signals, meant for its program alone (core/ignored-signals.h). */
+		if (!has_prefix(*e, "SOCKSWRAP_") || has_prefix(*e, "SOCKSWRAP_LEAVE=") || has_prefix(*e, "SOCKSWRAP_SIGIGN="))
 			continue;
 		size_t len = strlen(*e) + 1;
 		if (used + len > sizeof session_buf)

@@ -1,13 +1,46 @@
 import { spawn } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { leaveMarker } from './leave-marker';
 import { locateShim } from './shim-locator';
 import { escapeControl } from '../log/terminal-text';
 
-/** Signals passed on to the program. SIGINT is not: Ctrl-C already reaches the whole process group. */
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'];
+/** Signals passed on to the program as they come (proxychains4's program is its own process, so
+ * every signal sent to it reaches the program: `kill -USR1` for dd's progress, say). */
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'];
+/** Signals a terminal sends its whole foreground process group (Ctrl-C, Ctrl-\, a resize): when
+ * sockswrap is in that group the program got them too, so they are passed on only otherwise. */
+const TERMINAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGWINCH'];
+
+/** Is this process in its terminal's foreground process group? (/proc/self/stat: pgrp and tpgid,
+ * counted from the last ')', since the command name may hold spaces.) */
+function inTerminalForeground(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'latin1');
+    const [, , pgrp, , , tpgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(tpgid) > 0 && tpgid === pgrp;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The signals sockswrap's own caller ignored (nohup; SIGINT for a script's background job), from
+ * SOCKSWRAP_SIGIGN: bin/sockswrap reads them from /proc before node starts, since node sets every
+ * signal back to its default, and its children's too. The program gets them ignored again (the
+ * shim, or the exec helper, reads the variable: native-shims/core/ignored-signals.h).
+ */
+function ignoredOnEntry(): { hex?: string; signals: Set<NodeJS.Signals> } {
+  const hex = process.env.SOCKSWRAP_SIGIGN;
+  const signals = new Set<NodeJS.Signals>();
+  if (hex === undefined || !/^[0-9a-f]{8,16}$/.test(hex)) return { signals };
+  const low = parseInt(hex.slice(-8), 16);
+  for (const [name, number] of Object.entries(constants.signals)) {
+    if (number >= 1 && number <= 31 && (low >>> (number - 1)) & 1) signals.add(name as NodeJS.Signals);
+  }
+  return { hex, signals };
+}
 
 export type ProgramExit = { code: number } | { signal: NodeJS.Signals };
 
@@ -46,6 +79,8 @@ export function assertShimBuilt(): void {
 export function runProgram(program: string, args: string[], agentEnv: Record<string, string>, preload: string, supervise?: Supervision, resolved?: string): Promise<ProgramExit> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SOCKSWRAP_')) env[key] = value;
+  const ignored = ignoredOnEntry();
+  if (ignored.hex !== undefined) env.SOCKSWRAP_SIGIGN = ignored.hex;
   // Moved aside by bin/sockswrap (node would have started as a cluster worker): back as it was.
   const uniqueId = process.env.SOCKSWRAP_NODE_UNIQUE_ID;
   if (uniqueId !== undefined && env.NODE_UNIQUE_ID === undefined) env.NODE_UNIQUE_ID = uniqueId;
@@ -67,12 +102,17 @@ export function runProgram(program: string, args: string[], agentEnv: Record<str
     const forward = (signal: NodeJS.Signals) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
-    const ignoreInterrupt = () => {};
-    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-    process.on('SIGINT', ignoreInterrupt);
+    const forwardUnlessTerminal = (signal: NodeJS.Signals) => {
+      if (!inTerminalForeground()) forward(signal);
+    };
+    // Ignored by the caller: ignored here too (this process must outlive a hangup under nohup), and
+    // by the program itself, so not passed on.
+    const ignore = () => {};
+    const handlers = [...FORWARDED_SIGNALS, ...TERMINAL_SIGNALS].map((signal) =>
+      [signal, ignored.signals.has(signal) ? ignore : TERMINAL_SIGNALS.includes(signal) ? forwardUnlessTerminal : forward] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
     const done = (exit: ProgramExit) => {
-      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
-      process.off('SIGINT', ignoreInterrupt);
+      for (const [signal, handler] of handlers) process.off(signal, handler);
       resolve(exit);
     };
     child.once('error', (err: NodeJS.ErrnoException) => {

@@ -91,6 +91,10 @@ function runCompletionCommand(argv: string[]): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Node opens its inspector on 127.0.0.1:9229 at a SIGUSR1 unless a listener takes the signal:
+  // any local user could then run code in this process (the proxies' passwords are in it). The
+  // launcher passes SIGUSR1 on to the program; every other mode ignores it.
+  process.on('SIGUSR1', () => {});
   // Before anything reads the environment or starts a child (extra-ca-certs.ts).
   restoreExtraCaCerts();
   if (argv[0] === 'check') return runCheckCommand(argv);

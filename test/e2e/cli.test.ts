@@ -9,7 +9,7 @@ import { cleanEnv, run, type Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { startMicrosocks, HTTP_PORT, untilLog, reEscape, type Peer } from '../helpers/peers';
 import { assertNoLeaks, takeLeaks } from '../helpers/proof';
-import { sockswrap, sockswrapArgv, spawnSockswrap, describe as show } from '../helpers/sockswrap';
+import { REPO, sockswrap, sockswrapArgv, spawnSockswrap, describe as show } from '../helpers/sockswrap';
 import { PY_SIGNAL_WAITER, PY_LOOPBACK } from '../helpers/programs';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
@@ -40,7 +40,9 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     assert.equal(kill.signal, 'SIGKILL', show(kill));
   });
 
-  for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+  // SIGINT and SIGQUIT too: sent to sockswrap alone (not from a terminal, whose Ctrl-C reaches the
+  // program itself: the pty test below). SIGUSR1 must not open Node's inspector.
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGINT', 'SIGQUIT'] as const) {
     test(`${sig} sent to sockswrap reaches the program`, async () => {
       const child = spawnSockswrap(lab, [...X, '--', bin('python3'), '-c', PY_SIGNAL_WAITER]);
       let out = '';
@@ -62,8 +64,56 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
       clearTimeout(killer);
       assert.equal(out, `ready\ngot ${sig}\n`, err);
       assert.deepEqual({ code, signal }, { code: 42, signal: null }, err);
+      assert.doesNotMatch(err, /Debugger listening/);
     });
   }
+
+  // Node sets every signal back to its default at its start and in the children it spawns, so the
+  // program lost what nohup asked for and died at the first hangup (bin/sockswrap, the command a
+  // user runs, reads the mask before node starts). Compared with the same program unwrapped.
+  test('nohup: the signals sockswrap was started with ignored stay ignored for the program (dynamic and static)', { skip: skipUnless(['busybox']) }, async () => {
+    const command = join(REPO, 'bin', 'sockswrap');
+    for (const prog of [[bin('grep'), 'SigIgn', '/proc/self/status'], [bin('busybox'), 'grep', 'SigIgn', '/proc/self/status']]) {
+      const direct = await lab.run(lab.client, ['nohup', ...prog]);
+      const wrapped = await lab.run(lab.client, ['nohup', command, ...X, '--', ...prog]);
+      assert.equal(direct.status, 0, direct.stderr);
+      assert.match(direct.stdout.toString(), /^SigIgn:\s+0*1$/m, 'nohup ignores SIGHUP');
+      assert.equal(wrapped.stdout.toString(), direct.stdout.toString(), show(wrapped));
+      assert.equal(wrapped.status, 0, show(wrapped));
+    }
+  });
+
+  test('nohup: a hangup sent to sockswrap ends neither it nor the program', async () => {
+    const prog = 'import signal, sys\nprint("ready", flush=True)\nsys.stdin.readline()\nprint("alive", flush=True)';
+    const child = lab.spawn(lab.client, ['nohup', join(REPO, 'bin', 'sockswrap'), ...X, '--', bin('python3'), '-c', prog], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
+    await new Promise<void>((res) => child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out === 'ready\n') res(); }));
+    child.kill('SIGHUP');
+    child.stdin!.end('go\n');
+    assert.deepEqual(await done, { code: 0, signal: null }, err);
+    assert.equal(out, 'ready\nalive\n', err);
+  });
+
+  // A terminal's Ctrl-C goes to its whole foreground process group, the program included: sockswrap
+  // must not pass it on a second time. The program counts its SIGINTs; a SIGUSR2 sent after the
+  // first (to sockswrap, which passes it on behind any SIGINT it would have passed) asks for the count.
+  test('Ctrl-C in a terminal reaches the program once, as unwrapped', async () => {
+    const counter = 'import signal, os\nn = 0\ndef i(s, f):\n    global n\n    n += 1\n    print("INT", n, flush=True)\n' +
+      'def u(s, f):\n    print("count", n, flush=True)\n    os._exit(0)\nsignal.signal(signal.SIGINT, i)\nsignal.signal(signal.SIGUSR2, u)\nprint("ready", flush=True)\nwhile True:\n    signal.pause()\n';
+    // The driver: the command in a new pty (its session, its foreground group), Ctrl-C typed, SIGUSR2 to the command's pid.
+    const driver = 'import os, pty, signal, sys\npid, fd = pty.fork()\nif pid == 0:\n    os.execv(sys.argv[1], sys.argv[1:])\nbuf = b""\n' +
+      'def until(s):\n    global buf\n    while s not in buf:\n        d = os.read(fd, 1024)\n        if not d: sys.exit("ended: " + repr(buf))\n        buf += d\n' +
+      'until(b"ready")\nos.write(fd, b"\\x03")\nuntil(b"INT 1")\nos.kill(pid, signal.SIGUSR2)\nuntil(b"count")\nuntil(b"\\n")\nos.waitpid(pid, 0)\nprint(buf.decode().replace("\\r", ""))\n';
+    const py = bin('python3');
+    const direct = await lab.run(lab.client, [py, '-c', driver, py, '-c', counter], { timeoutMs: 30_000 });
+    const wrapped = await lab.run(lab.client, [py, '-c', driver, ...sockswrapArgv([...X, '--', py, '-c', counter])], { timeoutMs: 30_000 });
+    const said = (r: { stdout: Buffer }) => r.stdout.toString().match(/INT \d+|count \d+/g);
+    assert.deepEqual(said(direct), ['INT 1', 'count 1'], direct.stderr);
+    assert.deepEqual(said(wrapped), said(direct), show(wrapped));
+  });
 
   test('127 when the program is not found, 126 when it cannot be executed', async () => {
     const nf = await sockswrap(lab, [...X, '--', 'no-such-program-sockswrap-e2e']);

@@ -79,8 +79,8 @@ import signal, sys, os
 def h(sig, frame):
     print("got", signal.Signals(sig).name, flush=True)
     os._exit(42)
-signal.signal(signal.SIGTERM, h)
-signal.signal(signal.SIGHUP, h)
+for name in ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGINT", "SIGQUIT"):
+    signal.signal(getattr(signal, name), h)
 print("ready", flush=True)
 while True:
     signal.pause()
