@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { fstatSync, readFileSync, symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { leaveMarker } from './leave-marker';
@@ -40,6 +40,30 @@ function ignoredOnEntry(): { hex?: string; signals: Set<NodeJS.Signals> } {
     if (number >= 1 && number <= 31 && (low >>> (number - 1)) & 1) signals.add(name as NodeJS.Signals);
   }
   return { hex, signals };
+}
+
+/** Above this, an inherited descriptor is not passed on (Node's stdio array has one entry per number). */
+const MAX_PASSED_FD = 1023;
+
+/**
+ * The program's descriptors: 0-2, and those sockswrap's caller gave it above them, each under its
+ * own number. Node marks what it inherited close-on-exec as it starts, so bin/sockswrap lists them
+ * first (SOCKSWRAP_FDS); each is passed only if still open.
+ */
+function programStdio(): Array<'inherit' | 'ignore' | number> {
+  const stdio: Array<'inherit' | 'ignore' | number> = ['inherit', 'inherit', 'inherit'];
+  for (const word of (process.env.SOCKSWRAP_FDS ?? '').split(' ')) {
+    const fd = Number(word);
+    if (!Number.isInteger(fd) || fd < 3 || fd > MAX_PASSED_FD) continue;
+    try {
+      fstatSync(fd);
+    } catch {
+      continue;
+    }
+    while (stdio.length < fd) stdio.push('ignore');
+    stdio[fd] = fd;
+  }
+  return stdio;
 }
 
 export type ProgramExit = { code: number } | { signal: NodeJS.Signals };
@@ -93,12 +117,18 @@ export function runProgram(program: string, args: string[], agentEnv: Record<str
   if (preloads) env.LD_PRELOAD = preloads;
   else delete env.LD_PRELOAD;
 
+  // As a shell says it (bash: ": command not found", 127); Node's spawn would throw.
+  if (program === '') {
+    process.stderr.write('sockswrap: : command not found\n');
+    return Promise.resolve({ code: 127 });
+  }
   return new Promise((resolve) => {
+    const stdio = programStdio();
     const child = supervise
-      ? spawn(supervise.helper, [supervise.resolved, program, ...args], { stdio: 'inherit', env, argv0: 'sockswrap-exec' })
+      ? spawn(supervise.helper, [supervise.resolved, program, ...args], { stdio, env, argv0: 'sockswrap-exec' })
       // The file the program check judged (PATH searched as the checker searched it), with the
       // command as argv[0]: not a second search, whose answer could differ.
-      : spawn(resolved ?? program, args, { stdio: 'inherit', env, argv0: program });
+      : spawn(resolved ?? program, args, { stdio, env, argv0: program });
     const forward = (signal: NodeJS.Signals) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };

@@ -97,6 +97,28 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     assert.equal(out, 'ready\nalive\n', err);
   });
 
+  // Node marks what it inherited close-on-exec as it starts: a program spawned by it got only 0-2,
+  // and `gpg --passphrase-fd 3`, a make jobserver or socket activation broke. Compared with the
+  // same command unwrapped; a static program (the exec helper) too.
+  test('descriptors above 2 that sockswrap was given reach the program under their numbers (dynamic and static)', { skip: skipUnless(['busybox']) }, async () => {
+    const command = join(REPO, 'bin', 'sockswrap');
+    const prog = 'echo three >&3; echo seven >&7; read -r line <&5; echo "five: $line"';
+    for (const [name, shell] of [['dynamic', bin('sh')], ['static', bin('busybox')]] as const) {
+      const outputs: string[] = [];
+      for (const wrap of [[], [command, ...X, '--']]) {
+        const dir = mkdtempSync(join(lab.dir, 'fds-'));
+        writeFileSync(join(dir, 'in'), 'from five\n');
+        const argv = [...wrap, ...(name === 'static' ? [shell, 'sh'] : [shell]), '-c', prog];
+        const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+        const r = await lab.run(lab.client, ['sh', '-c', `cd '${dir}' && exec 3>three 7>seven 5<in && exec ${quoted}`]);
+        assert.equal(r.status, 0, show(r));
+        outputs.push(`${r.stdout} | ${readFileSync(join(dir, 'three'), 'utf8')} | ${readFileSync(join(dir, 'seven'), 'utf8')}`);
+      }
+      assert.equal(outputs[0], 'five: from five\n | three\n | seven\n', `${name}, unwrapped`);
+      assert.equal(outputs[1], outputs[0], name);
+    }
+  });
+
   // A terminal's Ctrl-C goes to its whole foreground process group, the program included: sockswrap
   // must not pass it on a second time. The program counts its SIGINTs; a SIGUSR2 sent after the
   // first (to sockswrap, which passes it on behind any SIGINT it would have passed) asks for the count.
@@ -119,6 +141,9 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     const nf = await sockswrap(lab, [...X, '--', 'no-such-program-sockswrap-e2e']);
     assert.equal(nf.status, 127, show(nf));
     assert.equal(nf.stdout.length, 0);
+    // An empty name, as bash answers it (Node's spawn threw, with a stack trace).
+    const empty = await sockswrap(lab, [...X, '--', '']);
+    assert.deepEqual({ status: empty.status, stderr: empty.stderr }, { status: 127, stderr: 'sockswrap: : command not found\n' }, show(empty));
     const file = join(lab.dir, 'not-executable.sh');
     writeFileSync(file, '#!/bin/sh\necho should not run\n');
     chmodSync(file, 0o644);
