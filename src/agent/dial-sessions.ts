@@ -158,7 +158,7 @@ export class DialSessions {
       type: this.config.chainType,
       chainLen: this.config.chainLen,
       roundRobin: this.roundRobin,
-      onDeadHop: (_hop, cause) => this.log.error(`${session.who} ${cause.message}; skipping that hop`),
+      onDeadHop: (_hop, cause) => this.say(session, `${session.who} ${cause.message}; skipping that hop`),
     });
     let who: string | undefined;
     const session: Session = {
@@ -517,11 +517,17 @@ export class DialSessions {
     this.sessions.delete(session.id);
     clearTimeout(session.timer);
     if (err instanceof ChainError) {
-      this.log.error(`${session.who} ${err.message}`);
+      this.say(session, `${session.who} ${err.message}`);
       return doneInstruction(errnoFor(err.error.code));
     }
-    this.log.error(`${session.who}: internal error: ${err instanceof Error ? err.message : String(err)}`);
+    this.say(session, `${session.who}: internal error: ${err instanceof Error ? err.message : String(err)}`);
     return doneInstruction(E.ECONNABORTED);
+  }
+
+  /** A failure's line, unless the session is a template's sample: no program made that connect (a
+   * socks4 hop refuses the IPv6 sample at once, and said so at every run). */
+  private say(session: Session, line: string): void {
+    if (session.requester !== TEMPLATE_SAMPLER) this.log.error(line);
   }
 
 }

@@ -166,6 +166,17 @@ describe('dial templates: first connects to new destinations ask the agent nothi
     assertNoLeaks(lab);
   });
 
+  // The templates' sample destinations (an IPv6 one among them) are no program's: a socks4 hop,
+  // which carries only IPv4, refused the sample and its line was printed at every run.
+  test('socks4 (danted): IPv4 destinations echo, and no line names a destination the program never connected to', async () => {
+    const conf = confOf('four.conf', ['strict_chain', '[ProxyList]', `socks4 ${danted.host} ${danted.port}`]);
+    const dests = [v4(0), v4(1), v4(2)];
+    const r = await sockswrap(lab, ['-f', conf, '--', py, '-c', PY_EACH, JSON.stringify(dests)]);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(r.stdout.toString().trim().split('\n'), dests.map(([h, p]) => `echo ${h} ${p}`), show(r));
+    assert.equal(r.stderr.split('\n').filter((l) => /\[sockswrap\]/.test(l) && !/resolved locally|remote DNS/.test(l)).join('\n'), '', show(r));
+  });
+
   test('a 2-hop chain (danted > danted) and an HTTP CONNECT proxy (tinyproxy): new destinations with the agent stopped', async () => {
     const two = confOf('two.conf', ['strict_chain', '[ProxyList]', `socks5 ${danted.host} ${danted.port}`, `socks5 ${inner.innerHost} ${inner.port}`]);
     const firstTwo = Array.from({ length: 10 }, (_, i) => v4(140 + i));
