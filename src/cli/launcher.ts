@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { fstatSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync, symlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { leaveMarker } from './leave-marker';
@@ -148,7 +148,10 @@ export function runProgram(program: string, args: string[], agentEnv: Record<str
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (child.pid !== undefined) return; // spawned; 'exit' follows
       const missing = err.code === 'ENOENT';
-      process.stderr.write(`sockswrap: ${escapeControl(program)}: ${missing ? 'command not found' : `cannot execute: ${err.code ?? err.message}`}\n`);
+      // ENOENT for a file that is there: its #! interpreter (or ELF loader) is not (bash's words).
+      const why = !missing ? `cannot execute: ${err.code ?? err.message}`
+        : existsSync(resolved ?? (program.includes('/') ? program : '')) ? 'cannot execute: required file not found (its #! interpreter or ELF loader is missing)' : 'command not found';
+      process.stderr.write(`sockswrap: ${escapeControl(program)}: ${why}\n`);
       done({ code: missing ? 127 : 126 });
     });
     child.once('exit', (code, signal) => done(signal ? { signal } : { code: code ?? 1 }));

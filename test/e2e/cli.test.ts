@@ -141,6 +141,13 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     const nf = await sockswrap(lab, [...X, '--', 'no-such-program-sockswrap-e2e']);
     assert.equal(nf.status, 127, show(nf));
     assert.equal(nf.stdout.length, 0);
+    // A script whose #! interpreter is missing: bash's 127 and its words, not "not found".
+    const script = join(lab.dir, 'bad-interpreter.sh');
+    writeFileSync(script, '#!/nonexistent/interpreter\necho should not run\n');
+    chmodSync(script, 0o755);
+    const bad = await sockswrap(lab, [...X, '--', script]);
+    assert.equal(bad.status, 127, show(bad));
+    assert.match(bad.stderr, /bad-interpreter\.sh: cannot execute: required file not found/, show(bad));
     // An empty name, as bash answers it (Node's spawn threw, with a stack trace).
     const empty = await sockswrap(lab, [...X, '--', '']);
     assert.deepEqual({ status: empty.status, stderr: empty.stderr }, { status: 127, stderr: 'sockswrap: : command not found\n' }, show(empty));
