@@ -266,14 +266,16 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 			int fd = hidden[k].fd;
 			int fired = result > 0 && (FD_ISSET(fd, r) || FD_ISSET(fd, w) || FD_ISSET(fd, e));
 			short revents = fired && sw_async_learn(fd, 0) != -1 ? revents_now(fd, hidden[k].events) : 0;
+			/* Only in the sets the program put it in: a failure is readable and writable, but a
+			 * program that asked for one must not find it in the other (select's count too). */
 			if (rd) {
-				if (revents & (POLLIN | POLLHUP | POLLERR))
+				if ((hidden[k].events & POLLIN) && (revents & (POLLIN | POLLHUP | POLLERR)))
 					FD_SET(fd, rd);
 				else
 					FD_CLR(fd, rd);
 			}
 			if (wr) {
-				if (revents & (POLLOUT | POLLERR))
+				if ((hidden[k].events & POLLOUT) && (revents & (POLLOUT | POLLERR)))
 					FD_SET(fd, wr);
 				else
 					FD_CLR(fd, wr);

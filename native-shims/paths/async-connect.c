@@ -34,7 +34,9 @@
  * readiness hooks hide writability, sends say EAGAIN). FAILED: the relay reset the socket, which
  * now holds the kernel's ECONNRESET where a direct connect would hold the chain's errno: the next
  * call that reports it reports async_errno instead. BUSY: a thread is learning the verdict. */
-enum { ASYNC_IDLE = 0, ASYNC_PENDING = 1, ASYNC_BUSY = 2, ASYNC_FAILED = 3 };
+enum { ASYNC_IDLE = 0, ASYNC_PENDING = 1, ASYNC_BUSY = 2, ASYNC_FAILED = 3, ASYNC_ABORTED = 4 };
+/* ABORTED: the failure was reported (SO_ERROR, a send): the kernel's next connect() on such a
+ * socket says ECONNABORTED, once, and only then starts a new connect. */
 
 /* The fd table's async_state != 0 is the whole cost of an I/O hook on any other descriptor. The
  * port identifies the socket: a pending fd the program closed and whose number came back as
@@ -134,7 +136,7 @@ void sw_async_forget(int fd)
 }
 
 /* Another thread is advancing this fd's handshake: in progress, for a call that must not wait. */
-#define ASYNC_ELSEWHERE 4
+#define ASYNC_ELSEWHERE 0xff   /* not a state: async_claim only */
 
 /* Takes a PENDING entry for this thread; another thread learning the same verdict is waited out
  * (unless patient is 0: ASYNC_ELSEWHERE). Returns the state found when it is not PENDING (IDLE or
@@ -468,7 +470,7 @@ int sw_async_failed_errno(int fd, int err)
 	if (err != ECONNRESET && err != ENOTCONN && err != EPIPE && err != 0)
 		return err;
 	uint8_t expected = ASYNC_FAILED;
-	if (!atomic_compare_exchange_strong(&e->async_state, &expected, ASYNC_IDLE))
+	if (!atomic_compare_exchange_strong(&e->async_state, &expected, ASYNC_ABORTED))
 		return err;
 	return atomic_load(&e->async_errno);
 }
@@ -488,6 +490,17 @@ int sw_async_before_io(int fd, int nonblocking_call)
  * connected, which sends nothing) or failed (its errno, once; the socket is unconnected after). */
 int sw_async_connect_again(int fd)
 {
+	struct sw_fd *e = sw_fd_peek(fd);
+	if (e && atomic_load(&e->async_state) == ASYNC_ABORTED) {
+		uint8_t aborted = ASYNC_ABORTED;
+		int ours = same_relayed_socket(fd, e);
+		if (!atomic_compare_exchange_strong(&e->async_state, &aborted, ASYNC_IDLE) || !ours)
+			return SW_CONNECT_NOT_OURS;
+		if (sw_is_connected(fd))
+			sw_disconnect(fd);
+		errno = ECONNABORTED;
+		return -1;
+	}
 	int domain = AF_INET;
 	sw_int_option(fd, SOL_SOCKET, SO_DOMAIN, &domain);
 	int verdict = sw_async_learn(fd, !sw_fd_is_nonblocking(fd));
@@ -507,6 +520,11 @@ int sw_async_connect_again(int fd)
 		return real.connect(fd, (struct sockaddr *)&relay, relay_len);
 	}
 	int err = sw_async_failed_errno(fd, 0);
+	/* Reported by this connect: the socket is unconnected, and the next connect a new one. */
+	if (e) {
+		uint8_t aborted = ASYNC_ABORTED;
+		atomic_compare_exchange_strong(&e->async_state, &aborted, ASYNC_IDLE);
+	}
 	int pending;
 	sw_int_option(fd, SOL_SOCKET, SO_ERROR, &pending);
 	sw_disconnect(fd);

@@ -52,6 +52,11 @@ static int dial(int fd, int domain, const struct wire_addr *proxy, uint32_t ms)
 				if (real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
 					err = errno;
 			}
+			/* Connected, but the socket stays "connecting" until connect() is called again:
+			 * the program's next connect() would return 0 once instead of EISCONN, as after
+			 * a blocking connect. This call settles it (0 when established). */
+			if (err == 0)
+				real.connect(fd, (struct sockaddr *)&sa, sa_len);
 		}
 	}
 	int saved = errno;

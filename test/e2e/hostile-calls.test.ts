@@ -9,9 +9,9 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Lab } from '../helpers/net-lab';
+import { cleanEnv, type Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
-import { ECHO_PORT, type Danted } from '../helpers/peers';
+import { CLOSED_PORT, ECHO_PORT, type Danted } from '../helpers/peers';
 import { sockswrap, REPO, describe as show } from '../helpers/sockswrap';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
@@ -92,6 +92,45 @@ describe('e2e hostile calls', { skip: SKIP }, () => {
     ].join('\n');
     const py = await sockswrap(lab, [...X, '--', bin('python3'), '-c', script], { timeoutMs: 30_000 });
     assert.equal(py.stdout.toString(), '[Errno 93] Protocol not supported\n'.repeat(2), show(py));
+  });
+
+  // The kernel's state after a connect: a blocking one that succeeded answers EISCONN (the dial path
+  // connects non-blocking, and the socket stayed "connecting": 0 once); a failure the program read
+  // with SO_ERROR answers ECONNABORTED once, and the socket stays readable and writable.
+  test('connect() again after one ended: EISCONN, ECONNABORTED once, the same readiness, wrapped as unwrapped', async () => {
+    const prog = [
+      'import socket, select, sys, errno',
+      'host, echo, closed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])',
+      'def E(f):',
+      '    try:',
+      '        f()',
+      '        return "ok"',
+      '    except OSError as e:',
+      '        return errno.errorcode[e.errno]',
+      's = socket.socket()',
+      'print("blocking", E(lambda: s.connect((host, echo))))',
+      'print("again", E(lambda: s.connect((host, echo))))',
+      'print("elsewhere", E(lambda: s.connect((host, closed))))',
+      's.close()',
+      's = socket.socket()',
+      's.setblocking(False)',
+      'print("non-blocking, refused", E(lambda: s.connect((host, closed))))',
+      'p = select.poll()',
+      'p.register(s, select.POLLIN | select.POLLOUT)',
+      'print("ready", [ev for _, ev in p.poll(10000)])',
+      'print("SO_ERROR", errno.errorcode.get(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)))',
+      'print("ready after", [ev for _, ev in p.poll(2000)])',
+      'print("again", E(lambda: s.connect((host, closed))))',
+      'print("send", E(lambda: s.send(b"x")))',
+    ].join('\n');
+    const argv = [bin('python3'), '-c', prog, lab.targetIp4, String(ECHO_PORT), String(CLOSED_PORT)];
+    const plain = await lab.run(lab.proxy, argv, { timeoutMs: 30_000 });
+    assert.equal(plain.status, 0, show(plain));
+    assert.match(plain.stdout.toString(), /^again EISCONN\n[^]*^again ECONNABORTED$/m, show(plain));
+    for (const env of [{}, { SOCKSWRAP_ASYNC_DIAL: '0' }]) {
+      const wrapped = await sockswrap(lab, [...X, '--', ...argv], { timeoutMs: 60_000, env: cleanEnv(env) });
+      assert.equal(wrapped.stdout.toString(), plain.stdout.toString(), `${JSON.stringify(env)} ${show(wrapped)}`);
+    }
   });
 
   test('connect, sendto, sendmsg, sendmmsg and getpeername with bad pointers: the kernel\'s errno, wrapped as unwrapped', async () => {
