@@ -73,24 +73,6 @@ static void *decide(void *handle, const char *name, const char *version, const v
 	return found;
 }
 
-/* A tail call keeps the caller's return address for glibc. clang can be told to; GCC makes one
- * at -O2 for a return of a call with the same arguments and no address-taken locals, which is
- * all these two functions are (test/e2e/hostile-calls.test.ts checks RTLD_NEXT from a second
- * preload library). */
-#if defined(__has_attribute)
-#if __has_attribute(musttail)
-#define SW_MUSTTAIL __attribute__((musttail))
-#endif
-#endif
-#ifndef SW_MUSTTAIL
-#define SW_MUSTTAIL
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#define SW_SIBCALLS __attribute__((optimize("optimize-sibling-calls")))
-#else
-#define SW_SIBCALLS
-#endif
-
 SHIM_EXPORT SW_SIBCALLS void *dlsym(void *handle, const char *name)
 {
 	void *answer = decide(handle, name, NULL, __builtin_return_address(0));

@@ -13,6 +13,7 @@ import { cleanEnv, type Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { CLOSED_PORT, ECHO_PORT, type Danted } from '../helpers/peers';
 import { sockswrap, REPO, describe as show } from '../helpers/sockswrap';
+import { assertNoLeaks } from '../helpers/proof';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
 const SKIP = skipUnless(['ip', 'nft', 'danted', 'python3', 'sh'], { root: true });
@@ -43,6 +44,42 @@ describe('e2e hostile calls', { skip: SKIP }, () => {
       'libc-dlsym ok', 'libc-dlvsym ok', '__connect ok', 'libc-dlsym-__connect ok', 'libc-dlsym-of-dlsym ok', 'rtld-next ok', 'resolve ok=6 of 6', '',
     ].join('\n'), show(r));
     assert.equal(r.status, 0, show(r));
+  });
+
+  // RTLD_DEEPBIND binds a library to libc before the global scope, where the shim is: its connects
+  // and lookups went direct (PHP opens every extension so). The shim drops the flag, in a tail call
+  // so that glibc still sees the program as dlopen's caller (a bare name is searched in its RUNPATH).
+  test('a library opened with RTLD_DEEPBIND: its connect and its name lookup are proxied; a bare name is still found in the program\'s RUNPATH', async () => {
+    const dir = join(lab.dir, 'deepbind');
+    const libDir = join(dir, 'lib');
+    spawnSync('mkdir', ['-p', libDir]);
+    compile(join(libDir, 'libsockswrap-dial.so'), 'dlopen-deepbind.c', ['-DDIAL_LIBRARY', '-shared', '-fPIC']);
+    const prog = join(dir, 'dlopen-deepbind');
+    compile(prog, 'dlopen-deepbind.c', ['-Wl,-rpath,$ORIGIN/lib', '-Wl,--enable-new-dtags']);
+    const lib = join(libDir, 'libsockswrap-dial.so');
+    // Unwrapped where the target is reachable: what each run must print.
+    for (const [file, mode] of [[lib, 'deep'], ['libsockswrap-dial.so', 'deep'], ['libsockswrap-dial.so', 'plain']]) {
+      const plain = await lab.run(lab.proxy, [prog, file, mode, lab.targetIp4, String(ECHO_PORT)], { timeoutMs: 30_000 });
+      assert.equal(plain.stdout.toString(), 'echo ok\n', show(plain));
+      const wrapped = await sockswrap(lab, [...X, '--', prog, file, mode, lab.targetIp4, String(ECHO_PORT)], { timeoutMs: 60_000 });
+      assert.equal(wrapped.stdout.toString(), plain.stdout.toString(), `${file} ${mode}: ${show(wrapped)}`);
+      assert.equal(wrapped.status, 0, show(wrapped));
+    }
+    // By a name only the proxy resolves: the library's getaddrinfo is the shim's too (no query leaves).
+    const named = await sockswrap(lab, ['-x', `socks5h://${danted.host}:${danted.port}`, '--', prog, lib, 'deep', 'target.test', String(ECHO_PORT)], { timeoutMs: 60_000 });
+    assert.equal(named.stdout.toString(), 'echo ok\n', show(named));
+    assertNoLeaks(lab);
+  });
+
+  test('php: the sockets extension (opened with RTLD_DEEPBIND) connects through the proxy, as unwrapped', { skip: skipUnless(['php']) }, async () => {
+    const code = `$s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP); if (!@socket_connect($s, $argv[1], (int)$argv[2])) { echo socket_strerror(socket_last_error($s)), "\\n"; exit(1); } socket_write($s, "php\\n"); echo socket_read($s, 16);`;
+    const argv = [bin('php'), '-r', code, lab.targetIp4, String(ECHO_PORT)];
+    const plain = await lab.run(lab.proxy, argv, { timeoutMs: 30_000 });
+    assert.equal(plain.stdout.toString(), 'php\n', show(plain));
+    const wrapped = await sockswrap(lab, [...X, '--', ...argv], { timeoutMs: 60_000 });
+    assert.equal(wrapped.stdout.toString(), plain.stdout.toString(), show(wrapped));
+    assert.equal(wrapped.status, 0, show(wrapped));
+    assertNoLeaks(lab);
   });
 
   test('python ctypes: CDLL("libc.so.6").connect is proxied', async () => {
