@@ -126,9 +126,9 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     const counter = 'import signal, os\nn = 0\ndef i(s, f):\n    global n\n    n += 1\n    print("INT", n, flush=True)\n' +
       'def u(s, f):\n    print("count", n, flush=True)\n    os._exit(0)\nsignal.signal(signal.SIGINT, i)\nsignal.signal(signal.SIGUSR2, u)\nprint("ready", flush=True)\nwhile True:\n    signal.pause()\n';
     // The driver: the command in a new pty (its session, its foreground group), Ctrl-C typed, SIGUSR2 to the command's pid.
-    const driver = 'import os, pty, signal, sys\npid, fd = pty.fork()\nif pid == 0:\n    os.execv(sys.argv[1], sys.argv[1:])\nbuf = b""\n' +
-      'def until(s):\n    global buf\n    while s not in buf:\n        d = os.read(fd, 1024)\n        if not d: sys.exit("ended: " + repr(buf))\n        buf += d\n' +
-      'until(b"ready")\nos.write(fd, b"\\x03")\nuntil(b"INT 1")\nos.kill(pid, signal.SIGUSR2)\nuntil(b"count")\nuntil(b"\\n")\nos.waitpid(pid, 0)\nprint(buf.decode().replace("\\r", ""))\n';
+    const driver = 'import os, pty, re, signal, sys\npid, fd = pty.fork()\nif pid == 0:\n    os.execv(sys.argv[1], sys.argv[1:])\nbuf = b""\n' +
+      'def until(pattern):\n    global buf\n    while not re.search(pattern, buf):\n        d = os.read(fd, 1024)\n        if not d: sys.exit("ended: " + repr(buf))\n        buf += d\n' +
+      'until(rb"ready")\nos.write(fd, b"\\x03")\nuntil(rb"INT 1")\nos.kill(pid, signal.SIGUSR2)\nuntil(rb"count \\d+\\r?\\n")\nos.waitpid(pid, 0)\nprint(buf.decode().replace("\\r", ""))\n';
     const py = bin('python3');
     const direct = await lab.run(lab.client, [py, '-c', driver, py, '-c', counter], { timeoutMs: 30_000 });
     const wrapped = await lab.run(lab.client, [py, '-c', driver, ...sockswrapArgv([...X, '--', py, '-c', counter])], { timeoutMs: 30_000 });
