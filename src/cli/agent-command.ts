@@ -161,6 +161,7 @@ export async function runAgentCommand(argv: string[]): Promise<void> {
   // memory stays flat over days of connections.
   setTimeout(() => (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1'), 50).unref();
   for (const notice of config.notices ?? []) log.error(notice);
+  for (const detail of config.details ?? []) log.info(detail);
   if (daemon) {
     say({ ready: record });
     process.disconnect?.();

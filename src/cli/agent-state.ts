@@ -61,7 +61,7 @@ export function agentDir(state: string, key: string): string {
  * they count (the last only when 0, so that the default's key stays what it was).
  */
 export function agentKey(config: SockswrapConfig, env: NodeJS.ProcessEnv = process.env): string {
-  const { source: _source, notices: _notices, origin: _origin, proxies, ...rest } = config;
+  const { source: _source, notices: _notices, details: _details, origin: _origin, proxies, ...rest } = config;
   const hops = proxies.map((p) => (p.isolation ? { ...p, username: undefined, password: undefined } : p));
   const canonical = canonicalJson({ ...rest, proxies: hops, dial: env.SOCKSWRAP_DIAL === '0', standing: env.SOCKSWRAP_STANDING !== '0', ...(env.SOCKSWRAP_TEMPLATES === '0' ? { templates: false } : {}), ...(env.SOCKSWRAP_ASYNC_DIAL === '0' ? { asyncDial: false } : {}) });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);

@@ -46,14 +46,14 @@ export function addConfigOptions(command: Command): Command {
 }
 
 /** The configuration the options resolve to. Throws ConfigError (exit 2 for the caller). */
-export function configFromOptions(opts: ConfigCliOptions): SockswrapConfig {
+export function configFromOptions(opts: ConfigCliOptions, env: NodeJS.ProcessEnv = process.env): SockswrapConfig {
   let loaded;
   if (opts.tor !== undefined) {
     const others = [opts.proxy.length > 0 ? '-x' : '', opts.proxyFile !== undefined ? '--proxy-file' : '', opts.config !== undefined ? '-f' : ''].filter(Boolean);
     if (others.length > 0) throw new ConfigError(`--tor is the whole chain: give it without ${others.join(' and ')} (to use Tor as one hop of a chain, mark its [ProxyList] line with tor_proxy HOST:PORT)`);
     loaded = torConfig(opts.tor === true ? '' : opts.tor);
   } else {
-    loaded = loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile });
+    loaded = loadConfig({ proxyUrls: opts.proxy, configFile: opts.config, proxyFile: opts.proxyFile }, env);
   }
   const config = applyChainOptions(applyTorIsolation(loaded, opts.isolate, opts.isolate !== undefined), opts);
   if (opts.torRealAddresses) {
@@ -62,5 +62,14 @@ export function configFromOptions(opts: ConfigCliOptions): SockswrapConfig {
   }
   if (opts.dnsServer) config.dnsServer = opts.dnsServer;
   if (opts.bind === false) config.noBind = true;
+  if (quietFromEnv(env)) config.quiet = true;
   return config;
+}
+
+/**
+ * PROXYCHAINS_QUIET_MODE, which proxychains4 -q sets for its library: quiet when its first
+ * character is "1" ("1", "10"; not "0", "yes" or " 1"), the test libproxychains.c makes.
+ */
+export function quietFromEnv(env: NodeJS.ProcessEnv): boolean {
+  return env.PROXYCHAINS_QUIET_MODE?.startsWith('1') === true;
 }

@@ -1,4 +1,5 @@
 import { homedir, networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
 import type { SockswrapConfig } from '../config/config-types';
 import { ConfigError } from '../config/config-error';
 import { configFromProxyUrls } from '../config/proxy-url';
@@ -34,7 +35,8 @@ export function loadConfig(choice: ConfigChoice, env: NodeJS.ProcessEnv = proces
   // The file parser and the search path are loaded only when a file is used: -x runs start faster.
   const { findConfigFile } = require('../config/config-search') as typeof import('../config/config-search');
   const { parseProxychainsConf } = require('../config/proxychains-conf') as typeof import('../config/proxychains-conf');
-  const file = findConfigFile({ explicit: choice.configFile, env, cwd: process.cwd(), home: homedir() });
+  const cwd = process.cwd();
+  const file = findConfigFile({ explicit: choice.configFile, env, cwd, home: homedir() });
   if (file === undefined) {
     throw new ConfigError(
       `no proxy configured: give -x socks5h://HOST:PORT, --proxy-file FILE or -f FILE, or set $${PROXY_ENV} ` +
@@ -42,7 +44,12 @@ export function loadConfig(choice: ConfigChoice, env: NodeJS.ProcessEnv = proces
         '/etc/proxychains4.conf, /etc/proxychains.conf)',
     );
   }
-  return parseProxychainsConf(readConfigFile(file), file, { machineAddresses: machineIPv4Addresses() });
+  const config = parseProxychainsConf(readConfigFile(file), file, { machineAddresses: machineIPv4Addresses() });
+  // As proxychains4's "config file found: PATH", but only with -v: which of the candidates it was.
+  const variable = ['SOCKSWRAP_CONF', 'PROXYCHAINS_CONF_FILE'].find((name) => env[name] && resolve(cwd, env[name]) === file);
+  const how = choice.configFile !== undefined ? 'given with -f' : variable !== undefined ? `from $${variable}` : 'found on the search path';
+  config.details = [...(config.details ?? []), `config file: ${file} (${how})`];
+  return config;
 }
 
 /**

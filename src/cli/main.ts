@@ -133,6 +133,7 @@ export async function main(argv: string[]): Promise<void> {
   const log = new StderrLogger(verbosity);
   // Once per run, from the launcher only: remote DNS off, a doubtful URL (docs/fake-dns.md).
   for (const notice of config.notices ?? []) log.error(notice);
+  for (const detail of config.details ?? []) log.info(detail);
 
   let gate: Gate = { env: {} };
   let agent: Agent | undefined;

@@ -69,6 +69,8 @@ export interface SockswrapConfig {
    * issue 11), a URL that probably does not say what was meant. Absent: none.
    */
   notices?: string[];
+  /** Lines to tell the user once at start with -v only: which config file was read. Absent: none. */
+  details?: string[];
   /** Lines of the file where the chain settings were written, for errors found later (chain_len). */
   origin?: { chain?: number; chainLen?: number; proxyList?: number };
 

@@ -24,6 +24,8 @@ const SCHEMES: ReadonlyMap<string, SchemeInfo> = new Map<string, SchemeInfo>([
 ]);
 
 const SCHEME_LIST = 'socks5, socks5h, socks4, socks4a, http or https';
+/** RFC 1929, §2: what a SOCKS5 login may be, for messages that refuse one. */
+const SOCKS5_CREDENTIALS_RULE = 'SOCKS5 login (RFC 1929) needs a user name and a password of 1-255 bytes each';
 
 export interface ParsedProxyUrl {
   proxy: ProxySpec;
@@ -86,9 +88,14 @@ export function parseProxyUrlDetailed(url: string, opts: { requirePort?: boolean
     if (rawUser === '') fail('empty username before "@"');
     // SOCKS5 (RFC 1929) and HTTP Basic send a user name only with a password: "user@" alone
     // would be sent with an empty one and fail at every connection. SOCKS4 carries a user id alone.
-    if (rawPass === undefined && (info.type === 'socks5' || info.type === 'http' || info.type === 'https')) {
-      fail(`user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)`);
+    // RFC 1929 allows no empty password either (1-255 bytes each); HTTP Basic does.
+    if (rawPass === undefined && info.type === 'socks5') {
+      fail(`user name without a password before "@" (expected USER:PASSWORD@; ${SOCKS5_CREDENTIALS_RULE})`);
     }
+    if (rawPass === undefined && (info.type === 'http' || info.type === 'https')) {
+      fail('user name without a password before "@" (expected USER:PASSWORD@, or USER:@ for an empty password)');
+    }
+    if (rawPass === '' && info.type === 'socks5') fail(`empty password after "USER:" (${SOCKS5_CREDENTIALS_RULE})`);
     username = decode(rawUser, 'username', fail);
     if (rawPass !== undefined) password = decode(rawPass, 'password', fail);
     // "socks5h://1.2.3.4:1080@evil" is user "1.2.3.4", password "1080", proxy evil:1080:

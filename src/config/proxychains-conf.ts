@@ -176,14 +176,12 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
     if (i === 0) line = line.replace(/^\uFEFF/, ''); // editors on Windows add a BOM
     line = line.trim(); // also drops the \r of CRLF
     if (line === '' || line.startsWith('#')) continue;
-    // A '#' after whitespace starts a comment; one inside a token (a password) does not.
-    line = line.replace(/\s+#.*$/, '');
-    const words = line.split(/\s+/);
-    const keyword = words[0]!;
-    const args = words.slice(1);
 
     if (inList) {
-      if (keyword === '[ProxyList]') fail('duplicate [ProxyList]');
+      // Words as proxychains-ng reads them (sscanf "%s %s %d %s %s"): a '#' in or at the start of
+      // the user name or password is data; parseProxyLine says where a comment may follow.
+      const words = line.split(/\s+/);
+      if (words[0] === '[ProxyList]') fail('duplicate [ProxyList]');
       const directive = directiveName(line);
       if (directive !== undefined) {
         fail(`${directive} after [ProxyList] (directives must come before the proxy list, which comes last)`);
@@ -192,6 +190,12 @@ export function parseProxychainsConfUnchecked(text: string, file: string): Parse
       lines.proxies.push(lineNo);
       continue;
     }
+
+    // Before [ProxyList], a '#' after whitespace starts a comment; one inside a word does not.
+    line = line.replace(/\s+#.*$/, '');
+    const words = line.split(/\s+/);
+    const keyword = words[0]!;
+    const args = words.slice(1);
 
     if (keyword === '[ProxyList]') {
       noArgs(keyword, args, fail);
@@ -377,9 +381,16 @@ function exactArgs(keyword: string, args: string[], n: number, usage: string, fa
   return args;
 }
 
-function parseProxyLine(words: string[], fail: (m: string) => never, warn: (m: string) => void): ProxySpec {
-  const [keyword] = words;
+/**
+ * TYPE HOST PORT [USER PASS] or a URL. The words after the port are the user name and password
+ * whatever they start with, as in proxychains-ng: "# tor" there is user "#", password "tor" (with
+ * a notice), never a comment that would drop credentials. A comment may follow the password or
+ * the URL, where proxychains-ng ignores what is left of the line (docs/architecture.md).
+ */
+function parseProxyLine(allWords: string[], fail: (m: string) => never, warn: (m: string) => void): ProxySpec {
+  const [keyword] = allWords;
   if (keyword!.includes('://')) {
+    const words = uptoComment(allWords, 1);
     if (words.length > 1) fail(`extra argument "${words[1]}" after the proxy URL`);
     try {
       const { proxy, scheme, warning } = parseProxyUrlDetailed(keyword!, { requirePort: true });
@@ -396,8 +407,14 @@ function parseProxyLine(words: string[], fail: (m: string) => never, warn: (m: s
   if (!PROXY_TYPES.has(keyword!)) fail(`unknown proxy type "${keyword}" (expected ${PROXY_TYPES_TEXT})`);
   const type = keyword as ProxyType;
   const usage = `(expected ${PROXY_LINE_USAGE})`;
+  // After a "#" user name the line was a comment to its writer: what follows the password is
+  // ignored, as proxychains-ng ignores it, so "socks5 HOST PORT # any words" runs as it did there.
+  const words = allWords[3]?.startsWith('#') ? allWords.slice(0, 5) : uptoComment(allWords, 5);
   if (words.length === 1) fail(`missing host and port in proxy line ${usage}`);
   if (words.length === 2) fail(`missing port in proxy line ${usage}`);
+  // proxychains-ng has no comment after the port: it would send the comment as a user name.
+  const notComment = '(a "#" after the port is not a comment: proxychains-ng reads it as the user name too; put comments on a line of their own)';
+  if (words.length === 4 && words[3]!.startsWith('#')) fail(`missing password after the user name "${words[3]}" in proxy line ${notComment}`);
   if (words.length === 4) fail(`missing password after the user name in proxy line ${usage}`);
   if (words.length > 5) fail(`extra argument "${words[5]}" in proxy line ${usage}`);
 
@@ -413,8 +430,15 @@ function parseProxyLine(words: string[], fail: (m: string) => never, warn: (m: s
     if (type === 'socks5' && (socks5CredentialTooLong(proxy.username) || socks5CredentialTooLong(proxy.password))) {
       fail('user name or password longer than 255 bytes in proxy line (the SOCKS5 limit)');
     }
+    if (proxy.username.startsWith('#')) warn(`user name "${proxy.username}" starts with "#": it is sent to the proxy as the user name ${notComment}`);
   }
   return proxy;
+}
+
+/** The words before a comment: one starting with '#' at index `from` or later ends the line. */
+function uptoComment(words: string[], from: number): string[] {
+  const hash = words.findIndex((w, i) => i >= from && w.startsWith('#'));
+  return hash < 0 ? words : words.slice(0, hash);
 }
 
 /**

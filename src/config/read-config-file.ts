@@ -19,8 +19,7 @@ export function readConfigFile(file: string, what = 'config file'): string {
     // O_NONBLOCK: opening a fifo must not wait for a writer (it is refused below anyway).
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`);
+    throw new ConfigError(`cannot read ${what} ${file}: ${errnoText(err)}`);
   }
   try {
     const st = fstatSync(fd);
@@ -34,7 +33,7 @@ export function readConfigFile(file: string, what = 'config file'): string {
       try {
         n = readSync(fd, buf, length, buf.length - length, null);
       } catch (err) {
-        throw new ConfigError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        throw new ConfigError(`cannot read ${what} ${file}: ${errnoText(err)}`);
       }
       if (n === 0) break;
       length += n;
@@ -44,6 +43,29 @@ export function readConfigFile(file: string, what = 'config file'): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Why a file could not be read, in words ("permission denied"), not an errno name alone. */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied (check the permissions of the file and of the directories on its path)',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a part of the path before the file name is not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EISDIR: 'a directory, not a regular file',
+  EIO: 'input/output error',
+};
+
+export function errnoText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const known = e.code !== undefined ? ERRNO_TEXT[e.code] : undefined;
+  if (known !== undefined) return known;
+  // Any other code: the system's description Node put in the message ("EROFS: read-only file
+  // system, open '/x'"), with the code kept after it for searching.
+  const m = /^[A-Z0-9_]+: ([^,]+),/.exec(e.message ?? '');
+  if (m && e.code !== undefined) return `${m[1]} (${e.code})`;
+  return e.code ?? String(err);
 }
 
 function tooLarge(what: string, file: string): ConfigError {

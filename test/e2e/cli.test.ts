@@ -2,10 +2,11 @@
 // stdout untouched, arguments passed through, fail-closed when the proxy is down, loopback direct.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cleanEnv, run, type Lab } from '../helpers/net-lab';
+import { cleanEnv, run, type Lab, type RunOptions } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { startMicrosocks, HTTP_PORT, untilLog, reEscape, type Peer } from '../helpers/peers';
 import { assertNoLeaks, takeLeaks } from '../helpers/proof';
@@ -204,17 +205,85 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     }
   });
 
+  // proxychains4 prints "config file found: PATH"; nothing said which file of the search path was read.
+  test('-v names the config file read and how it was chosen; without -v nothing', async () => {
+    const conf = `strict_chain\nproxy_dns\n[ProxyList]\nsocks5 ${micro.host} ${micro.port}\n`;
+    const given = join(lab.dir, 'given.conf');
+    writeFileSync(given, conf);
+    const cwd = mkdtempSync(join(lab.dir, 'cwd-'));
+    writeFileSync(join(cwd, 'proxychains.conf'), conf);
+    const cases: [string[], RunOptions, string][] = [
+      [['-f', given], {}, `[sockswrap] config file: ${given} (given with -f)`],
+      [[], { env: cleanEnv({ PROXYCHAINS_CONF_FILE: given }) }, `[sockswrap] config file: ${given} (from $PROXYCHAINS_CONF_FILE)`],
+      [[], { cwd }, `[sockswrap] config file: ${join(cwd, 'proxychains.conf')} (found on the search path)`],
+    ];
+    for (const [args, opts, line] of cases) {
+      const r = await sockswrap(lab, ['-v', ...args, '--', 'true'], opts);
+      assert.equal(r.status, 0, show(r));
+      assert.ok(lines(r.stderr).includes(line), `${line}\n${show(r)}`);
+      const plain = await sockswrap(lab, [...args, '--', 'true'], opts);
+      assert.equal(plain.stderr, '', show(plain));
+    }
+  });
+
+  // Was "cannot read config file FILE: EACCES". Root reads anything, so sockswrap runs as nobody.
+  test('-f on a file this user may not read: exit 2, "permission denied" and the path', { skip: skipUnless(['setpriv']) }, async () => {
+    // In a directory nobody may enter (lab.dir is 0700), so that the file itself is what it may not read.
+    const dir = mkdtempSync(join(tmpdir(), 'sockswrap-e2e-eacces-'));
+    try {
+      chmodSync(dir, 0o755);
+      const file = join(dir, 'private.conf');
+      writeFileSync(file, `[ProxyList]\nsocks5 ${micro.host} ${micro.port}\n`, { mode: 0o600 });
+      const r = await lab.run(lab.client, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...sockswrapArgv(['-f', file, '--', 'sh', '-c', 'echo ran'])], { cwd: '/' });
+      assert.equal(r.status, 2, show(r));
+      assert.equal(r.stdout.length, 0, 'program must not run');
+      assert.deepEqual(lines(r.stderr), [`sockswrap: cannot read config file ${file}: permission denied (check the permissions of the file and of the directories on its path)`], show(r));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // Issue 11 item 9: both were accepted, then failed at every connection.
   test('socks5://user@host and a@b@host: exit 2 at parse time, naming the part', async () => {
     for (const [url, part] of [
       [`socks5h://alice@${micro.host}:${micro.port}`, /user name without a password/],
       [`socks5h://a@b@${micro.host}:${micro.port}`, /more than one "@"/],
+      // RFC 1929 allows no empty password: "SOCKS5 password must be 1..255 bytes" at every connect before.
+      [`socks5h://alice:@${micro.host}:${micro.port}`, /empty password after "USER:" \(SOCKS5 login \(RFC 1929\) needs a user name and a password of 1-255 bytes each\)/],
     ] as const) {
       const r = await sockswrap(lab, ['-x', url, '--', 'sh', '-c', 'echo ran']);
       assert.equal(r.status, 2, `${url}: ${show(r)}`);
       assert.equal(r.stdout.length, 0, `${url}: program must not run`);
       assert.equal(lines(r.stderr).length, 1, show(r));
       assert.match(r.stderr, part, url);
+    }
+    // `check` said the working proxy was "dead (auth rejected ...)" although it never saw a login.
+    const check = await sockswrap(lab, ['check', '-x', `socks5h://alice:@${micro.host}:${micro.port}`]);
+    assert.equal(check.status, 2, show(check));
+    assert.equal(check.stdout.length, 0, show(check));
+    assert.match(check.stderr, /^sockswrap: bad proxy URL "socks5h:\/\/alice:\*\*\*@[^"]+": empty password after "USER:"/, show(check));
+  });
+
+  // proxychains-ng reads a [ProxyList] line as words, with no comments after the port: "#bob" was
+  // dropped as a comment (the run went unauthenticated), "#hash" after a user made it "missing password".
+  test('[ProxyList] words starting with "#" are the user name and password, as proxychains4 reads them', async () => {
+    const authed = await startMicrosocks(lab, { port: 1086, user: '#bob', pass: '#hash' });
+    try {
+      const url = `http://target.test:${HTTP_PORT}/hello`;
+      const file = join(lab.dir, 'hash-creds.conf');
+      writeFileSync(file, `strict_chain\nproxy_dns\n[ProxyList]\nsocks5 ${authed.host} ${authed.port} #bob #hash # the office proxy\n`);
+      const r = await sockswrap(lab, ['-f', file, '--', 'curl', '-sS', '--max-time', '20', url]);
+      assert.equal(r.status, 0, show(r));
+      assert.equal(r.stdout.toString(), 'hello from target\n');
+      assert.deepEqual(lines(r.stderr), [`[sockswrap] ${file}:4: user name "#bob" starts with "#": it is sent to the proxy as the user name (a "#" after the port is not a comment: proxychains-ng reads it as the user name too; put comments on a line of their own)`], show(r));
+      // A comment after the port is user "#" and a password, which a proxy without login ignores, as with proxychains4.
+      writeFileSync(file, `strict_chain\nproxy_dns\n[ProxyList]\nsocks5 ${micro.host} ${micro.port} # no login\n`);
+      const open = await sockswrap(lab, ['-q', '-f', file, '--', 'curl', '-sS', '--max-time', '20', url]);
+      assert.equal(open.status, 0, show(open));
+      assert.equal(open.stdout.toString(), 'hello from target\n');
+      assertNoLeaks(lab);
+    } finally {
+      await authed.stop();
     }
   });
 
@@ -275,6 +344,11 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     assert.deepEqual(lines(socks4.stderr), ['[sockswrap] names are resolved locally; use socks4a:// to resolve them through the proxy'], show(socks4));
     const quiet = await sockswrap(lab, ['-q', ...local, '--', 'true']);
     assert.equal(quiet.stderr, '', show(quiet));
+    // What proxychains4 -q sets for its library; quiet when it starts with "1", as there.
+    const quietEnv = await sockswrap(lab, [...local, '--', 'true'], { env: cleanEnv({ PROXYCHAINS_QUIET_MODE: '1' }) });
+    assert.equal(quietEnv.stderr, '', show(quietEnv));
+    const notQuiet = await sockswrap(lab, [...local, '--', 'true'], { env: cleanEnv({ PROXYCHAINS_QUIET_MODE: '0' }) });
+    assert.deepEqual(lines(notQuiet.stderr), ['[sockswrap] names are resolved locally; use socks5h:// to resolve them through the proxy'], show(notQuiet));
     const remote = await sockswrap(lab, [...X, '--', 'true']);
     assert.equal(remote.stderr, '', show(remote));
     const file = join(lab.dir, 'no-proxy-dns.conf');

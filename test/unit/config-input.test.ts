@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/config-error';
@@ -11,6 +11,7 @@ import { MAX_CONFIG_BYTES, readConfigFile } from '../../src/config/read-config-f
 import { parseProxychainsConf } from '../../src/config/proxychains-conf';
 import { applyChainOptions } from '../../src/cli/chain-options';
 import { loadConfig, loadProxyFile } from '../../src/cli/load-config';
+import { configFromOptions } from '../../src/cli/config-options';
 import { escapeControl } from '../../src/log/terminal-text';
 
 function configError(fn: () => unknown, message: string): void {
@@ -54,6 +55,77 @@ describe('reading a config file: only a regular file, only so much', () => {
 
   it('names a missing file', () => {
     configError(() => readConfigFile(join(dir, 'none')), `cannot read config file ${join(dir, 'none')}: no such file`);
+  });
+
+  // Was "cannot read config file X: EACCES". Root reads any file, so the reader runs as nobody.
+  it('says "permission denied" for a file this user may not read', { skip: process.getuid?.() !== 0 && 'needs root (to read as nobody)' }, () => {
+    const open = mkdtempSync(join(tmpdir(), 'sockswrap-unit-eacces-'));
+    try {
+      chmodSync(open, 0o755);
+      const secret = join(open, 'proxychains.conf');
+      writeFileSync(secret, '[ProxyList]\nsocks5 127.0.0.1 1080\n', { mode: 0o600 });
+      const script = `const { readConfigFile } = require(${JSON.stringify(require.resolve('../../src/config/read-config-file'))});
+        try { readConfigFile(process.argv[1]); } catch (e) { process.stdout.write(e.message); }`;
+      const out = execFileSync(process.execPath, ['-e', script, secret], { uid: 65534, gid: 65534, encoding: 'utf8' });
+      assert.equal(out, `cannot read config file ${secret}: permission denied (check the permissions of the file and of the directories on its path)`);
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
+  it('words other errors too, not only their code', () => {
+    const plain = join(dir, 'plain');
+    writeFileSync(plain, '');
+    configError(() => readConfigFile(join(plain, 'x.conf')), `cannot read config file ${join(plain, 'x.conf')}: a part of the path before the file name is not a directory`);
+    const loop = join(dir, 'loop');
+    symlinkSync(loop, loop);
+    configError(() => readConfigFile(loop, 'proxy file'), `cannot read proxy file ${loop}: too many levels of symbolic links`);
+    const long = join(dir, 'n'.repeat(300));
+    configError(() => readConfigFile(long), `cannot read config file ${long}: file name too long`);
+  });
+});
+
+// proxychains4 prints "config file found: PATH"; sockswrap says it with -v (a detail line).
+describe('which config file was read', () => {
+  let dir: string;
+  let cwd: string;
+  const LIST = '[ProxyList]\nsocks5 127.0.0.1 1080\n';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sockswrap-unit-which-'));
+    cwd = process.cwd();
+  });
+  after(() => {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names the file and how it was chosen: -f, an environment variable, the search path', () => {
+    const given = join(dir, 'given.conf');
+    const fromEnv = join(dir, 'env.conf');
+    writeFileSync(given, LIST);
+    writeFileSync(fromEnv, LIST);
+    writeFileSync(join(dir, 'proxychains.conf'), LIST);
+    assert.deepEqual(loadConfig({ proxyUrls: [], configFile: given }, { PROXYCHAINS_CONF_FILE: fromEnv }).details, [`config file: ${given} (given with -f)`]);
+    assert.deepEqual(loadConfig({ proxyUrls: [] }, { PROXYCHAINS_CONF_FILE: fromEnv }).details, [`config file: ${fromEnv} (from $PROXYCHAINS_CONF_FILE)`]);
+    assert.deepEqual(loadConfig({ proxyUrls: [] }, { SOCKSWRAP_CONF: fromEnv }).details, [`config file: ${fromEnv} (from $SOCKSWRAP_CONF)`]);
+    process.chdir(dir);
+    // An unreadable $PROXYCHAINS_CONF_FILE is skipped, as proxychains-ng does: the line says which file it was instead.
+    assert.deepEqual(loadConfig({ proxyUrls: [] }, { PROXYCHAINS_CONF_FILE: join(dir, 'missing.conf') }).details, [`config file: ${join(dir, 'proxychains.conf')} (found on the search path)`]);
+  });
+
+  it('says nothing of the kind for -x URLs', () => {
+    assert.equal(loadConfig({ proxyUrls: ['socks5h://h:1'] }, {}).details, undefined);
+  });
+});
+
+// proxychains4 -q sets PROXYCHAINS_QUIET_MODE=1 for its library, which is quiet when the value
+// starts with "1" (libproxychains.c: env && *env == '1').
+describe('PROXYCHAINS_QUIET_MODE', () => {
+  const quiet = (value: string | undefined) => configFromOptions({ proxy: ['socks5h://h:1'] }, value === undefined ? {} : { PROXYCHAINS_QUIET_MODE: value }).quiet;
+  it('is quiet mode when it starts with "1", as for proxychains-ng', () => {
+    assert.equal(quiet('1'), true);
+    assert.equal(quiet('10'), true);
+    for (const value of [undefined, '', '0', 'yes', ' 1', 'true']) assert.equal(quiet(value), false, JSON.stringify(value));
   });
 });
 

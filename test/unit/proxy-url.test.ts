@@ -26,7 +26,8 @@ describe('parseProxyUrl', () => {
     ['socks5h://[2001:DB8:0:0:0:0:0:1]:9050', { proxy: { type: 'socks5', host: '2001:db8::1', port: 9050 }, remoteDns: true }],
     ['socks5://[::ffff:1.2.3.4]:1', { proxy: { type: 'socks5', host: '::ffff:102:304', port: 1 }, remoteDns: false }],
     ['socks5://[fe80::1%25eth0]:1', { proxy: { type: 'socks5', host: 'fe80::1%eth0', port: 1 }, remoteDns: false }],
-    ['socks5://alice:@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'alice', password: '' }, remoteDns: false }],
+    // HTTP Basic takes an empty password; SOCKS5 (RFC 1929) does not (refused below).
+    ['http://alice:@h:1', { proxy: { type: 'http', host: 'h', port: 1, username: 'alice', password: '' }, remoteDns: true }],
     ['socks5://alice:s3cret@h:1', { proxy: { type: 'socks5', host: 'h', port: 1, username: 'alice', password: 's3cret' }, remoteDns: false }],
     [
       'socks5h://us%40er%3A1:p%3Aa%2Fs%25s%20w@[::1]:9050',
@@ -50,7 +51,7 @@ describe('parseProxyUrl', () => {
 
   const bad: [string, string][] = [
     ['socks9://h:1', 'bad proxy URL "socks9://h:1": unknown scheme "socks9" (expected socks5, socks5h, socks4, socks4a, http or https)'],
-    ['https://u@h', 'bad proxy URL "https://u@h": user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)'],
+    ['https://u@h', 'bad proxy URL "https://u@h": user name without a password before "@" (expected USER:PASSWORD@, or USER:@ for an empty password)'],
     ['constructor://h:1', 'bad proxy URL "constructor://h:1": unknown scheme "constructor" (expected socks5, socks5h, socks4, socks4a, http or https)'],
     ['://h:1', 'bad proxy URL "://h:1": unknown scheme "" (expected socks5, socks5h, socks4, socks4a, http or https)'],
     ['127.0.0.1:9050', 'bad proxy URL "127.0.0.1:9050": missing scheme (expected socks5, socks5h, socks4, socks4a, http or https, as in socks5://HOST:PORT)'],
@@ -80,9 +81,13 @@ describe('parseProxyUrl', () => {
     ['socks5://u:p%E0%A4@h:1', 'bad proxy URL "socks5://u:***@h:1": bad percent-encoding in the password'],
     [`socks5://${'a'.repeat(256)}:x@h:1`, `bad proxy URL "socks5://${'a'.repeat(256)}:***@h:1": username longer than 255 bytes (the SOCKS5 limit)`],
     // Issue 11 item 9: accepted before, then failing at every connection.
-    ['socks5://alice@h:1', 'bad proxy URL "socks5://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)'],
-    ['socks5h://alice@h:1', 'bad proxy URL "socks5h://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)'],
-    ['http://alice@h:1', 'bad proxy URL "http://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@; write USER:@ for an empty password)'],
+    ['socks5://alice@h:1', 'bad proxy URL "socks5://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@; SOCKS5 login (RFC 1929) needs a user name and a password of 1-255 bytes each)'],
+    ['socks5h://alice@h:1', 'bad proxy URL "socks5h://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@; SOCKS5 login (RFC 1929) needs a user name and a password of 1-255 bytes each)'],
+    ['http://alice@h:1', 'bad proxy URL "http://alice@h:1": user name without a password before "@" (expected USER:PASSWORD@, or USER:@ for an empty password)'],
+    // The empty password the old advice suggested: accepted, then refused at every connection.
+    ['socks5h://alice:@h:1', 'bad proxy URL "socks5h://alice:***@h:1": empty password after "USER:" (SOCKS5 login (RFC 1929) needs a user name and a password of 1-255 bytes each)'],
+    ['socks5://alice:@h:1', 'bad proxy URL "socks5://alice:***@h:1": empty password after "USER:" (SOCKS5 login (RFC 1929) needs a user name and a password of 1-255 bytes each)'],
+    ['socks5h://:@h:1', 'bad proxy URL "socks5h://:***@h:1": empty username before "@"'],
     ['socks5://a@b@h:1', 'bad proxy URL "socks5://a@b@h:1": more than one "@" (write an "@" inside the user name or password as %40)'],
     ['socks5://u:pa@ss@h:1', 'bad proxy URL "socks5://u:***@h:1": more than one "@" (write an "@" inside the user name or password as %40)'],
     [`socks5://u:${'é'.repeat(128)}@h:1`, 'bad proxy URL "socks5://u:***@h:1": password longer than 255 bytes (the SOCKS5 limit)'],

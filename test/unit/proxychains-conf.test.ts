@@ -482,3 +482,62 @@ describe('no_bind (docs/bind.md)', () => {
     assert.equal(parse(conf(...LIST)).noBind, undefined);
   });
 });
+
+// As proxychains-ng 4.16 reads a [ProxyList] line: sscanf("%s %s %d %s %s"), no inline comments,
+// so a '#' word after the port is the user name (checked against proxychains4 and a SOCKS5 server
+// printing the login it got). A comment may follow the password or a URL, which 4.16 ignores.
+describe('proxychains.conf: "#" on [ProxyList] lines', () => {
+  const proxies = (line: string) => parse(conf('proxy_dns', '[ProxyList]', line)).proxies;
+  const HASH_NOTICE = (user: string) =>
+    `${FILE}:3: user name "${user}" starts with "#": it is sent to the proxy as the user name ` +
+    '(a "#" after the port is not a comment: proxychains-ng reads it as the user name too; put comments on a line of their own)';
+
+  it('a password starting with "#" is the password (was: "missing password")', () => {
+    assert.deepEqual(proxies('socks5 127.0.0.1 1083 bob #hash'), [{ type: 'socks5', host: '127.0.0.1', port: 1083, username: 'bob', password: '#hash' }]);
+    assert.equal(parse(conf('proxy_dns', '[ProxyList]', 'socks5 127.0.0.1 1083 bob #hash')).notices, undefined);
+  });
+
+  it('a user name starting with "#" is the user name, with a notice (was: credentials dropped, unauthenticated)', () => {
+    const c = parse(conf('proxy_dns', '[ProxyList]', 'socks5 127.0.0.1 1083 #bob x'));
+    assert.deepEqual(c.proxies, [{ type: 'socks5', host: '127.0.0.1', port: 1083, username: '#bob', password: 'x' }]);
+    assert.deepEqual(c.notices, [HASH_NOTICE('#bob')]);
+  });
+
+  it('"# comment" after the port is user "#", password "comment", as proxychains-ng sends them', () => {
+    const c = parse(conf('proxy_dns', '[ProxyList]', 'socks5 127.0.0.1 9050 # tor'));
+    assert.deepEqual(c.proxies, [{ type: 'socks5', host: '127.0.0.1', port: 9050, username: '#', password: 'tor' }]);
+    assert.deepEqual(c.notices, [HASH_NOTICE('#')]);
+    // What follows such a password is ignored, as proxychains-ng ignores it.
+    assert.deepEqual(proxies('socks5 127.0.0.1 9050 # the tor daemon'), [{ type: 'socks5', host: '127.0.0.1', port: 9050, username: '#', password: 'the' }]);
+  });
+
+  it('one "#word" after the port: refused, saying it is not a comment', () => {
+    throwsAt(
+      conf('proxy_dns', '[ProxyList]', 'socks5 127.0.0.1 9050 #tor'),
+      3,
+      'missing password after the user name "#tor" in proxy line (a "#" after the port is not a comment: proxychains-ng reads it as the user name too; put comments on a line of their own)',
+    );
+  });
+
+  it('a comment after the password or after a URL is a comment; other extra words are still refused', () => {
+    assert.deepEqual(proxies('socks5 127.0.0.1 1083 u p # the office proxy'), [{ type: 'socks5', host: '127.0.0.1', port: 1083, username: 'u', password: 'p' }]);
+    assert.deepEqual(proxies('socks5 127.0.0.1 1083 u p #x y'), [{ type: 'socks5', host: '127.0.0.1', port: 1083, username: 'u', password: 'p' }]);
+    assert.deepEqual(proxies('socks5://u:p@127.0.0.1:1083 # the office proxy'), [{ type: 'socks5', host: '127.0.0.1', port: 1083, username: 'u', password: 'p' }]);
+    throwsAt(conf('proxy_dns', '[ProxyList]', 'socks5 127.0.0.1 1083 u p x # c'), 3, 'extra argument "x" in proxy line (expected TYPE HOST PORT [USER PASS])');
+  });
+
+  it('a "#" on a directive line before [ProxyList] still starts a comment', () => {
+    const c = parse(conf('proxy_dns # remote names', 'tcp_read_time_out 500 #ms', '[ProxyList] # list', 'socks5 127.0.0.1 1083'));
+    assert.equal(c.proxyDns, true);
+    assert.equal(c.tcpReadTimeoutMs, 500);
+  });
+
+  it('an empty SOCKS5 password in a URL line: refused at its line (RFC 1929: 1-255 bytes)', () => {
+    throwsAt(
+      conf('proxy_dns', '[ProxyList]', 'socks5://alice:@127.0.0.1:1083'),
+      3,
+      'bad proxy URL "socks5://alice:***@127.0.0.1:1083": empty password after "USER:" (SOCKS5 login (RFC 1929) needs a user name and a password of 1-255 bytes each)',
+    );
+    assert.deepEqual(proxies('http://alice:@127.0.0.1:3128'), [{ type: 'http', host: '127.0.0.1', port: 3128, username: 'alice', password: '' }]);
+  });
+});
