@@ -414,8 +414,10 @@ function parseProxyLine(allWords: string[], fail: (m: string) => never, warn: (m
   if (words.length === 2) fail(`missing port in proxy line ${usage}`);
   // proxychains-ng has no comment after the port: it would send the comment as a user name.
   const notComment = '(a "#" after the port is not a comment: proxychains-ng reads it as the user name too; put comments on a line of their own)';
-  if (words.length === 4 && words[3]!.startsWith('#')) fail(`missing password after the user name "${words[3]}" in proxy line ${notComment}`);
-  if (words.length === 4) fail(`missing password after the user name in proxy line ${usage}`);
+  // SOCKS4 carries a user id alone (proxychains-ng sends it so, and socks4://USER@ is one).
+  const userIdOnly = words.length === 4 && type === 'socks4';
+  if (words.length === 4 && !userIdOnly && words[3]!.startsWith('#')) fail(`missing password after the user name "${words[3]}" in proxy line ${notComment}`);
+  if (words.length === 4 && !userIdOnly) fail(`missing password after the user name in proxy line ${usage}`);
   if (words.length > 5) fail(`extra argument "${words[5]}" in proxy line ${usage}`);
 
   const host = toHost(words[1]!);
@@ -424,6 +426,10 @@ function parseProxyLine(allWords: string[], fail: (m: string) => never, warn: (m
   if (port === undefined) fail(`bad port "${words[2]}" in proxy line (expected 1-65535)`);
 
   const proxy: ProxySpec = { type, host: host!, port: port! };
+  if (userIdOnly) {
+    proxy.username = words[3]!;
+    if (proxy.username.startsWith('#')) warn(`user id "${proxy.username}" starts with "#": it is sent to the proxy as the SOCKS4 user id ${notComment}`);
+  }
   if (words.length === 5) {
     proxy.username = words[3]!;
     proxy.password = words[4]!;

@@ -519,6 +519,14 @@ describe('proxychains.conf: "#" on [ProxyList] lines', () => {
     );
   });
 
+  it('socks4 with a user id alone (proxychains-ng sends it so), "#tor" included, with a notice', () => {
+    assert.deepEqual(proxies('socks4 127.0.0.1 9050 alice'), [{ type: 'socks4', host: '127.0.0.1', port: 9050, username: 'alice' }]);
+    const c = parse(conf('proxy_dns', '[ProxyList]', 'socks4 127.0.0.1 9050 #tor'));
+    assert.deepEqual(c.proxies, [{ type: 'socks4', host: '127.0.0.1', port: 9050, username: '#tor' }]);
+    assert.equal(c.notices?.length, 1);
+    assert.match(c.notices![0]!, /user id "#tor" starts with "#"/);
+  });
+
   it('a comment after the password or after a URL is a comment; other extra words are still refused', () => {
     assert.deepEqual(proxies('socks5 127.0.0.1 1083 u p # the office proxy'), [{ type: 'socks5', host: '127.0.0.1', port: 1083, username: 'u', password: 'p' }]);
     assert.deepEqual(proxies('socks5 127.0.0.1 1083 u p #x y'), [{ type: 'socks5', host: '127.0.0.1', port: 1083, username: 'u', password: 'p' }]);
