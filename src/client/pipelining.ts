@@ -101,7 +101,13 @@ export class PipelineLedger {
     if (!this.prober) return;
     this.set(proxy, 'probing');
     this.prober(hops.slice(0, index + 1), index).then(
-      (yes) => this.state(proxy) === 'probing' && this.set(proxy, yes ? 'yes' : 'no'),
+      (yes) => {
+        if (this.state(proxy) !== 'probing') return;
+        this.set(proxy, yes ? 'yes' : 'no');
+        // The next hop is reached through this one: probed now, not at the next connection (a
+        // program that connects once more, or never, would otherwise leave it unknown for good).
+        if (yes) this.prefix(hops);
+      },
       () => this.state(proxy) === 'probing' && this.states.delete(keyOf(proxy)),
     );
   }

@@ -121,6 +121,7 @@ describe('PipelineLedger', () => {
     assert.equal(ledger.settled([S5]), false);
     answer(true);
     await new Promise((r) => setImmediate(r));
+    assert.deepEqual(probes, [0, 1], 'the second hop is probed through the first at once, not at the next connection');
     assert.equal(ledger.prefix([S5, S5b]), 1, 'the first hop; the second is probed through it');
     assert.deepEqual(probes, [0, 1]);
     answer(false);
