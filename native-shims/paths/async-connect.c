@@ -496,8 +496,9 @@ int sw_async_connect_again(int fd)
 		int ours = same_relayed_socket(fd, e);
 		if (!atomic_compare_exchange_strong(&e->async_state, &aborted, ASYNC_IDLE) || !ours)
 			return SW_CONNECT_NOT_OURS;
-		if (sw_is_connected(fd))
-			sw_disconnect(fd);
+		/* A relayed socket the relay reset still counts as connected for connect() (EISCONN)
+		 * though getpeername says ENOTCONN: disconnected either way, so the next one starts over. */
+		sw_disconnect(fd);
 		errno = ECONNABORTED;
 		return -1;
 	}

@@ -159,6 +159,9 @@ describe('e2e hostile calls', { skip: SKIP }, () => {
       'print("ready after", [ev for _, ev in p.poll(2000)])',
       'print("again", E(lambda: s.connect((host, closed))))',
       'print("send", E(lambda: s.send(b"x")))',
+      // After ECONNABORTED the socket is unconnected: a new connect starts over.
+      's.setblocking(True)',
+      'print("over", E(lambda: s.connect((host, echo))))',
     ].join('\n');
     const argv = [bin('python3'), '-c', prog, lab.targetIp4, String(ECHO_PORT), String(CLOSED_PORT)];
     const plain = await lab.run(lab.proxy, argv, { timeoutMs: 30_000 });
