@@ -416,7 +416,13 @@ function parseProxyLine(allWords: string[], fail: (m: string) => never, warn: (m
   const notComment = '(a "#" after the port is not a comment: proxychains-ng reads it as the user name too; put comments on a line of their own)';
   // SOCKS4 carries a user id alone (proxychains-ng sends it so, and socks4://USER@ is one).
   const userIdOnly = words.length === 4 && type === 'socks4';
-  if (words.length === 4 && !userIdOnly && words[3]!.startsWith('#')) fail(`missing password after the user name "${words[3]}" in proxy line ${notComment}`);
+  // "socks5 H P #tor": proxychains-ng sends user "#tor" with an empty password, offering no login
+  // too, so it works with a proxy that needs none (Tor). An empty password is not SOCKS5's (RFC
+  // 1929) nor worth sending over HTTP: the word is the comment its writer meant, said once.
+  if (words.length === 4 && !userIdOnly && words[3]!.startsWith('#')) {
+    warn(`"${words[3]}" after the port is read as a comment (proxychains-ng would send it as a user name with an empty password); put comments on a line of their own`);
+    words.length = 3;
+  }
   if (words.length === 4 && !userIdOnly) fail(`missing password after the user name in proxy line ${usage}`);
   if (words.length > 5) fail(`extra argument "${words[5]}" in proxy line ${usage}`);
 

@@ -511,12 +511,13 @@ describe('proxychains.conf: "#" on [ProxyList] lines', () => {
     assert.deepEqual(proxies('socks5 127.0.0.1 9050 # the tor daemon'), [{ type: 'socks5', host: '127.0.0.1', port: 9050, username: '#', password: 'the' }]);
   });
 
-  it('one "#word" after the port: refused, saying it is not a comment', () => {
-    throwsAt(
-      conf('proxy_dns', '[ProxyList]', 'socks5 127.0.0.1 9050 #tor'),
-      3,
-      'missing password after the user name "#tor" in proxy line (a "#" after the port is not a comment: proxychains-ng reads it as the user name too; put comments on a line of their own)',
-    );
+  it('one "#word" after the port (socks5, http): a comment, said once; proxychains-ng would send it as a user name with an empty password', () => {
+    for (const type of ['socks5', 'http']) {
+      const c = parse(conf('proxy_dns', '[ProxyList]', `${type} 127.0.0.1 9050 #tor`));
+      assert.deepEqual(c.proxies, [{ type, host: '127.0.0.1', port: 9050 }]);
+      assert.equal(c.notices?.length, 1);
+      assert.match(c.notices![0]!, /"#tor" after the port is read as a comment/);
+    }
   });
 
   it('socks4 with a user id alone (proxychains-ng sends it so), "#tor" included, with a notice', () => {
