@@ -10,7 +10,7 @@ import { cleanEnv, run, type Lab, type RunOptions } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
 import { startMicrosocks, HTTP_PORT, untilLog, reEscape, type Peer } from '../helpers/peers';
 import { assertNoLeaks, takeLeaks } from '../helpers/proof';
-import { REPO, sockswrap, sockswrapArgv, spawnSockswrap, describe as show } from '../helpers/sockswrap';
+import { REPO, sockswrap, sockswrapArgv, describe as show } from '../helpers/sockswrap';
 import { PY_SIGNAL_WAITER, PY_LOOPBACK } from '../helpers/programs';
 import { bin, skipUnless } from '../helpers/peer-gate';
 
@@ -45,7 +45,9 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
   // program itself: the pty test below). SIGUSR1 must not open Node's inspector.
   for (const sig of ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGINT', 'SIGQUIT'] as const) {
     test(`${sig} sent to sockswrap reaches the program`, async () => {
-      const child = spawnSockswrap(lab, [...X, '--', bin('python3'), '-c', PY_SIGNAL_WAITER]);
+      // Its own session: run from a terminal, the runner's group may be its foreground one, where
+      // sockswrap leaves SIGINT and SIGQUIT to the terminal.
+      const child = lab.spawn(lab.client, sockswrapArgv([...X, '--', bin('python3'), '-c', PY_SIGNAL_WAITER]), { stdio: ['ignore', 'pipe', 'pipe'], cwd: lab.dir, detached: true });
       let out = '';
       let err = '';
       child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
