@@ -6,13 +6,12 @@
 /* Node resets every signal to its default when it starts, and again in each child it spawns, so a
  * program run by the launcher would lose what `nohup sockswrap -- prog` asked for. bin/sockswrap
  * reads its SigIgn mask before node starts and the launcher passes it on, once, as
- * SOCKSWRAP_SIGIGN (hex, as /proc shows it): this ignores those signals (1..31, never SIGKILL or
- * SIGSTOP) and removes the variable, so only the image the launcher started applies it. */
-void sw_restore_ignored_signals(void);
+ * SOCKSWRAP_SIGIGN (hex, as /proc shows it). */
 
-/* Is this process in its terminal's foreground process group? A terminal sends Ctrl-C (SIGINT),
- * Ctrl-\ (SIGQUIT) and SIGWINCH to that whole group, so a parent in it must not pass them on
- * to a child in it too. Async-signal-safe. */
-int sw_in_terminal_foreground(void);
+/* The mask (bit n-1: signal n, 1..31), 0 when there is none. */
+unsigned long sw_ignored_signals(void);
+/* Ignores those signals (never SIGKILL or SIGSTOP) and removes the variable, so only the image
+ * the launcher started applies it: the program's first image, before its main. */
+void sw_restore_ignored_signals(void);
 
 #endif

@@ -5,7 +5,6 @@
 
 #include "core/agent-wire.h"
 #include "core/fd-guard.h"
-#include "core/ignored-signals.h"
 #include "core/libc.h"
 #include "core/shim-env.h"
 #include "core/shim-init.h"
@@ -26,10 +25,8 @@ void shim_init(void)
 	pthread_once(&init_once, init_everything);
 }
 
-/* Early, so the environment is read before main can change it, and the signals are as the
- * launcher's parent left them before main installs its own handlers. */
+/* Early, so the environment is read before main can change it. */
 __attribute__((constructor)) static void shim_constructor(void)
 {
 	shim_init();
-	sw_restore_ignored_signals();
 }

@@ -80,18 +80,19 @@ static int strip_shim(void)
 
 static void forward(int sig)
 {
+	int saved = errno;
 	if (child > 0)
 		kill(child, sig);
+	errno = saved;
 }
 
-/* Ctrl-C, Ctrl-\ and a resize reach the program through its process group already when this is in
- * its terminal's foreground one: passed on only when they were sent to this process alone. */
-static void forward_unless_terminal(int sig)
+/* Ctrl-C, Ctrl-\ and a resize from the terminal (SI_KERNEL) went to the program's process group,
+ * the program included: passed on only when a process sent them (the launcher, kill). */
+static void forward_unless_terminal(int sig, siginfo_t *info, void *context)
 {
-	int saved = errno;
-	if (child > 0 && !sw_in_terminal_foreground())
-		kill(child, sig);
-	errno = saved;
+	(void)context;
+	if (info->si_code != SI_KERNEL)
+		forward(sig);
 }
 
 static int read_all(int fd, void *buf, size_t len)
@@ -124,6 +125,10 @@ static void run_child(int report, int ready, int parent_report, int parent_ready
 	if (write(report, &listener, sizeof listener) != (ssize_t)sizeof listener || read_all(ready, &ok, 1) != 0)
 		_exit(126);    /* the supervisor is gone: run nothing */
 	close(listener);
+	/* The program starts with this process's SIGPIPE ignored no more, and with what sockswrap's
+	 * caller ignored (nohup) ignored: set here, not in the helper, which must keep SIGCHLD. */
+	signal(SIGPIPE, SIG_DFL);
+	sw_restore_ignored_signals();
 	execve(path, argv, environ);
 	int err = errno;
 	fprintf(stderr, "sockswrap: %s: %s\n", path, err == ENOENT ? "command not found" : strerror(err));
@@ -136,7 +141,6 @@ int main(int argc, char **argv)
 		say("usage: sockswrap-exec PATH ARGV0 [ARGS...]", NULL);
 		return 2;
 	}
-	sw_restore_ignored_signals();
 	if (strip_shim()) {
 		/* The raw system call: with the shim loaded here, its execve hook would put the shim back
 		 * into the environment, and this would re-execute itself for ever (a shell-mode
@@ -164,6 +168,27 @@ int main(int argc, char **argv)
 		say("cannot start", strerror(errno));
 		return 126;
 	}
+	/* Before the fork, so a signal that comes meanwhile is passed on (child is 0 until then: not
+	 * at all) rather than ending this process. One sockswrap's caller ignored (nohup; the program
+	 * ignores it too, run_child) is ignored here as well. */
+	unsigned long ignored = sw_ignored_signals();
+	int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGINT, SIGQUIT, SIGWINCH };
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
+		int sig = forwarded[i];
+		struct sigaction sa = { .sa_flags = SA_RESTART };
+		sigemptyset(&sa.sa_mask);
+		if (ignored >> (sig - 1) & 1) {
+			sa.sa_handler = SIG_IGN;
+		} else if (sig == SIGINT || sig == SIGQUIT || sig == SIGWINCH) {
+			sa.sa_sigaction = forward_unless_terminal;
+			sa.sa_flags |= SA_SIGINFO;
+		} else {
+			sa.sa_handler = forward;
+		}
+		sigaction(sig, &sa, NULL);
+	}
+	signal(SIGPIPE, SIG_IGN);
+
 	child = fork();
 	if (child < 0) {
 		say("cannot fork", strerror(errno));
@@ -174,17 +199,6 @@ int main(int argc, char **argv)
 	close(report[1]);
 	close(ready[0]);
 
-	/* A signal this process started with ignored (nohup; the program has it ignored too) stays so. */
-	struct sigaction sa = { .sa_flags = SA_RESTART }, old;
-	sigemptyset(&sa.sa_mask);
-	int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGINT, SIGQUIT, SIGWINCH };
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) {
-		int sig = forwarded[i];
-		sa.sa_handler = sig == SIGINT || sig == SIGQUIT || sig == SIGWINCH ? forward_unless_terminal : forward;
-		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(sig, &sa, NULL);
-	}
-	signal(SIGPIPE, SIG_IGN);
 
 	int number, listener = -1;
 	if (read_all(report[0], &number, sizeof number) == 0) {

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "core/agent-wire.h"
+#include "core/ignored-signals.h"
 #include "core/libc.h"
 #include "core/relay-mac.h"
 #include "core/shim-env.h"
@@ -110,6 +111,10 @@ __attribute__((constructor)) static void exec_guard_init(void)
 		sw_mac_init(&leave_key, cfg->token, sizeof cfg->token);
 		has_session = 1;
 	}
+	/* The signals sockswrap's caller ignored, as the program's main must find them. Here, in the
+	 * shim's own constructor, not in core/ (the exec helper links core/ and applies them itself,
+	 * to its program only). After the capture above, which leaves the variable out. */
+	sw_restore_ignored_signals();
 	const char *slash = strrchr(shim_file, '/');
 	static const char helper_name[] = "sockswrap-exec";
 	if (slash && (size_t)(slash - shim_file) + 1 + sizeof helper_name <= sizeof helper_file) {

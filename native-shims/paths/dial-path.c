@@ -55,8 +55,8 @@ static int dial(int fd, int domain, const struct wire_addr *proxy, uint32_t ms)
 			/* Connected, but the socket stays "connecting" until connect() is called again:
 			 * the program's next connect() would return 0 once instead of EISCONN, as after
 			 * a blocking connect. This call settles it (0 when established). */
-			if (err == 0)
-				real.connect(fd, (struct sockaddr *)&sa, sa_len);
+			if (err == 0 && real.connect(fd, (struct sockaddr *)&sa, sa_len) != 0 && errno != EISCONN)
+				err = errno;
 		}
 	}
 	int saved = errno;

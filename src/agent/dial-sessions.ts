@@ -524,10 +524,11 @@ export class DialSessions {
     return doneInstruction(E.ECONNABORTED);
   }
 
-  /** A failure's line, unless the session is a template's sample: no program made that connect (a
-   * socks4 hop refuses the IPv6 sample at once, and said so at every run). */
+  /** A failure's line; a template's sample only at -v: no program made that connect (a socks4 hop
+   * refuses the IPv6 sample at once, and said so at every run). */
   private say(session: Session, line: string): void {
     if (session.requester !== TEMPLATE_SAMPLER) this.log.error(line);
+    else this.log.info(`${line} (a dial template's sample destination, no program's)`);
   }
 
 }

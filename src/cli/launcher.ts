@@ -66,6 +66,15 @@ function programStdio(): Array<'inherit' | 'ignore' | number> {
   return stdio;
 }
 
+/**
+ * From the start of main: a signal sockswrap's caller ignored (a hangup under nohup) must not end
+ * this process while it loads its configuration or starts the agent, before runProgram takes it.
+ */
+export function holdIgnoredSignals(): void {
+  const { signals } = ignoredOnEntry();
+  for (const signal of [...FORWARDED_SIGNALS, ...TERMINAL_SIGNALS]) if (signals.has(signal)) process.on(signal, () => {});
+}
+
 export type ProgramExit = { code: number } | { signal: NodeJS.Signals };
 
 /** Run the program through the exec helper (the seccomp supervisor): the helper, and the file it execs. */

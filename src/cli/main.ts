@@ -3,7 +3,7 @@ import { Agent } from '../agent/agent';
 import { ConfigError } from '../config/config-error';
 import { normalizeTorArgs } from './tor-options';
 import { addConfigOptions, configFromOptions, type ConfigCliOptions } from './config-options';
-import { assertShimBuilt, exitLike, preloadablePath, runProgram, shimPath } from './launcher';
+import { assertShimBuilt, exitLike, holdIgnoredSignals, preloadablePath, runProgram, shimPath } from './launcher';
 import { gateProgram, type Gate, type SeccompMode } from './program-check';
 import { StderrLogger, type Verbosity } from '../log/logger';
 import { helpExamples } from './help-examples';
@@ -95,6 +95,7 @@ export async function main(argv: string[]): Promise<void> {
   // any local user could then run code in this process (the proxies' passwords are in it). The
   // launcher passes SIGUSR1 on to the program; every other mode ignores it.
   process.on('SIGUSR1', () => {});
+  holdIgnoredSignals();
   // Before anything reads the environment or starts a child (extra-ca-certs.ts).
   restoreExtraCaCerts();
   if (argv[0] === 'check') return runCheckCommand(argv);
