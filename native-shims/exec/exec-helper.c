@@ -199,7 +199,6 @@ int main(int argc, char **argv)
 	close(report[1]);
 	close(ready[0]);
 
-
 	int number, listener = -1;
 	if (read_all(report[0], &number, sizeof number) == 0) {
 		int pidfd = (int)syscall(SYS_pidfd_open, child, 0);

@@ -462,7 +462,9 @@ int sw_async_learn(int fd, int wait)
 	return async_conclude(fd, e, ask_verdict(e));
 }
 
-int sw_async_failed_errno(int fd, int err)
+/* The chain's errno in place of err (the kernel's ECONNRESET, ENOTCONN, EPIPE or 0), once: FAILED
+ * becomes `after`. */
+static int report_failure(int fd, int err, uint8_t after)
 {
 	struct sw_fd *e = sw_fd_peek(fd);
 	if (!e || atomic_load(&e->async_state) != ASYNC_FAILED)
@@ -470,9 +472,15 @@ int sw_async_failed_errno(int fd, int err)
 	if (err != ECONNRESET && err != ENOTCONN && err != EPIPE && err != 0)
 		return err;
 	uint8_t expected = ASYNC_FAILED;
-	if (!atomic_compare_exchange_strong(&e->async_state, &expected, ASYNC_ABORTED))
+	if (!atomic_compare_exchange_strong(&e->async_state, &expected, after))
 		return err;
 	return atomic_load(&e->async_errno);
+}
+
+/* Reported by another call (SO_ERROR, a send): the next connect is ECONNABORTED (ABORTED). */
+int sw_async_failed_errno(int fd, int err)
+{
+	return report_failure(fd, err, ASYNC_ABORTED);
 }
 
 int sw_async_before_io(int fd, int nonblocking_call)
@@ -520,12 +528,8 @@ int sw_async_connect_again(int fd)
 		}
 		return real.connect(fd, (struct sockaddr *)&relay, relay_len);
 	}
-	int err = sw_async_failed_errno(fd, 0);
 	/* Reported by this connect: the socket is unconnected, and the next connect a new one. */
-	if (e) {
-		uint8_t aborted = ASYNC_ABORTED;
-		atomic_compare_exchange_strong(&e->async_state, &aborted, ASYNC_IDLE);
-	}
+	int err = report_failure(fd, 0, ASYNC_IDLE);
 	int pending;
 	sw_int_option(fd, SOL_SOCKET, SO_ERROR, &pending);
 	sw_disconnect(fd);

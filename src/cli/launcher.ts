@@ -144,11 +144,10 @@ export function runProgram(program: string, args: string[], agentEnv: Record<str
     const forwardUnlessTerminal = (signal: NodeJS.Signals) => {
       if (!inTerminalForeground()) forward(signal);
     };
-    // Ignored by the caller: ignored here too (this process must outlive a hangup under nohup), and
-    // by the program itself, so not passed on.
-    const ignore = () => {};
-    const handlers = [...FORWARDED_SIGNALS, ...TERMINAL_SIGNALS].map((signal) =>
-      [signal, ignored.signals.has(signal) ? ignore : TERMINAL_SIGNALS.includes(signal) ? forwardUnlessTerminal : forward] as const);
+    // Ignored by the caller: held since the start of main (holdIgnoredSignals) and ignored by the
+    // program itself, so not passed on.
+    const handlers = [...FORWARDED_SIGNALS, ...TERMINAL_SIGNALS].filter((signal) => !ignored.signals.has(signal))
+      .map((signal) => [signal, TERMINAL_SIGNALS.includes(signal) ? forwardUnlessTerminal : forward] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);
     const done = (exit: ProgramExit) => {
       for (const [signal, handler] of handlers) process.off(signal, handler);
@@ -158,8 +157,9 @@ export function runProgram(program: string, args: string[], agentEnv: Record<str
       if (child.pid !== undefined) return; // spawned; 'exit' follows
       const missing = err.code === 'ENOENT';
       // ENOENT for a file that is there: its #! interpreter (or ELF loader) is not (bash's words).
+      const file = resolved ?? (program.includes('/') ? program : undefined);
       const why = !missing ? `cannot execute: ${err.code ?? err.message}`
-        : existsSync(resolved ?? (program.includes('/') ? program : '')) ? 'cannot execute: required file not found (its #! interpreter or ELF loader is missing)' : 'command not found';
+        : file !== undefined && existsSync(file) ? 'cannot execute: required file not found (its #! interpreter or ELF loader is missing)' : 'command not found';
       process.stderr.write(`sockswrap: ${escapeControl(program)}: ${why}\n`);
       done({ code: missing ? 127 : 126 });
     });

@@ -1,5 +1,4 @@
 import { homedir, networkInterfaces } from 'node:os';
-import { resolve } from 'node:path';
 import type { SockswrapConfig } from '../config/config-types';
 import { ConfigError } from '../config/config-error';
 import { configFromProxyUrls } from '../config/proxy-url';
@@ -33,22 +32,20 @@ export function loadConfig(choice: ConfigChoice, env: NodeJS.ProcessEnv = proces
     return configFromProxyUrls(fromEnv.trim().split(/\s+/), PROXY_ENV);
   }
   // The file parser and the search path are loaded only when a file is used: -x runs start faster.
-  const { findConfigFile } = require('../config/config-search') as typeof import('../config/config-search');
+  const { findConfig } = require('../config/config-search') as typeof import('../config/config-search');
   const { parseProxychainsConf } = require('../config/proxychains-conf') as typeof import('../config/proxychains-conf');
-  const cwd = process.cwd();
-  const file = findConfigFile({ explicit: choice.configFile, env, cwd, home: homedir() });
-  if (file === undefined) {
+  const found = findConfig({ explicit: choice.configFile, env, cwd: process.cwd(), home: homedir() });
+  if (found === undefined) {
     throw new ConfigError(
       `no proxy configured: give -x socks5h://HOST:PORT, --proxy-file FILE or -f FILE, or set $${PROXY_ENV} ` +
         '(searched $SOCKSWRAP_CONF, $PROXYCHAINS_CONF_FILE, ./proxychains.conf, ~/.proxychains/proxychains.conf, ' +
         '/etc/proxychains4.conf, /etc/proxychains.conf)',
     );
   }
+  const file = found.path;
   const config = parseProxychainsConf(readConfigFile(file), file, { machineAddresses: machineIPv4Addresses() });
   // As proxychains4's "config file found: PATH", but only with -v: which of the candidates it was.
-  const variable = ['SOCKSWRAP_CONF', 'PROXYCHAINS_CONF_FILE'].find((name) => env[name] && resolve(cwd, env[name]) === file);
-  const how = choice.configFile !== undefined ? 'given with -f' : variable !== undefined ? `from $${variable}` : 'found on the search path';
-  config.details = [...(config.details ?? []), `config file: ${file} (${how})`];
+  config.details = [`config file: ${file} (${found.from})`];
   return config;
 }
 

@@ -22,21 +22,38 @@ function defaultExists(p: string): boolean {
   }
 }
 
-/** The candidates in search order (for --help / error messages); env values resolved against cwd. */
-export function configSearchPath(opts: Omit<FindConfigOptions, 'explicit' | 'exists'>): string[] {
-  const out: string[] = [];
+/** A file the search may read, and what put it in the search (said at -v). */
+export interface ConfigCandidate {
+  path: string;
+  from: string;
+}
+
+/** The candidates in search order; env values resolved against cwd. */
+function candidates(opts: Omit<FindConfigOptions, 'explicit' | 'exists'>): ConfigCandidate[] {
+  const out: ConfigCandidate[] = [];
   for (const name of ['SOCKSWRAP_CONF', 'PROXYCHAINS_CONF_FILE']) {
     const v = opts.env[name];
-    if (v) out.push(path.resolve(opts.cwd, v));
+    if (v) out.push({ path: path.resolve(opts.cwd, v), from: `from $${name}` });
   }
-  out.push(path.join(opts.cwd, 'proxychains.conf'));
-  if (opts.home) out.push(path.join(opts.home, '.proxychains', 'proxychains.conf'));
-  out.push('/etc/proxychains4.conf', '/etc/proxychains.conf');
+  const searched = (p: string): ConfigCandidate => ({ path: p, from: 'found on the search path' });
+  out.push(searched(path.join(opts.cwd, 'proxychains.conf')));
+  if (opts.home) out.push(searched(path.join(opts.home, '.proxychains', 'proxychains.conf')));
+  out.push(searched('/etc/proxychains4.conf'), searched('/etc/proxychains.conf'));
   return out;
 }
 
-export function findConfigFile(opts: FindConfigOptions): string | undefined {
-  if (opts.explicit !== undefined) return opts.explicit;
+/** The candidates in search order (for --help / error messages); env values resolved against cwd. */
+export function configSearchPath(opts: Omit<FindConfigOptions, 'explicit' | 'exists'>): string[] {
+  return candidates(opts).map((c) => c.path);
+}
+
+/** The file to read, and how it was chosen; undefined when no candidate exists. */
+export function findConfig(opts: FindConfigOptions): ConfigCandidate | undefined {
+  if (opts.explicit !== undefined) return { path: opts.explicit, from: 'given with -f' };
   const exists = opts.exists ?? defaultExists;
-  return configSearchPath(opts).find((p) => exists(p));
+  return candidates(opts).find((c) => exists(c.path));
+}
+
+export function findConfigFile(opts: FindConfigOptions): string | undefined {
+  return findConfig(opts)?.path;
 }

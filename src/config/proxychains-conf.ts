@@ -407,22 +407,21 @@ function parseProxyLine(allWords: string[], fail: (m: string) => never, warn: (m
   if (!PROXY_TYPES.has(keyword!)) fail(`unknown proxy type "${keyword}" (expected ${PROXY_TYPES_TEXT})`);
   const type = keyword as ProxyType;
   const usage = `(expected ${PROXY_LINE_USAGE})`;
+  // "socks5 H P #tor": proxychains-ng sends user "#tor" with an empty password, offering no login
+  // too, so it works with a proxy that needs none (Tor). An empty password is not SOCKS5's (RFC
+  // 1929) nor worth sending over HTTP: the word is the comment its writer meant, said once. (On
+  // a socks4 line it is the user id, below.)
+  const loneHash = allWords.length === 4 && allWords[3]!.startsWith('#') && type !== 'socks4';
+  if (loneHash) warn(`"${allWords[3]}" after the port is read as a comment (proxychains-ng would send it as a user name with an empty password); put comments on a line of their own`);
   // After a "#" user name the line was a comment to its writer: what follows the password is
   // ignored, as proxychains-ng ignores it, so "socks5 HOST PORT # any words" runs as it did there.
-  const words = allWords[3]?.startsWith('#') ? allWords.slice(0, 5) : uptoComment(allWords, 5);
+  const words = loneHash ? allWords.slice(0, 3) : allWords[3]?.startsWith('#') ? allWords.slice(0, 5) : uptoComment(allWords, 5);
   if (words.length === 1) fail(`missing host and port in proxy line ${usage}`);
   if (words.length === 2) fail(`missing port in proxy line ${usage}`);
   // proxychains-ng has no comment after the port: it would send the comment as a user name.
   const notComment = '(a "#" after the port is not a comment: proxychains-ng reads it as the user name too; put comments on a line of their own)';
   // SOCKS4 carries a user id alone (proxychains-ng sends it so, and socks4://USER@ is one).
   const userIdOnly = words.length === 4 && type === 'socks4';
-  // "socks5 H P #tor": proxychains-ng sends user "#tor" with an empty password, offering no login
-  // too, so it works with a proxy that needs none (Tor). An empty password is not SOCKS5's (RFC
-  // 1929) nor worth sending over HTTP: the word is the comment its writer meant, said once.
-  if (words.length === 4 && !userIdOnly && words[3]!.startsWith('#')) {
-    warn(`"${words[3]}" after the port is read as a comment (proxychains-ng would send it as a user name with an empty password); put comments on a line of their own`);
-    words.length = 3;
-  }
   if (words.length === 4 && !userIdOnly) fail(`missing password after the user name in proxy line ${usage}`);
   if (words.length > 5) fail(`extra argument "${words[5]}" in proxy line ${usage}`);
 

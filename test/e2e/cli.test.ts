@@ -86,16 +86,18 @@ describe('e2e sockswrap launcher', { skip: SKIP }, () => {
     }
   });
 
+  // A SIGUSR2 after the hangup ends the program: sockswrap passes signals on in order, so a hangup
+  // passed on (and not ignored) would have ended it first.
   test('nohup: a hangup sent to sockswrap ends neither it nor the program', async () => {
-    const prog = 'import signal, sys\nprint("ready", flush=True)\nsys.stdin.readline()\nprint("alive", flush=True)';
-    const child = lab.spawn(lab.client, ['nohup', join(REPO, 'bin', 'sockswrap'), ...X, '--', bin('python3'), '-c', prog], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const prog = 'import os, signal\nsignal.signal(signal.SIGUSR2, lambda s, f: (print("alive", flush=True), os._exit(0)))\nprint("ready", flush=True)\nwhile True:\n    signal.pause()';
+    const child = lab.spawn(lab.client, ['nohup', join(REPO, 'bin', 'sockswrap'), ...X, '--', bin('python3'), '-c', prog], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     let err = '';
     child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
     const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
     await new Promise<void>((res) => child.stdout!.on('data', (b: Buffer) => { out += b.toString(); if (out === 'ready\n') res(); }));
     child.kill('SIGHUP');
-    child.stdin!.end('go\n');
+    child.kill('SIGUSR2');
     assert.deepEqual(await done, { code: 0, signal: null }, err);
     assert.equal(out, 'ready\nalive\n', err);
   });

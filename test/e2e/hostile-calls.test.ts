@@ -8,6 +8,7 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanEnv, type Lab } from '../helpers/net-lab';
 import { standardLab } from '../helpers/standard-lab';
@@ -52,7 +53,7 @@ describe('e2e hostile calls', { skip: SKIP }, () => {
   test('a library opened with RTLD_DEEPBIND: its connect and its name lookup are proxied; a bare name is still found in the program\'s RUNPATH', async () => {
     const dir = join(lab.dir, 'deepbind');
     const libDir = join(dir, 'lib');
-    spawnSync('mkdir', ['-p', libDir]);
+    mkdirSync(libDir, { recursive: true });
     compile(join(libDir, 'libsockswrap-dial.so'), 'dlopen-deepbind.c', ['-DDIAL_LIBRARY', '-shared', '-fPIC']);
     const prog = join(dir, 'dlopen-deepbind');
     compile(prog, 'dlopen-deepbind.c', ['-Wl,-rpath,$ORIGIN/lib', '-Wl,--enable-new-dtags']);
@@ -170,6 +171,7 @@ describe('e2e hostile calls', { skip: SKIP }, () => {
     for (const env of [{}, { SOCKSWRAP_ASYNC_DIAL: '0' }]) {
       const wrapped = await sockswrap(lab, [...X, '--', ...argv], { timeoutMs: 60_000, env: cleanEnv(env) });
       assert.equal(wrapped.stdout.toString(), plain.stdout.toString(), `${JSON.stringify(env)} ${show(wrapped)}`);
+      assert.equal(wrapped.status, plain.status, show(wrapped));
     }
   });
 
